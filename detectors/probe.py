@@ -1,0 +1,249 @@
+"""Probing a recording: what it is, whether it is whole, and when each of its frames is shown.
+
+The frame index built here is the project's one definition of "frame N": the N-th entry of the
+sorted presentation times of every video frame. Recordings from OBS, ShadowPlay and consoles are
+often variable-frame-rate, so nothing may compute a frame number as ``fps * seconds``; seeking by
+presentation time and decoding forward (``read_frame``) is exact where OpenCV's frame seek is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import av
+import numpy as np
+
+# Containers we accept, recognised by their first bytes rather than by the file's name.
+ACCEPTED_CONTAINERS = ("mp4", "mov", "mkv", "webm")
+SUPPORTED_CODECS = {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "libdav1d", "libaom-av1"}
+# A recording whose packets stop this much before its declared end is reported as truncated.
+TRUNCATION_SLACK_S = 0.5
+
+_MAGIC_NAMES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"ID3", "an MP3 audio file"),
+    (b"OggS", "an Ogg file"),
+    (b"fLaC", "a FLAC audio file"),
+)
+_MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot")
+
+
+@dataclass
+class ProbeResult:
+    """What a probe learned about a file; ``ok`` False means ``reason`` says why, in plain words."""
+
+    ok: bool
+    reason: str = ""
+    container: str = ""
+    codec: str = ""
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    frame_count: int = 0
+    duration_s: float = 0.0
+    declared_duration_s: float = 0.0
+    has_audio: bool = False
+    frame_times: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def to_dict(self) -> dict:
+        """The JSON-friendly summary (without the frame index)."""
+        data = asdict(self)
+        data.pop("frame_times")
+        return data
+
+
+class ProbeError(Exception):
+    """A file that cannot be probed; the message is meant for the person who sent it."""
+
+
+def sniff_container(head: bytes) -> str | None:
+    """Names the container from a file's first bytes: mp4, mov, mkv, webm, or None."""
+    if len(head) >= 12 and head[4:8] in _MP4_BOXES:
+        if head[4:8] != b"ftyp":
+            return "mov"  # old QuickTime files start with a moov/mdat/wide box
+        return "mov" if head[8:12] == b"qt  " else "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm" if b"webm" in head[:64] else "mkv"
+    return None
+
+
+def describe_non_video(head: bytes) -> str:
+    """A person-readable guess at what a file that is not an accepted video is."""
+    for magic, name in _MAGIC_NAMES:
+        if head.startswith(magic):
+            return f"not a video file (it looks like {name})"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "AVI recordings are not supported: re-save it as mp4, mkv, webm or mov"
+    if head[:1] == b"\x47" and len(head) > 188 and head[188:189] == b"\x47":
+        return "MPEG-TS recordings are not supported: re-save it as mp4, mkv, webm or mov"
+    try:
+        head.decode("utf-8")
+        return "not a video file (it looks like text)"
+    except UnicodeDecodeError:
+        return "not a video file (accepted: mp4, mkv, webm, mov)"
+
+
+def _fail(reason: str, **known: object) -> ProbeResult:
+    return ProbeResult(ok=False, reason=reason, **known)  # type: ignore[arg-type]
+
+
+def probe(path: str | Path) -> ProbeResult:
+    """Reads a recording's header and every video packet, building its frame index.
+
+    Only packets are read (no decoding), so an hour of 4K probes in seconds. The result is never an
+    exception for a bad file: ``ok`` is False and ``reason`` says what is wrong, e.g. "not a video
+    file (it looks like a PNG image)" or "truncated after 12.4 s of 60.0 s".
+
+    Args:
+        path: The recording.
+
+    Returns:
+        A ProbeResult; on success ``frame_times`` holds the presentation time of every frame in
+        seconds, sorted, frame 0 at 0.0.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return _fail(f"cannot read the file ({exc.strerror})")
+    if size == 0:
+        return _fail("empty file (0 bytes)")
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    container_name = sniff_container(head)
+    if container_name is None:
+        return _fail(describe_non_video(head))
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        detail = "its index (moov) is missing" if container_name in ("mp4", "mov") else str(exc)
+        return _fail(f"corrupt or truncated {container_name} file: {detail}", container=container_name)
+    with container:
+        return _probe_open(container, container_name)
+
+
+def _probe_open(container: av.container.InputContainer, container_name: str) -> ProbeResult:
+    if not container.streams.video:
+        if not container.streams and container_name in ("mp4", "mov"):
+            return _fail(f"corrupt or truncated {container_name} file: its index (moov) is missing")
+        return _fail("the file has no video track", container=container_name)
+    stream = container.streams.video[0]
+    codec = stream.codec_context.name
+    known = dict(
+        container=container_name,
+        codec=codec,
+        width=stream.codec_context.width,
+        height=stream.codec_context.height,
+        has_audio=bool(container.streams.audio),
+    )
+    if codec not in SUPPORTED_CODECS:
+        return _fail(f"the video codec {codec} is not supported", **known)
+    declared = _declared_duration(container, stream)
+    known["declared_duration_s"] = declared
+    times, broke = _packet_times(container, stream)
+    if times.size == 0:
+        return _fail("the file holds no video frames", **known)
+    step = float(np.median(np.diff(times))) if times.size > 1 else 0.0
+    duration = float(times[-1]) + step
+    if broke or (declared and duration < declared - max(TRUNCATION_SLACK_S, 2 * step)):
+        of = f" of {declared:.1f} s" if declared else ""
+        return _fail(f"truncated after {duration:.1f} s{of}", frame_times=times, **known)
+    if not _first_frame_decodes(container, stream):
+        return _fail("corrupt video: its first frame cannot be decoded", **known)
+    fps = (times.size - 1) / float(times[-1]) if times[-1] > 0 else float(stream.average_rate or 0)
+    return ProbeResult(
+        ok=True,
+        fps=round(fps, 2),
+        frame_count=int(times.size),
+        duration_s=round(duration, 3),
+        frame_times=times,
+        **known,  # type: ignore[arg-type]
+    )
+
+
+def _declared_duration(container: av.container.InputContainer, stream: av.VideoStream) -> float:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000
+    return 0.0
+
+
+def _packet_times(
+    container: av.container.InputContainer, stream: av.VideoStream
+) -> tuple[np.ndarray, bool]:
+    """Presentation times (s, from 0) of every video packet, and whether reading broke off."""
+    pts: list[int] = []
+    broke = False
+    try:
+        for packet in container.demux(stream):
+            stamp = packet.pts if packet.pts is not None else packet.dts
+            if stamp is not None and packet.size:
+                pts.append(stamp)
+    except av.error.FFmpegError:
+        broke = True
+    if not pts:
+        return np.zeros(0), broke
+    arr = np.unique(np.asarray(pts, dtype=np.int64))
+    times = (arr - arr[0]).astype(np.float64) * float(stream.time_base)
+    return times, broke
+
+
+def _first_frame_decodes(container: av.container.InputContainer, stream: av.VideoStream) -> bool:
+    try:
+        container.seek(0, stream=stream)
+        for _frame in container.decode(stream):
+            return True
+    except av.error.FFmpegError:
+        return False
+    return False
+
+
+def frame_index(path: str | Path) -> np.ndarray:
+    """The presentation time (s) of every frame of a recording, sorted, frame 0 at 0.0.
+
+    Raises:
+        ProbeError: if the file is not a readable video.
+    """
+    result = probe(path)
+    if not result.ok and not result.frame_times.size:
+        raise ProbeError(result.reason)
+    return result.frame_times
+
+
+def read_frame(path: str | Path, time_s: float) -> np.ndarray:
+    """Decodes the frame shown at ``time_s`` (a frame-index time) exactly, as RGB uint8.
+
+    Seeks to the key frame before it by presentation time and decodes forward, which is exact on
+    variable-frame-rate files where a frame-number seek is not.
+
+    Raises:
+        ProbeError: if the file cannot be decoded there.
+    """
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            start = stream.start_time or 0
+            target = start + int(round(time_s / float(stream.time_base)))
+            container.seek(max(target, start), stream=stream, backward=True, any_frame=False)
+            last = None
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                if frame.pts > target and last is not None:
+                    break
+                last = frame
+                if frame.pts >= target:
+                    break
+            if last is None:
+                raise ProbeError(f"no frame at {time_s:.3f} s")
+            return last.to_ndarray(format="rgb24")
+    except av.error.FFmpegError as exc:
+        raise ProbeError(f"cannot decode the frame at {time_s:.3f} s: {exc}") from exc
