@@ -159,7 +159,7 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
     budget_s = args.minutes * 60 if args.minutes else None
     step = epoch = 0
     loss_val = train_agree = held = 0.0
-    best = -1.0
+    evaluated_at = -1
 
     def fraction_done() -> float:
         by_time = (time.monotonic() - start_time) / budget_s if budget_s else 0.0
@@ -171,8 +171,8 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
         )
 
     def evaluate() -> None:
-        nonlocal held, best
-        held = agreement(model, held_batches)
+        nonlocal held, evaluated_at
+        held, evaluated_at = agreement(model, held_batches), step
         metrics.write({
             "step": step, "epoch": epoch, "loss": loss_val, "train_agreement": train_agree,
             "heldout_agreement": held, "wall_time": time.monotonic() - start_time,
@@ -190,7 +190,7 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimizer.step()
             step += 1
-            loss_val = float(loss)
+            loss_val = loss.item()
             train_agree = float((logits[:, -1].argmax(-1) == target[:, -1]).float().mean())
             if step % args.eval_every == 0:
                 evaluate()
@@ -199,7 +199,8 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
                 progress({"done": fraction_done(), "text": text})
             if out_of_budget():
                 break
-    evaluate()
+    if evaluated_at != step:
+        evaluate()
 
     summary = {
         "algo": "bc", "seed": args.seed, "datasets": [str(d) for d in args.datasets],

@@ -276,8 +276,8 @@ def train_dqn(args: DQNArgs, progress: ProgressFn | None = None) -> dict[str, An
             loss.backward()
             nn.utils.clip_grad_norm_(q_network.parameters(), 10.0)
             optimizer.step()
-            losses.append(float(loss))
-            q_means.append(float(q.mean()))
+            losses.append(loss.item())
+            q_means.append(q.mean().item())
 
         if step % args.target_network_frequency == 0:
             for t, o in zip(target_network.parameters(), q_network.parameters(), strict=True):
