@@ -130,7 +130,7 @@ def probe(path: str | Path) -> ProbeResult:
 
 def _probe_open(container: av.container.InputContainer, container_name: str) -> ProbeResult:
     if not container.streams.video:
-        if not container.streams and container_name in ("mp4", "mov"):
+        if container_name in ("mp4", "mov") and not container.duration:
             return _fail(f"corrupt or truncated {container_name} file: its index (moov) is missing")
         return _fail("the file has no video track", container=container_name)
     stream = container.streams.video[0]

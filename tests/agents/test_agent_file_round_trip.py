@@ -49,3 +49,12 @@ def test_the_agent_picks_the_best_q_value(tmp_path):
     with torch.inference_mode():
         best = int(model(torch.from_numpy(obs)[None])[0].argmax())
     assert agent.act(obs) == best
+
+
+def test_an_open_zip_upload_loads_like_the_file(tmp_path):
+    model, config = tiny_mlp()
+    save_agent(tmp_path / "a.zip", model, config)
+    with open(tmp_path / "a.zip", "rb") as fh:
+        agent = load_agent(fh)
+    x = torch.randn(4, OBS_DIM)
+    assert torch.equal(_outputs(model, x), _outputs(agent.model, x))

@@ -19,7 +19,7 @@ import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 from safetensors import SafetensorError
@@ -121,11 +121,11 @@ def save_agent(
     return target
 
 
-def load_agent(path: str | os.PathLike[str]) -> Agent:
+def load_agent(path: str | os.PathLike[str] | BinaryIO) -> Agent:
     """Loads an agent from a folder or a ``.zip`` (see the module docstring for the layout).
 
     Args:
-        path: An agent folder or zip file.
+        path: An agent folder, a zip file, or an open binary zip file (e.g. an upload).
 
     Returns:
         An :class:`Agent` ready to act.
@@ -144,12 +144,18 @@ def load_agent(path: str | os.PathLike[str]) -> Agent:
     return Agent(model, config)
 
 
-def read_agent_files(path: str | os.PathLike[str]) -> dict[str, bytes]:
+def read_agent_files(path: str | os.PathLike[str] | BinaryIO) -> dict[str, bytes]:
     """Reads the raw members of an agent folder or zip, enforcing names and sizes.
 
     Raises:
         AgentFileError: Missing path or member, unknown/unsafe member name, or too large.
     """
+    if hasattr(path, "read"):
+        files = _read_zip(path)  # type: ignore[arg-type]
+        for required in (CONFIG_NAME, WEIGHTS_NAME):
+            if required not in files:
+                raise AgentFileError(f"agent file is missing {required}")
+        return files
     p = Path(path)
     if p.is_dir():
         files = {}

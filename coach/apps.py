@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoachConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "coach"
+    verbose_name = "Teams"

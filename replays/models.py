@@ -1,0 +1,284 @@
+"""Replays, the events found in them, their clips, game profiles and uploads in flight.
+
+A replay is named by the SHA-256 of its bytes (the same bytes twice in one team are one replay);
+its frames are addressed through the frame index built when it was probed (frame N is the N-th
+presentation time, never fps × seconds).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from coach.models import Team
+
+
+class ReplayQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReplayQuerySet:
+        """Replays of the user's teams (all of them for staff)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(team__memberships__user=user).distinct()
+
+
+class GameProfileQuerySet(models.QuerySet):
+    def visible_to(self, user) -> GameProfileQuerySet:
+        """The user's teams' profiles and the built-in ones."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(Q(team__memberships__user=user) | Q(team__isnull=True)).distinct()
+
+    def usable_by_team(self, team: Team) -> GameProfileQuerySet:
+        return self.filter(Q(team=team) | Q(team__isnull=True))
+
+
+class GameProfile(models.Model):
+    """A named set of on-screen indicators for one game; edits create new versions."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="profiles", null=True, blank=True,
+        help_text="Empty for the profiles that ship with Film Room (every team may use them).",
+    )
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GameProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="profile_name_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def latest(self) -> ProfileVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class ProfileVersion(models.Model):
+    """One immutable version of a profile: its JSON and its reference images, named by hash."""
+
+    profile = models.ForeignKey(GameProfile, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    spec = models.JSONField(help_text="The profile JSON; references are relative to `folder`.")
+    version_hash = models.CharField(max_length=64)
+    folder = models.CharField(max_length=300, help_text="Media folder holding the references.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["profile", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "number"], name="one_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile.name} v{self.number}"
+
+    @property
+    def path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.folder
+
+
+class Replay(models.Model):
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATES = [(QUEUED, "Queued"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="replays")
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="replays"
+    )
+    title = models.CharField(max_length=200)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    file = models.CharField(max_length=500, help_text="Path of the bytes under MEDIA_ROOT.")
+    profile = models.ForeignKey(
+        GameProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="replays"
+    )
+
+    # What the probe found.
+    container = models.CharField(max_length=10, blank=True)
+    codec = models.CharField(max_length=20, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    fps = models.FloatField(default=0)
+    frame_count = models.PositiveIntegerField(default=0)
+    duration_s = models.FloatField(default=0)
+    has_audio = models.BooleanField(default=False)
+
+    # The background job's state, shown live on the replay page.
+    state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
+    progress = models.FloatField(default=0)
+    stage = models.CharField(max_length=100, blank=True)
+    failure_reason = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    # Which detection produced the events (empty until detection ran).
+    detected_with = models.ForeignKey(
+        ProfileVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detector_version = models.CharField(max_length=40, blank=True)
+    detection_note = models.CharField(max_length=300, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReplayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "sha256"], name="one_replay_per_bytes")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("replays:detail", args=[self.pk])
+
+    @property
+    def path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.file
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def thumbnail_path(self) -> Path:
+        return self.folder / "thumb.jpg"
+
+    @property
+    def frame_index_path(self) -> Path:
+        return self.folder / "frames.npy"
+
+    def frame_times(self) -> np.ndarray:
+        """The presentation time (s) of every frame: frame N is shown at ``frame_times()[N]``."""
+        return np.load(self.frame_index_path)
+
+    def set_progress(self, fraction: float, stage: str | None = None) -> None:
+        self.progress = round(max(0.0, min(1.0, fraction)) * 100, 1)
+        fields = ["progress"]
+        if stage is not None:
+            self.stage = stage
+            fields.append("stage")
+        self.save(update_fields=fields)
+
+    def mark_running(self) -> None:
+        self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
+        self.attempts += 1
+        self.save(update_fields=["state", "progress", "stage", "failure_reason", "attempts"])
+
+    def mark_failed(self, reason: str) -> None:
+        self.state, self.stage, self.failure_reason = self.FAILED, "", reason
+        self.processed_at = timezone.now()
+        self.save(update_fields=["state", "stage", "failure_reason", "processed_at"])
+
+    def mark_done(self) -> None:
+        self.state, self.progress, self.stage = self.DONE, 100, ""
+        self.processed_at = timezone.now()
+        self.save(update_fields=["state", "progress", "stage", "processed_at"])
+
+    def status_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "state": self.state,
+            "progress": self.progress,
+            "stage": self.stage,
+            "failure_reason": self.failure_reason,
+            "duration_s": self.duration_s,
+            "frame_count": self.frame_count,
+            "events": self.events.count(),
+        }
+
+
+class Event(models.Model):
+    """A kill or death at an exact frame; found by a detector or added/corrected by a coach."""
+
+    KILL, DEATH = "kill", "death"
+    KINDS = [(KILL, "Kill"), (DEATH, "Death")]
+    AUTO, COACH = "auto", "coach"
+    SOURCES = [(AUTO, "Detector"), (COACH, "Coach")]
+
+    replay = models.ForeignKey(Replay, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=KINDS)
+    frame = models.PositiveIntegerField()
+    time_s = models.FloatField()
+    confidence = models.FloatField(default=1.0)
+    source = models.CharField(max_length=10, choices=SOURCES, default=AUTO)
+    profile_version = models.ForeignKey(
+        ProfileVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    detector_version = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["replay", "frame", "kind"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ frame {self.frame}"
+
+
+class Clip(models.Model):
+    """A short browser-ready H.264 clip around one event, with its thumbnail."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="clip")
+    file = models.CharField(max_length=500)
+    thumbnail = models.CharField(max_length=500)
+    start_s = models.FloatField()
+    end_s = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"clip of {self.event}"
+
+    @property
+    def path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.file
+
+    @property
+    def thumbnail_path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.thumbnail
+
+
+class Upload(models.Model):
+    """A browser upload in flight: chunks are appended to a part file until it is whole."""
+
+    OPEN, COMPLETE = "open", "complete"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="uploads")
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    filename = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField()
+    received_bytes = models.BigIntegerField(default=0)
+    state = models.CharField(max_length=10, default=OPEN)
+    profile = models.ForeignKey(GameProfile, on_delete=models.SET_NULL, null=True, blank=True)
+    replay = models.ForeignKey(Replay, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.received_bytes}/{self.size_bytes})"
+
+    @property
+    def part_path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / "uploads" / f"{self.id}.part"

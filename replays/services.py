@@ -1,0 +1,268 @@
+"""Writes that span models: getting replays in, and the replay job.
+
+Nothing a user sent is ever deleted by a failure: a file that is not a usable video still becomes
+a replay, in state ``failed`` with a reason a person can read, and its bytes are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django_q.tasks import async_task
+from PIL import Image
+from redis.exceptions import RedisError
+
+from coach.models import Team
+from detectors.probe import ProbeError, probe, read_frame, sniff_container
+
+from .models import GameProfile, Replay, Upload
+
+logger = logging.getLogger(__name__)
+
+HASH_BLOCK = 1024 * 1024
+
+
+class UploadError(Exception):
+    """An upload request that cannot be honoured; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400, **extra: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_place(source: Path, dest: Path, move: bool) -> None:
+    """Puts bytes at ``dest`` all at once, so a crash never leaves half a file under its name."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():
+        if move:
+            source.unlink()
+        return
+    tmp = dest.with_suffix(dest.suffix + ".tmp")
+    if move:
+        shutil.move(source, tmp)  # a rename when both are on one filesystem
+    else:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, dest)
+
+
+def replay_ingest_file(
+    *,
+    team: Team,
+    uploader,
+    source: Path,
+    original_name: str,
+    move: bool,
+    profile: GameProfile | None = None,
+    sha256: str | None = None,
+) -> tuple[Replay, bool]:
+    """Registers a file as a team's replay, or finds the replay those bytes already are.
+
+    Args:
+        team: The owning team.
+        uploader: The user who sent it.
+        source: The file on disk.
+        original_name: Its name as the user knew it (shown, never trusted).
+        move: Move the file into storage (uploads) rather than copy it (imports).
+        profile: The game profile to detect with.
+        sha256: Its hash if already known.
+
+    Returns:
+        The replay and whether it was created (False: the same bytes were already there).
+    """
+    digest = sha256 or sha256_of(source)
+    existing = Replay.objects.filter(team=team, sha256=digest).first()
+    if existing:
+        if move:
+            source.unlink(missing_ok=True)
+        return existing, False
+    with source.open("rb") as fh:
+        container = sniff_container(fh.read(512)) or "bin"
+    relative = Path("replays") / digest[:2] / digest / f"source.{container}"
+    _atomic_place(source, Path(settings.MEDIA_ROOT) / relative, move)
+    title = Path(original_name).stem.replace("_", " ").strip()[:200] or digest[:12]
+    try:
+        with transaction.atomic():
+            replay = Replay.objects.create(
+                team=team,
+                uploader=uploader,
+                title=title,
+                original_name=original_name[:255],
+                sha256=digest,
+                size_bytes=(Path(settings.MEDIA_ROOT) / relative).stat().st_size,
+                file=str(relative),
+                profile=profile,
+            )
+    except IntegrityError:  # the same bytes arrived twice at once
+        return Replay.objects.get(team=team, sha256=digest), False
+    transaction.on_commit(lambda: replay_enqueue(replay))
+    return replay, True
+
+
+def replay_enqueue(replay: Replay) -> None:
+    """Hands the replay's job to the django-q2 cluster (or runs it here in sync mode).
+
+    If the queue cannot be reached the replay simply stays ``queued``:
+    ``replays_requeue_pending`` hands it out when the workers start.
+    """
+    Replay.objects.filter(pk=replay.pk).update(state=Replay.QUEUED, progress=0, stage="queued")
+    try:
+        async_task(
+            "replays.tasks.process_replay",
+            replay.pk,
+            task_name=f"replay-{replay.pk}",
+            group="replays",
+            sync=bool(settings.Q_CLUSTER.get("sync")),
+        )
+    except RedisError as exc:
+        logger.warning("replay %s stays queued until the workers start: %s", replay.pk, exc)
+
+
+def replays_requeue_pending() -> int:
+    """Enqueues every replay left queued or running (e.g. by a stop); returns how many.
+
+    Called when the embedded site starts, before any worker runs, so a ``running`` replay here
+    is one whose worker is gone.
+    """
+    pending = list(Replay.objects.filter(state__in=[Replay.QUEUED, Replay.RUNNING]))
+    for replay in pending:
+        replay_enqueue(replay)
+    return len(pending)
+
+
+def replay_process(*, replay_id: int) -> None:
+    """The replay job: probe and index, thumbnail, then detection and clips.
+
+    Idempotent: run twice, or retried after its worker died, it leaves the same result as once,
+    since every step overwrites its own outputs. Never raises for a bad file; an unexpected error
+    marks the replay failed with the reason instead of crashing the worker.
+    """
+    replay = Replay.objects.filter(pk=replay_id).first()
+    if replay is None:
+        return
+    replay.mark_running()
+    try:
+        if not _probe_step(replay):
+            return
+        replay.set_progress(0.3, "making a thumbnail")
+        _thumbnail_step(replay)
+        replay.mark_done()
+    except Exception as exc:  # noqa: BLE001 - a job must leave a readable state, never a crash
+        logger.exception("replay %s failed", replay_id)
+        replay.mark_failed(f"processing stopped unexpectedly: {exc}")
+
+
+def _probe_step(replay: Replay) -> bool:
+    result = probe(replay.path)
+    for name in ("container", "codec", "width", "height", "fps", "frame_count", "has_audio"):
+        setattr(replay, name, getattr(result, name))
+    replay.duration_s = result.duration_s or result.declared_duration_s
+    replay.save()
+    if not result.ok:
+        replay.mark_failed(result.reason)
+        return False
+    tmp = replay.frame_index_path.with_suffix(".tmp.npy")
+    np.save(tmp, result.frame_times)
+    os.replace(tmp, replay.frame_index_path)
+    return True
+
+
+def _thumbnail_step(replay: Replay) -> None:
+    times = replay.frame_times()
+    try:
+        rgb = read_frame(replay.path, float(times[len(times) // 10]))
+    except ProbeError as exc:
+        logger.warning("no thumbnail for replay %s: %s", replay.pk, exc)
+        return
+    image = Image.fromarray(rgb)
+    image.thumbnail((480, 270))
+    tmp = replay.thumbnail_path.with_suffix(".tmp.jpg")
+    image.save(tmp, "JPEG", quality=85)
+    os.replace(tmp, replay.thumbnail_path)
+
+
+# Uploads ----------------------------------------------------------------------------------------
+
+
+def upload_start(
+    *, team: Team, uploader, filename: str, size_bytes: int, profile: GameProfile | None = None
+) -> Upload:
+    """Opens an upload after checking its declared size against the limit."""
+    limit = settings.FILMROOM_UPLOAD_MAX_BYTES
+    if size_bytes <= 0:
+        raise UploadError("the file is empty (0 bytes)")
+    if size_bytes > limit:
+        raise UploadError(
+            f"the file is {size_bytes / 1e9:.1f} GB; the limit is {limit / 1e9:.1f} GB", status=413
+        )
+    upload = Upload.objects.create(
+        team=team, uploader=uploader, filename=filename[:255] or "replay", size_bytes=size_bytes,
+        profile=profile,
+    )
+    upload.part_path.parent.mkdir(parents=True, exist_ok=True)
+    upload.part_path.touch()
+    return upload
+
+
+def upload_append(*, upload: Upload, offset: int, chunks: Iterable[bytes]) -> Replay | None:
+    """Writes one chunk at ``offset``; when the file is whole, turns it into a replay.
+
+    A chunk must start where the last accepted one ended (the client asks for the offset and
+    resumes after a broken connection). Data is streamed to disk piece by piece.
+
+    Returns:
+        The replay once the last chunk is in, else None.
+    """
+    if upload.state != Upload.OPEN:
+        raise UploadError("this upload is already complete", status=409, offset=upload.size_bytes)
+    if offset != upload.received_bytes:
+        raise UploadError(
+            f"expected the chunk at byte {upload.received_bytes}, got {offset}",
+            status=409,
+            offset=upload.received_bytes,
+        )
+    written = 0
+    with upload.part_path.open("r+b") as fh:
+        fh.seek(offset)
+        for piece in chunks:
+            written += len(piece)
+            if offset + written > upload.size_bytes:
+                raise UploadError("the chunk runs past the declared file size")
+            fh.write(piece)
+    upload.received_bytes = offset + written
+    upload.save(update_fields=["received_bytes"])
+    if upload.received_bytes < upload.size_bytes:
+        return None
+    return upload_finish(upload=upload)
+
+
+def upload_finish(*, upload: Upload) -> Replay:
+    with upload.part_path.open("r+b") as fh:
+        fh.truncate(upload.size_bytes)  # drop the tail of a chunk that broke off and was re-sent
+    replay, _created = replay_ingest_file(
+        team=upload.team,
+        uploader=upload.uploader,
+        source=upload.part_path,
+        original_name=upload.filename,
+        move=True,
+        profile=upload.profile,
+    )
+    upload.state, upload.replay = Upload.COMPLETE, replay
+    upload.save(update_fields=["state", "replay"])
+    return replay

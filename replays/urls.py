@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "replays"
+urlpatterns = [
+    path("", views.replay_list, name="list"),
+    path("upload/", views.upload_page, name="upload"),
+    path("uploads/", views.upload_create, name="upload-create"),
+    path("uploads/<uuid:upload_id>", views.upload_chunk, name="upload-chunk"),
+    path("<int:pk>/", views.replay_detail, name="detail"),
+    path("<int:pk>/status", views.replay_status, name="status"),
+    path("<int:pk>/video", views.replay_video, name="video"),
+    path("<int:pk>/thumbnail", views.replay_thumbnail, name="thumbnail"),
+    path("<int:pk>/reprocess", views.replay_reprocess, name="reprocess"),
+]

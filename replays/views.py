@@ -1,0 +1,163 @@
+"""Replay pages and endpoints. Every lookup goes through ``visible_to``: another team's replay is a 404."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coach.media import ranged_file_response
+from coach.models import Team
+
+from . import services
+from .models import GameProfile, Replay, Upload
+
+CONTAINER_TYPES = {"mp4": "video/mp4", "mov": "video/mp4", "mkv": "video/webm", "webm": "video/webm"}
+
+
+def _replay_for(request: HttpRequest, pk: int) -> Replay:
+    return get_object_or_404(Replay.objects.visible_to(request.user), pk=pk)
+
+
+@login_required
+def replay_list(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.visible_to(request.user)
+    replays = Replay.objects.visible_to(request.user).select_related("team", "uploader")
+    team = None
+    if slug := request.GET.get("team"):
+        team = get_object_or_404(teams, slug=slug)
+        replays = replays.filter(team=team)
+    return render(
+        request,
+        "replays/list.html",
+        {"replays": replays[:200], "teams": teams, "team": team},
+    )
+
+
+@login_required
+def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    replay = _replay_for(request, pk)
+    events = replay.events.select_related("clip").order_by("frame")
+    return render(request, "replays/detail.html", {"replay": replay, "events": events})
+
+
+@login_required
+@require_GET
+def replay_status(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(_replay_for(request, pk).status_dict())
+
+
+@login_required
+@require_GET
+def replay_video(request: HttpRequest, pk: int) -> HttpResponse:
+    replay = _replay_for(request, pk)
+    return ranged_file_response(request, replay.path, CONTAINER_TYPES.get(replay.container))
+
+
+@login_required
+@require_GET
+def replay_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+    replay = _replay_for(request, pk)
+    if not replay.thumbnail_path.exists():
+        raise Http404("no thumbnail yet")
+    return ranged_file_response(request, replay.thumbnail_path, "image/jpeg")
+
+
+@login_required
+@require_POST
+def replay_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+    replay = _replay_for(request, pk)
+    if replay.state in (Replay.QUEUED, Replay.RUNNING):
+        messages.info(request, "This replay is already being processed.")
+    else:
+        services.replay_enqueue(replay)
+        messages.success(request, "Processing again.")
+    return redirect(replay)
+
+
+@login_required
+def upload_page(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.visible_to(request.user)
+    profiles = GameProfile.objects.visible_to(request.user)
+    return render(
+        request,
+        "replays/upload.html",
+        {
+            "teams": teams,
+            "profiles": profiles,
+            "accept": ".mp4,.mkv,.webm,.mov,video/*",
+        },
+    )
+
+
+def _error(exc: services.UploadError) -> JsonResponse:
+    return JsonResponse({"error": str(exc), **exc.extra}, status=exc.status)
+
+
+@login_required
+@require_POST
+def upload_create(request: HttpRequest) -> JsonResponse:
+    try:
+        data = json.loads(request.body or b"{}")
+        size = int(data.get("size", -1))
+    except (ValueError, TypeError):
+        return JsonResponse({"error": "send JSON with team, filename and size"}, status=400)
+    team = Team.objects.visible_to(request.user).filter(pk=data.get("team")).first()
+    if team is None:
+        return JsonResponse({"error": "choose one of your teams"}, status=400)
+    profile = None
+    if data.get("profile"):
+        profile = GameProfile.objects.usable_by_team(team).filter(pk=data["profile"]).first()
+        if profile is None:
+            return JsonResponse({"error": "unknown game profile"}, status=400)
+    try:
+        upload = services.upload_start(
+            team=team,
+            uploader=request.user,
+            filename=str(data.get("filename", "")),
+            size_bytes=size,
+            profile=profile,
+        )
+    except services.UploadError as exc:
+        return _error(exc)
+    return JsonResponse(_upload_state(upload), status=201)
+
+
+def _upload_state(upload: Upload) -> dict:
+    from django.conf import settings
+
+    return {
+        "id": str(upload.id),
+        "offset": upload.received_bytes,
+        "size": upload.size_bytes,
+        "state": upload.state,
+        "chunk_bytes": settings.FILMROOM_UPLOAD_CHUNK_BYTES,
+        "replay_url": upload.replay.get_absolute_url() if upload.replay else None,
+    }
+
+
+def _body_pieces(request: HttpRequest, block: int = 256 * 1024):
+    while piece := request.read(block):
+        yield piece
+
+
+@login_required
+@require_http_methods(["GET", "PUT"])
+def upload_chunk(request: HttpRequest, upload_id: str) -> JsonResponse:
+    upload = get_object_or_404(Upload, pk=upload_id, uploader=request.user)
+    if request.method == "GET":
+        return JsonResponse(_upload_state(upload))
+    try:
+        offset = int(request.headers.get("Upload-Offset", ""))
+    except ValueError:
+        return JsonResponse({"error": "the Upload-Offset header is missing"}, status=400)
+    try:
+        services.upload_append(upload=upload, offset=offset, chunks=_body_pieces(request))
+    except services.UploadError as exc:
+        return _error(exc)
+    upload.refresh_from_db()
+    return JsonResponse(_upload_state(upload))

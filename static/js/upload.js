@@ -1,0 +1,90 @@
+// Streams a recording to the server in chunks, with a progress bar; resumes after a broken chunk.
+(function () {
+  "use strict";
+  const form = document.getElementById("upload-form");
+  if (!form) return;
+  const box = document.getElementById("upload-progress");
+  const bar = box.querySelector("progress");
+  const status = box.querySelector(".status");
+
+  function csrf() {
+    const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  async function json(response) {
+    let body = {};
+    try { body = await response.json(); } catch (e) { /* not JSON */ }
+    if (!response.ok && response.status !== 409) {
+      throw new Error(body.error || ("the server answered " + response.status));
+    }
+    return { status: response.status, body: body };
+  }
+
+  function sendChunk(url, blob, offset, onProgress) {
+    // XMLHttpRequest rather than fetch: it reports upload progress.
+    return new Promise(function (resolve, reject) {
+      const xhr = new XMLHttpRequest();
+      xhr.open("PUT", url);
+      xhr.setRequestHeader("X-CSRFToken", csrf());
+      xhr.setRequestHeader("Upload-Offset", String(offset));
+      xhr.setRequestHeader("Content-Type", "application/offset+octet-stream");
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(e.loaded); };
+      xhr.onload = function () {
+        let body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        if (xhr.status === 200 || xhr.status === 409) resolve(body);
+        else reject(new Error(body.error || ("the server answered " + xhr.status)));
+      };
+      xhr.onerror = function () { reject(new Error("network error")); };
+      xhr.send(blob);
+    });
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const file = form.file.files[0];
+    if (!file) return;
+    form.querySelector("button").disabled = true;
+    box.hidden = false;
+    status.textContent = "Starting…";
+    try {
+      const created = await json(await fetch(form.dataset.createUrl || "/replays/uploads/", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ team: form.team.value, profile: form.profile.value,
+                               filename: file.name, size: file.size }),
+      }));
+      const up = created.body;
+      const url = "/replays/uploads/" + up.id;
+      let offset = up.offset, failures = 0, state = up;
+      const started = performance.now();
+      while (offset < file.size) {
+        const end = Math.min(offset + up.chunk_bytes, file.size);
+        try {
+          state = await sendChunk(url, file.slice(offset, end), offset, function (loaded) {
+            const done = offset + loaded;
+            bar.value = (100 * done) / file.size;
+            const mbps = done / 1e6 / ((performance.now() - started) / 1000);
+            status.textContent = "Uploading… " + bar.value.toFixed(0) + "% (" + mbps.toFixed(1) + " MB/s)";
+          });
+          offset = state.offset;
+          failures = 0;
+        } catch (err) {
+          if (++failures > 5) throw err;
+          status.textContent = "Connection trouble, resuming… (" + err.message + ")";
+          await new Promise(function (r) { setTimeout(r, 1000 * failures); });
+          const now = await json(await fetch(url));
+          offset = now.body.offset;
+        }
+      }
+      bar.value = 100;
+      status.textContent = "Uploaded. Opening the replay…";
+      window.location.href = state.replay_url;
+    } catch (err) {
+      status.textContent = "Upload failed: " + err.message;
+      status.classList.add("error");
+      form.querySelector("button").disabled = false;
+    }
+  });
+})();
