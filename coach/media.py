@@ -70,14 +70,15 @@ def ranged_file_response(
     if header and size:
         try:
             wanted = parse_range(header, size)
-        except ValueError:
-            wanted = (0, size - 1)
+        except ValueError:  # not a single byte range: RFC 9110 lets us send the whole file
+            wanted = False
         if wanted is None:
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
-        start, end = wanted
-        status = 206
+        if wanted:
+            start, end = wanted
+            status = 206
     length = end - start + 1 if size else 0
     response = StreamingHttpResponse(
         _read_range(path, start, length), status=status, content_type=content_type

@@ -1,0 +1,60 @@
+"""Shared fixtures: the three named users (owner, coach, outsider), teams, and private media."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.media import make_video
+
+
+@pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def sync_jobs(settings, media_root):
+    """Runs django-q2 tasks in-process (django-q2's own sync mode) so a test sees the result."""
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+
+
+@pytest.fixture
+def users(transactional_db, django_user_model):
+    from coach.models import Membership, Team
+
+    owner = django_user_model.objects.create_user("owner", password="pw-owner-1")
+    coach = django_user_model.objects.create_user("coach", password="pw-coach-1")
+    outsider = django_user_model.objects.create_user("outsider", password="pw-outsider-1")
+    team = Team.objects.create(name="Owls")
+    other = Team.objects.create(name="Rivals")
+    Membership.objects.create(team=team, user=owner, role=Membership.PLAYER)
+    Membership.objects.create(team=team, user=coach, role=Membership.COACH)
+    Membership.objects.create(team=other, user=outsider, role=Membership.PLAYER)
+    return {"owner": owner, "coach": coach, "outsider": outsider, "team": team, "other": other}
+
+
+@pytest.fixture(scope="session")
+def sample_mp4(tmp_path_factory) -> Path:
+    return make_video(tmp_path_factory.mktemp("media") / "sample.mp4", seconds=2.0, fps=30)
+
+
+@pytest.fixture
+def replay(users, sync_jobs, sample_mp4):
+    """A processed replay of the owner's team."""
+    from replays.services import replay_ingest_file
+
+    replay, _ = replay_ingest_file(
+        team=users["team"], uploader=users["owner"], source=sample_mp4,
+        original_name="sample.mp4", move=False,
+    )
+    replay.refresh_from_db()
+    return replay
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,85 @@
+"""Probing: what each kind of file becomes, and the frame index on variable-frame-rate files."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detectors.probe import probe, read_frame
+from tests.media import FFMPEG, make_vfr_video, make_video, read_code
+
+
+@pytest.mark.parametrize("suffix,codec", [("mp4", "h264"), ("mov", "h264"), ("mkv", "h264"),
+                                          ("webm", "vp9")])
+def test_it_probes_every_accepted_container(tmp_path: Path, suffix: str, codec: str) -> None:
+    result = probe(make_video(tmp_path / f"v.{suffix}", seconds=1.0, fps=25))
+    assert result.ok, result.reason
+    assert (result.container, result.codec) == (suffix, codec)
+    assert (result.width, result.height, result.frame_count) == (320, 240, 25)
+    assert result.fps == pytest.approx(25, abs=0.1)
+    assert result.duration_s == pytest.approx(1.0, abs=0.05)
+
+
+def test_it_recognises_the_container_by_content_not_name(tmp_path: Path) -> None:
+    webm = make_video(tmp_path / "v.webm", seconds=0.5)
+    renamed = webm.rename(tmp_path / "v.mp4")
+    assert probe(renamed).container == "webm"
+
+
+@pytest.mark.parametrize(
+    "content,reason",
+    [
+        (b"", "empty file (0 bytes)"),
+        (b"hello, this is a text file\n" * 20, "not a video file (it looks like text)"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "not a video file (it looks like a PNG image)"),
+        (b"RIFF\x00\x00\x00\x00AVI LIST" + bytes(200), "AVI recordings are not supported"),
+    ],
+)
+def test_it_names_what_a_non_video_is(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "upload.mp4"
+    path.write_bytes(content)
+    result = probe(path)
+    assert not result.ok
+    assert result.reason.startswith(reason)
+
+
+def test_it_reports_where_a_truncated_recording_breaks_off(tmp_path: Path) -> None:
+    whole = make_video(tmp_path / "whole.mp4", seconds=6.0, fps=30)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = probe(cut)
+    assert not result.ok
+    assert result.reason.startswith("truncated after ")
+    assert result.reason.endswith(" of 6.0 s")
+    broke_at = float(result.reason.split()[2])
+    assert 0.5 < broke_at < 5.5
+
+
+def test_it_reports_a_missing_mp4_index(tmp_path: Path) -> None:
+    whole = make_video(tmp_path / "whole.mp4", seconds=3.0, faststart=False)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size - 2000])
+    result = probe(cut)
+    assert not result.ok
+    assert "index (moov) is missing" in result.reason
+
+
+def test_it_rejects_a_recording_without_video(tmp_path: Path) -> None:
+    audio = tmp_path / "audio.mp4"
+    subprocess.run([FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1",
+                    "-c:a", "aac", str(audio)], check=True)
+    assert probe(audio).reason == "the file has no video track"
+
+
+def test_frame_n_is_exact_on_a_variable_frame_rate_recording(tmp_path: Path) -> None:
+    durations = np.random.default_rng(7).choice([16, 17, 33, 50, 67], size=120)
+    video = make_vfr_video(tmp_path / "vfr.mp4", list(durations))
+    result = probe(video)
+    assert result.ok and result.frame_count == 120
+    expected = np.concatenate([[0], np.cumsum(durations)[:-1]]) / 1000
+    np.testing.assert_allclose(result.frame_times, expected, atol=1e-6)
+    for n in [0, 1, 2, 37, 38, 64, 99, 118, 119]:
+        assert read_code(read_frame(video, float(result.frame_times[n]))) == n

@@ -1,0 +1,130 @@
+"""Chunked browser uploads: streamed to disk, resumable, limited, and never losing what was sent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from replays.models import Replay, Upload
+
+
+def start(client, team, name: str, size: int, **extra):
+    body = {"team": team.pk, "filename": name, "size": size, **extra}
+    return client.post("/replays/uploads/", json.dumps(body), content_type="application/json")
+
+
+def put(client, upload_id: str, offset: int, data: bytes):
+    return client.put(f"/replays/uploads/{upload_id}", data,
+                      content_type="application/offset+octet-stream",
+                      headers={"Upload-Offset": str(offset)})
+
+
+def upload_bytes(client, team, name: str, data: bytes, chunk: int) -> dict:
+    created = start(client, team, name, len(data)).json()
+    state = created
+    for offset in range(0, len(data), chunk):
+        response = put(client, created["id"], offset, data[offset:offset + chunk])
+        assert response.status_code == 200, response.content
+        state = response.json()
+    return state
+
+
+def test_it_turns_a_chunked_upload_into_a_processed_replay(client, users, sync_jobs, sample_mp4):
+    client.force_login(users["owner"])
+    data = sample_mp4.read_bytes()
+    state = upload_bytes(client, users["team"], "my match.mp4", data, chunk=7000)
+    assert state["state"] == "complete"
+    replay = Replay.objects.get()
+    assert state["replay_url"] == f"/replays/{replay.pk}/"
+    assert replay.sha256 == hashlib.sha256(data).hexdigest()
+    assert replay.path.read_bytes() == data
+    assert (replay.state, replay.frame_count, replay.codec) == ("done", 60, "h264")
+    assert replay.thumbnail_path.exists()
+    assert replay.title == "my match"
+
+
+def test_it_resumes_after_a_chunk_at_the_wrong_offset(client, users, sync_jobs, sample_mp4):
+    client.force_login(users["owner"])
+    data = sample_mp4.read_bytes()
+    up = start(client, users["team"], "m.mp4", len(data)).json()
+    assert put(client, up["id"], 0, data[:5000]).json()["offset"] == 5000
+    conflict = put(client, up["id"], 9000, data[9000:12000])
+    assert conflict.status_code == 409
+    assert conflict.json()["offset"] == 5000
+    assert client.get(f"/replays/uploads/{up['id']}").json()["offset"] == 5000
+    assert put(client, up["id"], 5000, data[5000:]).json()["state"] == "complete"
+    assert Replay.objects.get().path.read_bytes() == data
+
+
+def test_it_rejects_a_file_over_the_size_limit(client, users, settings):
+    settings.FILMROOM_UPLOAD_MAX_BYTES = 1000
+    client.force_login(users["owner"])
+    response = start(client, users["team"], "huge.mp4", 5_000_000_000)
+    assert response.status_code == 413
+    assert response.json()["error"] == "the file is 5.0 GB; the limit is 0.0 GB"
+    assert not Upload.objects.exists()
+
+
+def test_it_rejects_an_empty_file(client, users, media_root):
+    client.force_login(users["owner"])
+    response = start(client, users["team"], "empty.mp4", 0)
+    assert response.status_code == 400
+    assert "empty" in response.json()["error"]
+
+
+def test_it_refuses_a_chunk_past_the_declared_size(client, users, media_root):
+    client.force_login(users["owner"])
+    up = start(client, users["team"], "m.mp4", 10).json()
+    response = put(client, up["id"], 0, b"x" * 11)
+    assert response.status_code == 400
+    assert "past the declared file size" in response.json()["error"]
+
+
+def test_it_keeps_a_non_video_as_a_failed_replay(client, users, sync_jobs):
+    client.force_login(users["owner"])
+    data = b"\x89PNG\r\n\x1a\n" + bytes(3000)
+    upload_bytes(client, users["team"], "screenshot.mp4", data, chunk=1000)
+    replay = Replay.objects.get()
+    assert replay.state == "failed"
+    assert replay.failure_reason == "not a video file (it looks like a PNG image)"
+    assert replay.path.read_bytes() == data
+    page = client.get(replay.get_absolute_url())
+    assert page.status_code == 200
+    assert b"not a video file (it looks like a PNG image)" in page.content
+
+
+def test_the_same_bytes_twice_are_one_replay(client, users, sync_jobs, sample_mp4):
+    client.force_login(users["owner"])
+    data = sample_mp4.read_bytes()
+    first = upload_bytes(client, users["team"], "a.mp4", data, chunk=len(data))
+    second = upload_bytes(client, users["team"], "b.mp4", data, chunk=len(data))
+    assert first["replay_url"] == second["replay_url"]
+    assert Replay.objects.count() == 1
+    assert not list(Path(users["team"].uploads.first().part_path.parent).glob("*.part"))
+
+
+def test_it_validates_upload_ownership(client, users, media_root):
+    client.force_login(users["owner"])
+    up = start(client, users["team"], "m.mp4", 100).json()
+    client.force_login(users["outsider"])
+    assert client.get(f"/replays/uploads/{up['id']}").status_code == 404
+    assert put(client, up["id"], 0, b"x" * 100).status_code == 404
+    assert Upload.objects.get().received_bytes == 0
+
+
+def test_it_refuses_to_upload_into_another_team(client, users, media_root):
+    client.force_login(users["outsider"])
+    response = start(client, users["team"], "m.mp4", 100)
+    assert response.status_code == 400
+    assert response.json()["error"] == "choose one of your teams"
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"team": 1, "size": "lots"}'])
+def test_it_answers_a_malformed_start_with_a_message(client, users, body):
+    client.force_login(users["owner"])
+    response = client.post("/replays/uploads/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "error" in response.json()
