@@ -135,8 +135,10 @@ def detect(
             stopped = True
             break
     total = max(len(index), _declared_frames(video), reader.frames_reached)
-    reached = total if not stopped and not reader.broken and _reached_end(reader, index) else (
-        reader.frames_reached
+    reached = (
+        total
+        if not stopped and not reader.broken and _reached_end(reader, index)
+        else (reader.frames_reached)
     )
     complete = reached >= total and not stopped
     message = "" if complete else f"decoded {reached} of {total} frames"

@@ -33,7 +33,9 @@ class Event:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise EventError(f"unknown event kind {self.kind!r} (expected one of {', '.join(KINDS)})")
+            raise EventError(
+                f"unknown event kind {self.kind!r} (expected one of {', '.join(KINDS)})"
+            )
         if isinstance(self.frame, bool) or not isinstance(self.frame, int) or self.frame < 0:
             raise EventError(f"event frame must be a non-negative integer, got {self.frame!r}")
         if not _is_number(self.time_s) or not math.isfinite(self.time_s) or self.time_s < 0:

@@ -67,7 +67,10 @@ class Matcher:
             mx, my = bw * MARGIN_W, bh * MARGIN_H
             sx0, sy0, sw, sh = bx - mx, by - my, bw + 2 * mx, bh + 2 * my
         x0, y0 = max(0, int(sx0 * sx)), max(0, int(sy0 * sy))
-        x1, y1 = min(vid_w, int(np.ceil((sx0 + sw) * sx))), min(vid_h, int(np.ceil((sy0 + sh) * sy)))
+        x1, y1 = (
+            min(vid_w, int(np.ceil((sx0 + sw) * sx))),
+            min(vid_h, int(np.ceil((sy0 + sh) * sy))),
+        )
         self.region = (x0, y0, x1, y1)
         # The downscaled region must hold the template at least once.
         self.work_size = (

@@ -216,8 +216,7 @@ def _rect(value: Any, where: str, width: int, height: int, ref: str) -> tuple[in
         raise ProfileError(f"profile field '{where}' must have a positive width and height")
     if x < 0 or y < 0 or x + w > width or y + h > height:
         raise ProfileError(
-            f"profile field '{where}' {list(value)} lies outside the image {ref} "
-            f"({width}x{height})"
+            f"profile field '{where}' {list(value)} lies outside the image {ref} ({width}x{height})"
         )
     return int(x), int(y), int(w), int(h)
 

@@ -238,7 +238,13 @@ def make_match(
     def draw(t: float) -> np.ndarray:
         n = noises[next(counter) % len(noises)]
         return render_frame(
-            size, t, kills=kills, deaths=deaths, allies=allies, scene=scene, noise=n,
+            size,
+            t,
+            kills=kills,
+            deaths=deaths,
+            allies=allies,
+            scene=scene,
+            noise=n,
             brightness=brightness,
         )
 

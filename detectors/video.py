@@ -108,9 +108,9 @@ class SampledReader:
         # Decoders that do not know the option ignore it (dav1d has no loop-filter switch).
         ctx.options = {**ctx.options, "skip_loop_filter": "all"}
 
-    def _frames(self, container: av.container.InputContainer, stream: av.VideoStream) -> Iterator[
-        SampledFrame
-    ]:
+    def _frames(
+        self, container: av.container.InputContainer, stream: av.VideoStream
+    ) -> Iterator[SampledFrame]:
         index = self.frame_index
         tb = float(stream.time_base)
         origin: int | None = stream.start_time
