@@ -68,9 +68,18 @@ class Fighter:
         #  level, knockdown)
         self.moves = tuple(
             (
-                m.startup, m.startup + m.active, m.startup + m.active + m.recovery,
-                m.reach_x * SUB, m.width * SUB, m.bottom * SUB, m.height * SUB,
-                m.damage, m.hitstun, m.blockstun, m.level, m.knockdown,
+                m.startup,
+                m.startup + m.active,
+                m.startup + m.active + m.recovery,
+                m.reach_x * SUB,
+                m.width * SUB,
+                m.bottom * SUB,
+                m.height * SUB,
+                m.damage,
+                m.hitstun,
+                m.blockstun,
+                m.level,
+                m.knockdown,
             )  # fmt: skip
             for m in char.moves
         )
@@ -350,8 +359,17 @@ class Game:
         hw = p.width * SUB // 2
         x = f.x + f.facing * (f.hw + hw)
         self.projectiles.append(
-            [owner, x, p.bottom * SUB, f.facing * p.speed, hw, p.height * SUB, p.damage,
-             p.hitstun, int(p.knockdown)]  # fmt: skip
+            [
+                owner,
+                x,
+                p.bottom * SUB,
+                f.facing * p.speed,
+                hw,
+                p.height * SUB,
+                p.damage,
+                p.hitstun,
+                int(p.knockdown),
+            ]  # fmt: skip
         )
 
     @staticmethod
