@@ -1,4 +1,4 @@
-"""Replay pages and endpoints. Every lookup goes through ``visible_to``: another team's replay is a 404."""
+"""Replay pages and endpoints. Lookups go through ``visible_to``: another team's replay is a 404."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ from coach.models import Team
 from . import services
 from .models import GameProfile, Replay, Upload
 
-CONTAINER_TYPES = {"mp4": "video/mp4", "mov": "video/mp4", "mkv": "video/webm", "webm": "video/webm"}
+CONTAINER_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/mp4",
+    "mkv": "video/webm",
+    "webm": "video/webm",
+}
 
 
 def _replay_for(request: HttpRequest, pk: int) -> Replay:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
+from tests.live import Site
 from tests.media import make_video
 
 
@@ -48,8 +51,11 @@ def replay(users, sync_jobs, sample_mp4):
     from replays.services import replay_ingest_file
 
     replay, _ = replay_ingest_file(
-        team=users["team"], uploader=users["owner"], source=sample_mp4,
-        original_name="sample.mp4", move=False,
+        team=users["team"],
+        uploader=users["owner"],
+        source=sample_mp4,
+        original_name="sample.mp4",
+        move=False,
     )
     replay.refresh_from_db()
     return replay
@@ -58,3 +64,15 @@ def replay(users, sync_jobs, sample_mp4):
 def client_for(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A migrated site with demo data, not yet started (``site.start()``)."""
+    site = Site(tmp_path / "var")
+    site.manage("migrate", "--noinput", "-v", "0")
+    out = site.manage("demo")
+    site.password = out.split("Demo login: player / ")[1].split()[0]
+    yield site
+    if site.proc and site.proc.poll() is None:
+        os.killpg(site.proc.pid, signal.SIGKILL)

@@ -21,17 +21,30 @@ CODECS = {
 
 
 def make_video(
-    path: Path, *, seconds: float = 2.0, fps: int = 30, size: str = "320x240",
-    audio: bool = False, faststart: bool = True,
+    path: Path,
+    *,
+    seconds: float = 2.0,
+    fps: int = 30,
+    size: str = "320x240",
+    audio: bool = False,
+    faststart: bool = True,
 ) -> Path:
     """A constant-frame-rate test-pattern recording in the container named by ``path``'s suffix."""
-    args = [FFMPEG, "-loglevel", "error", "-y", "-f", "lavfi",
-            "-i", f"testsrc2=size={size}:rate={fps}:duration={seconds}"]
+    args = [
+        FFMPEG,
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate={fps}:duration={seconds}",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac"]
     codec = list(CODECS[path.suffix.lstrip(".")])
     if not faststart and "-movflags" in codec:
-        del codec[codec.index("-movflags"):codec.index("-movflags") + 2]
+        del codec[codec.index("-movflags") : codec.index("-movflags") + 2]
     subprocess.run([*args, *codec, str(path)], check=True)
     return path
 
@@ -42,7 +55,7 @@ def frame_code(index: int, width: int, height: int) -> np.ndarray:
     block = width // 10
     for bit in range(10):
         if index >> bit & 1:
-            frame[:, bit * block:(bit + 1) * block] = 255
+            frame[:, bit * block : (bit + 1) * block] = 255
     return frame
 
 
@@ -51,12 +64,17 @@ def read_code(rgb: np.ndarray) -> int:
     width = rgb.shape[1]
     block = width // 10
     gray = rgb.mean(axis=2)
-    return sum(1 << bit for bit in range(10)
-               if gray[:, bit * block + block // 4:(bit + 1) * block - block // 4].mean() > 127)
+    return sum(
+        1 << bit
+        for bit in range(10)
+        if gray[:, bit * block + block // 4 : (bit + 1) * block - block // 4].mean() > 127
+    )
 
 
-def make_vfr_video(path: Path, durations_ms: Sequence[int], size: tuple[int, int] = (320, 64)) -> Path:
-    """A variable-frame-rate H.264 mp4 (B-frames on): frame i lasts ``durations_ms[i]`` and shows i."""
+def make_vfr_video(
+    path: Path, durations_ms: Sequence[int], size: tuple[int, int] = (320, 64)
+) -> Path:
+    """A variable-frame-rate H.264 mp4 (B-frames on); frame i lasts ``durations_ms[i]``, shows i."""
     width, height = size
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=1000)

@@ -25,17 +25,28 @@ def test_it_rejects_a_bad_number(monkeypatch):
 
 
 def settings_in_subprocess(tmp_path, **env) -> dict:
-    code = ("import json; from django.conf import settings as s; print(json.dumps({"
-            "'debug': s.DEBUG, 'db': s.DATABASES['default']['ENGINE'], "
-            "'name': str(s.DATABASES['default']['NAME']), 'redis': s.REDIS_URL, "
-            "'media': str(s.MEDIA_ROOT), 'key': s.SECRET_KEY}))")
-    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coach.settings",
-                "FILMROOM_VAR": str(tmp_path), **env}
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'debug': s.DEBUG, 'db': s.DATABASES['default']['ENGINE'], "
+        "'name': str(s.DATABASES['default']['NAME']), 'redis': s.REDIS_URL, "
+        "'media': str(s.MEDIA_ROOT), 'key': s.SECRET_KEY}))"
+    )
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "coach.settings",
+        "FILMROOM_VAR": str(tmp_path),
+        **env,
+    }
     for name in ("DEBUG", "DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "SECRET_KEY"):
         if name not in env:
             full_env.pop(name, None)
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code],
-                         env=full_env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     import json
 
     return json.loads(out.stdout)
@@ -54,8 +65,12 @@ def test_the_embedded_defaults(tmp_path):
 
 def test_the_environment_overrides(tmp_path):
     s = settings_in_subprocess(
-        tmp_path, DEBUG="1", DATABASE_URL="postgres://u:p@db.example:5432/film",
-        REDIS_URL="redis://cache:6379/1", MEDIA_ROOT=str(tmp_path / "m"), SECRET_KEY="k" * 50,
+        tmp_path,
+        DEBUG="1",
+        DATABASE_URL="postgres://u:p@db.example:5432/film",
+        REDIS_URL="redis://cache:6379/1",
+        MEDIA_ROOT=str(tmp_path / "m"),
+        SECRET_KEY="k" * 50,
     )
     assert s["debug"] is True
     assert s["db"] == "django.db.backends.postgresql"

@@ -33,7 +33,10 @@ def test_it_imports_recursively_and_skips_non_videos(folder, users, sync_jobs):
     assert "Imported 3, already known 0, skipped 1 (not videos) into Owls." in out
     assert "week1/notes.txt (not a video)" in out
     assert sorted(Replay.objects.values_list("original_name", flat=True)) == [
-        "a.mp4", "b.mkv", "c.webm"]
+        "a.mp4",
+        "b.mkv",
+        "c.webm",
+    ]
     assert set(Replay.objects.values_list("state", flat=True)) == {"done"}
     assert (folder / "a.mp4").exists()  # imports copy, never move
 
@@ -49,9 +52,11 @@ def test_a_second_import_only_takes_what_is_new(folder, users, sync_jobs):
 
 @pytest.mark.parametrize(
     "args,message",
-    [(["--team", "nope"], "no team called 'nope'"),
-     (["--team", "owls", "--profile", "halo"], "no game profile called 'halo'"),
-     (["--team", "owls", "--uploader", "ghost"], "no user called 'ghost'")],
+    [
+        (["--team", "nope"], "no team called 'nope'"),
+        (["--team", "owls", "--profile", "halo"], "no game profile called 'halo'"),
+        (["--team", "owls", "--uploader", "ghost"], "no user called 'ghost'"),
+    ],
 )
 def test_it_explains_bad_arguments(folder, users, args, message):
     with pytest.raises(CommandError, match=message):

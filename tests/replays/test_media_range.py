@@ -32,13 +32,17 @@ def test_it_sends_the_whole_file_without_a_range(client, video):
 
 @pytest.mark.parametrize(
     "header,start,end",
-    [("bytes=0-99", 0, 99), ("bytes=100-", 100, None), ("bytes=-500", -500, None),
-     ("bytes=1000-999999999", 1000, None)],
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, None),
+        ("bytes=-500", -500, None),
+        ("bytes=1000-999999999", 1000, None),
+    ],
 )
 def test_it_answers_a_range_with_206(client, video, header, start, end):
     data, url = video
     response = client.get(url, headers={"Range": header})
-    expected = data[start:None if end is None else end + 1]
+    expected = data[start : None if end is None else end + 1]
     assert response.status_code == 206
     assert body(response) == expected
     first = start if start >= 0 else len(data) + start

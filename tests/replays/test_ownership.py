@@ -54,14 +54,15 @@ def test_staff_see_every_team(client, replay, django_user_model):
 
 
 def test_the_list_is_newest_first_with_state_and_length(client, replay, users, sync_jobs):
+    from replays.services import replay_ingest_file
     from tests.media import make_video
 
-    from replays.services import replay_ingest_file
-
     newer, _ = replay_ingest_file(
-        team=users["team"], uploader=users["owner"],
+        team=users["team"],
+        uploader=users["owner"],
         source=make_video(replay.folder.parent / "newer.mp4", seconds=1.0),
-        original_name="newer.mp4", move=False,
+        original_name="newer.mp4",
+        move=False,
     )
     client.force_login(users["owner"])
     page = client.get("/replays/").content.decode()

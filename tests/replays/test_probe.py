@@ -12,8 +12,9 @@ from detectors.probe import probe, read_frame
 from tests.media import FFMPEG, make_vfr_video, make_video, read_code
 
 
-@pytest.mark.parametrize("suffix,codec", [("mp4", "h264"), ("mov", "h264"), ("mkv", "h264"),
-                                          ("webm", "vp9")])
+@pytest.mark.parametrize(
+    "suffix,codec", [("mp4", "h264"), ("mov", "h264"), ("mkv", "h264"), ("webm", "vp9")]
+)
 def test_it_probes_every_accepted_container(tmp_path: Path, suffix: str, codec: str) -> None:
     result = probe(make_video(tmp_path / f"v.{suffix}", seconds=1.0, fps=25))
     assert result.ok, result.reason
@@ -69,8 +70,21 @@ def test_it_reports_a_missing_mp4_index(tmp_path: Path) -> None:
 
 def test_it_rejects_a_recording_without_video(tmp_path: Path) -> None:
     audio = tmp_path / "audio.mp4"
-    subprocess.run([FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1",
-                    "-c:a", "aac", str(audio)], check=True)
+    subprocess.run(
+        [
+            FFMPEG,
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=1",
+            "-c:a",
+            "aac",
+            str(audio),
+        ],
+        check=True,
+    )
     assert probe(audio).reason == "the file has no video track"
 
 

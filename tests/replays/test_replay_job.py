@@ -11,9 +11,13 @@ from replays.services import replay_ingest_file, replay_process
 def snapshot(replay: Replay) -> dict:
     replay.refresh_from_db()
     return {
-        "state": replay.state, "frames": replay.frame_count, "fps": replay.fps,
-        "duration": replay.duration_s, "index": replay.frame_times().tolist(),
-        "thumb": replay.thumbnail_path.read_bytes(), "attempts": replay.attempts,
+        "state": replay.state,
+        "frames": replay.frame_count,
+        "fps": replay.fps,
+        "duration": replay.duration_s,
+        "index": replay.frame_times().tolist(),
+        "thumb": replay.thumbnail_path.read_bytes(),
+        "attempts": replay.attempts,
     }
 
 
@@ -23,8 +27,11 @@ def test_running_the_job_twice_leaves_the_same_result(replay):
     twice = snapshot(replay)
     assert once.pop("attempts") + 1 == twice.pop("attempts")
     assert once == twice
-    assert sorted(p.name for p in replay.folder.iterdir()) == ["frames.npy", "source.mp4",
-                                                               "thumb.jpg"]
+    assert sorted(p.name for p in replay.folder.iterdir()) == [
+        "frames.npy",
+        "source.mp4",
+        "thumb.jpg",
+    ]
 
 
 def test_a_job_retried_after_its_worker_died_finishes(replay):
@@ -40,14 +47,17 @@ def test_the_frame_index_is_stored_with_the_replay(replay):
     np.testing.assert_allclose(np.diff(times), 1 / 30, atol=1e-3)
 
 
-def test_a_truncated_recording_fails_with_its_reason_and_keeps_its_bytes(users, sync_jobs, tmp_path):
+def test_a_truncated_recording_fails_with_its_reason_and_keeps_its_bytes(
+    users, sync_jobs, tmp_path
+):
     from tests.media import make_video
 
     whole = make_video(tmp_path / "w.mp4", seconds=6.0)
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    replay, created = replay_ingest_file(team=users["team"], uploader=users["owner"], source=cut,
-                                         original_name="cut.mp4", move=True)
+    replay, created = replay_ingest_file(
+        team=users["team"], uploader=users["owner"], source=cut, original_name="cut.mp4", move=True
+    )
     replay.refresh_from_db()
     assert created and replay.state == "failed"
     assert replay.failure_reason.startswith("truncated after ")

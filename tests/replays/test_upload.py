@@ -17,16 +17,19 @@ def start(client, team, name: str, size: int, **extra):
 
 
 def put(client, upload_id: str, offset: int, data: bytes):
-    return client.put(f"/replays/uploads/{upload_id}", data,
-                      content_type="application/offset+octet-stream",
-                      headers={"Upload-Offset": str(offset)})
+    return client.put(
+        f"/replays/uploads/{upload_id}",
+        data,
+        content_type="application/offset+octet-stream",
+        headers={"Upload-Offset": str(offset)},
+    )
 
 
 def upload_bytes(client, team, name: str, data: bytes, chunk: int) -> dict:
     created = start(client, team, name, len(data)).json()
     state = created
     for offset in range(0, len(data), chunk):
-        response = put(client, created["id"], offset, data[offset:offset + chunk])
+        response = put(client, created["id"], offset, data[offset : offset + chunk])
         assert response.status_code == 200, response.content
         state = response.json()
     return state

@@ -1,0 +1,61 @@
+"""A player logs in, uploads a recording with a progress bar, watches it process, and seeks."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import shot
+from tests.media import make_video
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_a_player_uploads_a_replay_and_seeks_in_it(site, page, tmp_path):
+    site.start()
+    video = make_video(tmp_path / "scrim night.mp4", seconds=4.0, fps=30)
+    page.goto(site.url("/replays/"))
+    assert "/accounts/login/" in page.url
+    page.fill("input[name=username]", "player")
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Replays")
+    shot(page, "replay-list")
+
+    page.goto(site.url("/replays/upload/"))
+    page.set_input_files("input[type=file]", str(video))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/replays/*/", timeout=30_000)
+    page.wait_for_selector("video#player", timeout=60_000)  # appears once the job is done
+    assert page.inner_text("#job-state") == "Done"
+    assert "scrim night" in page.inner_text("h1")
+
+    seeked = page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const v = document.getElementById('player');
+            const go = () => { v.currentTime = 2.5; };
+            v.addEventListener('seeked', () => resolve({
+                t: v.currentTime, end: v.seekable.length ? v.seekable.end(0) : 0 }), {once: true});
+            v.addEventListener('error', () => reject(v.error && v.error.message));
+            if (v.readyState >= 1) go(); else v.addEventListener('loadedmetadata', go, {once: true});
+        })"""
+    )
+    assert seeked["t"] == pytest.approx(2.5, abs=0.01)
+    assert seeked["end"] == pytest.approx(4.0, abs=0.1)
+    shot(page, "replay-detail")
+
+
+def test_a_failed_upload_shows_its_reason(site, page, tmp_path):
+    site.start()
+    bogus = tmp_path / "notes.mp4"
+    bogus.write_text("these are my notes, not a video\n" * 100)
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", "player")
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.goto(site.url("/replays/upload/"))
+    page.set_input_files("input[type=file]", str(bogus))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/replays/*/")
+    page.wait_for_selector("text=not a video file (it looks like text)", timeout=60_000)
+    assert page.inner_text("#job-state") == "Failed"
+    shot(page, "replay-failed")
