@@ -174,14 +174,19 @@ def read_agent_files(path: str | os.PathLike[str] | BinaryIO) -> dict[str, bytes
     return files
 
 
-def _read_zip(path: Path) -> dict[str, bytes]:
-    if path.stat().st_size > MAX_ZIP_BYTES:
+def _read_zip(source: Path | BinaryIO) -> dict[str, bytes]:
+    if isinstance(source, Path):
+        size, label = source.stat().st_size, source.name
+    else:
+        size, label = source.seek(0, io.SEEK_END), "upload"
+        source.seek(0)
+    if size > MAX_ZIP_BYTES:
         raise AgentFileError(f"zip is larger than {MAX_ZIP_BYTES // 2**20} MiB")
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(source)
     except zipfile.BadZipFile:
         raise AgentFileError(
-            f"{path.name} is not a zip file (expected a .zip of {CONFIG_NAME} + {WEIGHTS_NAME})"
+            f"{label} is not a zip file (expected a .zip of {CONFIG_NAME} + {WEIGHTS_NAME})"
         ) from None
     files: dict[str, bytes] = {}
     with zf:

@@ -78,3 +78,12 @@ class ProgressBar:
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def make_single_env(**kwargs: Any) -> Any:
+    """The arena's Gymnasium single-agent env (``tournaments.arena.make_single_env``)."""
+    try:
+        from tournaments.arena import make_single_env as make
+    except ImportError:  # older arena versions exported it only from its module
+        from tournaments.arena.single import make_single_env as make
+    return make(**kwargs)

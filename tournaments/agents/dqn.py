@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .agent_file import make_config, save_agent
-from .common import MetricsCSV, ProgressFn, seed_everything
+from .common import MetricsCSV, ProgressFn, make_single_env, seed_everything
 from .evaluate import match_winner, play_matches
 from .registry import build_network
 
@@ -146,8 +146,6 @@ class GreedyPolicy:
 
 def make_train_env(args: DQNArgs, opponent: Any, seed: int) -> Any:
     """The Gymnasium single-agent arena env against ``opponent`` (a bot name or a callable)."""
-    from tournaments.arena import make_single_env
-
     return make_single_env(
         opponent=opponent,
         side="p1",
@@ -238,7 +236,8 @@ def train_dqn(args: DQNArgs, progress: ProgressFn | None = None) -> dict[str, An
         training = {**_summary_fields(args, eval_opponent), "step": step, "episodes": episodes,
                     "eval_win_rate": result["win_rate"], "wall_time_s": round(wall, 1)}  # fmt: skip
         save_agent(out / "checkpoints" / f"step-{step:09d}", q_network, config(training))
-        if result["win_rate"] > best["win_rate"]:
+        # ">=": among equal scores keep the later, longer-trained network.
+        if result["win_rate"] >= best["win_rate"]:
             best.update(win_rate=result["win_rate"], step=step)
             save_agent(out / "agent", q_network, config(training))
 

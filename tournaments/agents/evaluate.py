@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Policy
+from .common import Policy, make_single_env
 
 
 def match_winner(info: Mapping[str, Any]) -> str | None:
@@ -55,8 +55,6 @@ def play_matches(
     Returns:
         ``{"games", "wins", "losses", "draws", "win_rate"}``.
     """
-    from tournaments.arena import make_single_env
-
     wins = losses = draws = 0
     envs: dict[str, Any] = {}
     for i in range(games):
