@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .characters import LOW_KICK, LOW_PUNCH, MAX_HEALTH, SPECIAL, SUB
+from .characters import MAX_HEALTH, SPECIAL, SUB
 from .font import text_mask
 from .game import (
     ATTACK,
@@ -203,9 +203,13 @@ def render_frame(game: Game, scale: int = 1) -> np.ndarray:
     if game.phase != FIGHT and game.round_results:
         draw_banners(frame, game)
     if scale > 1:
-        frame = frame.repeat(scale, axis=0).repeat(scale, axis=1)
+        frame = upscale(frame, scale)
     return frame
 
 
-# Low attacks are drawn from the crouch height; referenced so linters keep the import honest.
-_LOW_MOVES = (LOW_PUNCH, LOW_KICK, CROUCH)
+def upscale(frame: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour magnification by an integer factor (one broadcast copy)."""
+    h, w, c = frame.shape
+    out = np.empty((h, scale, w, scale, c), dtype=frame.dtype)
+    out[:] = frame[:, None, :, None, :]
+    return out.reshape(h * scale, w * scale, c)
