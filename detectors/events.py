@@ -22,7 +22,7 @@ class Event:
         frame: Index into the video's frame index (presentation order, frame 0 first).
         time_s: Presentation time of that frame in seconds (frame 0 at 0.0).
         confidence: Detector score in [0, 1]; 1.0 for hand-made events.
-        source: Who made it: ``"auto"`` for the detector, anything else (e.g. ``"manual"``) for people.
+        source: Who made it: ``"auto"`` for the detector, e.g. ``"manual"`` for people.
     """
 
     kind: str

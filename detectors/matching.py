@@ -21,6 +21,8 @@ WORK_HEIGHT = 24
 # because kill-feed lines move as entries stack.
 MARGIN_H = 4.0
 MARGIN_W = 0.15
+# Blur (work pixels) applied to template and frame alike before matching.
+SOFTEN_SIGMA = 1.0
 # Up to this many separate matches are counted (stacked kill-feed entries).
 MAX_MATCHES = 6
 
@@ -55,7 +57,7 @@ class Matcher:
         tw = max(4, round(bw * sx * self.factor))
         th = max(4, round(bh * sy * self.factor))
         crop = indicator.image[by : by + bh, bx : bx + bw]
-        self.template = cv2.resize(crop, (tw, th), interpolation=cv2.INTER_AREA)
+        self.template = _soften(cv2.resize(crop, (tw, th), interpolation=cv2.INTER_AREA))
         if float(self.template.std()) < 2.0:
             raise ProfileError(
                 f"the {indicator.kind} box {list(indicator.box)} in {indicator.reference} "
@@ -84,7 +86,7 @@ class Matcher:
         roi = luma[y0:y1, x0:x1]
         if roi.shape[1] != self.work_size[0] or roi.shape[0] != self.work_size[1]:
             roi = cv2.resize(roi, self.work_size, interpolation=cv2.INTER_AREA)
-        return cv2.matchTemplate(roi, self.template, cv2.TM_CCOEFF_NORMED)
+        return cv2.matchTemplate(_soften(roi), self.template, cv2.TM_CCOEFF_NORMED)
 
     def find(self, luma: np.ndarray) -> list[Match]:
         """Every separate place (up to MAX_MATCHES) scoring at least the indicator's threshold."""
@@ -103,3 +105,8 @@ class Matcher:
                 max(0, x - int(tw * 0.6)) : x + int(tw * 0.6) + 1,
             ] = -1.0
         return found
+
+
+def _soften(image: np.ndarray) -> np.ndarray:
+    """A light blur: text rasterised at another resolution or through a codec then still lines up."""
+    return cv2.GaussianBlur(image, (0, 0), SOFTEN_SIGMA)

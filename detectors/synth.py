@@ -87,7 +87,7 @@ def _draw_feed_line(img: np.ndarray, lay: _Layout, slot: int, own: bool) -> None
 def _draw_banner(img: np.ndarray, lay: _Layout, seconds_left: int) -> None:
     x, y, w, h = lay.banner
     band = img[y - h // 4 : y + h + h // 4, :]
-    band[:] = (band * 0.35).astype(np.uint8)  # the screen darkens behind the banner
+    band[:] = (band * 0.15).astype(np.uint8)  # the screen darkens behind the banner
     _text(img, "YOU DIED", x + int(w * 0.12), y + int(h * 0.5), int(h * 0.36), (40, 40, 230))
     line = f"RESPAWN IN {max(1, seconds_left)}"
     _text(img, line, x + int(w * 0.2), y + int(h * 0.9), int(h * 0.16), (230, 230, 230))
@@ -275,12 +275,16 @@ def _write_profile(out_dir: Path, name: str, ref_size: tuple[int, int], seed: in
     cv2.imwrite(str(death_png), render_frame(ref_size, 0.5, deaths=[0.0], scene=scene))
     lx, ly, lw, lh = lay.line
     bx, by, bw, bh = lay.banner
+    # The "YOU DIED" text only: the countdown under it changes, the background behind it moves.
+    (tw, th), _ = cv2.getTextSize("YOU DIED", _FONT, int(bh * 0.36) / 22.0, 1)
+    tx, ty = bx + int(bw * 0.12), by + int(bh * 0.5)
+    pad = max(2, th // 6)
+    death_box = [tx - pad, ty - th - pad, tw + 2 * pad, th + 2 * pad]
     profile = {
         "name": name,
         "events": {
             "kill": [{"reference": kill_png.name, "box": [lx, ly, lw, lh]}],
-            # The "YOU DIED" line only: the countdown under it changes.
-            "death": [{"reference": death_png.name, "box": [bx, by, bw, int(bh * 0.6)]}],
+            "death": [{"reference": death_png.name, "box": death_box}],
         },
         "min_gap_s": 2.0,
     }

@@ -53,7 +53,7 @@ def own_frame_index(path: str | Path) -> np.ndarray:
     try:
         return frame_index(path)
     except ProbeError as exc:
-        raise VideoError(str(exc)) from exc
+        raise VideoError(f"cannot read video {path}: {exc}") from exc
 
 
 class SampledReader:
