@@ -25,9 +25,24 @@ def demo_login_file() -> Path:
 def make_sample_video(path: Path, *, seconds: float, pattern: str, size: str = "1280x720") -> Path:
     """Writes a short H.264 recording from one of FFmpeg's test sources."""
     cmd = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"{pattern}=size={size}:rate=30", "-t", str(seconds),
-        "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"{pattern}=size={size}:rate=30",
+        "-t",
+        str(seconds),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
         str(path),
     ]
     subprocess.run(cmd, check=True)
@@ -57,7 +72,5 @@ def demo_setup() -> tuple[str, bool]:
         ("ranked_match_3.mp4", "smptehdbars", 8),
     ):
         video = make_sample_video(folder / name, seconds=seconds, pattern=pattern)
-        replay_ingest_file(
-            team=team, uploader=player, source=video, original_name=name, move=False
-        )
+        replay_ingest_file(team=team, uploader=player, source=video, original_name=name, move=False)
     return password, True

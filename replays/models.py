@@ -47,7 +47,11 @@ class GameProfile(models.Model):
     """A named set of on-screen indicators for one game; edits create new versions."""
 
     team = models.ForeignKey(
-        Team, on_delete=models.CASCADE, related_name="profiles", null=True, blank=True,
+        Team,
+        on_delete=models.CASCADE,
+        related_name="profiles",
+        null=True,
+        blank=True,
         help_text="Empty for the profiles that ship with Film Room (every team may use them).",
     )
     name = models.CharField(max_length=100)

@@ -212,7 +212,10 @@ def upload_start(
             f"the file is {size_bytes / 1e9:.1f} GB; the limit is {limit / 1e9:.1f} GB", status=413
         )
     upload = Upload.objects.create(
-        team=team, uploader=uploader, filename=filename[:255] or "replay", size_bytes=size_bytes,
+        team=team,
+        uploader=uploader,
+        filename=filename[:255] or "replay",
+        size_bytes=size_bytes,
         profile=profile,
     )
     upload.part_path.parent.mkdir(parents=True, exist_ok=True)

@@ -70,9 +70,23 @@ class EmbeddedRedis:
     def start(self) -> subprocess.Popen:
         self.clear_stale()
         args = [
-            redis_server_binary(), "--port", "0", "--unixsocket", str(self.sock),
-            "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-            "--dir", str(self.sock.parent), "--pidfile", str(self.pidfile), "--loglevel", "warning",
+            redis_server_binary(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.sock),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.sock.parent),
+            "--pidfile",
+            str(self.pidfile),
+            "--loglevel",
+            "warning",
         ]
         log = (self.sock.parent / "redis.log").open("ab")
         self.proc = subprocess.Popen(
@@ -113,15 +127,31 @@ class Command(BaseCommand):
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.children.append(
-            ("workers", subprocess.Popen([sys.executable, manage, "qcluster"], env=env,
-                                         preexec_fn=_die_with_parent))
+            (
+                "workers",
+                subprocess.Popen(
+                    [sys.executable, manage, "qcluster"], env=env, preexec_fn=_die_with_parent
+                ),
+            )
         )
         self.stdout.write(f"Workers    django-q2 cluster, {settings.Q_CLUSTER['workers']} workers")
-        daphne = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port),
-                  "coach.asgi:application"]
-        self.children.append(("web", subprocess.Popen(daphne, env=env, preexec_fn=_die_with_parent)))
+        daphne = [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            host,
+            "-p",
+            str(port),
+            "coach.asgi:application",
+        ]
+        self.children.append(
+            ("web", subprocess.Popen(daphne, env=env, preexec_fn=_die_with_parent))
+        )
         self._wait_for_port(host, port)
-        self.stdout.write(self.style.SUCCESS(f"Film Room  http://{host}:{port}/  (Ctrl-C stops it)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Film Room  http://{host}:{port}/  (Ctrl-C stops it)")
+        )
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._on_signal)
         code = self._supervise()

@@ -27,7 +27,9 @@ class Bar:
         if self.live:
             filled = int(30 * self.done / self.total)
             pct = 100 * self.done / self.total
-            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {pct:5.1f}%  {label[:40]:<40}")
+            self.stream.write(
+                f"\r[{'#' * filled}{'.' * (30 - filled)}] {pct:5.1f}%  {label[:40]:<40}"
+            )
             self.stream.flush()
 
     def close(self) -> None:
@@ -44,8 +46,15 @@ class Command(BaseCommand):
         parser.add_argument("--profile", help="game profile name to detect with")
         parser.add_argument("--uploader", help="username recorded as uploader")
 
-    def handle(self, *args, directory: Path, team: str, profile: str | None,
-               uploader: str | None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        directory: Path,
+        team: str,
+        profile: str | None,
+        uploader: str | None,
+        **options,
+    ) -> None:
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a folder")
         the_team = Team.objects.filter(Q(slug=team) | Q(name=team)).first()
@@ -71,8 +80,12 @@ class Command(BaseCommand):
                 skipped.append(path)
             else:
                 replay, created = replay_ingest_file(
-                    team=the_team, uploader=user, source=path,
-                    original_name=path.name, move=False, profile=the_profile,
+                    team=the_team,
+                    uploader=user,
+                    source=path,
+                    original_name=path.name,
+                    move=False,
+                    profile=the_profile,
                 )
                 (imported if created else known).append(replay)
             bar.advance(path.stat().st_size, path.name)
