@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from coach.models import Team
 from detectors.probe import ProbeError, probe, read_frame, sniff_container
 
+from . import detection
 from .models import GameProfile, Replay, Upload
 
 logger = logging.getLogger(__name__)
@@ -162,6 +163,14 @@ def replay_process(*, replay_id: int) -> None:
             return
         replay.set_progress(0.3, "making a thumbnail")
         _thumbnail_step(replay)
+        version = replay.profile.latest if replay.profile else None
+        if version is not None:
+            # Incremental: events already made by this profile version and detector stay.
+            if not detection.up_to_date(replay, version) and not detection.replay_detect(
+                replay, version
+            ):
+                return
+            detection.replay_cut_clips(replay)
         replay.mark_done()
     except Exception as exc:  # noqa: BLE001 - a job must leave a readable state, never a crash
         logger.exception("replay %s failed", replay_id)

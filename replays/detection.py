@@ -1,0 +1,136 @@
+"""The detection part of the replay job: events in one transaction, then a clip per event.
+
+Events found by a run are tagged with the detector version and the profile version that produced
+them. A repeated or retried run replaces its own (``source=auto``) events and their clips, never
+duplicates them; events a coach added are never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from detectors import DETECTOR_VERSION, ProfileError, detect, load_profile
+from detectors.clips import ClipError, cut_clip, thumbnail
+from detectors.video import VideoError
+
+from .models import Clip, Event, ProfileVersion, Replay
+
+logger = logging.getLogger(__name__)
+
+
+def throttled(replay: Replay, start: float, span: float, stage: str) -> Callable[[float], None]:
+    """A progress callback that writes to the database at most twice a second."""
+    last = [0.0]
+
+    def report(fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.5 or fraction >= 1.0:
+            last[0] = now
+            replay.set_progress(start + span * fraction, stage)
+
+    return report
+
+
+def up_to_date(replay: Replay, version: ProfileVersion) -> bool:
+    return replay.detected_with_id == version.pk and replay.detector_version == DETECTOR_VERSION
+
+
+def replay_detect(replay: Replay, version: ProfileVersion) -> bool:
+    """Runs the profile version's detector on the replay and stores its events.
+
+    Returns:
+        False if detection could not run (the replay is then marked failed with the reason).
+    """
+    try:
+        profile = load_profile(version.spec, base_dir=version.path)
+        result = detect(
+            replay.path,
+            profile,
+            frame_index=replay.frame_times(),
+            progress=throttled(replay, 0.3, 0.5, "finding kills and deaths"),
+        )
+    except (ProfileError, VideoError) as exc:
+        replay.mark_failed(f"detection failed: {exc}")
+        return False
+    with transaction.atomic():
+        old = list(replay.events.filter(source=Event.AUTO).select_related("clip"))
+        replay.events.filter(source=Event.AUTO).delete()
+        Event.objects.bulk_create(
+            Event(
+                replay=replay,
+                kind=e.kind,
+                frame=e.frame,
+                time_s=e.time_s,
+                confidence=e.confidence,
+                source=Event.AUTO,
+                profile_version=version,
+                detector_version=DETECTOR_VERSION,
+            )
+            for e in result.events
+        )
+        replay.detected_with = version
+        replay.detector_version = DETECTOR_VERSION
+        replay.detection_note = result.message
+        replay.save(update_fields=["detected_with", "detector_version", "detection_note"])
+    _remove_stale_clip_files(old, replay)
+    return True
+
+
+def _clip_name(event: Event, team_window: tuple[float, float]) -> str:
+    before, after = team_window
+    return f"{event.kind}-{event.frame}-{before:g}-{after:g}"
+
+
+def replay_cut_clips(replay: Replay) -> None:
+    """Cuts a browser-ready clip and a thumbnail for every event that has none yet."""
+    window = (replay.team.clip_before_s, replay.team.clip_after_s)
+    folder = Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    events = list(replay.events.select_related("clip").order_by("frame"))
+    report = throttled(replay, 0.8, 0.2, "cutting clips")
+    for n, event in enumerate(events, 1):
+        name = _clip_name(event, window)
+        video, thumb = folder / f"{name}.mp4", folder / f"{name}.jpg"
+        start = max(0.0, event.time_s - window[0])
+        end = min(replay.duration_s, event.time_s + window[1]) or event.time_s + window[1]
+        try:
+            if not video.exists():  # same event, same window: the clip is already there
+                tmp = video.with_suffix(".part.mp4")
+                cut_clip(replay.path, tmp, start, end)
+                tmp.replace(video)
+            if not thumb.exists():
+                thumbnail(replay.path, event.time_s, thumb, width=320)
+        except ClipError as exc:
+            logger.warning("no clip for %s: %s", event, exc)
+            continue
+        media = Path(settings.MEDIA_ROOT)
+        Clip.objects.update_or_create(
+            event=event,
+            defaults={
+                "file": str(video.relative_to(media)),
+                "thumbnail": str(thumb.relative_to(media)),
+                "start_s": start,
+                "end_s": end,
+            },
+        )
+        report(n / len(events))
+
+
+def _remove_stale_clip_files(old_events: list[Event], replay: Replay) -> None:
+    keep = {
+        _clip_name(e, (replay.team.clip_before_s, replay.team.clip_after_s))
+        for e in replay.events.all()
+    }
+    for event in old_events:
+        clip = getattr(event, "clip", None)
+        if clip is None:
+            continue
+        if Path(clip.file).stem not in keep:
+            clip.path.unlink(missing_ok=True)
+            clip.thumbnail_path.unlink(missing_ok=True)
