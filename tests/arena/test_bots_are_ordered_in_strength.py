@@ -33,8 +33,9 @@ def test_the_stronger_level_wins_most_games(strong: str, weak: str) -> None:
     assert _wins(strong, weak, 8) >= 6
 
 
-def test_the_medium_cpu_beats_the_random_bot_most_of_the_time() -> None:
-    assert _wins("cpu_medium", "random", 8) >= 6
+@pytest.mark.parametrize("level", ["cpu_easy", "cpu_medium"])
+def test_every_cpu_level_beats_the_random_bot_most_of_the_time(level: str) -> None:
+    assert _wins(level, "random", 8) >= 6
 
 
 def test_bots_are_deterministic_given_their_seed() -> None:

@@ -48,9 +48,11 @@ class RandomBot:
 
 
 # Per level: (chance to act randomly, chance to see a threat and block it, anti-air,
-#             punish whiffs, ticks-of-decision reuse i.e. reaction delay in decisions)
+#             punish whiffs, decisions to repeat before deciding again).
+# Tuned by measurement (mirror matches, see tests/arena/test_bots_are_ordered_in_strength.py):
+# hard beats medium ~94%, medium beats easy ~80%, easy beats random ~92% of 80 games.
 _LEVELS: dict[str, tuple[float, float, bool, bool, int]] = {
-    "easy": (0.2, 0.2, False, False, 2),
+    "easy": (0.6, 0.1, False, False, 0),
     "medium": (0.15, 0.55, False, True, 1),
     "hard": (0.0, 0.95, True, True, 0),
 }
@@ -62,7 +64,8 @@ class CpuBot:
     Rules, in order: get out of the way of incoming projectiles, block attacks it sees coming
     (with the right guard for lows), anti-air jump-ins, punish whiffed attacks, attack when in
     reach, zone with the special from afar, otherwise walk in. Lower levels act randomly more
-    often, block less and react late (repeat their last decision).
+    often, block less and skip anti-airs and punishes; medium also repeats each decision once
+    (reacts a step late).
 
     Args:
         level: ``"easy"``, ``"medium"`` or ``"hard"``.
