@@ -52,3 +52,9 @@ def test_the_prefetching_loader_passes_on_worker_errors():
 
     with pytest.raises(RuntimeError, match="disk on fire"):
         list(PrefetchLoader(Source()))
+
+
+def test_aligned_windows_start_only_on_decision_ticks_of_each_episode():
+    episode = np.array([0] * 10 + [1] * 11)
+    starts = window_starts(episode, window=2, stride=3, aligned=True)
+    assert starts.tolist() == [0, 3, 6, 10, 13, 16]

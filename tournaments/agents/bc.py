@@ -45,6 +45,10 @@ class BCArgs:
     """decisions per training window"""
     stride: int | None = None
     """ticks between decisions (the agent's frame skip); default: the recordings' meta or 4"""
+    aligned: bool = True
+    """windows start only on decision ticks (every stride-th tick of an episode), as the agent
+    acts; with False every tick starts a window (more data, but an observation a few ticks
+    after a decision already shows the chosen move, which flatters the agreement)"""
     burn_in: int = 4
     """decisions at the start of a window that are not scored (no context yet)"""
     hidden: int = 128
@@ -74,14 +78,14 @@ class BCArgs:
 
 
 def split_windows(
-    data: Dataset, window: int, stride: int, holdout: float, seed: int
+    data: Dataset, window: int, stride: int, holdout: float, seed: int, aligned: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Window starts for training and held-out evaluation, split by episode where possible.
 
     Raises:
         ValueError: The dataset is too short for one window on each side.
     """
-    starts = window_starts(data.episode, window, stride)
+    starts = window_starts(data.episode, window, stride, aligned)
     episodes = np.unique(data.episode)
     if episodes.size >= 2:
         rng = np.random.default_rng(seed)
@@ -137,7 +141,9 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
     data = open_dataset(args.datasets)
     meta = data.meta[0] if data.meta else {}
     stride = int(args.stride or meta.get("frame_skip") or 4)
-    train_starts, held_starts = split_windows(data, args.window, stride, args.holdout, args.seed)
+    train_starts, held_starts = split_windows(
+        data, args.window, stride, args.holdout, args.seed, args.aligned
+    )
     common = {"window": args.window, "stride": stride}
     train_batches = WindowBatches(
         data, train_starts, batch_size=args.batch_size, seed=args.seed, **common

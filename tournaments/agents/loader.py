@@ -18,20 +18,32 @@ import numpy as np
 from .dataset import Dataset
 
 
-def window_starts(episode: np.ndarray, window: int, stride: int) -> np.ndarray:
+def window_starts(
+    episode: np.ndarray, window: int, stride: int, aligned: bool = False
+) -> np.ndarray:
     """Returns every tick index at which a full window fits inside one episode.
 
     Args:
         episode: Per-tick episode ids (contiguous runs).
         window: Decisions per window.
         stride: Ticks between two decisions.
+        aligned: Only starts a multiple of ``stride`` ticks after their episode's first tick,
+            i.e. the ticks at which an agent acting every ``stride`` ticks decides.
     """
     span = (window - 1) * stride
     n = episode.shape[0]
     if n <= span:
         return np.zeros(0, dtype=np.int64)
     first = np.arange(n - span)
-    return first[episode[first] == episode[first + span]]
+    keep = episode[first] == episode[first + span]
+    if aligned:
+        # Tick index of each episode's first tick, broadcast to every tick of the episode.
+        change = np.flatnonzero(np.diff(episode)) + 1
+        episode_start = np.zeros(n, dtype=np.int64)
+        episode_start[change] = change
+        episode_start = np.maximum.accumulate(episode_start)
+        keep &= (first - episode_start[first]) % stride == 0
+    return first[keep]
 
 
 class WindowBatches:

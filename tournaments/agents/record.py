@@ -98,17 +98,20 @@ def record_bot_dataset(
             obs, _ = env.reset(seed=seed + m)
             tick = 0
             a1 = a2 = 0
+            last_wins = (0, 0)
             while env.agents:
                 if tick % decision_ticks == 0:
                     a1, a2 = int(me(obs["p1"])), int(them(obs["p2"]))
                 facing_right = env.game.p1.facing > 0
                 prev = obs["p1"]
                 obs, _, _, _, infos = env.step({"p1": a1, "p2": a2})
-                round_winner = infos["p1"].get("round_winner")
+                # Round wins come from the info's running score: a rise is a kill/death.
+                wins = tuple(infos["p1"]["wins"])
                 writer.append(
                     prev, a1, keys_for_action(a1, facing_right),
-                    kill=round_winner == "p1", death=round_winner == "p2",
+                    kill=wins[0] > last_wins[0], death=wins[1] > last_wins[1],
                 )  # fmt: skip
+                last_wins = wins
                 tick += 1
             writer.end_episode()
     env.close()
