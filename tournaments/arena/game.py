@@ -174,8 +174,6 @@ class Game:
     @property
     def winner(self) -> str | None:
         """``"p1"``, ``"p2"`` or ``"draw"`` once the match is decided, else None."""
-        if self.phase == FIGHT and not self._decided():
-            return None
         if not self._decided():
             return None
         if self.p1.wins > self.p2.wins:
@@ -282,12 +280,13 @@ class Game:
         self._face(p1, p2)
         self._face(p2, p1)
         # Both attacks are checked before either lands, so simultaneous hits trade.
-        hit1 = self._connects(p1, p2)
-        hit2 = self._connects(p2, p1)
+        # The moves are read before either hit lands (a hit cancels the defender's move).
+        hit1 = p1.moves[p1.move] if self._connects(p1, p2) else None
+        hit2 = p2.moves[p2.move] if self._connects(p2, p1) else None
         if hit1:
-            self._hit(p1.facing, p2, p1.moves[p1.move])
+            self._hit(p1.facing, p2, hit1)
         if hit2:
-            self._hit(p2.facing, p1, p2.moves[p2.move])
+            self._hit(p2.facing, p1, hit2)
         if self.projectiles:
             self._projectiles()
         if p1.cooldown:
@@ -326,7 +325,8 @@ class Game:
         if state == DEFEATED:
             return
         m = ACT_MOVE[a]
-        if m >= 0 and (m != SPECIAL or f.cooldown == 0):
+        # One projectile per fighter on screen, as in the classics.
+        if m >= 0 and (m != SPECIAL or (f.cooldown == 0 and not self._has_projectile(owner))):
             self._start_move(f, m)
             f.vx = 0
             if m == SPECIAL:
@@ -346,6 +346,9 @@ class Game:
         else:
             f.state = IDLE
             f.vx = 0
+
+    def _has_projectile(self, owner: int) -> bool:
+        return any(p[0] == owner for p in self.projectiles)
 
     @staticmethod
     def _start_move(f: Fighter, move: int) -> None:
