@@ -30,7 +30,7 @@ from detectors.video import SampledReader, own_frame_index, progress_every
 # The last this-many seconds of counts must all be lower for a new appearance to count.
 HOLD_S = 0.3
 # An indicator gone this long has "clearly disappeared" (see the module docstring).
-CLEAR_S = 0.5
+CLEAR_S = 1.0
 
 
 @dataclass
@@ -77,7 +77,8 @@ class _Debouncer:
         track.recent.append((t, count))
         kind = track.matcher.indicator.kind
         for new in range(before, count):
-            if self._accept(track, kind, t, stacked=new > 0):
+            # Stacked: an entry was already on screen (within HOLD_S) and another one came.
+            if self._accept(track, kind, t, stacked=before > 0):
                 conf = round(min(1.0, max(0.0, sorted(scores, reverse=True)[new])), 4)
                 self.events.append(Event(kind, number, t, conf))
                 self.last_event_s[kind] = t

@@ -108,5 +108,5 @@ class Matcher:
 
 
 def _soften(image: np.ndarray) -> np.ndarray:
-    """A light blur: text rasterised at another resolution or through a codec then still lines up."""
+    """A light blur, so text rasterised at another size or through a codec still lines up."""
     return cv2.GaussianBlur(image, (0, 0), SOFTEN_SIGMA)

@@ -283,7 +283,8 @@ def _write_profile(out_dir: Path, name: str, ref_size: tuple[int, int], seed: in
     profile = {
         "name": name,
         "events": {
-            "kill": [{"reference": kill_png.name, "box": [lx, ly, lw, lh]}],
+            # The own-name half of the line: "ALLY  X  ENEMY" lines differ from it only there.
+            "kill": [{"reference": kill_png.name, "box": [lx, ly, int(lw * 0.52), lh]}],
             "death": [{"reference": death_png.name, "box": death_box}],
         },
         "min_gap_s": 2.0,

@@ -1,0 +1,197 @@
+"""Speed benchmark: ``python -m detectors.bench [VIDEO ...]``.
+
+Compares, on the same file in one run, each in its own process (peak RSS from ``wait4``):
+
+(a) our detector (``detect``: skip non-reference frames and the loop filter, 2 threads,
+    ~8 sampled frames/s, ROI template matching);
+(b) FFmpeg decoding only what detection needs:
+    ``ffmpeg -skip_frame noref -skip_loop_filter all -threads 2 -i X -f null -``;
+(c) the naive way public highlight clippers work: OpenCV reads every frame and matches the
+    template over the whole frame. It is slow, so it runs on the first ``--naive-seconds`` only
+    and its speed is given per second of video.
+
+With no files it first makes two 1080p60 H.264 files with FFmpeg (low-motion, and a "typical
+recording" at ~8 Mbit/s with B-frames). Detection uses a synthetic profile (a 1080p reference
+screenshot of the synthetic UI); the figures are about speed, not accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def make_inputs(folder: Path, seconds: int) -> list[Path]:
+    """Two 1080p60 H.264 files: low-motion, and a typical 6-12 Mbit/s recording with B-frames."""
+    low = folder / "low_motion_1080p60.mp4"
+    typical = folder / "typical_1080p60_8mbit.mp4"
+    src = f"testsrc2=size=1920x1080:rate=60:duration={seconds}"
+    common = ["-nostdin", "-y", "-v", "error", "-f", "lavfi", "-i", src]
+    subprocess.run(
+        [_ffmpeg(), *common, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+         "-pix_fmt", "yuv420p", str(low)], check=True,
+    )  # fmt: skip
+    # Grain and motion make it as costly to decode as a real capture; B-frames as OBS writes them.
+    subprocess.run(
+        [_ffmpeg(), *common, "-vf", "noise=alls=12:allf=t,hue=H=t", "-c:v", "libx264",
+         "-preset", "superfast", "-bf", "3", "-g", "120", "-b:v", "8M", "-maxrate", "10M",
+         "-bufsize", "16M", "-pix_fmt", "yuv420p", str(typical)], check=True,
+    )  # fmt: skip
+    return [low, typical]
+
+
+def _bench_profile(folder: Path) -> Path:
+    from detectors.synth import _write_profile
+
+    return _write_profile(folder, "bench", (1920, 1080), seed=0)
+
+
+def _measure(cmd: list[str]) -> tuple[float, float, str]:
+    """Runs a command; returns (wall seconds, peak RSS MiB, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} failed")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def _child_detect(video: str, profile: str) -> None:
+    from detectors import detect, load_profile
+    from detectors.video import own_frame_index
+
+    start = time.perf_counter()
+    index = own_frame_index(video)
+    indexed = time.perf_counter()
+    result = detect(video, load_profile(profile), frame_index=index)
+    done = time.perf_counter()
+    print(json.dumps({"index_s": indexed - start, "detect_s": done - indexed,
+                      "events": len(result.events)}))  # fmt: skip
+
+
+def _child_naive(video: str, profile: str, seconds: float) -> None:
+    import cv2
+
+    from detectors import load_profile
+
+    ind = load_profile(profile).indicators[0]
+    x, y, w, h = ind.box
+    template = ind.image[y : y + h, x : x + w]
+    cap = cv2.VideoCapture(video)
+    fps = cap.get(cv2.CAP_PROP_FPS) or 60.0
+    start = time.perf_counter()
+    frames = 0
+    while frames < seconds * fps:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        cv2.minMaxLoc(cv2.matchTemplate(gray, template, cv2.TM_CCOEFF_NORMED))
+        frames += 1
+    print(json.dumps({"seconds": time.perf_counter() - start, "video_s": frames / fps}))
+
+
+def _duration(video: Path) -> float:
+    from detectors.video import own_frame_index
+
+    index = own_frame_index(video)
+    step = float(np.median(np.diff(index))) if len(index) > 1 else 0.0
+    return float(index[-1]) + step
+
+
+def bench_file(video: Path, profile: Path, naive_seconds: float) -> dict[str, float]:
+    """Measures (a), (b) and (c) on one file; returns the figures."""
+    py = [sys.executable, "-m", "detectors.bench"]
+    length = _duration(video)
+    _w, rss_a, out = _measure([*py, "--child-detect", str(video), str(profile)])
+    a = json.loads(out)
+    ffmpeg = [_ffmpeg(), "-nostdin", "-v", "error", "-skip_frame", "noref", "-skip_loop_filter",
+              "all", "-threads", "2", "-i", str(video), "-f", "null", "-"]  # fmt: skip
+    b_s, rss_b, _ = _measure(ffmpeg)
+    _w, rss_c, out = _measure([*py, "--child-naive", str(video), str(profile), str(naive_seconds)])
+    c = json.loads(out)
+    return {
+        "length_s": length,
+        "a_s": a["detect_s"],
+        "index_s": a["index_s"],
+        "b_s": b_s,
+        "c_per_video_s": c["seconds"] / c["video_s"],
+        "c_video_s": c["video_s"],
+        "rss_a": rss_a,
+        "rss_b": rss_b,
+        "rss_c": rss_c,
+    }
+
+
+def format_table(rows: list[tuple[str, dict[str, float]]]) -> str:
+    """The benchmark table as Markdown."""
+    head = (
+        "| file | length | (a) detector | (b) ffmpeg noref | (c) naive OpenCV | a/b | c/a "
+        "| (a) x realtime | frame index | peak RSS a / b / c |\n"
+        "|---|---|---|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for name, r in rows:
+        c_full = r["c_per_video_s"] * r["length_s"]
+        lines.append(
+            f"| {name} | {r['length_s']:.1f} s | {r['a_s']:.2f} s | {r['b_s']:.2f} s "
+            f"| {c_full:.1f} s (est. from {r['c_video_s']:.0f} s) | {r['a_s'] / r['b_s']:.2f} "
+            f"| {c_full / r['a_s']:.1f} | {r['length_s'] / r['a_s']:.1f}x | {r['index_s']:.2f} s "
+            f"| {r['rss_a']:.0f} / {r['rss_b']:.0f} / {r['rss_c']:.0f} MiB |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the benchmark and prints the table."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child-detect"]:
+        _child_detect(argv[1], argv[2])
+        return 0
+    if argv[:1] == ["--child-naive"]:
+        _child_naive(argv[1], argv[2], float(argv[3]))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m detectors.bench", description=__doc__)
+    parser.add_argument("files", nargs="*", type=Path, help="videos (default: generate two)")
+    parser.add_argument("--seconds", type=int, default=60, help="length of generated files")
+    parser.add_argument("--naive-seconds", type=float, default=10.0, help="video time for (c)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        files = args.files
+        if not files:
+            print(f"generating two {args.seconds} s 1080p60 files...", file=sys.stderr)
+            files = make_inputs(folder, args.seconds)
+        for f in files:
+            if not f.is_file():
+                print(f"error: {f} does not exist", file=sys.stderr)
+                return 2
+        profile = _bench_profile(folder)
+        rows = []
+        for f in files:
+            print(f"measuring {f.name}...", file=sys.stderr)
+            rows.append((f.name, bench_file(f, profile, args.naive_seconds)))
+        print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
