@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .agent_file import make_config, save_agent
+from .agent_file import load_agent, make_config, save_agent
 from .common import MetricsCSV, ProgressFn, make_single_env, seed_everything
 from .evaluate import match_winner, play_matches
 from .registry import build_network
@@ -301,8 +301,6 @@ def train_dqn(args: DQNArgs, progress: ProgressFn | None = None) -> dict[str, An
         "best_step": best["step"], "agent": str(out / "agent"), "metrics": str(out / "metrics.csv"),
     }  # fmt: skip
     # The shipped zip is the best evaluated network, with the curve that led to it.
-    from .agent_file import load_agent
-
     best_agent = load_agent(out / "agent")
     save_agent(
         out / "agent.zip", best_agent.model, best_agent.config, metrics_csv=out / "metrics.csv"
