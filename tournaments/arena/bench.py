@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .batch import BatchGame
 from .env import make_env
 from .game import TICKS_PER_SECOND, Game
 from .render import render_frame
@@ -95,6 +96,38 @@ def bench_vector(seconds: float, n: int = 16, frame_skip: int = 4) -> float:
     return _rate(work, seconds)
 
 
+def bench_batch_game(seconds: float, n: int = 1024) -> float:
+    """Ticks/s summed over ``n`` games in the numpy ``BatchGame`` (no observations)."""
+    game = BatchGame(n, ("kaito", "volt"), seeds=list(range(n)), banner_ticks=0)
+    actions = np.random.default_rng(0).integers(0, 13, (64, n, 2))
+
+    def work() -> int:
+        before = game.ticks_run
+        for a in actions:
+            game.step(a)
+            if game.done.any():
+                game.reset_games(game.done, [0] * int(game.done.sum()))
+        return game.ticks_run - before
+
+    return _rate(work, seconds)
+
+
+def bench_batch_env(seconds: float, n: int = 1024, frame_skip: int = 4) -> float:
+    """Ticks/s through ``make_vector_env(n, vectorized=True)`` with state observations."""
+    env = make_vector_env(n, seed=0, frame_skip=frame_skip, vectorized=True)
+    env.reset()
+    actions = np.random.default_rng(0).integers(0, 13, (16, n, 2))
+
+    def work() -> int:
+        game = env.game  # type: ignore[union-attr]
+        before = game.ticks_run
+        for a in actions:
+            env.step(a)
+        return game.ticks_run - before
+
+    return _rate(work, seconds)
+
+
 def bench_render(seconds: float, scale: int = 1) -> float:
     """Frames/s of ``render_frame`` on a mid-fight state."""
     game = Game(("brick", "vixen"), seed=1)
@@ -133,6 +166,8 @@ def main(argv: list[str] | None = None) -> None:
         ("game ticks/s, headless, 1 game", bench_game(s), TARGET_TICKS),
         ("env ticks/s, state obs, frame_skip 4", bench_env(s), TARGET_TICKS),
         ("vector env ticks/s, 16 games, state obs", bench_vector(s), TARGET_TICKS),
+        ("numpy batch game ticks/s, 1024 games", bench_batch_game(s), TARGET_TICKS),
+        ("numpy batch env ticks/s, 1024 games, obs", bench_batch_env(s), TARGET_TICKS),
         ("render frames/s, 256x224", bench_render(s, 1), TARGET_RENDER),
         ("render frames/s, 512x448 (scale 2)", bench_render(s, 2), None),
         ("match video frames/s (play+render+x264)", bench_video(), None),

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .batch_env import ArenaBatchEnv
 from .bots import make_bot
 from .env import ArenaParallelEnv
 from .obs import observe
@@ -109,8 +110,9 @@ def make_vector_env(
     opponent: Opponent | None = None,
     side: str = "p1",
     seed: int | None = None,
+    vectorized: bool = False,
     **make_env_kwargs: Any,
-) -> ArenaVectorEnv:
+) -> ArenaVectorEnv | ArenaBatchEnv:
     """Create ``n`` arena matches stepped together, auto-resetting.
 
     Args:
@@ -126,5 +128,16 @@ def make_vector_env(
         The batch. Shapes: two-player: obs ``(n, 2, *obs_shape)``, actions ``(n, 2)``, rewards
         ``(n, 2)``; single-agent: obs ``(n, *obs_shape)``, actions ``(n,)``, rewards ``(n,)``;
         terminated/truncated ``(n,)``; infos a list of n dicts.
+
+        With ``vectorized=True`` the n games are simulated together in numpy
+        (``ArenaBatchEnv``: two-player, ``obs="state"`` only, infos a dict of arrays); given
+        the same seed it plays exactly the same games as the default batch.
     """
+    if vectorized:
+        if opponent is not None:
+            raise ValueError("vectorized=True supports two-player batches only (opponent=None)")
+        obs = make_env_kwargs.pop("obs", "state")
+        if obs != "state" or make_env_kwargs.get("render_mode"):
+            raise ValueError('vectorized=True supports obs="state" without rendering only')
+        return ArenaBatchEnv(n, seed=seed, **make_env_kwargs)
     return ArenaVectorEnv(n, opponent=opponent, side=side, seed=seed, **make_env_kwargs)
