@@ -25,7 +25,7 @@ import numpy as np
 from detectors.events import Event
 from detectors.matching import Matcher
 from detectors.profile import Indicator, Profile
-from detectors.video import SampledReader, own_frame_index, progress_every
+from detectors.video import SampledReader, VideoError, own_frame_index, progress_every
 
 # The last this-many seconds of counts must all be lower for a new appearance to count.
 HOLD_S = 0.3
@@ -118,6 +118,8 @@ def detect(
         detectors.profile.ProfileError: if an indicator cannot be matched (a flat-colour box).
     """
     index = own_frame_index(video) if frame_index is None else np.asarray(frame_index, float)
+    if len(index) == 0:
+        raise VideoError(f"cannot read video {video}: it holds no video frames")
     reader = SampledReader(video, index, profile.sample_fps)
     report = progress_every(progress)
     duration = float(index[-1]) if len(index) else 0.0
