@@ -1,7 +1,8 @@
 """Speed benchmark: ``python -m tournaments.arena.bench [--seconds S]``.
 
-Prints one row per measurement: the figure, the target from the issue and the ratio to it, and
-the ratio to real time (60 ticks or frames per second). Figures are single-process, one core.
+Prints one row per measurement: the figure, the target from the issue and the ratio to it, the
+ratio to the single headless game measured in the same run (for the simulation rows), and the
+ratio to real time (60 ticks or frames per second). Everything runs in one process, one core.
 """
 
 from __future__ import annotations
@@ -172,10 +173,13 @@ def main(argv: list[str] | None = None) -> None:
         ("render frames/s, 512x448 (scale 2)", bench_render(s, 2), None),
         ("match video frames/s (play+render+x264)", bench_video(), None),
     ]
-    print(f"{'measurement':44} {'per second':>12} {'x target':>9} {'x real time':>12}")
+    single = rows[0][1]  # the same-run baseline for every simulation row
+    print(f"{'measurement':44} {'per second':>12} {'x target':>9} {'x 1 game':>9} "
+          f"{'x real time':>12}")  # fmt: skip
     for name, rate, target in rows:
         ratio = f"{rate / target:9.1f}" if target else f"{'-':>9}"
-        print(f"{name:44} {rate:12,.0f} {ratio} {rate / TICKS_PER_SECOND:12,.0f}")
+        vs_single = f"{rate / single:9.2f}" if target == TARGET_TICKS else f"{'-':>9}"
+        print(f"{name:44} {rate:12,.0f} {ratio} {vs_single} {rate / TICKS_PER_SECOND:12,.0f}")
     print(f"targets: {TARGET_TICKS:,} ticks/s, {TARGET_RENDER:,} frames/s; real time = 60/s")
 
 
