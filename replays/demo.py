@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import secrets
-import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,31 +20,81 @@ def demo_login_file() -> Path:
     return Path(settings.VAR_DIR) / "demo_login.txt"
 
 
-def make_sample_video(path: Path, *, seconds: float, pattern: str, size: str = "1280x720") -> Path:
-    """Writes a short H.264 recording from one of FFmpeg's test sources."""
-    cmd = [
-        imageio_ffmpeg.get_ffmpeg_exe(),
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        f"{pattern}=size={size}:rate=30",
-        "-t",
-        str(seconds),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-pix_fmt",
-        "yuv420p",
-        "-movflags",
-        "+faststart",
-        str(path),
-    ]
-    subprocess.run(cmd, check=True)
-    return path
+def _demo_replays(team: Team, player, folder: Path) -> None:
+    """Two synthetic shooter matches with their profile, and one rendered arena match."""
+    from detectors.synth import make_match
+    from tournaments.arena.video import render_match_video
+
+    from .models import GameProfile
+    from .profiles import profile_import, profiles_install_builtin
+
+    made = []
+    for n, (kills, deaths) in enumerate((((4.0, 11.0, 12.0), (7.5,)), ((3.0,), (6.0, 13.0)))):
+        made.append(
+            make_match(
+                folder / f"match{n + 1}",
+                duration_s=18,
+                fps=30,
+                size=(1280, 720),
+                kills=kills,
+                deaths=deaths,
+                allies=(),
+                name="shooter",
+                seed=n,
+            )
+        )
+    version, _ = profile_import(
+        team=team,
+        name="Shooter (synthetic)",
+        upload=_zip_profile(made[0].profile),
+        filename="shooter.zip",
+    )
+    for n, match in enumerate(made, 1):
+        replay_ingest_file(
+            team=team,
+            uploader=player,
+            source=match.video,
+            original_name=f"ranked_match_{n}.mp4",
+            move=False,
+            profile=version.profile,
+            enqueue=False,
+        )
+    profiles_install_builtin()
+    arena = GameProfile.objects.filter(team=None, name="arena").first()
+    video = folder / "arena_kaito_vs_brick.mp4"
+    render_match_video(
+        video,
+        seed=7,
+        agents=("cpu_hard", "cpu_easy"),
+        round_seconds=30,
+        max_rounds=3,
+        scale=2,
+        fps=30,
+    )
+    replay_ingest_file(
+        team=team,
+        uploader=player,
+        source=video,
+        original_name=video.name,
+        move=False,
+        profile=arena,
+        enqueue=False,
+    )
+
+
+def _zip_profile(profile_json: Path) -> bytes:
+    import io
+    import json
+    import zipfile
+
+    spec = profile_json.read_bytes()
+    refs = {i["reference"] for inds in json.loads(spec)["events"].values() for i in inds}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("profile.json", spec)
+        for name in refs:
+            archive.write(profile_json.parent / name, name)
+    return buf.getvalue()
 
 
 @transaction.atomic
@@ -64,13 +112,7 @@ def demo_setup() -> tuple[str, bool]:
         user.save()
         Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
     login_file.write_text(password)
-    player = User.objects.get(username="player")
     folder = Path(settings.VAR_DIR) / "demo-media"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, pattern, seconds in (
-        ("warmup_scrim.mp4", "testsrc2", 12),
-        ("ranked_match_3.mp4", "smptehdbars", 8),
-    ):
-        video = make_sample_video(folder / name, seconds=seconds, pattern=pattern)
-        replay_ingest_file(team=team, uploader=player, source=video, original_name=name, move=False)
+    _demo_replays(team, User.objects.get(username="player"), folder)
     return password, True

@@ -12,16 +12,21 @@ import json
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import cv2
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 
 from coach.models import Team
-from detectors import ProfileError, load_profile
+from detectors import ProfileError, VideoError, detect, load_profile
+from detectors.probe import ProbeError, read_frame
 
 from .models import GameProfile, ProfileVersion, Replay
+from .services import replay_enqueue
 
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -188,3 +193,221 @@ def replays_needing_detection(profile: GameProfile) -> list[Replay]:
         )
         if latest is not None and replay.detected_with_id != latest.pk
     ]
+
+
+# --- The in-browser editor: a draft of indicators becomes a spec, a preview or a new version. ---
+
+PREVIEW_BUDGET_S = 20.0
+_KINDS = ("kill", "death")
+
+
+def replay_frame_png(replay: Replay, number: int) -> bytes:
+    """The exact frame ``number`` of the replay's frame index, encoded as PNG.
+
+    Raises:
+        ProfileError: if the replay has no such frame or it cannot be decoded.
+    """
+    times = replay.frame_times() if replay.frame_index_path.exists() else []
+    if not 0 <= number < len(times):
+        raise ProfileError(f"frame {number} is outside the replay (it has {len(times)} frames)")
+    try:
+        rgb = read_frame(replay.path, float(times[number]))
+    except ProbeError as exc:
+        raise ProfileError(str(exc)) from exc
+    ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise ProfileError(f"frame {number} could not be encoded as PNG")
+    return png.tobytes()
+
+
+def profile_draft_spec(
+    *,
+    indicators: object,
+    replays: QuerySet[Replay],
+    base: ProfileVersion | None,
+    name: str,
+) -> tuple[dict, dict[str, bytes]]:
+    """Builds a profile JSON and its new reference images from the editor's draft.
+
+    Args:
+        indicators: The draft's list. A new indicator is ``{kind, replay, frame, box,
+            threshold?}`` (its frame becomes the reference); a kept one is ``{kind, reference,
+            box, search?, threshold?}`` with a reference of ``base``.
+        replays: The replays new indicators may be cut from (the caller's ownership scope).
+        base: The version kept indicators come from (and whose other settings are kept).
+        name: The profile's name.
+
+    Returns:
+        The spec and the new reference images by file name.
+
+    Raises:
+        ProfileError: one line naming the first bad indicator and why.
+    """
+    if not isinstance(indicators, list) or not indicators:
+        raise ProfileError("add at least one indicator (a box around a kill or death sign)")
+    known = _references_of(base.spec) if base is not None else set()
+    events: dict[str, list[dict]] = {}
+    files: dict[str, bytes] = {}
+    for i, item in enumerate(indicators, 1):
+        if not isinstance(item, dict):
+            raise ProfileError(f"indicator {i} must be an object")
+        kind = item.get("kind")
+        if kind not in _KINDS:
+            raise ProfileError(f"indicator {i} has unknown kind {kind!r} (expected kill or death)")
+        entry: dict = {}
+        if item.get("reference") is not None:
+            ref = item["reference"]
+            if ref not in known:
+                raise ProfileError(f"indicator {i} names an unknown reference {ref!r}")
+            entry["reference"] = ref
+            if item.get("search") is not None:
+                entry["search"] = item["search"]
+        else:
+            replay, number = _draft_frame(i, item, replays)
+            size = (replay.width, replay.height)
+            entry["reference"] = f"{kind}-r{replay.pk}-f{number}.png"
+            _check_box(i, item.get("box"), size)
+            if entry["reference"] not in files:
+                files[entry["reference"]] = replay_frame_png(replay, number)
+        entry["box"] = item.get("box")
+        if item.get("threshold") not in (None, ""):
+            entry["threshold"] = _threshold(i, item["threshold"])
+        events.setdefault(kind, []).append(entry)
+    spec = {k: v for k, v in (base.spec if base is not None else {}).items() if k != "events"}
+    spec.update({"name": name, "events": events})
+    spec.setdefault("min_gap_s", 2.0)
+    return spec, files
+
+
+def _draft_frame(i: int, item: dict, replays: QuerySet[Replay]) -> tuple[Replay, int]:
+    try:
+        replay_id, number = int(item.get("replay")), int(item.get("frame"))
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"indicator {i} needs a replay and a frame number") from exc
+    replay = replays.filter(pk=replay_id).first()
+    if replay is None:
+        raise ProfileError(f"indicator {i}: replay {replay_id} is not one of this team's replays")
+    if not 0 <= number < replay.frame_count:
+        raise ProfileError(f"indicator {i}: frame {number} is outside replay {replay_id}")
+    return replay, number
+
+
+def _check_box(i: int, box: object, size: tuple[int, int]) -> None:
+    width, height = size
+    if (
+        not isinstance(box, list)
+        or len(box) != 4
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in box)
+    ):
+        raise ProfileError(f"indicator {i}: the box must be four integers [x, y, w, h]")
+    x, y, w, h = box
+    if w < 4 or h < 4:
+        raise ProfileError(f"indicator {i}: the box {box} is too small (at least 4x4 pixels)")
+    if x < 0 or y < 0 or x + w > width or y + h > height:
+        raise ProfileError(
+            f"indicator {i}: the box {box} lies outside the frame ({width}x{height})"
+        )
+
+
+def _threshold(i: int, value: object) -> float:
+    try:
+        threshold = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"indicator {i}: the threshold must be a number in [0, 1]") from exc
+    if not 0.0 <= threshold <= 1.0:
+        raise ProfileError(f"indicator {i}: the threshold must be a number in [0, 1]")
+    return threshold
+
+
+def profile_preview(
+    *,
+    spec: dict,
+    files: dict[str, bytes],
+    base: ProfileVersion | None,
+    replay: Replay,
+    budget_s: float | None = None,
+) -> dict:
+    """Runs a draft profile on one replay within a time budget, storing nothing.
+
+    Returns:
+        ``{"events": [{kind, frame, time, confidence}], "complete", "message",
+        "frames_decoded", "frames_total"}``.
+
+    Raises:
+        ProfileError: if the draft is not a usable profile.
+    """
+    budget = PREVIEW_BUDGET_S if budget_s is None else budget_s
+    with tempfile.TemporaryDirectory(dir=_profiles_root()) as tmp:
+        folder = Path(tmp)
+        for name in _references_of(spec):
+            if name in files:
+                (folder / _check_name(name)).write_bytes(files[name])
+            elif base is not None and (base.path / name).exists():
+                shutil.copyfile(base.path / name, folder / _check_name(name))
+        profile = load_profile(spec, base_dir=folder)
+        deadline = time.monotonic() + budget
+        try:
+            result = detect(
+                replay.path,
+                profile,
+                frame_index=replay.frame_times(),
+                should_stop=lambda: time.monotonic() > deadline,
+            )
+        except VideoError as exc:
+            raise ProfileError(f"cannot read the replay: {exc}") from exc
+    message = result.message
+    if not result.complete and time.monotonic() > deadline:
+        message = f"stopped after {budget:g} s: {message}"
+    return {
+        "events": [
+            {"kind": e.kind, "frame": e.frame, "time": e.time_s, "confidence": e.confidence}
+            for e in result.events
+        ],
+        "complete": result.complete,
+        "message": message,
+        "frames_decoded": result.frames_decoded,
+        "frames_total": result.frames_total,
+    }
+
+
+@transaction.atomic
+def profile_save_draft(
+    *,
+    profile: GameProfile | None,
+    team: Team | None,
+    name: str,
+    indicators: object,
+    replays: QuerySet[Replay],
+    user=None,
+) -> tuple[ProfileVersion, bool]:
+    """Saves the editor's draft as the next version (creating the profile when it is new).
+
+    Raises:
+        ProfileError: a bad draft, or a new profile whose name the team already uses; nothing
+            is left behind then.
+    """
+    if profile is None:
+        name = (name or "").strip()[:100]
+        if not name:
+            raise ProfileError("the profile needs a name")
+        if GameProfile.objects.filter(team=team, name=name).exists():
+            raise ProfileError(f"a profile named {name!r} already exists in this team")
+        profile = GameProfile.objects.create(team=team, name=name)
+    base = profile.latest
+    spec, files = profile_draft_spec(
+        indicators=indicators, replays=replays, base=base, name=profile.name
+    )
+    return profile_save_version(profile=profile, spec=spec, files=files, user=user, base=base)
+
+
+def profile_redetect(profile: GameProfile, replays: QuerySet[Replay]) -> int:
+    """Re-runs the job of every replay in ``replays`` whose events predate the latest version.
+
+    Returns:
+        How many replays were enqueued.
+    """
+    allowed = set(replays.values_list("pk", flat=True))
+    todo = [r for r in replays_needing_detection(profile) if r.pk in allowed]
+    for replay in todo:
+        replay_enqueue(replay)
+    return len(todo)

@@ -72,6 +72,7 @@ def replay_ingest_file(
     move: bool,
     profile: GameProfile | None = None,
     sha256: str | None = None,
+    enqueue: bool = True,
 ) -> tuple[Replay, bool]:
     """Registers a file as a team's replay, or finds the replay those bytes already are.
 
@@ -83,6 +84,7 @@ def replay_ingest_file(
         move: Move the file into storage (uploads) rather than copy it (imports).
         profile: The game profile to detect with.
         sha256: Its hash if already known.
+        enqueue: Hand the job to the workers now (False: the next ``serve`` start does).
 
     Returns:
         The replay and whether it was created (False: the same bytes were already there).
@@ -112,7 +114,8 @@ def replay_ingest_file(
             )
     except IntegrityError:  # the same bytes arrived twice at once
         return Replay.objects.get(team=team, sha256=digest), False
-    transaction.on_commit(lambda: replay_enqueue(replay))
+    if enqueue:
+        transaction.on_commit(lambda: replay_enqueue(replay))
     return replay, True
 
 

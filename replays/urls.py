@@ -13,4 +13,8 @@ urlpatterns = [
     path("<int:pk>/video", views.replay_video, name="video"),
     path("<int:pk>/thumbnail", views.replay_thumbnail, name="thumbnail"),
     path("<int:pk>/reprocess", views.replay_reprocess, name="reprocess"),
+    path("<int:pk>/profile", views.replay_set_profile, name="set-profile"),
+    path("<int:pk>/frames.json", views.replay_frames, name="frames"),
+    path("<int:pk>/events/<int:event_id>/clip.<str:what>", views.event_clip, name="clip"),
+    path("teams/<slug:slug>/", views.team_page, name="team"),
 ]

@@ -14,7 +14,9 @@ from coach.media import ranged_file_response
 from coach.models import Team
 
 from . import services
-from .models import GameProfile, Replay, Upload
+from .charts import death_timing_figure, kd_trend_figure, timeline_figure
+from .models import Clip, GameProfile, Replay, Upload
+from .selectors import replay_stats, team_trends
 
 CONTAINER_TYPES = {
     "mp4": "video/mp4",
@@ -46,8 +48,80 @@ def replay_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
     replay = _replay_for(request, pk)
-    events = replay.events.select_related("clip").order_by("frame")
-    return render(request, "replays/detail.html", {"replay": replay, "events": events})
+    events = list(replay.events.select_related("clip", "profile_version").order_by("frame"))
+    profiles = GameProfile.objects.usable_by_team(replay.team)
+    return render(
+        request,
+        "replays/detail.html",
+        {
+            "replay": replay,
+            "events": events,
+            "stats": replay_stats(replay, events),
+            "timeline": timeline_figure(replay, events),
+            "profiles": profiles,
+            "latest_version": replay.profile.latest if replay.profile else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def replay_set_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    replay = _replay_for(request, pk)
+    chosen = request.POST.get("profile") or None
+    profile = None
+    if chosen:
+        profile = GameProfile.objects.usable_by_team(replay.team).filter(pk=chosen).first()
+        if profile is None:
+            messages.error(request, "Unknown game profile.")
+            return redirect(replay)
+    if replay.state in (Replay.QUEUED, Replay.RUNNING):
+        messages.info(request, "Wait for the current run to finish first.")
+        return redirect(replay)
+    replay.profile = profile
+    replay.save(update_fields=["profile"])
+    services.replay_enqueue(replay)
+    messages.success(request, f"Detecting with {profile or 'no profile'}.")
+    return redirect(replay)
+
+
+@login_required
+@require_GET
+def replay_frames(request: HttpRequest, pk: int) -> JsonResponse:
+    """The frame index: frame N is shown at ``times[N]`` seconds."""
+    replay = _replay_for(request, pk)
+    if not replay.frame_index_path.exists():
+        raise Http404("not indexed yet")
+    return JsonResponse({"times": [round(t, 6) for t in replay.frame_times().tolist()]})
+
+
+@login_required
+@require_GET
+def event_clip(request: HttpRequest, pk: int, event_id: int, what: str) -> HttpResponse:
+    replay = _replay_for(request, pk)
+    clip = get_object_or_404(Clip, event__replay=replay, event_id=event_id)
+    if what not in ("mp4", "jpg"):
+        raise Http404("no such clip file")
+    if what == "jpg":
+        return ranged_file_response(request, clip.thumbnail_path, "image/jpeg")
+    return ranged_file_response(request, clip.path, "video/mp4")
+
+
+@login_required
+def team_page(request: HttpRequest, slug: str) -> HttpResponse:
+    team = get_object_or_404(Team.objects.visible_to(request.user), slug=slug)
+    trends = team_trends(team)
+    return render(
+        request,
+        "replays/team.html",
+        {
+            "team": team,
+            "rows": trends["rows"],
+            "kd_chart": kd_trend_figure(trends["rows"]),
+            "deaths_chart": death_timing_figure(trends["death_fractions"]),
+            "replays": team.replays.select_related("uploader")[:50],
+        },
+    )
 
 
 @login_required

@@ -69,3 +69,38 @@ def test_the_list_is_newest_first_with_state_and_length(client, replay, users, s
     assert page.index("newer") < page.index(replay.title)
     assert "2.0 s" in page and "Done" in page
     assert list(Replay.objects.all()) == [newer, replay]
+
+
+DETECTION_VIEWS = [
+    ("get", "/replays/{pk}/frames.json"),
+    ("get", "/replays/{pk}/events/{event}/clip.mp4"),
+    ("get", "/replays/{pk}/events/{event}/clip.jpg"),
+    ("post", "/replays/{pk}/profile"),
+    ("get", "/replays/teams/owls/"),
+]
+
+
+@pytest.fixture
+def clipped(replay):
+    from replays.detection import replay_cut_clips
+    from replays.models import Event
+
+    event = Event.objects.create(replay=replay, kind="death", frame=30, time_s=1.0)
+    replay_cut_clips(replay)
+    return replay, event
+
+
+@pytest.mark.parametrize("method,url", DETECTION_VIEWS)
+def test_detection_views_validate_ownership(client, clipped, users, method, url):
+    replay, event = clipped
+    client.force_login(users["outsider"])
+    response = getattr(client, method)(url.format(pk=replay.pk, event=event.pk))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("method,url", DETECTION_VIEWS)
+def test_detection_views_let_the_coach_in(client, clipped, users, method, url):
+    replay, event = clipped
+    client.force_login(users["coach"])
+    response = getattr(client, method)(url.format(pk=replay.pk, event=event.pk))
+    assert response.status_code in (200, 302)

@@ -1,0 +1,88 @@
+"""Plotly figures for replays and teams, built server-side and drawn by the bundled plotly.js."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import plotly.graph_objects as go
+
+from .models import Event, Replay
+
+COLORS = {Event.KILL: "#3ecf8e", Event.DEATH: "#ff5c6c"}
+LANES = {Event.KILL: "Kills", Event.DEATH: "Deaths"}
+LAYOUT = dict(
+    template="plotly_dark",
+    paper_bgcolor="rgba(0,0,0,0)",
+    plot_bgcolor="rgba(0,0,0,0)",
+    margin=dict(l=60, r=20, t=10, b=40),
+    showlegend=False,
+)
+
+
+def timeline_figure(replay: Replay, events: Iterable[Event]) -> dict:
+    """Kills and deaths on separate lanes over the match; hover shows time and confidence."""
+    fig = go.Figure()
+    events = list(events)
+    for kind in (Event.KILL, Event.DEATH):
+        mine = [e for e in events if e.kind == kind]
+        fig.add_trace(
+            go.Scatter(
+                x=[e.time_s for e in mine],
+                y=[LANES[kind]] * len(mine),
+                mode="markers",
+                marker=dict(symbol="line-ns-open", size=26, line=dict(width=4), color=COLORS[kind]),
+                customdata=[[e.frame, e.confidence, e.pk, e.source] for e in mine],
+                hovertemplate=(
+                    f"{LANES[kind][:-1]} at %{{x:.2f}} s<br>frame %{{customdata[0]}}"
+                    "<br>confidence %{customdata[1]:.2f}<br>%{customdata[3]}<extra></extra>"
+                ),
+                name=LANES[kind],
+            )
+        )
+    fig.update_layout(
+        **LAYOUT,
+        height=170,
+        xaxis=dict(title="time (s)", range=[0, max(replay.duration_s, 1)], zeroline=False),
+        yaxis=dict(categoryorder="array", categoryarray=["Deaths", "Kills"], fixedrange=True),
+        hovermode="closest",
+    )
+    return fig.to_plotly_json()
+
+
+def kd_trend_figure(rows: list[dict]) -> dict:
+    """K/D per replay over time (one point per processed replay, oldest first)."""
+    fig = go.Figure(
+        go.Scatter(
+            x=[r["created_at"] for r in rows],
+            y=[r["kd"] for r in rows],
+            text=[r["title"] for r in rows],
+            customdata=[[r["kills"], r["deaths"], r["url"]] for r in rows],
+            mode="lines+markers",
+            line=dict(color="#4fa3ff"),
+            hovertemplate=(
+                "%{text}<br>K/D %{y:.2f} (%{customdata[0]} / %{customdata[1]})<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(**LAYOUT, height=260, yaxis=dict(title="K/D", rangemode="tozero"))
+    return fig.to_plotly_json()
+
+
+def death_timing_figure(fractions: list[float]) -> dict:
+    """When in a match deaths happen: a histogram over the match, start to end, in tenths."""
+    fig = go.Figure(
+        go.Histogram(
+            x=[100 * f for f in fractions],
+            xbins=dict(start=0, end=100, size=10),
+            marker=dict(color=COLORS[Event.DEATH]),
+            hovertemplate="%{x}% of the match: %{y} deaths<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **LAYOUT,
+        height=260,
+        bargap=0.05,
+        xaxis=dict(title="point in the match (%)", range=[0, 100]),
+        yaxis=dict(title="deaths"),
+    )
+    return fig.to_plotly_json()

@@ -1,0 +1,77 @@
+"""The replay page's timeline, statistics and events, the frame index endpoint and team trends."""
+
+from __future__ import annotations
+
+import pytest
+
+from replays.models import Event, GameProfile
+from replays.selectors import replay_stats, team_trends
+
+
+@pytest.fixture
+def events(replay):
+    for kind, frame in (("kill", 6), ("death", 15), ("kill", 45), ("death", 51)):
+        Event.objects.create(
+            replay=replay, kind=kind, frame=frame, time_s=frame / 30, confidence=0.9
+        )
+    return replay
+
+
+def test_the_frame_index_endpoint_gives_every_frame_time(client, replay, users):
+    client.force_login(users["owner"])
+    times = client.get(f"/replays/{replay.pk}/frames.json").json()["times"]
+    assert len(times) == replay.frame_count == 60
+    assert times[:3] == [0.0, pytest.approx(1 / 30, abs=1e-4), pytest.approx(2 / 30, abs=1e-4)]
+
+
+def test_the_stats_count_kills_deaths_and_rates(events):
+    stats = replay_stats(events)
+    assert (stats.kills, stats.deaths) == (2, 2)
+    assert stats.kd == 1.0
+    assert stats.deaths_per_minute == pytest.approx(2 / (2 / 60))
+
+
+def test_the_replay_page_shows_stats_events_and_how_to_get_a_timeline(client, events, users):
+    client.force_login(users["owner"])
+    page = client.get(f"/replays/{events.pk}/").content.decode()
+    assert 'id="timeline-data"' not in page  # no detection run yet: the page says what to do
+    assert "No detection yet" in page
+    assert page.count('class="event"') == 4
+    assert "1.00</b> K/D" in page
+
+
+def test_the_timeline_has_a_lane_per_kind_with_frames(events):
+    from replays.charts import timeline_figure
+
+    fig = timeline_figure(events, events.events.all())
+    kills, deaths = fig["data"]
+    assert list(kills["y"]) == ["Kills", "Kills"] and list(deaths["y"]) == ["Deaths", "Deaths"]
+    assert [c[0] for c in deaths["customdata"]] == [15, 51]
+    assert "confidence" in kills["hovertemplate"]
+
+
+def test_team_trends_cover_only_analysed_replays(events, users):
+    assert team_trends(users["team"])["rows"] == []
+    profile = GameProfile.objects.create(team=users["team"], name="p")
+    from replays.models import ProfileVersion
+
+    version = ProfileVersion.objects.create(
+        profile=profile, number=1, spec={}, version_hash="x", folder="profiles/x"
+    )
+    events.detected_with = version
+    events.save()
+    trends = team_trends(users["team"])
+    assert [(r["kills"], r["deaths"], r["kd"]) for r in trends["rows"]] == [(2, 2, 1.0)]
+    assert trends["death_fractions"] == pytest.approx([0.5 / 2, 1.7 / 2])
+
+
+def test_choosing_a_profile_reruns_detection_with_it(client, replay, users, sync_jobs):
+    other_team_profile = GameProfile.objects.create(team=users["other"], name="theirs")
+    client.force_login(users["owner"])
+    client.post(f"/replays/{replay.pk}/profile", {"profile": other_team_profile.pk})
+    replay.refresh_from_db()
+    assert replay.profile is None  # another team's profile is not usable
+    builtin = GameProfile.objects.create(team=None, name="shipped")
+    client.post(f"/replays/{replay.pk}/profile", {"profile": builtin.pk})
+    replay.refresh_from_db()
+    assert replay.profile == builtin
