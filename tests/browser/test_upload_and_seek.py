@@ -36,7 +36,8 @@ def test_a_player_uploads_a_replay_and_seeks_in_it(site, page, tmp_path):
             v.addEventListener('seeked', () => resolve({
                 t: v.currentTime, end: v.seekable.length ? v.seekable.end(0) : 0 }), {once: true});
             v.addEventListener('error', () => reject(v.error && v.error.message));
-            if (v.readyState >= 1) go(); else v.addEventListener('loadedmetadata', go, {once: true});
+            if (v.readyState >= 1) go();
+            else v.addEventListener('loadedmetadata', go, {once: true});
         })"""
     )
     assert seeked["t"] == pytest.approx(2.5, abs=0.01)

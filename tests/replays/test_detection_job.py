@@ -1,4 +1,4 @@
-"""The replay job with a game profile: events in one transaction, a clip each, incremental re-runs."""
+"""The replay job with a game profile: events in one transaction, a clip each, re-runs."""
 
 from __future__ import annotations
 
