@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from replays import profile_views
-
 from . import views
 
 urlpatterns = [
@@ -11,7 +9,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("replays/<int:pk>/frames.json", profile_views.replay_frames, name="replay-frames"),
     path("replays/", include("replays.urls")),
     path("profiles/", include("replays.profile_urls")),
     path("admin/", admin.site.urls),

@@ -1,4 +1,4 @@
-"""Game-profile pages, mounted at ``/profiles/`` (frames.json is mounted in coach/urls.py)."""
+"""Game-profile pages and the profile editor, mounted at ``/profiles/``."""
 
 from django.urls import path
 

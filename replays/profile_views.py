@@ -196,15 +196,6 @@ def profile_import_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def replay_frames(request: HttpRequest, pk: int) -> JsonResponse:
-    replay = get_object_or_404(Replay.objects.visible_to(request.user), pk=pk)
-    if not replay.frame_index_path.exists():
-        raise Http404("this replay has no frame index yet")
-    return JsonResponse({"times": [round(float(t), 6) for t in replay.frame_times()]})
-
-
-@login_required
-@require_GET
 def frame_png(request: HttpRequest, replay_id: int, number: int) -> HttpResponse:
     replay = get_object_or_404(Replay.objects.visible_to(request.user), pk=replay_id)
     try:
@@ -270,7 +261,7 @@ def _replay_data(replay: Replay) -> dict:
         "team": replay.team_id,
         "width": replay.width,
         "height": replay.height,
-        "frames_url": reverse("replay-frames", args=[replay.pk]),
+        "frames_url": reverse("replays:frames", args=[replay.pk]),
         "video_url": reverse("replays:video", args=[replay.pk]),
         # The page appends "<n>.png" (see profile_urls: frame/<replay>/<n>.png).
         "frame_url": reverse("profiles:frame", args=[replay.pk, 0]).removesuffix("0.png"),

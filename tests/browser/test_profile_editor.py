@@ -1,0 +1,115 @@
+"""A coach edits the team's game profile in the browser: steps to a frame, boxes the kill feed,
+tries the draft on the replay and saves it as the next version."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Where the demo footage (detectors.synth at 1280x720) draws its first kill-feed line.
+KILL_LINE = (896, 43, 332, 32)
+
+
+def frame_is(page, n: int) -> None:
+    page.wait_for_function(
+        f"() => document.getElementById('frame-number').textContent === '{n}'"
+        " && !document.getElementById('editor-video').seeking"
+    )
+
+
+def test_a_coach_boxes_an_indicator_tries_it_and_saves(site, page):
+    site.start()
+    site.login("coach", site.password)
+    assert site.wait_done(1)["state"] == "done"
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", "coach")
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+
+    page.click("nav >> text=Profiles")
+    page.wait_for_selector("h1:has-text('Game profiles')")
+    assert "built-in" in page.inner_text("table.profiles")
+    shot(page, "profiles-list")
+    page.click("text=Shooter (synthetic)")
+    page.wait_for_selector("#spec-json")
+    page.wait_for_function(  # the boxes are placed over the reference thumbnails
+        "() => [...document.querySelectorAll('.ref-box')].every(b => b.style.width)"
+    )
+    shot(page, "profile-detail")
+    profile_url = page.url
+
+    page.goto(profile_url + "edit/?replay=1")
+    page.wait_for_function("() => document.getElementById('frame-total').textContent !== '…'")
+    times = site.json("/replays/1/frames.json")["times"]
+    assert page.inner_text("#frame-total") == str(len(times))
+    assert page.locator("#indicators figure").count() == 2  # the kept kill and death
+
+    # Step to frame 123 (4.1 s, just after the first kill): 4 × +1 s, 4 × +1 f, 1 × −1 f.
+    for _ in range(4):
+        page.click("button[data-step='1s']")
+    frame_is(page, 120)
+    for _ in range(4):
+        page.click("button[data-step='1']")
+    page.click("button[data-step='-1']")
+    frame_is(page, 123)
+    shown = page.evaluate("() => document.getElementById('editor-video').currentTime")
+    assert times[123] <= shown < times[124]
+    assert page.inner_text("#frame-time") == f"{times[123]:.3f}"
+
+    page.click("#use-frame")
+    page.wait_for_function("() => document.getElementById('canvas-frame').textContent === '123'")
+    assert page.evaluate("() => document.getElementById('frame-canvas').width") == 1280
+
+    # Drag a box around the kill-feed line, in the canvas's on-screen coordinates.
+    rect = page.locator("#frame-canvas").bounding_box()
+    scale = rect["width"] / 1280
+    x, y, w, h = KILL_LINE
+    page.mouse.move(rect["x"] + x * scale, rect["y"] + y * scale)
+    page.mouse.down()
+    page.mouse.move(rect["x"] + (x + w) * scale, rect["y"] + (y + h) * scale, steps=6)
+    page.mouse.up()
+    box = [int(v) for v in page.inner_text("#box-label").strip("[]").split(", ")]
+    assert all(abs(a - b) <= 3 for a, b in zip(box, KILL_LINE, strict=True)), box
+
+    # Replace the kept kill indicator by the new one.
+    page.locator("#indicators figure", has_text="kill").locator("button.remove").click()
+    page.select_option("#kind-select", "kill")
+    page.click("#add-indicator")
+    assert page.locator("#indicators figure").count() == 2
+    assert "new · replay 1 frame 123" in page.inner_text("#indicators")
+    shot(page, "profile-editor-boxed")
+
+    page.click("#try-it")
+    page.wait_for_selector("#results li", timeout=60_000)
+    found = page.eval_on_selector_all("#results li", "items => items.map(i => i.textContent)")
+    kinds = [text.split(" · ")[0] for text in found]
+    assert kinds == ["kill", "death", "kill", "kill"], found  # the demo match: 4.0, 7.5, 11, 12 s
+    assert page.locator("#timeline .mark").count() == 4
+    page.locator("#results li").nth(1).click()  # the death: the video goes there
+    death_frame = int(found[1].split(" · ")[1].removeprefix("frame "))
+    frame_is(page, death_frame)
+    shot(page, "profile-editor-tried")
+
+    page.click("#save")
+    page.wait_for_url(profile_url)
+    assert "Saved version 2." in page.inner_text(".messages")
+    assert "Re-detecting" in page.inner_text(".messages")
+    assert "kill-r1-f123.png" in page.inner_text("#spec-json")
+    shot(page, "profile-saved")
+
+
+def test_the_editor_says_what_is_wrong_with_an_empty_draft(site, page):
+    site.start()
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", "player")
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.goto(site.url("/profiles/new/"))
+    page.fill("#profile-name", "empty one")
+    page.click("#save")
+    page.wait_for_selector("#editor-error:not([hidden])")
+    assert "add at least one indicator" in page.inner_text("#editor-error")
+    shot(page, "profile-editor-error")
