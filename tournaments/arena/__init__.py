@@ -13,6 +13,7 @@ from .obs import OBS_FIELDS, OBS_INDEX, OBS_SIZE, observe
 from .render import render_frame
 from .replay import MatchRecord, play_match, replay_match
 from .single import ArenaSingleEnv, make_single_env
+from .state import frame_state
 from .vector import ArenaVectorEnv, make_vector_env
 from .video import render_match_video
 
@@ -40,6 +41,7 @@ __all__ = [
     "make_single_env",
     "make_vector_env",
     "observe",
+    "frame_state",
     "play_match",
     "render_frame",
     "render_match_video",
