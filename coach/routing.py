@@ -1,3 +1,5 @@
 """Websocket routes of every app, gathered in one place."""
 
-websocket_urlpatterns: list = []
+from tournaments.routing import websocket_urlpatterns as tournament_routes
+
+websocket_urlpatterns: list = [*tournament_routes]

@@ -186,6 +186,8 @@ FILMROOM_UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 8 * 1024**3)
 FILMROOM_UPLOAD_CHUNK_BYTES = envint("UPLOAD_CHUNK_BYTES", 8 * 1024**2)
 FILMROOM_CLIP_BEFORE_S = 8.0
 FILMROOM_CLIP_AFTER_S = 3.0
+# Matches an uploaded agent plays against each built-in opponent (half on each side).
+FILMROOM_AGENT_EVALUATION_GAMES = envint("AGENT_EVALUATION_GAMES", 4)
 
 LOGGING = {
     "version": 1,

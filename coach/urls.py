@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("replays/", include("replays.urls")),
+    path("arena/", include("tournaments.urls")),
     path("profiles/", include("replays.profile_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,60 @@
+// The play page: keyboard in, game frames out, over a websocket to the server's 60 Hz loop.
+(function () {
+  "use strict";
+  const root = document.getElementById("arena");
+  if (!root) return;
+  const canvas = document.getElementById("screen");
+  const view = new window.ArenaView(canvas);
+  const status = document.getElementById("arena-status");
+  const start = document.getElementById("start");
+  const KEYMAP = {
+    ArrowLeft: "left", a: "left", ArrowRight: "right", d: "right", ArrowUp: "up", w: "up",
+    ArrowDown: "down", s: "down", j: "punch", k: "kick", l: "special",
+  };
+  const keys = { left: false, right: false, up: false, down: false, punch: false, kick: false, special: false };
+  const proto = location.protocol === "https:" ? "wss://" : "ws://";
+  const ws = new WebSocket(proto + location.host + root.dataset.ws);
+  let playing = false;
+  window.arenaFrames = 0;
+
+  ws.onopen = function () { status.textContent = "Connected."; };
+  ws.onclose = function (e) {
+    start.disabled = true;
+    status.textContent = e.code === 4404 ? "This agent is not available to you." : "Disconnected.";
+  };
+  ws.onmessage = function (event) {
+    const msg = JSON.parse(event.data);
+    if (msg.type === "ready") { start.disabled = false; start.textContent = "Fight!"; }
+    else if (msg.type === "frame") { view.draw(msg.state); window.arenaFrames++; window.arenaState = msg.state; }
+    else if (msg.type === "over") {
+      playing = false;
+      status.textContent = (msg.winner === "p1" ? "You win!" : msg.winner === "p2" ? "You lose." : "Draw.") +
+        " " + msg.ticks + " ticks recorded.";
+      window.arenaOver = msg;
+    } else if (msg.type === "error") { status.textContent = msg.message; }
+  };
+
+  start.addEventListener("click", function () {
+    if (playing) return;
+    playing = true;
+    start.disabled = true;
+    status.textContent = "Fight!";
+    ws.send(JSON.stringify({ type: "start", character: document.getElementById("my-char").value,
+                             opponent_character: document.getElementById("their-char").value }));
+    canvas.focus();
+  });
+
+  function onKey(down) {
+    return function (e) {
+      const name = KEYMAP[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+      if (!name || !playing) return;
+      e.preventDefault();
+      if (keys[name] === down) return;
+      keys[name] = down;
+      ws.send(JSON.stringify({ type: "keys", keys: keys }));
+    };
+  }
+  document.addEventListener("keydown", onKey(true));
+  document.addEventListener("keyup", onKey(false));
+  view.stage();
+})();

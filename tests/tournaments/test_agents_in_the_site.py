@@ -1,0 +1,114 @@
+"""Uploading agents (never unpickling), their evaluation record, training curve and ownership."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+
+import pytest
+
+from tournaments.models import Agent, Match
+from tournaments.services import AgentUploadError, agent_upload
+
+
+def test_an_uploaded_agent_is_evaluated_against_every_built_in_opponent(agent):
+    assert agent.state == "ready", agent.failure_reason
+    assert (agent.architecture, agent.obs_type, agent.frame_skip) == ("mlp_q", "state", 4)
+    matches = Match.objects.filter(kind="evaluation")
+    labels = sorted({m.p2_label if m.p1_agent == agent else m.p1_label for m in matches})
+    assert labels == ["cpu_easy", "cpu_hard", "cpu_medium", "random"]
+    record = agent.record()
+    assert sum(record.values()) == 4
+    for match in matches:
+        assert match.winner in ("p1", "p2", "draw") and match.ticks > 0
+
+
+def test_evaluating_again_replaces_the_earlier_matches(agent):
+    from tournaments.services import agent_evaluate
+
+    agent_evaluate(agent_id=str(agent.pk), games=1)
+    assert Match.objects.filter(kind="evaluation").count() == 4
+
+
+def zipped(files: dict[str, bytes]) -> io.BytesIO:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    buf.seek(0)
+    return buf
+
+
+@pytest.mark.parametrize(
+    "files,message",
+    [
+        ({"config.json": b"{}", "model.safetensors": pickle.dumps({"w": 1})}, ""),
+        ({"model.pt": pickle.dumps({"w": 1})}, ""),
+        ({"../../evil.json": b"{}"}, ""),
+    ],
+)
+def test_it_refuses_files_that_are_not_agents(users, media_root, files, message):
+    with pytest.raises(AgentUploadError):
+        agent_upload(team=users["team"], owner=users["owner"], name="Bad", upload=zipped(files))
+    assert not Agent.objects.exists()
+
+
+def test_it_refuses_a_second_agent_of_the_same_name(agent, agent_file, users):
+    with agent_file.open("rb") as fh, pytest.raises(AgentUploadError, match="already has an agent"):
+        agent_upload(team=users["team"], owner=users["coach"], name="Rookie", upload=fh)
+
+
+VIEWS = [
+    ("get", "/arena/agents/{pk}/"),
+    ("get", "/arena/agents/{pk}/download"),
+    ("get", "/arena/agents/{pk}/play"),
+    ("post", "/arena/agents/{pk}/delete"),
+]
+
+
+@pytest.mark.parametrize("method,url", VIEWS)
+def test_it_validates_agent_ownership(client, agent, users, method, url):
+    client.force_login(users["outsider"])
+    assert getattr(client, method)(url.format(pk=agent.pk)).status_code == 404
+    assert Agent.objects.filter(pk=agent.pk).exists()
+
+
+@pytest.mark.parametrize("method,url", VIEWS)
+def test_the_team_can_use_its_agent(client, agent, users, method, url):
+    client.force_login(users["coach"])
+    assert getattr(client, method)(url.format(pk=agent.pk)).status_code in (200, 302)
+
+
+def test_the_list_shows_only_the_users_teams_agents(client, agent, users):
+    client.force_login(users["outsider"])
+    assert b"Rookie" not in client.get("/arena/agents/").content
+    client.force_login(users["owner"])
+    assert b"Rookie" in client.get("/arena/agents/").content
+
+
+def test_the_agent_page_shows_record_and_training_curve(client, agent, users):
+    client.force_login(users["owner"])
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    assert 'id="curve-data"' in page and "win_rate" in page
+    record = agent.record()
+    assert f'<b class="kill">{record["wins"]}</b> wins' in page
+
+
+def test_uploading_through_the_page_reports_problems(client, users, media_root):
+    client.force_login(users["owner"])
+    bad = io.BytesIO(b"not a zip")
+    bad.name = "agent.zip"
+    response = client.post(
+        "/arena/agents/upload", {"team": users["team"].pk, "name": "x", "file": bad}, follow=True
+    )
+    assert b"Agent not accepted" in response.content
+    assert not Agent.objects.exists()
+
+
+def test_downloaded_agents_load_again(client, agent, users):
+    from tournaments.agents.agent_file import load_agent
+
+    client.force_login(users["owner"])
+    data = client.get(f"/arena/agents/{agent.pk}/download").content
+    assert load_agent(io.BytesIO(data)).architecture == "mlp_q"

@@ -1,0 +1,84 @@
+"""Playing an agent in the browser: the websocket game loop and the recorded dataset."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from tournaments.agents.dataset import open_dataset
+from tournaments.arena import make_bot
+from tournaments.live import LiveMatch, frame_state
+from tournaments.models import Dataset, Match
+from tournaments.play import finish_match, start_match
+
+
+@pytest.fixture
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def communicator(agent_id, user):
+    from coach.asgi import application
+
+    comm = WebsocketCommunicator(
+        application, f"/ws/play/{agent_id}/", headers=[(b"origin", b"http://localhost")]
+    )
+    comm.scope["user"] = user
+    return comm
+
+
+async def test_a_person_plays_an_agent_over_the_websocket(agent, users, in_memory_layer):
+    comm = communicator(agent.pk, users["owner"])
+    connected, _ = await comm.connect()
+    assert connected
+    ready = await comm.receive_json_from(timeout=5)
+    assert ready["type"] == "ready" and ready["agent"] == "Rookie"
+    await comm.send_json_to({"type": "start", "character": "kaito", "opponent_character": "brick"})
+    await comm.send_json_to({"type": "keys", "keys": {"right": True, "punch": True}})
+    frames = [await comm.receive_json_from(timeout=5) for _ in range(30)]
+    assert all(f["type"] == "frame" for f in frames)
+    ticks = [f["state"]["tick"] for f in frames]
+    assert ticks == sorted(ticks) and len(set(ticks)) == 30
+    await comm.disconnect()
+    await asyncio.sleep(0.2)
+    dataset = await database_sync_to_async(Dataset.objects.get)()
+    assert dataset.ticks >= 30 and dataset.player_id == users["owner"].pk
+    recorded = open_dataset(dataset.path)
+    assert len(recorded) == dataset.ticks
+
+
+async def test_an_outsider_cannot_play_another_teams_agent(agent, users, in_memory_layer):
+    comm = communicator(agent.pk, users["outsider"])
+    connected, code = await comm.connect()
+    assert not connected and code == 4404
+
+
+def test_a_whole_recorded_match_keeps_every_tick_and_its_ko_flags(agent, users):
+    match = start_match(users["owner"], agent, ("kaito", "brick"), seed=5)
+    bot = make_bot("cpu_hard")
+    match.policies = (bot.act, match.policies[1])  # a scripted "person" on p1
+    while not match.done:
+        match.step()
+    dataset = finish_match(users["owner"], agent, match)
+    data = open_dataset(dataset.path)
+    assert len(data) == dataset.ticks == match.game.tick
+    kills, deaths = int(data.kill.sum()), int(data.death.sum())
+    assert (kills, deaths) == (match.game.p1.wins, match.game.p2.wins)
+    played = Match.objects.get(kind="play")
+    assert played.winner == match.game.winner and played.p2_agent == agent
+
+
+def test_the_frame_state_has_what_the_browser_draws():
+    bot = make_bot("cpu_medium")
+    match = LiveMatch(
+        characters=("kaito", "brick"), seed=1, p1=bot.act, p2=bot.act, p2_frame_skip=4
+    )
+    for _ in range(10):
+        match.step()
+    state = frame_state(match.game)
+    assert state["tick"] == 10 and state["timer"] == 99 and state["phase"] == "fight"
+    assert [f["health"] for f in state["fighters"]] == [1.0, 1.0]
+    assert {"x", "y", "facing", "h", "hw", "state", "colors"} <= set(state["fighters"][0])

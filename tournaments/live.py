@@ -1,0 +1,150 @@
+"""A live arena match in the site: the game, who plays each side, and what the browser draws.
+
+Plain Python (no Django): the websocket consumer drives a ``LiveMatch`` tick by tick and sends
+``frame_state`` to the browser, which draws it (static/js/arena.js).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from tournaments.agents.dataset import DEFAULT_KEY_NAMES, DatasetWriter
+from tournaments.arena import OBS_SIZE, Game, MatchRecord, action_from_keys, observe
+from tournaments.arena.characters import MAX_HEALTH, SUB
+from tournaments.arena.game import (
+    ATTACK,
+    FIGHT,
+    MATCH_OVER,
+    STATE_NAMES,
+    TICKS_PER_SECOND,
+)
+
+Policy = Callable[[np.ndarray], int]
+PHASES = {FIGHT: "fight", MATCH_OVER: "over"}
+
+
+def fighter_state(f) -> dict:
+    """One fighter as the browser draws it: pixels, feet on the ground line, facing ±1."""
+    attack = None
+    if f.state == ATTACK and 0 <= f.move < len(f.moves):
+        mv = f.moves[f.move]
+        if mv[0] <= f.move_t < mv[1]:  # active frames: where the hitbox is
+            attack = [mv[3] // SUB, mv[4] // SUB, mv[5] // SUB, mv[6] // SUB]
+    return {
+        "char": f.char.display,
+        "colors": [list(c) for c in f.char.colors],
+        "x": f.x // SUB,
+        "y": f.y // SUB,
+        "hw": f.char.half_width,
+        "h": f.hurt_height() // SUB,
+        "facing": f.facing,
+        "health": max(f.health, 0) / MAX_HEALTH,
+        "state": STATE_NAMES[f.state],
+        "block": bool(f.back),
+        "attack": attack,
+        "cooldown": f.cooldown,
+        "wins": f.wins,
+    }
+
+
+def frame_state(game: Game) -> dict:
+    """The whole picture of one tick: fighters, projectiles, timer, round, banners."""
+    last = game.round_results[-1] if game.round_results else None
+    return {
+        "tick": game.tick,
+        "timer": min(99, -(-game.timer // TICKS_PER_SECOND)),
+        "round": game.round,
+        "phase": PHASES.get(game.phase, "ko"),
+        "round_winner": {0: "p1", 1: "p2", 2: "draw"}.get(last) if game.phase != FIGHT else None,
+        "ko": game.p1.health <= 0 or game.p2.health <= 0,
+        "fighters": [fighter_state(game.p1), fighter_state(game.p2)],
+        "projectiles": [
+            [p[0], p[1] // SUB, p[2] // SUB, p[4] * 2 // SUB, p[5] // SUB] for p in game.projectiles
+        ],
+    }
+
+
+class LiveMatch:
+    """A match stepped one tick at a time; p1 is a person's keys or a policy, p2 a policy.
+
+    With ``dataset`` set, every tick of the person's play is recorded: their observation, key
+    states, the action those keys made, and whether they won (kill) or lost (death) a round.
+    """
+
+    def __init__(
+        self,
+        *,
+        characters: tuple[str, str],
+        seed: int,
+        p2: Policy,
+        p2_frame_skip: int,
+        p1: Policy | None = None,
+        p1_frame_skip: int = 1,
+        dataset: Path | None = None,
+        meta: dict | None = None,
+    ) -> None:
+        self.game = Game(characters, seed=seed)
+        self.policies = (p1, p2)
+        self.skips = (max(1, p1_frame_skip), max(1, p2_frame_skip))
+        self.held = [0, 0]
+        self.keys = dict.fromkeys(DEFAULT_KEY_NAMES, False)
+        self.actions = bytearray()
+        self.writer = (
+            DatasetWriter(dataset, obs_shape=(OBS_SIZE,), meta=meta or {})
+            if dataset is not None
+            else None
+        )
+
+    @property
+    def done(self) -> bool:
+        return self.game.done
+
+    def set_keys(self, keys: dict) -> None:
+        for name in DEFAULT_KEY_NAMES:
+            self.keys[name] = bool(keys.get(name, False))
+
+    def step(self) -> None:
+        game = self.game
+        for side in (0, 1):
+            policy = self.policies[side]
+            if policy is not None and game.tick % self.skips[side] == 0:
+                self.held[side] = int(policy(observe(game, side)))
+        human_obs = observe(game, 0) if self.writer else None
+        if self.policies[0] is None:
+            self.held[0] = action_from_keys(**self.keys, facing_right=game.p1.facing > 0)
+        wins = (game.p1.wins, game.p2.wins)
+        game.step(self.held[0], self.held[1])
+        self.actions.append(self.held[0] * 16 + self.held[1])
+        if self.writer is not None:
+            self.writer.append(
+                human_obs,
+                self.held[0],
+                [self.keys[k] for k in DEFAULT_KEY_NAMES],
+                kill=game.p1.wins > wins[0],
+                death=game.p2.wins > wins[1],
+            )
+
+    def record(self) -> MatchRecord:
+        game = self.game
+        return MatchRecord(
+            seed=game.seed,
+            characters=game.characters,
+            max_rounds=game.max_rounds,
+            round_seconds=game.round_seconds,
+            banner_ticks=game.banner_ticks,
+            actions=bytes(self.actions),
+            winner=game.winner,
+            round_winners=[{0: "p1", 1: "p2", 2: "draw"}[r] for r in game.round_results],
+            ticks=game.tick,
+            final_hash=game.state_hash(),
+        )
+
+    def close(self) -> int:
+        """Finishes the recording; returns how many ticks it holds."""
+        if self.writer is None:
+            return 0
+        self.writer.close()
+        return self.writer.ticks

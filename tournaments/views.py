@@ -1,0 +1,160 @@
+"""Arena pages: agents (upload, record, training curve), playing an agent, recorded datasets."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import plotly.graph_objects as go
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from coach.models import Team
+from replays.charts import LAYOUT
+from tournaments.arena import ACTIONS, CHARACTER_NAMES
+
+from . import services
+from .models import Agent, Dataset, Match
+
+MAX_AGENT_UPLOAD = 64 * 1024 * 1024
+
+
+@login_required
+def agent_list(request: HttpRequest) -> HttpResponse:
+    agents = Agent.objects.visible_to(request.user).select_related("team", "owner")
+    return render(
+        request,
+        "tournaments/agents.html",
+        {"agents": agents, "teams": Team.objects.visible_to(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def agent_upload(request: HttpRequest) -> HttpResponse:
+    team = Team.objects.visible_to(request.user).filter(pk=request.POST.get("team")).first()
+    upload = request.FILES.get("file")
+    if team is None or upload is None:
+        messages.error(request, "Choose one of your teams and an agent file (.zip).")
+        return redirect("tournaments:agents")
+    if upload.size > MAX_AGENT_UPLOAD:
+        messages.error(request, "That file is larger than 64 MB: it is not an agent of ours.")
+        return redirect("tournaments:agents")
+    try:
+        agent = services.agent_upload(
+            team=team,
+            owner=request.user,
+            name=request.POST.get("name", ""),
+            upload=upload,
+            description=request.POST.get("description", ""),
+        )
+    except services.AgentUploadError as exc:
+        messages.error(request, f"Agent not accepted: {exc}")
+        return redirect("tournaments:agents")
+    messages.success(request, f"{agent.name} uploaded; it is playing its evaluation matches.")
+    return redirect(agent)
+
+
+def _curve_figure(rows: list[dict[str, str]]) -> dict | None:
+    if not rows:
+        return None
+    x_key = "step" if "step" in rows[0] else next(iter(rows[0]))
+    fig = go.Figure()
+    for column, color in (
+        ("win_rate", "#3ecf8e"),
+        ("agreement", "#3ecf8e"),
+        ("loss", "#ff5c6c"),
+        ("epsilon", "#8d96a3"),
+    ):
+        if column not in rows[0]:
+            continue
+        points = [(r[x_key], r[column]) for r in rows if r.get(column) not in (None, "")]
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[float(p[1]) for p in points],
+                mode="lines+markers",
+                name=column,
+                line=dict(color=color),
+                yaxis="y2" if column == "loss" else "y",
+            )
+        )
+    fig.update_layout(
+        **{**LAYOUT, "showlegend": True},
+        height=280,
+        xaxis=dict(title=x_key),
+        yaxis=dict(title="rate", range=[0, 1.05]),
+        yaxis2=dict(title="loss", overlaying="y", side="right", showgrid=False),
+    )
+    return fig.to_plotly_json()
+
+
+@login_required
+def agent_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
+    matches = Match.objects.filter(p1_agent=agent) | Match.objects.filter(p2_agent=agent)
+    return render(
+        request,
+        "tournaments/agent.html",
+        {
+            "agent": agent,
+            "record": agent.record(),
+            "matches": matches.order_by("-created_at")[:50],
+            "curve": _curve_figure(services.agent_training_curve(agent)),
+        },
+    )
+
+
+@login_required
+@require_GET
+def agent_download(request: HttpRequest, pk: str) -> HttpResponse:
+    agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
+    response = HttpResponse(_zip_folder(agent.path), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{agent.name}.zip"'
+    return response
+
+
+@login_required
+@require_POST
+def agent_delete(request: HttpRequest, pk: str) -> HttpResponse:
+    agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
+    services.agent_delete(agent)
+    messages.success(request, f"{agent.name} deleted.")
+    return redirect("tournaments:agents")
+
+
+@login_required
+def play(request: HttpRequest, pk: str) -> HttpResponse:
+    agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "tournaments/play.html",
+        {"agent": agent, "characters": CHARACTER_NAMES, "actions": ACTIONS},
+    )
+
+
+@login_required
+def dataset_list(request: HttpRequest) -> HttpResponse:
+    datasets = Dataset.objects.visible_to(request.user).select_related("team", "player")
+    return render(request, "tournaments/datasets.html", {"datasets": datasets[:200]})
+
+
+@login_required
+@require_GET
+def dataset_download(request: HttpRequest, pk: str) -> HttpResponse:
+    dataset = get_object_or_404(Dataset.objects.visible_to(request.user), pk=pk)
+    response = HttpResponse(_zip_folder(dataset.path), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="dataset-{dataset.pk}.zip"'
+    return response
+
+
+def _zip_folder(folder) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
