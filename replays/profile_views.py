@@ -110,7 +110,7 @@ def profile_reference(request: HttpRequest, pk: int, number: int, name: str) -> 
     profile = _profile_for(request, pk)
     version = get_object_or_404(ProfileVersion, profile=profile, number=number)
     # Only files the version's JSON names: never a path the user made up.
-    if name not in services._references_of(version.spec) or not (version.path / name).is_file():
+    if name not in services.profile_reference_names(version) or not (version.path / name).is_file():
         raise Http404("no such reference")
     content_type = "image/png" if name.lower().endswith(".png") else "image/jpeg"
     return HttpResponse((version.path / name).read_bytes(), content_type=content_type)

@@ -411,3 +411,8 @@ def profile_redetect(profile: GameProfile, replays: QuerySet[Replay]) -> int:
     for replay in todo:
         replay_enqueue(replay)
     return len(todo)
+
+
+def profile_reference_names(version: ProfileVersion) -> set[str]:
+    """The reference image file names a version's JSON uses (the only files it may serve)."""
+    return _references_of(version.spec)

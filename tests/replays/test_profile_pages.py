@@ -438,7 +438,7 @@ def test_import_takes_a_zip_with_its_references(client, users, profile):
     copy = GameProfile.objects.get(team=users["team"], name="copy")
     assert response.status_code == 302 and response["Location"] == f"/profiles/{copy.pk}/"
     assert {**copy.latest.spec, "name": "feed"} == profile.latest.spec
-    for ref in profiles._references_of(copy.latest.spec):
+    for ref in profiles.profile_reference_names(copy.latest):
         assert (copy.latest.path / ref).read_bytes() == (profile.latest.path / ref).read_bytes()
 
 
@@ -478,3 +478,22 @@ def test_import_refuses_another_teams_slot_and_a_missing_file(client, users):
     assert response.status_code == 400 and b"Choose one of your teams." in response.content
     response = client.post("/profiles/import/", {"team": users["team"].pk, "name": "x"})
     assert response.status_code == 400 and b"Choose a profile file" in response.content
+
+
+def test_re_detecting_a_built_in_profile_touches_only_the_users_replays(
+    client, users, footage, match
+):
+    builtin = save_synth_profile(None, match, name="shipped")
+    theirs, _ = replay_ingest_file(
+        team=users["other"],
+        uploader=users["outsider"],
+        source=match.video,
+        original_name="theirs.mp4",
+        move=False,
+    )
+    Replay.objects.filter(pk__in=[footage.pk, theirs.pk]).update(profile=builtin)
+    client.force_login(users["owner"])
+    response = client.post(f"/profiles/{builtin.pk}/redetect", follow=True)
+    assert b"Re-detecting 1 replay." in response.content
+    assert Replay.objects.get(pk=footage.pk).detected_with == builtin.latest
+    assert Replay.objects.get(pk=theirs.pk).detected_with is None
