@@ -22,6 +22,11 @@ OBS_BOUND = 2.0
 """State observations are about [-1, 1]; they are clipped to ±OBS_BOUND."""
 
 
+def _clip(obs: np.ndarray) -> np.ndarray:
+    """Clip in place to the observation space (values normally stay within ±1.2)."""
+    return np.clip(obs, -OBS_BOUND, OBS_BOUND, out=obs)
+
+
 class ArenaParallelEnv(ParallelEnv):  # type: ignore[misc]
     """Two-player arena match as a PettingZoo ``ParallelEnv``; see ``make_env`` for arguments."""
 
@@ -141,8 +146,8 @@ class ArenaParallelEnv(ParallelEnv):  # type: ignore[misc]
     def _observe(self) -> dict[str, Any]:
         if self.obs_type == "state":
             return {
-                "p1": np.clip(observe(self.game, 0), -OBS_BOUND, OBS_BOUND),
-                "p2": np.clip(observe(self.game, 1), -OBS_BOUND, OBS_BOUND),
+                "p1": _clip(observe(self.game, 0)),
+                "p2": _clip(observe(self.game, 1)),
             }
         from .render import render_frame
 

@@ -38,30 +38,39 @@ _N_MOVES = len(MOVE_NAMES)
 _CHAR_INDEX = {c: i for i, c in enumerate(CHARACTER_NAMES)}
 
 
-def _fighter(f: Fighter, mirror: bool, out: list[float]) -> None:
+def _onehots(n: int) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(1.0 if i == k else 0.0 for i in range(n)) for k in range(n))
+
+
+# One-hot blocks as ready tuples: concatenating them beats building lists per call.
+_STATE_HOT = _onehots(_N_STATES)
+_MOVE_HOT = ((0.0,) * _N_MOVES,) + _onehots(_N_MOVES)  # index move + 1 (-1 = none)
+_CHAR_HOT = dict(zip(CHARACTER_NAMES, _onehots(len(CHARACTER_NAMES)), strict=True))
+
+
+def _fighter(f: Fighter, mirror: bool) -> tuple[float, ...]:
     x = _MIRROR - f.x if mirror else f.x
     sign = -1 if mirror else 1
-    moves = f.moves[f.move] if f.move >= 0 else None
-    out += (
-        (x - _CENTRE) / _HALF,
-        f.y / (64 * SUB),
-        sign * f.vx / 64,
-        f.vy / 160,
-        sign * f.facing,
-        f.health / MAX_HEALTH,
-        min(f.timer, KNOCKDOWN_TICKS) / KNOCKDOWN_TICKS,
-        f.move_t / moves[2] if moves else 0.0,
-        f.cooldown / f.char.projectile.cooldown,
-        float(f.back),
-        float(f.down),
-        f.wins / 2,
+    move = f.move
+    return (
+        (
+            (x - _CENTRE) / _HALF,
+            f.y / (64 * SUB),
+            sign * f.vx / 64,
+            f.vy / 160,
+            sign * f.facing,
+            f.health / MAX_HEALTH,
+            min(f.timer, KNOCKDOWN_TICKS) / KNOCKDOWN_TICKS,
+            f.move_t / f.moves[move][2] if move >= 0 else 0.0,
+            f.cooldown / f.char.projectile.cooldown,
+            float(f.back),
+            float(f.down),
+            f.wins / 2,
+        )
+        + _STATE_HOT[f.state]
+        + _MOVE_HOT[move + 1]
+        + _CHAR_HOT[f.char.name]
     )
-    onehot = [0.0] * (_N_STATES + _N_MOVES + len(CHARACTER_NAMES))
-    onehot[f.state] = 1.0
-    if f.move >= 0:
-        onehot[_N_STATES + f.move] = 1.0
-    onehot[_N_STATES + _N_MOVES + _CHAR_INDEX[f.char.name]] = 1.0
-    out += onehot
 
 
 def observe(game: Game, player: int) -> np.ndarray:
@@ -77,20 +86,19 @@ def observe(game: Game, player: int) -> np.ndarray:
     me, opp = (game.p1, game.p2) if player == 0 else (game.p2, game.p1)
     mirror = me.facing < 0
     sign = -1 if mirror else 1
-    out: list[float] = []
-    _fighter(me, mirror, out)
-    _fighter(opp, mirror, out)
-    out.append(sign * (opp.x - me.x) / _WIDTH)
-    out.append((opp.y - me.y) / (64 * SUB))
-    out.append(game.timer / game.round_ticks)
-    own = [0.0, 0.0]
-    theirs = [0.0, 0.0, 0.0]
+    own: tuple[float, ...] = (0.0, 0.0)
+    theirs: tuple[float, ...] = (0.0, 0.0, 0.0)
     for p in game.projectiles:
         dx = sign * (p[1] - me.x) / _WIDTH
         if p[0] == player:
-            own = [1.0, dx]
+            own = (1.0, dx)
         elif not theirs[0] or abs(dx) < abs(theirs[1]):  # the nearest incoming one
-            theirs = [1.0, dx, (p[2] - me.y) / (64 * SUB)]
-    out += own
-    out += theirs
-    return np.asarray(out, dtype=np.float32)
+            theirs = (1.0, dx, (p[2] - me.y) / (64 * SUB))
+    shared = (
+        sign * (opp.x - me.x) / _WIDTH,
+        (opp.y - me.y) / (64 * SUB),
+        game.timer / game.round_ticks,
+    )
+    return np.array(
+        _fighter(me, mirror) + _fighter(opp, mirror) + shared + own + theirs, dtype=np.float32
+    )
