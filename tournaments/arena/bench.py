@@ -8,6 +8,7 @@ ratio to real time (60 ticks or frames per second). Everything runs in one proce
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import tempfile
 import time
@@ -42,17 +43,17 @@ def bench_game(seconds: float) -> float:
     """Headless ticks/s of one game under random actions (matches restart when they end)."""
     rng = random.Random(0)
     actions = [(rng.randrange(13), rng.randrange(13)) for _ in range(10_000)]
-    state = {"game": Game(("kaito", "volt"), seed=0, banner_ticks=0), "n": 0}
+    games = [Game(("kaito", "volt"), seed=0, banner_ticks=0)]  # the running game, replaced
+    seeds = itertools.count(1)
 
     def work() -> int:
-        game = state["game"]
-        assert isinstance(game, Game)
+        game = games[-1]
         step = game.step
         for a1, a2 in actions:
             step(a1, a2)
             if game.done:
-                state["n"] += 1  # type: ignore[operator]
-                game = state["game"] = Game(("kaito", "volt"), seed=state["n"], banner_ticks=0)
+                game = Game(("kaito", "volt"), seed=next(seeds), banner_ticks=0)
+                games[-1:] = [game]
                 step = game.step
         return len(actions)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .actions import ACTION_INDEX, N_ACTIONS
-from .characters import CHARACTER_NAMES, CHARACTERS, KICK, LOW_KICK, PUNCH
+from .characters import CHARACTER_NAMES, CHARACTERS, KICK, LOW_KICK, PUNCH, Character
 from .game import STAGE_LEFT, STAGE_RIGHT
 from .obs import OBS_INDEX
 
@@ -153,9 +153,9 @@ class CpuBot:
         return _A["forward"]
 
 
-def _reach(char: object, move: int) -> float:
+def _reach(char: Character, move: int) -> float:
     """How far in front of the centre ``move`` of ``char`` reaches, in pixels."""
-    m = char.moves[move]  # type: ignore[attr-defined]
+    m = char.moves[move]
     return float(m.reach_x + m.width)
 
 

@@ -444,7 +444,7 @@ class Game:
         f.hit_done = True
         return True
 
-    def _hit(self, direction: int, o: Fighter, mv: tuple) -> None:  # type: ignore[type-arg]
+    def _hit(self, direction: int, o: Fighter, mv: tuple[int, ...]) -> None:
         """Apply move ``mv`` (a pre-converted move tuple) to defender ``o``."""
         damage, hitstun, blockstun, level, knockdown = mv[7], mv[8], mv[9], mv[10], mv[11]
         blocked = (
