@@ -21,10 +21,10 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from tournaments.arena import CHARACTER_NAMES
+from tournaments.arena import CHARACTER_NAMES, frame_state
 
 from . import play
-from .live import LiveMatch, frame_state
+from .live import LiveMatch
 
 TICK_S = 1 / 60
 

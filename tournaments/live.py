@@ -1,7 +1,7 @@
 """A live arena match in the site: the game, who plays each side, and what the browser draws.
 
 Plain Python (no Django): the websocket consumer drives a ``LiveMatch`` tick by tick and sends
-``frame_state`` to the browser, which draws it (static/js/arena.js).
+``tournaments.arena.frame_state`` to the browser, which draws it (static/js/arena.js).
 """
 
 from __future__ import annotations
@@ -13,58 +13,8 @@ import numpy as np
 
 from tournaments.agents.dataset import DEFAULT_KEY_NAMES, DatasetWriter
 from tournaments.arena import OBS_SIZE, Game, MatchRecord, action_from_keys, observe
-from tournaments.arena.characters import MAX_HEALTH, SUB
-from tournaments.arena.game import (
-    ATTACK,
-    FIGHT,
-    MATCH_OVER,
-    STATE_NAMES,
-    TICKS_PER_SECOND,
-)
 
 Policy = Callable[[np.ndarray], int]
-PHASES = {FIGHT: "fight", MATCH_OVER: "over"}
-
-
-def fighter_state(f) -> dict:
-    """One fighter as the browser draws it: pixels, feet on the ground line, facing ±1."""
-    attack = None
-    if f.state == ATTACK and 0 <= f.move < len(f.moves):
-        mv = f.moves[f.move]
-        if mv[0] <= f.move_t < mv[1]:  # active frames: where the hitbox is
-            attack = [mv[3] // SUB, mv[4] // SUB, mv[5] // SUB, mv[6] // SUB]
-    return {
-        "char": f.char.display,
-        "colors": [list(c) for c in f.char.colors],
-        "x": f.x // SUB,
-        "y": f.y // SUB,
-        "hw": f.char.half_width,
-        "h": f.hurt_height() // SUB,
-        "facing": f.facing,
-        "health": max(f.health, 0) / MAX_HEALTH,
-        "state": STATE_NAMES[f.state],
-        "block": bool(f.back),
-        "attack": attack,
-        "cooldown": f.cooldown,
-        "wins": f.wins,
-    }
-
-
-def frame_state(game: Game) -> dict:
-    """The whole picture of one tick: fighters, projectiles, timer, round, banners."""
-    last = game.round_results[-1] if game.round_results else None
-    return {
-        "tick": game.tick,
-        "timer": min(99, -(-game.timer // TICKS_PER_SECOND)),
-        "round": game.round,
-        "phase": PHASES.get(game.phase, "ko"),
-        "round_winner": {0: "p1", 1: "p2", 2: "draw"}.get(last) if game.phase != FIGHT else None,
-        "ko": game.p1.health <= 0 or game.p2.health <= 0,
-        "fighters": [fighter_state(game.p1), fighter_state(game.p2)],
-        "projectiles": [
-            [p[0], p[1] // SUB, p[2] // SUB, p[4] * 2 // SUB, p[5] // SUB] for p in game.projectiles
-        ],
-    }
 
 
 class LiveMatch:

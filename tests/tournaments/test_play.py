@@ -9,8 +9,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from tournaments.agents.dataset import open_dataset
-from tournaments.arena import make_bot
-from tournaments.live import LiveMatch, frame_state
+from tournaments.arena import frame_state, make_bot
+from tournaments.live import LiveMatch
 from tournaments.models import Dataset, Match
 from tournaments.play import finish_match, start_match
 
@@ -80,5 +80,7 @@ def test_the_frame_state_has_what_the_browser_draws():
         match.step()
     state = frame_state(match.game)
     assert state["tick"] == 10 and state["timer"] == 99 and state["phase"] == "fight"
-    assert [f["health"] for f in state["fighters"]] == [1.0, 1.0]
-    assert {"x", "y", "facing", "h", "hw", "state", "colors"} <= set(state["fighters"][0])
+    assert [f["health"] for f in state["fighters"]] == [1000, 1000]
+    assert {"x", "feet", "facing", "height", "half_width", "state", "colors"} <= set(
+        state["fighters"][0]
+    )

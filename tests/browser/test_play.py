@@ -1,0 +1,57 @@
+"""A person plays an agent in the browser with the keyboard; the server records every tick."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import shot
+from tests.tournaments.conftest import agent_zip
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+UPLOAD = """
+from coach.models import Team
+from django.contrib.auth import get_user_model
+from tournaments.services import agent_upload
+with open({path!r}, 'rb') as fh:
+    agent = agent_upload(team=Team.objects.get(slug='demo'),
+                         owner=get_user_model().objects.get(username='player'),
+                         name='Sparring bot', upload=fh)
+print(agent.pk)
+"""
+
+
+def test_a_player_fights_an_agent_with_the_keyboard(site, page, tmp_path):
+    zipped = agent_zip(tmp_path)
+    site.env["Q_SYNC"] = "1"
+    site.env["AGENT_EVALUATION_GAMES"] = "1"
+    agent_id = site.manage("shell", "-c", UPLOAD.format(path=str(zipped))).strip().splitlines()[-1]
+    site.start()
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", "player")
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.goto(site.url(f"/arena/agents/{agent_id}/"))
+    assert "Ready" in page.inner_text(".state")
+    page.click("text=Play against it")
+    page.wait_for_selector("#start:not([disabled])")
+    page.click("#start")
+    page.keyboard.down("ArrowRight")
+    page.wait_for_function("() => window.arenaFrames > 90")
+    page.keyboard.down("j")
+    time.sleep(1.0)
+    page.keyboard.up("j")
+    page.keyboard.up("ArrowRight")
+    state = page.evaluate("() => window.arenaState")
+    assert state["phase"] == "fight" and state["tick"] > 90
+    assert state["fighters"][0]["x"] > 90  # walked right, towards the agent
+    shot(page, "play")
+    page.goto(site.url("/arena/datasets/"))  # leaving the page ends the match: ticks are kept
+    time.sleep(1.0)
+    page.reload()
+    row = page.inner_text("table tbody tr")
+    ticks = int(row.split("\t")[3])
+    assert ticks > 90, row
+    shot(page, "datasets")
