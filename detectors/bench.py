@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -62,8 +63,13 @@ def _bench_profile(folder: Path) -> Path:
     return _write_profile(folder, "bench", (1920, 1080), seed=0)
 
 
-def _measure(cmd: list[str]) -> tuple[float, float, str]:
-    """Runs a command; returns (wall seconds, peak RSS MiB, stdout)."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measure(cmd: list[str]) -> tuple[float, float, str, float]:
+    """Runs a command; returns (wall seconds, peak RSS MiB, stdout, CPU seconds)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
     out = proc.stdout.read().decode() if proc.stdout else ""
@@ -71,7 +77,7 @@ def _measure(cmd: list[str]) -> tuple[float, float, str]:
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} failed")
-    return wall, usage.ru_maxrss / 1024, out
+    return wall, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
 def _child_detect(video: str, profile: str) -> None:
@@ -80,11 +86,11 @@ def _child_detect(video: str, profile: str) -> None:
 
     start = time.perf_counter()
     index = own_frame_index(video)
-    indexed = time.perf_counter()
+    indexed, cpu0 = time.perf_counter(), _cpu()
     result = detect(video, load_profile(profile), frame_index=index)
     done = time.perf_counter()
     print(json.dumps({"index_s": indexed - start, "detect_s": done - indexed,
-                      "events": len(result.events)}))  # fmt: skip
+                      "cpu_s": _cpu() - cpu0, "events": len(result.events)}))  # fmt: skip
 
 
 def _child_naive(video: str, profile: str, seconds: float) -> None:
@@ -121,16 +127,20 @@ def bench_file(video: Path, profile: Path, naive_seconds: float) -> dict[str, fl
     """Measures (a), (b) and (c) on one file; returns the figures."""
     py = [sys.executable, "-m", "detectors.bench"]
     length = _duration(video)
-    _w, rss_a, out = _measure([*py, "--child-detect", str(video), str(profile)])
+    _w, rss_a, out, _c = _measure([*py, "--child-detect", str(video), str(profile)])
     a = json.loads(out)
     ffmpeg = [_ffmpeg(), "-nostdin", "-v", "error", "-skip_frame", "noref", "-skip_loop_filter",
               "all", "-threads", "2", "-i", str(video), "-f", "null", "-"]  # fmt: skip
-    b_s, rss_b, _ = _measure(ffmpeg)
-    _w, rss_c, out = _measure([*py, "--child-naive", str(video), str(profile), str(naive_seconds)])
+    b_s, rss_b, _, b_cpu = _measure(ffmpeg)
+    _w, rss_c, out, _c = _measure(
+        [*py, "--child-naive", str(video), str(profile), str(naive_seconds)]
+    )
     c = json.loads(out)
     return {
         "length_s": length,
         "a_s": a["detect_s"],
+        "a_cpu": a["cpu_s"],
+        "b_cpu": b_cpu,
         "index_s": a["index_s"],
         "b_s": b_s,
         "c_per_video_s": c["seconds"] / c["video_s"],
@@ -145,8 +155,8 @@ def format_table(rows: list[tuple[str, dict[str, float]]]) -> str:
     """The benchmark table as Markdown."""
     head = (
         "| file | length | (a) detector | (b) ffmpeg noref | (c) naive OpenCV | a/b | c/a "
-        "| (a) x realtime | frame index | peak RSS a / b / c |\n"
-        "|---|---|---|---|---|---|---|---|---|---|"
+        "| (a) x realtime | CPU s a / b (a/b) | frame index | peak RSS a / b / c |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for name, r in rows:
@@ -154,7 +164,9 @@ def format_table(rows: list[tuple[str, dict[str, float]]]) -> str:
         lines.append(
             f"| {name} | {r['length_s']:.1f} s | {r['a_s']:.2f} s | {r['b_s']:.2f} s "
             f"| {c_full:.1f} s (est. from {r['c_video_s']:.0f} s) | {r['a_s'] / r['b_s']:.2f} "
-            f"| {c_full / r['a_s']:.1f} | {r['length_s'] / r['a_s']:.1f}x | {r['index_s']:.2f} s "
+            f"| {c_full / r['a_s']:.1f} | {r['length_s'] / r['a_s']:.1f}x "
+            f"| {r['a_cpu']:.1f} / {r['b_cpu']:.1f} ({r['a_cpu'] / r['b_cpu']:.2f}) "
+            f"| {r['index_s']:.2f} s "
             f"| {r['rss_a']:.0f} / {r['rss_b']:.0f} / {r['rss_c']:.0f} MiB |"
         )
     return "\n".join(lines)
@@ -186,10 +198,16 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
         profile = _bench_profile(folder)
         rows = []
+        load_before = os.getloadavg()[0]
         for f in files:
             print(f"measuring {f.name}...", file=sys.stderr)
             rows.append((f.name, bench_file(f, profile, args.naive_seconds)))
         print(format_table(rows))
+        # Wall-clock ratios only mean something on an idle machine; CPU seconds hold up better.
+        print(
+            f"\n{os.cpu_count()} CPUs, 1-min load average {load_before:.1f} before and "
+            f"{os.getloadavg()[0]:.1f} after the measurements."
+        )
     return 0
 
 
