@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import av
 import numpy as np
 
 from detectors.events import Event
 from detectors.matching import Matcher
-from detectors.profile import Indicator, Profile
+from detectors.profile import Profile
 from detectors.video import SampledReader, VideoError, own_frame_index, progress_every
 
 # The last this-many seconds of counts must all be lower for a new appearance to count.
@@ -160,15 +161,8 @@ def _reached_end(reader: SampledReader, index: np.ndarray) -> bool:
 
 def _declared_frames(video: str | Path) -> int:
     """The frame count the container's header declares (0 when it does not say)."""
-    import av
-
     try:
         with av.open(str(video)) as container:
             return int(container.streams.video[0].frames or 0)
     except (av.error.FFmpegError, IndexError, OSError):
         return 0
-
-
-def indicators_of(profile: Profile, kind: str) -> list[Indicator]:
-    """The profile's indicators of one kind."""
-    return [ind for ind in profile.indicators if ind.kind == kind]

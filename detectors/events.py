@@ -44,6 +44,9 @@ class Event:
             raise EventError(f"event confidence must be within [0, 1], got {self.confidence!r}")
         if not isinstance(self.source, str) or not self.source:
             raise EventError(f"event source must be a non-empty string, got {self.source!r}")
+        # Integers from JSON become floats, so equal events compare and serialise the same.
+        object.__setattr__(self, "time_s", float(self.time_s))
+        object.__setattr__(self, "confidence", float(self.confidence))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``{"kind", "frame", "time_s", "confidence", "source"}``."""
@@ -64,8 +67,8 @@ class Event:
         return cls(
             kind=data["kind"],
             frame=data["frame"],
-            time_s=float(data["time_s"]) if _is_number(data["time_s"]) else data["time_s"],
-            confidence=float(data.get("confidence", 1.0)),
+            time_s=data["time_s"],
+            confidence=data.get("confidence", 1.0),
             source=data.get("source", "auto"),
         )
 

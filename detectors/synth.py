@@ -10,7 +10,7 @@ than the video, as real profiles do.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -165,7 +165,7 @@ def write_video(
     path: Path,
     times: np.ndarray,
     size: tuple[int, int],
-    draw: callable,  # type: ignore[valid-type]
+    draw: Callable[[float], np.ndarray],
     *,
     faststart: bool = True,
     gop: int = 30,
