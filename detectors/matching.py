@@ -21,6 +21,8 @@ WORK_HEIGHT = 24
 # because kill-feed lines move as entries stack.
 MARGIN_H = 4.0
 MARGIN_W = 0.15
+# ...but never by more than this fraction of the screenshot's size.
+MARGIN_CAP = 0.15
 # Blur (work pixels) applied to template and frame alike before matching.
 SOFTEN_SIGMA = 1.0
 # Up to this many separate matches are counted (stacked kill-feed entries).
@@ -66,7 +68,10 @@ class Matcher:
         if indicator.search is not None:
             sx0, sy0, sw, sh = indicator.search
         else:
-            mx, my = bw * MARGIN_W, bh * MARGIN_H
+            # Capped: a big banner does not move the way a small kill-feed line does, and a
+            # larger region only costs time.
+            mx = min(bw * MARGIN_W, ref_w * MARGIN_CAP)
+            my = min(bh * MARGIN_H, ref_h * MARGIN_CAP)
             sx0, sy0, sw, sh = bx - mx, by - my, bw + 2 * mx, bh + 2 * my
         x0, y0 = max(0, int(sx0 * sx)), max(0, int(sy0 * sy))
         x1, y1 = (
