@@ -262,12 +262,12 @@ def _check_against_architecture(
     config: dict[str, Any], tensors: Mapping[str, torch.Tensor]
 ) -> nn.Module:
     """Builds the declared network and checks the tensors match it exactly."""
-    obs_dim = 1
-    for s in config["obs"]["shape"]:
-        obs_dim *= s
     try:
         model = build_network(
-            config["architecture"], obs_dim, config["n_actions"], config["hyperparameters"]
+            config["architecture"],
+            config["obs"]["shape"],
+            config["n_actions"],
+            config["hyperparameters"],
         )
     except ArchitectureError as exc:
         raise AgentFileError(str(exc)) from None

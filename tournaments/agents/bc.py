@@ -1,4 +1,4 @@
-"""Behaviour cloning: an LSTM policy trained on windows of recorded ticks.
+"""Behaviour cloning: an LSTM policy (CNN + LSTM for pixels) trained on windows of recorded ticks.
 
 The recordings hold one row per game tick (60 Hz). The policy decides every ``stride`` ticks
 (its frame skip), so a training window is ``window`` decisions taken ``stride`` ticks apart —
@@ -151,10 +151,14 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
     held_batches = WindowBatches(data, held_starts, batch_size=256, shuffle=False, **common)
     loader = PrefetchLoader(train_batches, args.prefetch) if args.prefetch else train_batches
 
-    obs_dim = int(np.prod(data.obs_shape))
     n_actions = int(meta.get("n_actions") or int(data.action.max()) + 1)
-    hp = {"hidden": args.hidden, "layers": args.layers}
-    model = build_network("lstm_policy", obs_dim, n_actions, hp)
+    # Frames (H, W, C) get the CNN + LSTM; state vectors the MLP encoder + LSTM.
+    pixels = len(data.obs_shape) == 3
+    architecture = "cnn_lstm_policy" if pixels else "lstm_policy"
+    hp: dict[str, Any] = {"hidden": args.hidden}
+    if not pixels:
+        hp["layers"] = args.layers
+    model = build_network(architecture, data.obs_shape, n_actions, hp)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.learning_rate)
     out = Path(args.out)
     metrics = MetricsCSV(out / "metrics.csv", METRIC_FIELDS)
@@ -219,7 +223,7 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
     }  # fmt: skip
     characters = meta.get("characters") or []
     config = make_config(
-        architecture="lstm_policy", hyperparameters=hp, obs_type=str(meta.get("obs", "state")),
+        architecture=architecture, hyperparameters=hp, obs_type="pixels" if pixels else "state",
         obs_shape=data.obs_shape, n_actions=n_actions, frame_skip=stride,
         characters=list(characters), algo="bc", training=summary,
     )  # fmt: skip

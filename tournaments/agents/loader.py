@@ -47,7 +47,7 @@ def window_starts(
 
 
 class WindowBatches:
-    """An iterable of ``(obs, action)`` batches of shape (B, W, obs_dim) and (B, W).
+    """An iterable of ``(obs, action)`` batches of shape (B, W, *obs_shape) and (B, W).
 
     Each iteration is one epoch; with ``shuffle`` the order depends only on ``seed`` and the
     epoch number, so two iterators built alike yield the same batches.
@@ -73,7 +73,7 @@ class WindowBatches:
         shuffle: bool = True,
         seed: int = 0,
     ) -> None:
-        self.obs = data.obs.reshape(len(data), -1)
+        self.obs = data.obs
         self.action = data.action
         self.starts = np.asarray(starts, dtype=np.int64)
         self.offsets = np.arange(window, dtype=np.int64) * stride
@@ -92,10 +92,10 @@ class WindowBatches:
         self.epoch += 1
         for i in range(0, len(order), self.batch_size):
             idx = order[i : i + self.batch_size, None] + self.offsets  # (B, W) tick indices
-            yield (
-                np.ascontiguousarray(self.obs[idx], dtype=np.float32),
-                self.action[idx].astype(np.int64),
-            )
+            obs = self.obs[idx]  # (B, W, *obs_shape); pixel frames stay uint8 (4x smaller)
+            if obs.dtype != np.uint8:
+                obs = obs.astype(np.float32, copy=False)
+            yield np.ascontiguousarray(obs), self.action[idx].astype(np.int64)
 
 
 _END = object()

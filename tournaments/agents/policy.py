@@ -60,11 +60,13 @@ class Agent:
         Raises:
             ValueError: The observation does not have the agent's shape.
         """
-        x = np.asarray(obs, dtype=np.float32)
+        x = np.asarray(obs)
         if x.shape != self.obs_shape:
             raise ValueError(f"observation shape {x.shape} != agent's {self.obs_shape}")
+        if self.obs_type == "state":
+            x = x.astype(np.float32, copy=False)
         with torch.inference_mode():
-            t = torch.from_numpy(x).reshape(1, -1)
+            t = torch.from_numpy(np.ascontiguousarray(x))[None]  # a batch of one
             if self.recurrent:
                 logits, self._state = self.model(t.unsqueeze(1), self._state)
                 return int(logits[0, -1].argmax())

@@ -64,6 +64,7 @@ def record_bot_dataset(
     max_rounds: int = 3,
     round_seconds: int | None = None,
     decision_ticks: int = 4,
+    obs: str = "state",
 ) -> Path:
     """Plays ``matches`` matches of ``bot`` (as p1) against ``opponent`` and records p1 per tick.
 
@@ -78,33 +79,36 @@ def record_bot_dataset(
         round_seconds: Shorter rounds for quick test datasets (default: the game's 99 s).
         decision_ticks: Ticks a chosen action is held, like a person's reaction time (the
             recording is still one row per tick); stored as ``frame_skip`` in the meta.
+        obs: Observation recorded: ``"state"`` or ``"pixels"`` (the bots still act on state).
 
     Returns:
         The dataset folder.
     """
-    from tournaments.arena import OBS_SIZE, make_env
+    from tournaments.arena import OBS_SIZE, PIXEL_SHAPE, make_env, observe
 
     kwargs: dict[str, Any] = {} if round_seconds is None else {"round_seconds": round_seconds}
-    env = make_env(characters=tuple(characters), frame_skip=1, obs="state", seed=seed,
+    env = make_env(characters=tuple(characters), frame_skip=1, obs=obs, seed=seed,
                    max_rounds=max_rounds, **kwargs)  # fmt: skip
+    obs_shape, obs_dtype = ((OBS_SIZE,), "float32") if obs == "state" else (PIXEL_SHAPE, "uint8")
     me, them = _make_policy(bot), _make_policy(opponent)
     meta = {
         "source": f"bot:{bot}", "opponent": opponent, "characters": list(characters),
-        "frame_skip": decision_ticks, "obs": "state", "n_actions": int(env.action_space("p1").n),
+        "frame_skip": decision_ticks, "obs": obs, "n_actions": int(env.action_space("p1").n),
         "side": "p1", "seed": seed,
     }  # fmt: skip
-    with DatasetWriter(path, (OBS_SIZE,), meta) as writer:
+    with DatasetWriter(path, obs_shape, meta, obs_dtype=obs_dtype) as writer:
         for m in range(matches):
-            obs, _ = env.reset(seed=seed + m)
+            seen, _ = env.reset(seed=seed + m)
             tick = 0
             a1 = a2 = 0
             last_wins = (0, 0)
             while env.agents:
                 if tick % decision_ticks == 0:
-                    a1, a2 = int(me(obs["p1"])), int(them(obs["p2"]))
+                    # Bots read the state vector whatever is recorded.
+                    a1, a2 = int(me(observe(env.game, 0))), int(them(observe(env.game, 1)))
                 facing_right = env.game.p1.facing > 0
-                prev = obs["p1"]
-                obs, _, _, _, infos = env.step({"p1": a1, "p2": a2})
+                prev = seen["p1"]
+                seen, _, _, _, infos = env.step({"p1": a1, "p2": a2})
                 # Round wins come from the info's running score: a rise is a kill/death.
                 wins = tuple(infos["p1"]["wins"])
                 writer.append(
@@ -133,12 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--characters", nargs=2, default=("kaito", "kaito"), metavar=("MINE", "THEIRS")
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the first match")
+    parser.add_argument(
+        "--obs", choices=("state", "pixels"), default="state", help="what to record"
+    )
     parser.add_argument("--out", required=True, help="dataset folder to create")
     args = parser.parse_args(argv)
     try:
         path = record_bot_dataset(
             args.out, bot=args.bot, opponent=args.opponent, matches=args.matches,
-            characters=args.characters, seed=args.seed,
+            characters=args.characters, seed=args.seed, obs=args.obs,
         )  # fmt: skip
     except (DatasetError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,7 +6,7 @@ from this registry and only then fills in the weights, so a file can never make 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,14 +79,62 @@ class LSTMPolicy(nn.Module):
         return self.head(out), new_state
 
 
+class CNNLSTMPolicy(nn.Module):
+    """A small CNN per frame, an LSTM over time and a linear head: the pixels BC policy.
+
+    Frames are uint8-valued (the arena's ``obs="pixels"``, (H, W, C)); they are scaled to
+    [0, 1] inside the network so datasets and acting can pass the raw frames.
+
+    Args:
+        obs_shape: (height, width, channels) of one frame.
+        n_actions: Number of discrete actions.
+        hidden: Width of the frame embedding and of the LSTM state.
+    """
+
+    recurrent = True
+
+    def __init__(self, obs_shape: tuple[int, int, int], n_actions: int, hidden: int = 128) -> None:
+        super().__init__()
+        h, w, c = obs_shape
+        self.obs_shape = obs_shape
+        self.conv = nn.Sequential(
+            nn.Conv2d(c, 16, 8, stride=4), nn.ReLU(),
+            nn.Conv2d(16, 32, 4, stride=2), nn.ReLU(),
+            nn.Conv2d(32, 32, 3, stride=2), nn.ReLU(),
+            nn.Flatten(),
+        )  # fmt: skip
+        with torch.no_grad():
+            flat = self.conv(torch.zeros(1, c, h, w)).shape[1]
+        self.embed = nn.Sequential(nn.Linear(flat, hidden), nn.ReLU())
+        self.lstm = nn.LSTM(hidden, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, n_actions)
+
+    def forward(
+        self,
+        obs: torch.Tensor,
+        state: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """Runs a (batch, time, H, W, C) sequence of frames.
+
+        Returns:
+            Logits of shape (batch, time, n_actions) and the final (h, c) state.
+        """
+        b, t = obs.shape[:2]
+        frames = obs.reshape(b * t, *self.obs_shape).permute(0, 3, 1, 2).float() / 255.0
+        z = self.embed(self.conv(frames)).reshape(b, t, -1)
+        out, new_state = self.lstm(z, state)
+        return self.head(out), new_state
+
+
 @dataclass(frozen=True)
 class Architecture:
     """A registered network: how to build it and how to check its hyper-parameters."""
 
     name: str
-    build: Callable[[int, int, Mapping[str, Any]], nn.Module]
+    build: Callable[[tuple[int, ...], int, Mapping[str, Any]], nn.Module]
     defaults: Mapping[str, Any]
     recurrent: bool
+    obs: str
     doc: str
 
 
@@ -97,18 +145,40 @@ def _positive_int(value: Any, what: str, low: int = 1, high: int = 4096) -> int:
     return value
 
 
-def _build_mlp_q(obs_dim: int, n_actions: int, hp: Mapping[str, Any]) -> nn.Module:
+def _flat(obs_shape: tuple[int, ...]) -> int:
+    size = 1
+    for s in obs_shape:
+        size *= s
+    return _positive_int(size, "observation size", high=1_000_000)
+
+
+def _build_mlp_q(obs_shape: tuple[int, ...], n_actions: int, hp: Mapping[str, Any]) -> nn.Module:
     hidden = hp.get("hidden", [256, 256])
     if not isinstance(hidden, list | tuple) or not 1 <= len(hidden) <= 8:
         raise ArchitectureError(f"hidden must be a list of 1 to 8 layer widths, got {hidden!r}")
     sizes = tuple(_positive_int(h, "each hidden width") for h in hidden)
-    return MLPQNetwork(obs_dim, n_actions, sizes)
+    return MLPQNetwork(_flat(obs_shape), n_actions, sizes)
 
 
-def _build_lstm_policy(obs_dim: int, n_actions: int, hp: Mapping[str, Any]) -> nn.Module:
+def _build_lstm_policy(
+    obs_shape: tuple[int, ...], n_actions: int, hp: Mapping[str, Any]
+) -> nn.Module:
     hidden = _positive_int(hp.get("hidden", 128), "hidden")
     layers = _positive_int(hp.get("layers", 1), "layers", high=4)
-    return LSTMPolicy(obs_dim, n_actions, hidden, layers)
+    return LSTMPolicy(_flat(obs_shape), n_actions, hidden, layers)
+
+
+def _build_cnn_lstm_policy(
+    obs_shape: tuple[int, ...], n_actions: int, hp: Mapping[str, Any]
+) -> nn.Module:
+    if len(obs_shape) != 3 or not (36 <= obs_shape[0] <= 1024 and 36 <= obs_shape[1] <= 1024):
+        raise ArchitectureError(
+            f"cnn_lstm_policy needs frames of shape (H, W, C), 36..1024 pixels a side, "
+            f"got {list(obs_shape)}"
+        )
+    _positive_int(obs_shape[2], "channels", high=4)
+    hidden = _positive_int(hp.get("hidden", 128), "hidden")
+    return CNNLSTMPolicy((obs_shape[0], obs_shape[1], obs_shape[2]), n_actions, hidden)
 
 
 ARCHITECTURES: dict[str, Architecture] = {
@@ -119,6 +189,7 @@ ARCHITECTURES: dict[str, Architecture] = {
             _build_mlp_q,
             {"hidden": [256, 256]},
             recurrent=False,
+            obs="state",
             doc="MLP Q-network over the state vector (DQN); acts greedily.",
         ),
         Architecture(
@@ -126,22 +197,38 @@ ARCHITECTURES: dict[str, Architecture] = {
             _build_lstm_policy,
             {"hidden": 128, "layers": 1},
             recurrent=True,
+            obs="state",
             doc="Encoder + LSTM policy over time (behaviour cloning); acts greedily.",
+        ),
+        Architecture(
+            "cnn_lstm_policy",
+            _build_cnn_lstm_policy,
+            {"hidden": 128},
+            recurrent=True,
+            obs="pixels",
+            doc="CNN per frame + LSTM over time (behaviour cloning from pixels).",
         ),
     )
 }
 
-_KNOWN_KEYS = {"mlp_q": {"hidden"}, "lstm_policy": {"hidden", "layers"}}
+_KNOWN_KEYS = {
+    "mlp_q": {"hidden"},
+    "lstm_policy": {"hidden", "layers"},
+    "cnn_lstm_policy": {"hidden"},
+}
 
 
 def build_network(
-    name: str, obs_dim: int, n_actions: int, hyperparameters: Mapping[str, Any]
+    name: str,
+    obs_shape: int | Sequence[int],
+    n_actions: int,
+    hyperparameters: Mapping[str, Any],
 ) -> nn.Module:
     """Builds a registered network.
 
     Args:
         name: Architecture name, a key of ``ARCHITECTURES``.
-        obs_dim: Length of the observation vector.
+        obs_shape: Shape of one observation (an int for a flat vector).
         n_actions: Number of discrete actions.
         hyperparameters: The architecture's hyper-parameters (missing ones take defaults).
 
@@ -160,6 +247,9 @@ def build_network(
     unknown = set(hyperparameters) - _KNOWN_KEYS[name]
     if unknown:
         raise ArchitectureError(f"unknown hyper-parameter(s) for {name}: {sorted(unknown)}")
-    _positive_int(obs_dim, "obs_dim", high=1_000_000)
+    shape = (obs_shape,) if isinstance(obs_shape, int) else tuple(obs_shape)
+    if not shape or not all(isinstance(s, int) and s > 0 for s in shape):
+        raise ArchitectureError(f"observation shape must be positive integers, got {shape!r}")
+    _flat(shape)
     _positive_int(n_actions, "n_actions", high=1024)
-    return arch.build(obs_dim, n_actions, {**arch.defaults, **hyperparameters})
+    return arch.build(shape, n_actions, {**arch.defaults, **hyperparameters})
