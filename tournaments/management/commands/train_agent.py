@@ -17,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
+            # The raw stream: OutputWrapper.write would end every '\r' redraw with a newline.
             summary = run_training(options, stream=self.stderr._out)
         except TrainError as exc:
             raise CommandError(str(exc)) from None
