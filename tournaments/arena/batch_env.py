@@ -112,8 +112,8 @@ class ArenaBatchEnv:
         self.frame_skip = frame_skip
         self._seeder = random.Random(seed)
         self.game = BatchGame(
-            n, characters, max_rounds=max_rounds, round_seconds=round_seconds, banner_ticks=0
-        )
+            n, characters, max_rounds=max_rounds, round_seconds=round_seconds, banner_ticks=1
+        )  # one banner tick, skipped by step() after rewarding the K.O. (as ArenaParallelEnv)
         self.single_observation_space = spaces.Box(
             -OBS_BOUND, OBS_BOUND, (OBS_SIZE,), dtype=np.float32
         )

@@ -75,7 +75,9 @@ class ArenaParallelEnv(ParallelEnv):  # type: ignore[misc]
             seed=seed,
             max_rounds=self.max_rounds,
             round_seconds=self.round_seconds,
-            banner_ticks=0,  # no dead time between rounds while training
+            # One banner tick keeps the K.O. state visible to step(), which rewards it and
+            # then skips the banner at once: no dead time between rounds while training.
+            banner_ticks=1,
         )
 
     def observation_space(self, agent: str) -> spaces.Space:
