@@ -110,6 +110,10 @@ def replay_cut_clips(replay: Replay) -> None:
             logger.warning("no clip for %s: %s", event, exc)
             continue
         media = Path(settings.MEDIA_ROOT)
+        previous = getattr(event, "clip", None)
+        if previous is not None and previous.path != video:  # the team changed its clip window
+            previous.path.unlink(missing_ok=True)
+            previous.thumbnail_path.unlink(missing_ok=True)
         Clip.objects.update_or_create(
             event=event,
             defaults={

@@ -108,6 +108,7 @@ def _profiles_root() -> Path:
     return root
 
 
+@transaction.atomic
 def profile_import(
     *, team: Team | None, name: str, upload: bytes, filename: str, user=None
 ) -> tuple[ProfileVersion, bool]:

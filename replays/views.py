@@ -110,6 +110,8 @@ def event_clip(request: HttpRequest, pk: int, event_id: int, what: str) -> HttpR
 @login_required
 def team_page(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.visible_to(request.user), slug=slug)
+    if request.method == "POST":
+        return _team_settings(request, team)
     trends = team_trends(team)
     return render(
         request,
@@ -120,8 +122,29 @@ def team_page(request: HttpRequest, slug: str) -> HttpResponse:
             "kd_chart": kd_trend_figure(trends["rows"]),
             "deaths_chart": death_timing_figure(trends["death_fractions"]),
             "replays": team.replays.select_related("uploader")[:50],
+            "is_coach": team.is_coached_by(request.user),
         },
     )
+
+
+def _team_settings(request: HttpRequest, team: Team) -> HttpResponse:
+    """A coach sets the clip window: seconds before and after each event (0–60)."""
+    if not team.is_coached_by(request.user):
+        messages.error(request, "Only the team's coaches change its settings.")
+        return redirect("replays:team", team.slug)
+    try:
+        before = float(request.POST.get("clip_before_s", ""))
+        after = float(request.POST.get("clip_after_s", ""))
+    except ValueError:
+        messages.error(request, "Clip lengths must be numbers of seconds.")
+        return redirect("replays:team", team.slug)
+    if not (0 <= before <= 60 and 0 <= after <= 60 and before + after > 0):
+        messages.error(request, "Clip lengths must be between 0 and 60 seconds.")
+        return redirect("replays:team", team.slug)
+    team.clip_before_s, team.clip_after_s = before, after
+    team.save(update_fields=["clip_before_s", "clip_after_s"])
+    messages.success(request, f"New clips run {before:g} s before and {after:g} s after.")
+    return redirect("replays:team", team.slug)
 
 
 @login_required

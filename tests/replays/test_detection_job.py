@@ -177,3 +177,16 @@ def test_profiles_import_from_a_zip_and_reject_bad_json(users, media_root, match
 
     with pytest.raises(ProfileError, match="malformed JSON"):
         profile_import(team=users["team"], name="x", upload=b"{nope", filename="x.json")
+
+
+def test_a_bad_import_leaves_no_empty_profile(users, media_root):
+    from detectors import ProfileError
+
+    with pytest.raises(ProfileError):
+        profile_import(
+            team=users["team"],
+            name="broken",
+            upload=b'{"name": "x", "events": {}}',
+            filename="x.json",
+        )
+    assert not GameProfile.objects.filter(name="broken").exists()

@@ -75,3 +75,35 @@ def test_choosing_a_profile_reruns_detection_with_it(client, replay, users, sync
     client.post(f"/replays/{replay.pk}/profile", {"profile": builtin.pk})
     replay.refresh_from_db()
     assert replay.profile == builtin
+
+
+def test_a_coach_sets_the_clip_window_and_reprocessing_recuts_clips(client, replay, users):
+    from replays.detection import replay_cut_clips
+
+    event = Event.objects.create(replay=replay, kind="death", frame=45, time_s=1.5)
+    replay_cut_clips(replay)
+    old = Event.objects.get(pk=event.pk).clip.path
+    client.force_login(users["owner"])
+    client.post("/replays/teams/owls/", {"clip_before_s": "1", "clip_after_s": "0.25"})
+    users["team"].refresh_from_db()
+    assert users["team"].clip_before_s == 8.0  # players can't
+    client.force_login(users["coach"])
+    response = client.post("/replays/teams/owls/", {"clip_before_s": "1", "clip_after_s": "0.25"})
+    assert response.status_code == 302
+    replay.team.refresh_from_db()
+    assert (replay.team.clip_before_s, replay.team.clip_after_s) == (1.0, 0.25)
+    replay_cut_clips(replay)
+    clip = Event.objects.get(pk=event.pk).clip
+    assert (clip.start_s, clip.end_s) == (0.5, 1.75)
+    assert clip.path.exists() and not old.exists()
+
+
+@pytest.mark.parametrize("before,after", [("x", "1"), ("-1", "2"), ("0", "0"), ("61", "1")])
+def test_bad_clip_settings_are_refused_with_a_message(client, users, before, after):
+    client.force_login(users["coach"])
+    response = client.post(
+        "/replays/teams/owls/", {"clip_before_s": before, "clip_after_s": after}, follow=True
+    )
+    assert b"Clip lengths must be" in response.content
+    users["team"].refresh_from_db()
+    assert users["team"].clip_before_s == 8.0

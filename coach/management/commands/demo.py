@@ -1,15 +1,20 @@
 from django.core.management.base import BaseCommand
 
 from replays.demo import demo_setup
+from replays.profiles import profiles_install_builtin
 
 
 class Command(BaseCommand):
-    help = "Create the demo team, users and replays on first run; print the demo login."
+    help = "Install the built-in profiles; create the demo team, users and replays on first run."
 
     def handle(self, *args, **options) -> None:
+        for version in profiles_install_builtin():
+            self.stdout.write(f"Built-in profile {version.profile.name} v{version.number}")
         password, created = demo_setup()
         if created:
-            self.stdout.write("Created demo data: team 'Demo Team' with a coach and a player.")
+            self.stdout.write(
+                "Created demo data: team 'Demo Team' with a coach and a player, three replays."
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Demo login: player / {password}   (coach / {password})")
         )
