@@ -32,6 +32,8 @@ from detectors.video import SampledReader, VideoError, own_frame_index, progress
 HOLD_S = 0.3
 # An indicator gone this long has "clearly disappeared" (see the module docstring).
 CLEAR_S = 1.0
+# A run that got this close to the last frame read the whole video.
+END_SLACK_FRAMES = 4
 
 
 @dataclass
@@ -139,12 +141,10 @@ def detect(
             stopped = True
             break
     total = max(len(index), _declared_frames(video), reader.frames_reached)
-    reached = (
-        total
-        if not stopped and not reader.broken and _reached_end(reader, index)
-        else (reader.frames_reached)
-    )
-    complete = reached >= total and not stopped
+    # Non-reference frames skipped at the very end are not a break: allow a few frames short.
+    at_end = reader.frames_reached >= total - END_SLACK_FRAMES
+    complete = at_end and not reader.broken and not stopped
+    reached = total if complete else reader.frames_reached
     message = "" if complete else f"decoded {reached} of {total} frames"
     if stopped:
         message += " (stopped)"
@@ -152,11 +152,6 @@ def detect(
         report(1.0)
     events = sorted(debouncer.events, key=lambda e: (e.time_s, e.kind))
     return DetectionResult(events, reached, total, complete, message)
-
-
-def _reached_end(reader: SampledReader, index: np.ndarray) -> bool:
-    # Skipped non-reference frames at the very end are not a break: allow a few frames short.
-    return reader.frames_reached >= len(index) - 4
 
 
 def _declared_frames(video: str | Path) -> int:
