@@ -205,7 +205,8 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
             if step % args.eval_every == 0:
                 evaluate()
             if progress is not None:
-                text = f"step {step} loss {loss_val:.3f} held-out {held:.1%}"
+                shown = f"{held:.1%}" if evaluated_at >= 0 else "-"
+                text = f"step {step} loss {loss_val:.3f} held-out {shown}"
                 progress({"done": fraction_done(), "text": text})
             if out_of_budget():
                 break
