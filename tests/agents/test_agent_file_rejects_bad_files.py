@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
-from tournaments.agents import AgentFileError, load_agent, save_agent
+from tournaments.agents import AgentFileError, agent_file, load_agent, save_agent
 from tournaments.agents.agent_file import zip_bytes
 
 from .helpers import tiny_mlp
@@ -122,3 +122,17 @@ def test_save_refuses_a_config_that_does_not_describe_the_model(tmp_path):
     config["n_actions"] = 7
     with pytest.raises(AgentFileError, match="shape mismatch"):
         save_agent(tmp_path / "a", model, config)
+
+
+def test_it_rejects_an_oversized_member_before_inflating_it(tmp_path, monkeypatch):
+    path = _write_zip(tmp_path, _members(tmp_path))
+    monkeypatch.setitem(agent_file.MAX_MEMBER_BYTES, "model.safetensors", 100)
+    with pytest.raises(AgentFileError, match="model.safetensors is larger than the 100 bytes"):
+        load_agent(path)
+
+
+def test_it_rejects_an_oversized_zip(tmp_path, monkeypatch):
+    path = _write_zip(tmp_path, _members(tmp_path))
+    monkeypatch.setattr(agent_file, "MAX_ZIP_BYTES", 64)
+    with pytest.raises(AgentFileError, match="zip is larger than the 64 bytes allowed"):
+        load_agent(path)

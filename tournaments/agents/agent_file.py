@@ -181,7 +181,7 @@ def _read_zip(source: Path | BinaryIO) -> dict[str, bytes]:
         size, label = source.seek(0, io.SEEK_END), "upload"
         source.seek(0)
     if size > MAX_ZIP_BYTES:
-        raise AgentFileError(f"zip is larger than {MAX_ZIP_BYTES // 2**20} MiB")
+        raise AgentFileError(f"zip is larger than the {_human(MAX_ZIP_BYTES)} allowed")
     try:
         zf = zipfile.ZipFile(source)
     except zipfile.BadZipFile:
@@ -216,7 +216,11 @@ def _read_zip(source: Path | BinaryIO) -> dict[str, bytes]:
 def _check_size(name: str, size: int) -> None:
     limit = MAX_MEMBER_BYTES[name]
     if size > limit:
-        raise AgentFileError(f"{name} is larger than {limit // 2**20} MiB")
+        raise AgentFileError(f"{name} is larger than the {_human(limit)} allowed")
+
+
+def _human(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n} bytes"
 
 
 def _parse_config(data: bytes) -> dict[str, Any]:
