@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import Site
+from coach.livesite import Site
 from tests.media import make_video
 
 

@@ -8,21 +8,13 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.live import upload
+from coach.livesite import upload, vm_hwm_mb
 from tests.media import make_video
 
 pytestmark = pytest.mark.slow
-
-
-def vm_hwm_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmHWM")
 
 
 def test_the_site_runs_processes_uploads_and_stops_cleanly(site, tmp_path):

@@ -1,4 +1,7 @@
-"""A real Film Room site in subprocesses (embedded Redis, django-q2 cluster, Daphne) for tests."""
+"""A real Film Room site in subprocesses (embedded Redis, django-q2 cluster, Daphne).
+
+Used by the live tests and the upload benchmark: it talks HTTP to the site like a browser.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 import psutil
@@ -119,15 +123,30 @@ class Site:
         self.proc.wait(timeout=30)
 
 
-def upload(site: Site, team: int, name: str, data: bytes, chunk: int) -> dict:
-    up = site.json("/replays/uploads/", {"team": team, "filename": name, "size": len(data)})
-    for offset in range(0, len(data), chunk):
-        state = json.load(
-            site.request(
-                f"/replays/uploads/{up['id']}",
-                data[offset : offset + chunk],
-                method="PUT",
-                headers={"Upload-Offset": str(offset)},
-            )
+def upload_chunks(site: Site, team: int, name: str, size: int, chunks: Iterable[bytes]) -> dict:
+    """Sends a file to the site the way the upload page does: chunk after chunk, with offsets."""
+    up = site.json("/replays/uploads/", {"team": team, "filename": name, "size": size})
+    offset, state = 0, up
+    for piece in chunks:
+        request = site.request(
+            f"/replays/uploads/{up['id']}",
+            piece,
+            method="PUT",
+            headers={"Upload-Offset": str(offset)},
         )
+        state = json.load(request)
+        offset += len(piece)
     return state
+
+
+def upload(site: Site, team: int, name: str, data: bytes, chunk: int) -> dict:
+    pieces = (data[offset : offset + chunk] for offset in range(0, len(data), chunk))
+    return upload_chunks(site, team, name, len(data), pieces)
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """Peak resident memory (MB) of a process so far."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
