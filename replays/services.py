@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django_q.tasks import async_task
 from PIL import Image
-from redis.exceptions import RedisError
 
 from coach.models import Team
+from coach.queue import enqueue
 from detectors.probe import ProbeError, probe, read_frame, sniff_container
 
 from . import detection
@@ -126,16 +125,7 @@ def replay_enqueue(replay: Replay) -> None:
     ``replays_requeue_pending`` hands it out when the workers start.
     """
     Replay.objects.filter(pk=replay.pk).update(state=Replay.QUEUED, progress=0, stage="queued")
-    try:
-        async_task(
-            "replays.tasks.process_replay",
-            replay.pk,
-            task_name=f"replay-{replay.pk}",
-            group="replays",
-            sync=bool(settings.Q_CLUSTER.get("sync")),
-        )
-    except RedisError as exc:
-        logger.warning("replay %s stays queued until the workers start: %s", replay.pk, exc)
+    enqueue("replays.tasks.process_replay", replay.pk, name=f"replay-{replay.pk}", group="replays")
 
 
 def replays_requeue_pending() -> int:

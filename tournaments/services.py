@@ -11,10 +11,9 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django_q.tasks import async_task
-from redis.exceptions import RedisError
 
 from coach.models import Team
+from coach.queue import enqueue
 from tournaments.agents.agent_file import (
     METRICS_NAME,
     AgentFileError,
@@ -82,16 +81,17 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
 
 
 def agent_enqueue_evaluation(agent: Agent) -> None:
-    try:
-        async_task(
-            "tournaments.tasks.evaluate_agent",
-            str(agent.pk),
-            task_name=f"agent-{agent.pk}",
-            group="agents",
-            sync=bool(settings.Q_CLUSTER.get("sync")),
-        )
-    except RedisError as exc:
-        logger.warning("agent %s waits for the workers: %s", agent.pk, exc)
+    enqueue(
+        "tournaments.tasks.evaluate_agent", str(agent.pk), name=f"agent-{agent.pk}", group="agents"
+    )
+
+
+def agents_requeue_pending() -> int:
+    """Enqueues the evaluation of every agent still waiting for it; returns how many."""
+    pending = list(Agent.objects.filter(state=Agent.EVALUATING))
+    for agent in pending:
+        agent_enqueue_evaluation(agent)
+    return len(pending)
 
 
 def agent_policy(agent: Agent):

@@ -120,10 +120,9 @@ class Command(BaseCommand):
             redis = EmbeddedRedis(settings.REDIS_SOCKET)
             self.children.append(("redis", redis.start()))
             self.stdout.write(f"Redis      embedded, unix socket {settings.REDIS_SOCKET}")
-        from replays.services import replays_requeue_pending
-
-        if pending := replays_requeue_pending():
-            self.stdout.write(f"Queue      {pending} replay(s) waiting were handed to the workers")
+            # Only this machine's workers use the embedded queue: whatever is still marked
+            # queued or running was left by a stop, so it is handed out again.
+            self._requeue()
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.children.append(
@@ -161,6 +160,15 @@ class Command(BaseCommand):
         self.stdout.write("Stopped.")
         if code:
             raise CommandError("a part of the site stopped unexpectedly; everything was shut down")
+
+    def _requeue(self) -> None:
+        """Hands out the work left waiting by a stop or by a queue that was down."""
+        from replays.services import replays_requeue_pending
+        from tournaments.services import agents_requeue_pending
+
+        replays, agents = replays_requeue_pending(), agents_requeue_pending()
+        if replays or agents:
+            self.stdout.write(f"Queue      {replays} replay(s), {agents} agent(s) handed out")
 
     def _wait_for_port(self, host: str, port: int) -> None:
         for _ in range(300):

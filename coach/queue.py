@@ -1,0 +1,28 @@
+"""Handing work to the django-q2 cluster, the same way from every app."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django_q.tasks import async_task
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(func: str, *args: object, name: str, group: str) -> bool:
+    """Queues ``func(*args)`` for the workers (runs it here when Q_CLUSTER["sync"] is on).
+
+    Returns:
+        False when the queue cannot be reached: the caller's row stays in its waiting state,
+        and ``manage.py serve`` hands such rows out again when the workers start.
+    """
+    try:
+        async_task(
+            func, *args, task_name=name, group=group, sync=bool(settings.Q_CLUSTER.get("sync"))
+        )
+    except RedisError as exc:
+        logger.warning("%s waits for the workers: %s", name, exc)
+        return False
+    return True
