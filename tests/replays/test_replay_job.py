@@ -71,3 +71,23 @@ def test_an_unexpected_error_marks_the_replay_failed_instead_of_crashing(replay)
     replay.refresh_from_db()
     assert replay.state == "failed"
     assert replay.failure_reason
+
+
+def test_a_replay_stays_queued_when_the_queue_is_down(
+    users, media_root, sample_mp4, monkeypatch, tmp_path
+):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "REDIS", f"unix://{tmp_path}/no-redis-here.sock")
+    replay, created = replay_ingest_file(
+        team=users["team"],
+        uploader=users["owner"],
+        source=sample_mp4,
+        original_name="s.mp4",
+        move=False,
+    )
+    replay.refresh_from_db()
+    assert created and replay.state == "queued"
+    from replays.services import replays_requeue_pending
+
+    assert replays_requeue_pending() == 1  # handed out again once the workers are there
