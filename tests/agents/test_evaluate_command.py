@@ -40,3 +40,13 @@ def test_a_bad_agent_file_is_a_one_line_error(tmp_path, capsys):
 def test_latency_stats_are_in_milliseconds():
     stats = latency_stats([0.001, 0.002, 0.003])
     assert stats["mean_ms"] == 2.0 and stats["n"] == 3
+
+
+def test_another_agent_file_can_be_the_opponent(tmp_path, capsys):
+    before = torch.get_num_threads()
+    agent = _agent(tmp_path)
+    try:
+        code = main([str(agent), "--opponent", str(agent), "--games", "2", "--max-rounds", "1"])
+    finally:
+        torch.set_num_threads(before)
+    assert code == 0 and "games      2  (wins " in capsys.readouterr().out

@@ -37,6 +37,7 @@ def play_matches(
     seed: int = 0,
     max_rounds: int = 3,
     alternate_sides: bool = True,
+    obs_type: str = "state",
     latencies: list[float] | None = None,
     cpu_latencies: list[float] | None = None,
 ) -> dict[str, Any]:
@@ -51,6 +52,7 @@ def play_matches(
         seed: Seed of the first match (match ``i`` uses ``seed + i``).
         max_rounds: Rounds per match.
         alternate_sides: Play odd matches as ``p2`` (the state obs is mirrored, so this tests both).
+        obs_type: What ``policy`` observes, ``"state"`` or ``"pixels"`` (opponents get state).
         latencies: If given, each decision's wall-clock duration in seconds is appended to it.
         cpu_latencies: If given (with ``latencies``), each decision's CPU time of this thread.
 
@@ -65,7 +67,7 @@ def play_matches(
             chars = tuple(characters) if side == "p1" else tuple(reversed(characters))
             envs[side] = make_single_env(
                 opponent=opponent, side=side, characters=chars, frame_skip=frame_skip,
-                obs="state", seed=seed, max_rounds=max_rounds,
+                obs=obs_type, seed=seed, max_rounds=max_rounds,
             )  # fmt: skip
         env = envs[side]
         if hasattr(policy, "reset"):
@@ -144,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         opponent: Any = args.opponent
         if opponent not in ("random", "cpu_easy", "cpu_medium", "cpu_hard"):
             opponent = load_agent(opponent)
+            if opponent.obs_type != "state":
+                raise AgentFileError("an opponent agent must observe the state vector")
     except AgentFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -155,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = play_matches(
             agent, opponent, games=args.games, characters=characters, frame_skip=agent.frame_skip,
             seed=args.seed, max_rounds=args.max_rounds, latencies=latencies,
-            cpu_latencies=cpu_latencies,
+            cpu_latencies=cpu_latencies, obs_type=agent.obs_type,
         )  # fmt: skip
     except ValueError as exc:  # e.g. an unknown character name
         print(f"error: {exc}", file=sys.stderr)

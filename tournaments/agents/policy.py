@@ -44,8 +44,13 @@ class Agent:
         """Observation kind the agent expects: ``"state"`` or ``"pixels"``."""
         return str(self.config["obs"]["type"])
 
-    def reset(self) -> None:
-        """Forgets the recurrent state (a no-op for feed-forward agents)."""
+    def reset(self, seed: int | None = None) -> None:
+        """Forgets the recurrent state (a no-op for feed-forward agents).
+
+        Args:
+            seed: Ignored (agents act greedily); accepted so an agent can stand in for a bot,
+                whose ``reset(seed)`` the arena's single-agent env calls.
+        """
         self._state = None
 
     def act(self, obs: np.ndarray) -> int:
