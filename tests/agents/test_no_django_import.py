@@ -10,7 +10,7 @@ def test_importing_the_agents_package_imports_no_django():
         "import sys\n"
         "import tournaments.agents as a\n"
         "from tournaments.agents import agent_file, bc, dataset, dqn, evaluate\n"
-        "from tournaments.agents import loader, record, registry, train\n"
+        "from tournaments.agents import latency, loader, record, registry, train\n"
         "a.load_agent; a.DatasetWriter\n"
         "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
         "print(bad)\n"
