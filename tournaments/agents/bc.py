@@ -151,7 +151,10 @@ def train_bc(args: BCArgs, progress: ProgressFn | None = None) -> dict[str, Any]
     held_batches = WindowBatches(data, held_starts, batch_size=256, shuffle=False, **common)
     loader = PrefetchLoader(train_batches, args.prefetch) if args.prefetch else train_batches
 
-    n_actions = int(meta.get("n_actions") or int(data.action.max()) + 1)
+    from tournaments.arena import N_ACTIONS
+
+    # The full action set even if a recording never used some action, so the agent can act.
+    n_actions = max(int(meta.get("n_actions") or N_ACTIONS), int(data.action.max()) + 1)
     # Frames (H, W, C) get the CNN + LSTM; state vectors the MLP encoder + LSTM.
     pixels = len(data.obs_shape) == 3
     architecture = "cnn_lstm_policy" if pixels else "lstm_policy"
