@@ -172,12 +172,15 @@ Q_CLUSTER = {
     "save_limit": 500,
     "redis": REDIS_URL,
     "sync": envbool("Q_SYNC", False),
+    "log_level": envstr("Q_LOG_LEVEL", "WARNING"),
 }
 
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        # Longer than channels_redis's 5 s blocking read: redis-py's unix-socket default
+        # would cut every idle websocket after 5 s.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
     }
 }
 
@@ -194,5 +197,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    # The console shows what needs attention; requests go to var/access.log.
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "django.channels.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
 }

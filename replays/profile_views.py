@@ -11,7 +11,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from coach.models import Team
+from coach.params import id_or_none
 from detectors import ProfileError
 
 from . import profiles as services
@@ -126,7 +126,7 @@ def profile_redetect(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _version_for(request: HttpRequest, profile: GameProfile) -> ProfileVersion:
-    number = request.GET.get("version")
+    number = id_or_none(request.GET.get("version"))
     versions = profile.versions.all()
     version = versions.filter(number=number).first() if number else versions.first()
     if version is None:
@@ -171,15 +171,13 @@ def profile_import_page(request: HttpRequest) -> HttpResponse:
             error = "The file is larger than 50 MB."
         else:
             try:
-                # Atomic so that a bad file leaves no empty profile behind.
-                with transaction.atomic():
-                    version, created = services.profile_import(
-                        team=team,
-                        name=form["name"],
-                        upload=upload.read(),
-                        filename=upload.name,
-                        user=request.user,
-                    )
+                version, created = services.profile_import(  # atomic: no empty profile left
+                    team=team,
+                    name=form["name"],
+                    upload=upload.read(),
+                    filename=upload.name,
+                    user=request.user,
+                )
             except ProfileError as exc:
                 error = f"Cannot import {upload.name}: {exc}"
             else:
@@ -222,7 +220,11 @@ def profile_editor(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     teams = Team.objects.visible_to(request.user)
     replays = _usable_replays(request.user, profile.team if profile else None)
     replays = replays.select_related("team")
-    chosen = replays.filter(pk=request.GET.get("replay") or 0).first() or replays.first()
+    chosen = (
+        replays.filter(pk=id_or_none(request.GET.get("replay"))).first()
+        or (replays.filter(profile=profile).first() if profile else None)  # one that uses it
+        or replays.first()
+    )
     latest = profile.latest if profile else None
     kept = []
     if latest is not None:
@@ -274,17 +276,10 @@ def _draft_scope(request: HttpRequest, pk: int | None) -> tuple[GameProfile | No
     data = _json_body(request)
     if profile is not None:
         return profile, profile.team, data
-    team = Team.objects.visible_to(request.user).filter(pk=_int(data.get("team"))).first()
+    team = Team.objects.visible_to(request.user).filter(pk=id_or_none(data.get("team"))).first()
     if team is None:
         raise ProfileError("choose one of your teams")
     return None, team, data
-
-
-def _int(value: object) -> int:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0
 
 
 def _json_view(handler):
@@ -310,7 +305,7 @@ def editor_preview(request: HttpRequest, pk: int | None) -> JsonResponse:
     """Runs the draft on the chosen replay and returns the events it finds (nothing is saved)."""
     profile, team, data = _draft_scope(request, pk)
     replays = _usable_replays(request.user, team)
-    replay = replays.filter(pk=_int(data.get("replay"))).first()
+    replay = replays.filter(pk=id_or_none(data.get("replay"))).first()
     if replay is None:
         raise ProfileError("choose a processed replay of this team to try the profile on")
     base = profile.latest if profile else None

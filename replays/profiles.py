@@ -84,7 +84,10 @@ def profile_save_version(
                 (folder / name).write_bytes(files[name])
             elif base is not None and (base.path / name).exists():
                 shutil.copyfile(base.path / name, folder / name)
-        loaded = load_profile(spec, base_dir=folder)
+        try:
+            loaded = load_profile(spec, base_dir=folder)
+        except ProfileError as exc:  # name the file as the user did, not our temp folder
+            raise ProfileError(str(exc).replace(f"{folder}/", "")) from None
         latest = profile.latest
         if latest is not None and latest.version_hash == loaded.version_hash:
             return latest, False
@@ -128,8 +131,12 @@ def profile_import(
 
 def _parse_json(data: bytes) -> dict:
     try:
-        spec = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProfileError("not a profile: expected a .json file or a .zip") from None
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise ProfileError(f"malformed JSON: {exc}") from exc
     if not isinstance(spec, dict):
         raise ProfileError("the profile must be a JSON object")

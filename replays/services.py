@@ -202,6 +202,12 @@ def _thumbnail_step(replay: Replay) -> None:
 # Uploads ----------------------------------------------------------------------------------------
 
 
+def _gib(size: int) -> str:
+    """A size in GB of 1024³ bytes, as precise as needed to tell two sizes apart."""
+    text = f"{size / 1024**3:.2f} GB"
+    return text if size % 1024**2 == 0 else f"{text} ({size:,} bytes)"
+
+
 def upload_start(
     *, team: Team, uploader, filename: str, size_bytes: int, profile: GameProfile | None = None
 ) -> Upload:
@@ -210,9 +216,7 @@ def upload_start(
     if size_bytes <= 0:
         raise UploadError("the file is empty (0 bytes)")
     if size_bytes > limit:
-        raise UploadError(
-            f"the file is {size_bytes / 1e9:.1f} GB; the limit is {limit / 1e9:.1f} GB", status=413
-        )
+        raise UploadError(f"the file is {_gib(size_bytes)}; the limit is {_gib(limit)}", status=413)
     upload = Upload.objects.create(
         team=team,
         uploader=uploader,

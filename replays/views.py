@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coach.media import ranged_file_response
 from coach.models import Team
+from coach.params import id_or_none
 
 from . import services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
@@ -71,7 +72,8 @@ def replay_set_profile(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = request.POST.get("profile") or None
     profile = None
     if chosen:
-        profile = GameProfile.objects.usable_by_team(replay.team).filter(pk=chosen).first()
+        profile_id = id_or_none(chosen)
+        profile = GameProfile.objects.usable_by_team(replay.team).filter(pk=profile_id).first()
         if profile is None:
             messages.error(request, "Unknown game profile.")
             return redirect(replay)
@@ -206,14 +208,15 @@ def upload_create(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body or b"{}")
         size = int(data.get("size", -1))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):  # not JSON, not an object, no number
         return JsonResponse({"error": "send JSON with team, filename and size"}, status=400)
-    team = Team.objects.visible_to(request.user).filter(pk=data.get("team")).first()
+    team = Team.objects.visible_to(request.user).filter(pk=id_or_none(data.get("team"))).first()
     if team is None:
         return JsonResponse({"error": "choose one of your teams"}, status=400)
     profile = None
     if data.get("profile"):
-        profile = GameProfile.objects.usable_by_team(team).filter(pk=data["profile"]).first()
+        profile_id = id_or_none(data["profile"])
+        profile = GameProfile.objects.usable_by_team(team).filter(pk=profile_id).first()
         if profile is None:
             return JsonResponse({"error": "unknown game profile"}, status=400)
     try:

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from coach.models import Team
+from coach.params import id_or_none
 from replays.charts import LAYOUT
 from tournaments.arena import ACTIONS, CHARACTER_NAMES
 
@@ -35,7 +36,8 @@ def agent_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def agent_upload(request: HttpRequest) -> HttpResponse:
-    team = Team.objects.visible_to(request.user).filter(pk=request.POST.get("team")).first()
+    team_id = id_or_none(request.POST.get("team"))
+    team = Team.objects.visible_to(request.user).filter(pk=team_id).first()
     upload = request.FILES.get("file")
     if team is None or upload is None:
         messages.error(request, "Choose one of your teams and an agent file (.zip).")

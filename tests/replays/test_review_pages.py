@@ -107,3 +107,10 @@ def test_bad_clip_settings_are_refused_with_a_message(client, users, before, aft
     assert b"Clip lengths must be" in response.content
     users["team"].refresh_from_db()
     assert users["team"].clip_before_s == 8.0
+
+
+def test_an_odd_profile_id_is_refused_with_a_message(client, replay, users):
+    client.force_login(users["owner"])
+    response = client.post(f"/replays/{replay.pk}/profile", {"profile": "abc"}, follow=True)
+    assert response.status_code == 200
+    assert b"Unknown game profile." in response.content

@@ -67,7 +67,9 @@ def test_it_rejects_a_file_over_the_size_limit(client, users, settings):
     client.force_login(users["owner"])
     response = start(client, users["team"], "huge.mp4", 5_000_000_000)
     assert response.status_code == 413
-    assert response.json()["error"] == "the file is 5.0 GB; the limit is 0.0 GB"
+    assert response.json()["error"] == (
+        "the file is 4.66 GB (5,000,000,000 bytes); the limit is 0.00 GB (1,000 bytes)"
+    )
     assert not Upload.objects.exists()
 
 
@@ -131,3 +133,23 @@ def test_it_answers_a_malformed_start_with_a_message(client, users, body):
     response = client.post("/replays/uploads/", body, content_type="application/json")
     assert response.status_code == 400
     assert "error" in response.json()
+
+
+def test_the_limit_message_tells_sizes_apart(client, users, settings):
+    settings.FILMROOM_UPLOAD_MAX_BYTES = 8 * 1024**3
+    client.force_login(users["owner"])
+    response = start(client, users["team"], "huge.mp4", 8 * 1024**3 + 1)
+    assert response.json()["error"] == (
+        "the file is 8.00 GB (8,589,934,593 bytes); the limit is 8.00 GB"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[1, 2]", b'{"team": "abc", "size": 10}', b'{"team": 1, "size": 10, "profile": "abc"}'],
+)
+def test_odd_start_requests_get_a_message_not_a_500(client, users, body):
+    client.force_login(users["owner"])
+    response = client.post("/replays/uploads/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]

@@ -112,3 +112,13 @@ def test_downloaded_agents_load_again(client, agent, users):
     client.force_login(users["owner"])
     data = client.get(f"/arena/agents/{agent.pk}/download").content
     assert load_agent(io.BytesIO(data)).architecture == "mlp_q"
+
+
+def test_an_odd_team_id_gets_a_message(client, users, agent_file):
+    client.force_login(users["owner"])
+    with agent_file.open("rb") as fh:
+        response = client.post(
+            "/arena/agents/upload", {"team": "abc", "name": "x", "file": fh}, follow=True
+        )
+    assert response.status_code == 200
+    assert b"Choose one of your teams" in response.content

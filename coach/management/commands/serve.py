@@ -22,6 +22,9 @@ PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
+    # A session of its own: a terminal's Ctrl-C reaches only `serve`, which then stops the
+    # children in order (web, workers, Redis) instead of all at once.
+    os.setsid()
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
@@ -142,6 +145,8 @@ class Command(BaseCommand):
             host,
             "-p",
             str(port),
+            "--access-log",
+            str(Path(settings.VAR_DIR) / "access.log"),
             "coach.asgi:application",
         ]
         self.children.append(
