@@ -48,6 +48,7 @@ class ProbeResult:
     frame_count: int = 0
     duration_s: float = 0.0
     declared_duration_s: float = 0.0
+    start_s: float = 0.0
     has_audio: bool = False
     frame_times: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
@@ -123,7 +124,9 @@ def probe(path: str | Path) -> ProbeResult:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         detail = "its index (moov) is missing" if container_name in ("mp4", "mov") else str(exc)
-        return _fail(f"corrupt or truncated {container_name} file: {detail}", container=container_name)
+        return _fail(
+            f"corrupt or truncated {container_name} file: {detail}", container=container_name
+        )
     with container:
         return _probe_open(container, container_name)
 
@@ -146,14 +149,18 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
         return _fail(f"the video codec {codec} is not supported", **known)
     declared = _declared_duration(container, stream)
     known["declared_duration_s"] = declared
-    times, broke = _packet_times(container, stream)
+    times, first_s, broke = _packet_times(container, stream)
     if times.size == 0:
         return _fail("the file holds no video frames", **known)
+    # Video may start after the file does (a late first frame): the browser's clock counts
+    # from the file's start, so frame N is at start_s + frame_times[N] there.
+    known["start_s"] = round(first_s, 6)
     step = float(np.median(np.diff(times))) if times.size > 1 else 0.0
     duration = float(times[-1]) + step
-    if broke or (declared and duration < declared - max(TRUNCATION_SLACK_S, 2 * step)):
+    end = first_s + duration
+    if broke or (declared and end < declared - max(TRUNCATION_SLACK_S, 2 * step)):
         of = f" of {declared:.1f} s" if declared else ""
-        return _fail(f"truncated after {duration:.1f} s{of}", frame_times=times, **known)
+        return _fail(f"truncated after {end:.1f} s{of}", frame_times=times, **known)
     if not _first_frame_decodes(container, stream):
         return _fail("corrupt video: its first frame cannot be decoded", **known)
     fps = (times.size - 1) / float(times[-1]) if times[-1] > 0 else float(stream.average_rate or 0)
@@ -167,9 +174,17 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
     )
 
 
+def _container_start(container: av.container.InputContainer) -> float:
+    return (container.start_time or 0) / 1_000_000
+
+
 def _declared_duration(container: av.container.InputContainer, stream: av.VideoStream) -> float:
+    """How long the file says it is, counted from the file's start."""
     if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
+        stream_start = float((stream.start_time or 0) * stream.time_base)
+        return (
+            stream_start - _container_start(container) + float(stream.duration * stream.time_base)
+        )
     if container.duration:
         return container.duration / 1_000_000
     return 0.0
@@ -177,8 +192,9 @@ def _declared_duration(container: av.container.InputContainer, stream: av.VideoS
 
 def _packet_times(
     container: av.container.InputContainer, stream: av.VideoStream
-) -> tuple[np.ndarray, bool]:
-    """Presentation times (s, from 0) of every video packet, and whether reading broke off."""
+) -> tuple[np.ndarray, float, bool]:
+    """Presentation times (s, from 0) of every video packet, when the first one is shown
+    (s from the file's start), and whether reading broke off."""
     pts: list[int] = []
     broke = False
     try:
@@ -189,10 +205,11 @@ def _packet_times(
     except av.error.FFmpegError:
         broke = True
     if not pts:
-        return np.zeros(0), broke
+        return np.zeros(0), 0.0, broke
     arr = np.unique(np.asarray(pts, dtype=np.int64))
     times = (arr - arr[0]).astype(np.float64) * float(stream.time_base)
-    return times, broke
+    first_s = max(0.0, float(arr[0] * stream.time_base) - _container_start(container))
+    return times, first_s, broke
 
 
 def _first_frame_decodes(container: av.container.InputContainer, stream: av.VideoStream) -> bool:

@@ -50,21 +50,27 @@ def timeline_figure(replay: Replay, events: Iterable[Event]) -> dict:
 
 
 def kd_trend_figure(rows: list[dict]) -> dict:
-    """K/D per replay over time (one point per processed replay, oldest first)."""
+    """K/D per replay, oldest first: one point per analysed replay, labelled by its title."""
+    labels = [f"{n}. {r['title'][:24]}" for n, r in enumerate(rows, 1)]
     fig = go.Figure(
         go.Scatter(
-            x=[r["created_at"] for r in rows],
+            x=labels,
             y=[r["kd"] for r in rows],
-            text=[r["title"] for r in rows],
-            customdata=[[r["kills"], r["deaths"], r["url"]] for r in rows],
+            customdata=[[r["kills"], r["deaths"], r["created_at"][:10]] for r in rows],
             mode="lines+markers",
             line=dict(color="#4fa3ff"),
             hovertemplate=(
-                "%{text}<br>K/D %{y:.2f} (%{customdata[0]} / %{customdata[1]})<extra></extra>"
+                "%{x} (%{customdata[2]})<br>K/D %{y:.2f} "
+                "(%{customdata[0]} / %{customdata[1]})<extra></extra>"
             ),
         )
     )
-    fig.update_layout(**LAYOUT, height=260, yaxis=dict(title="K/D", rangemode="tozero"))
+    fig.update_layout(
+        **LAYOUT,
+        height=260,
+        xaxis=dict(type="category", tickangle=-30),
+        yaxis=dict(title="K/D", rangemode="tozero"),
+    )
     return fig.to_plotly_json()
 
 

@@ -112,6 +112,7 @@ def demo_setup() -> tuple[str, bool]:
         user.save()
         Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
     login_file.write_text(password)
+    login_file.chmod(0o600)
     folder = Path(settings.VAR_DIR) / "demo-media"
     folder.mkdir(parents=True, exist_ok=True)
     _demo_replays(team, User.objects.get(username="player"), folder)

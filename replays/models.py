@@ -125,6 +125,9 @@ class Replay(models.Model):
     fps = models.FloatField(default=0)
     frame_count = models.PositiveIntegerField(default=0)
     duration_s = models.FloatField(default=0)
+    start_s = models.FloatField(
+        default=0, help_text="When frame 0 is shown, in seconds from the file's start."
+    )
     has_audio = models.BooleanField(default=False)
 
     # The background job's state, shown live on the replay page.

@@ -172,7 +172,16 @@ def replay_process(*, replay_id: int) -> None:
 
 def _probe_step(replay: Replay) -> bool:
     result = probe(replay.path)
-    for name in ("container", "codec", "width", "height", "fps", "frame_count", "has_audio"):
+    for name in (
+        "container",
+        "codec",
+        "width",
+        "height",
+        "fps",
+        "frame_count",
+        "has_audio",
+        "start_s",
+    ):
         setattr(replay, name, getattr(result, name))
     replay.duration_s = result.duration_s or result.declared_duration_s
     replay.save()

@@ -90,11 +90,12 @@ def replay_set_profile(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def replay_frames(request: HttpRequest, pk: int) -> JsonResponse:
-    """The frame index: frame N is shown at ``times[N]`` seconds."""
+    """The frame index: frame N is shown at ``times[N]`` s; the player's clock adds start_s."""
     replay = _replay_for(request, pk)
     if not replay.frame_index_path.exists():
         raise Http404("not indexed yet")
-    return JsonResponse({"times": [round(t, 6) for t in replay.frame_times().tolist()]})
+    times = [round(t, 6) for t in replay.frame_times().tolist()]
+    return JsonResponse({"times": times, "start_s": replay.start_s})
 
 
 @login_required

@@ -154,6 +154,7 @@
   // ---- Frame stepping over the frame index (frame N is shown from times[N] to times[N+1]) ----
   const video = $("editor-video");
   let times = [];
+  let offset = 0;  // the player's clock = frame-index time + when the first frame shows
   let current = 0;
 
   function frameAt(t) {
@@ -178,7 +179,7 @@
     showFrame(n);
     // Aim at the middle of the frame's display interval so rounding cannot land on a neighbour.
     const next = n + 1 < times.length ? times[n + 1] : times[n] + 0.002;
-    video.currentTime = (times[n] + next) / 2;
+    video.currentTime = offset + (times[n] + next) / 2;
   }
 
   function step(kind) {
@@ -195,6 +196,7 @@
     return r.json();
   }).then(function (index) {
     times = index.times;
+    offset = index.start_s || 0;
     $("frame-total").textContent = times.length;
     $("use-frame").disabled = false;
     showFrame(0);
@@ -209,10 +211,10 @@
   video.addEventListener("play", function () { $("play-toggle").textContent = "Pause"; });
   video.addEventListener("pause", function () { $("play-toggle").textContent = "Play"; });
   video.addEventListener("timeupdate", function () {
-    if (!video.paused && times.length) showFrame(frameAt(video.currentTime));
+    if (!video.paused && times.length) showFrame(frameAt(video.currentTime - offset));
   });
   video.addEventListener("pause", function () {
-    if (times.length) seekFrame(frameAt(video.currentTime));  // settle on a whole frame
+    if (times.length) seekFrame(frameAt(video.currentTime - offset));  // settle on a whole frame
   });
   document.addEventListener("keydown", function (e) {
     if (e.target.closest("input, select, textarea")) return;

@@ -7,9 +7,11 @@
   const frameNo = document.getElementById("frame-no");
   const frameTime = document.getElementById("frame-time");
   let times = [];
+  let offset = 0;  // the player's clock = frame-index time + when the video's first frame shows
 
   // Frame N is shown from times[N] until times[N+1]: find the frame on screen now.
   function frameAt(t) {
+    t -= offset;
     let lo = 0, hi = times.length - 1;
     if (hi < 0) return 0;
     while (lo < hi) {
@@ -25,7 +27,7 @@
     const next = n + 1 < times.length ? times[n + 1] : times[n] + 1 / 30;
     video.pause();
     // A quarter into the frame's interval, so rounding never lands on its neighbour.
-    video.currentTime = times[n] + (next - times[n]) / 4;
+    video.currentTime = offset + times[n] + (next - times[n]) / 4;
   }
 
   function current() { return frameAt(video.currentTime); }
@@ -112,6 +114,7 @@
 
   fetch(review.dataset.framesUrl).then(function (r) { return r.json(); }).then(function (d) {
     times = d.times;
+    offset = d.start_s || 0;
     review.dataset.ready = "1";
     show();
   });

@@ -47,6 +47,9 @@
     if (!file) return;
     form.querySelector("button").disabled = true;
     box.hidden = false;
+    bar.hidden = false;
+    bar.value = 0;
+    status.classList.remove("error");
     status.textContent = "Starting…";
     try {
       const created = await json(await fetch(form.dataset.createUrl || "/replays/uploads/", {
@@ -84,6 +87,7 @@
     } catch (err) {
       status.textContent = "Upload failed: " + err.message;
       status.classList.add("error");
+      bar.hidden = true;
       form.querySelector("button").disabled = false;
     }
   });

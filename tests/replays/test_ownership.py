@@ -104,3 +104,10 @@ def test_detection_views_let_the_coach_in(client, clipped, users, method, url):
     client.force_login(users["coach"])
     response = getattr(client, method)(url.format(pk=replay.pk, event=event.pk))
     assert response.status_code in (200, 302)
+
+
+def test_a_404_is_a_page_of_the_site_with_a_way_back(client, replay, users):
+    client.force_login(users["outsider"])
+    response = client.get(f"/replays/{replay.pk}/")
+    assert response.status_code == 404
+    assert b"Back to Film Room" in response.content and b"Owls" not in response.content

@@ -97,3 +97,38 @@ def test_frame_n_is_exact_on_a_variable_frame_rate_recording(tmp_path: Path) -> 
     np.testing.assert_allclose(result.frame_times, expected, atol=1e-6)
     for n in [0, 1, 2, 37, 38, 64, 99, 118, 119]:
         assert read_code(read_frame(video, float(result.frame_times[n]))) == n
+
+
+def test_a_recording_whose_video_starts_late_is_whole_and_says_when(tmp_path: Path) -> None:
+    path = tmp_path / "late.mkv"
+    subprocess.run(
+        [
+            FFMPEG,
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=4",
+            "-itsoffset",
+            "1.5",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=25:duration=2.5",
+            "-map",
+            "0:a",
+            "-map",
+            "1:v",
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+            str(path),
+        ],
+        check=True,
+    )
+    result = probe(path)
+    assert result.ok, result.reason
+    assert result.start_s == pytest.approx(1.5, abs=0.05)
+    assert result.frame_times[0] == 0.0 and result.frame_count == 63
