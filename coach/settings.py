@@ -202,5 +202,6 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        "django-q": {"level": envstr("Q_LOG_LEVEL", "WARNING")},
     },
 }

@@ -82,6 +82,29 @@ def _demo_replays(team: Team, player, folder: Path) -> None:
     )
 
 
+def _demo_agent(team: Team, owner, folder: Path) -> None:
+    """An imitation agent trained on the spot from recorded play of the hard CPU (~10 s)."""
+    from tournaments.agents.bc import BCArgs, train_bc
+    from tournaments.agents.record import record_bot_dataset
+    from tournaments.services import agent_upload
+
+    data = record_bot_dataset(
+        folder / "cpu_hard_play", bot="cpu_hard", opponent="cpu_easy", matches=8, seed=1
+    )
+    result = train_bc(
+        BCArgs(datasets=[str(data)], total_steps=300, eval_every=150, out=str(folder / "copycat"))
+    )
+    with (folder / "copycat" / "agent.zip").open("rb") as fh:
+        agent_upload(
+            team=team,
+            owner=owner,
+            name="Copycat",
+            upload=fh,
+            description="Behaviour cloning of the hard CPU (demo data), "
+            f"{result['heldout_agreement']:.0%} held-out agreement.",
+        )
+
+
 def _zip_profile(profile_json: Path) -> bytes:
     import io
     import json
@@ -116,4 +139,5 @@ def demo_setup() -> tuple[str, bool]:
     folder = Path(settings.VAR_DIR) / "demo-media"
     folder.mkdir(parents=True, exist_ok=True)
     _demo_replays(team, User.objects.get(username="player"), folder)
+    _demo_agent(team, User.objects.get(username="coach"), folder)
     return password, True

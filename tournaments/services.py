@@ -76,7 +76,8 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
                 (agent.path / member).write_bytes(data)
     except IntegrityError as exc:
         raise AgentUploadError(f"your team already has an agent called {name!r}") from exc
-    transaction.on_commit(lambda: agent_enqueue_evaluation(agent))
+    if enqueue:  # otherwise the next `serve` start hands the evaluation out
+        transaction.on_commit(lambda: agent_enqueue_evaluation(agent))
     return agent
 
 

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         password, created = demo_setup()
         if created:
             self.stdout.write(
-                "Created demo data: team 'Demo Team' with a coach and a player, three replays."
+                "Created demo data: team 'Demo Team' (a coach, a player), 3 replays, an agent."
             )
         self.stdout.write(
             self.style.SUCCESS(f"Demo login: player / {password}   (coach / {password})")
