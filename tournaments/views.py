@@ -85,7 +85,7 @@ def _curve_figure(rows: list[dict[str, str]]) -> dict | None:
             )
         )
     fig.update_layout(
-        **{**LAYOUT, "showlegend": True},
+        **{**LAYOUT, "showlegend": True, "legend": dict(orientation="h", y=1.15, x=0)},
         height=280,
         xaxis=dict(title=x_key),
         yaxis=dict(title="rate", range=[0, 1.05]),
