@@ -1,7 +1,7 @@
 """``python -m detectors.benchmarks [DATA_DIR]``: precision and recall per game on real clips.
 
-Real clips are read from DATA_DIR (default /work/shared/data), never copied into the repo; the
-synthetic row is generated on the fly and has exact truth. Label times are frame-index seconds
+Real clips are read from DATA_DIR (default ../shared/data beside the checkout), never copied
+into the repo; the synthetic row is generated on the fly and has exact truth. Label times are frame-index seconds
 (frame 0 at 0.0), read off sampled frames by hand: see the ``note`` of each label.
 """
 
@@ -39,7 +39,7 @@ def _row(
 
 
 def main(argv: list[str]) -> int:
-    data = Path(argv[0]) if argv else Path("/work/shared/data")
+    data = Path(argv[0]) if argv else Path(__file__).resolve().parents[3] / "shared" / "data"
     tolerance = 1.0
     print("| game | labelled | detected | precision | recall | mean timing error | detections |")
     print("|---|---|---|---|---|---|---|")

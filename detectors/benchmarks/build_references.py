@@ -1,4 +1,4 @@
-"""Rebuilds the benchmark reference screenshots from the real clips in /work/shared/data.
+"""Rebuilds the benchmark reference screenshots from the real clips in ../shared/data.
 
 ``python -m detectors.benchmarks.build_references [DATA_DIR]``
 
@@ -17,7 +17,7 @@ import numpy as np
 from detectors.probe import read_frame
 
 HERE = Path(__file__).resolve().parent
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 # (clip, frame-index time, output png, regions kept [x, y, w, h])
 REFERENCES = [
