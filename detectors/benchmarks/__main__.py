@@ -1,8 +1,8 @@
 """``python -m detectors.benchmarks [DATA_DIR]``: precision and recall per game on real clips.
 
 Real clips are read from DATA_DIR (default ../shared/data beside the checkout), never copied
-into the repo; the synthetic row is generated on the fly and has exact truth. Label times are frame-index seconds
-(frame 0 at 0.0), read off sampled frames by hand: see the ``note`` of each label.
+into the repo; the synthetic row is generated on the fly and has exact truth. Label times are
+frame-index seconds (frame 0 at 0.0), read off sampled frames by hand: see each label's ``note``.
 """
 
 from __future__ import annotations
