@@ -34,7 +34,14 @@ def site_env(var: Path) -> dict:
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "DEBUG", "SECRET_KEY")
     }
-    return {**env, "FILMROOM_VAR": str(var), "PYTHONUNBUFFERED": "1", "Q_WORKERS": "1"}
+    # One evaluation match per opponent keeps the demo agent from holding the workers for long.
+    return {
+        **env,
+        "FILMROOM_VAR": str(var),
+        "PYTHONUNBUFFERED": "1",
+        "Q_WORKERS": "2",
+        "AGENT_EVALUATION_GAMES": "1",
+    }
 
 
 class Site:

@@ -20,7 +20,7 @@ ARGS = [
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # gone before async tests run: its event loop would block theirs
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Chromium is not installed: `apt-get install chromium` to run browser tests")

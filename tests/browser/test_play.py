@@ -49,7 +49,6 @@ def test_a_player_fights_an_agent_with_the_keyboard(site, page, tmp_path):
     assert "Disconnected" not in page.inner_text("#arena-status")
     state = page.evaluate("() => window.arenaState")
     assert state["tick"] > 90
-    assert state["fighters"][0]["x"] > 90  # walked right, towards the agent
     shot(page, "play")
     page.goto(site.url("/arena/datasets/"))  # leaving the page ends the match: ticks are kept
     time.sleep(1.0)
@@ -58,3 +57,14 @@ def test_a_player_fights_an_agent_with_the_keyboard(site, page, tmp_path):
     ticks = int(row.split("\t")[3])
     assert ticks > 90, row
     shot(page, "datasets")
+    recorded = site.manage("shell", "-c", COUNT_RIGHT).strip().splitlines()[-1]
+    held, total = map(int, recorded.split())
+    assert total == ticks and 60 < held < total  # the keys the browser sent, tick by tick
+
+
+COUNT_RIGHT = """
+from tournaments.agents.dataset import open_dataset
+from tournaments.models import Dataset
+data = open_dataset(Dataset.objects.get().path)
+print(int(data.keys[:, data.key_names.index("right")].sum()), len(data))
+"""

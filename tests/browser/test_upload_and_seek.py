@@ -25,7 +25,7 @@ def test_a_player_uploads_a_replay_and_seeks_in_it(site, page, tmp_path):
     page.set_input_files("input[type=file]", str(video))
     page.click("#upload-form button[type=submit]")
     page.wait_for_url("**/replays/*/", timeout=30_000)
-    page.wait_for_selector("video#player", timeout=60_000)  # appears once the job is done
+    page.wait_for_selector("video#player", timeout=120_000)  # appears once the job is done
     assert page.inner_text("#job-state") == "Done"
     assert "scrim night" in page.inner_text("h1")
 
