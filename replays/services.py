@@ -222,8 +222,8 @@ def upload_start(
 ) -> Upload:
     """Opens an upload after checking its declared size against the limit."""
     limit = settings.FILMROOM_UPLOAD_MAX_BYTES
-    if size_bytes <= 0:
-        raise UploadError("the file is empty (0 bytes)")
+    if size_bytes < 0:
+        raise UploadError("the file size is missing")
     if size_bytes > limit:
         raise UploadError(f"the file is {_gib(size_bytes)}; the limit is {_gib(limit)}", status=413)
     upload = Upload.objects.create(
@@ -235,6 +235,8 @@ def upload_start(
     )
     upload.part_path.parent.mkdir(parents=True, exist_ok=True)
     upload.part_path.touch()
+    if size_bytes == 0:  # nothing to send: it becomes a replay that says it is empty
+        upload_finish(upload=upload)
     return upload
 
 

@@ -25,19 +25,21 @@ def folder(tmp_path):
     make_video(root / "week1" / "b.mkv", seconds=1.0, fps=24)
     make_video(root / "week1" / "day2" / "c.webm", seconds=0.5)
     (root / "week1" / "notes.txt").write_text("scrim notes")
+    (root / "broken.mp4").write_bytes(b"")  # named like a recording: a failed replay
     return root
 
 
 def test_it_imports_recursively_and_skips_non_videos(folder, users, sync_jobs):
     out = run(str(folder), "--team", "owls")
-    assert "Imported 3, already known 0, skipped 1 (not videos) into Owls." in out
+    assert "Imported 4, already known 0, skipped 1 (not videos) into Owls." in out
     assert "week1/notes.txt (not a video)" in out
-    assert sorted(Replay.objects.values_list("original_name", flat=True)) == [
-        "a.mp4",
-        "b.mkv",
-        "c.webm",
+    assert sorted(Replay.objects.values_list("original_name", "state")) == [
+        ("a.mp4", "done"),
+        ("b.mkv", "done"),
+        ("broken.mp4", "failed"),
+        ("c.webm", "done"),
     ]
-    assert set(Replay.objects.values_list("state", flat=True)) == {"done"}
+    assert Replay.objects.get(original_name="broken.mp4").failure_reason == "empty file (0 bytes)"
     assert (folder / "a.mp4").exists()  # imports copy, never move
 
 
@@ -46,8 +48,8 @@ def test_a_second_import_only_takes_what_is_new(folder, users, sync_jobs):
     (folder / "a.mp4").rename(folder / "renamed.mp4")  # same bytes, new name: still known
     make_video(folder / "d.mov", seconds=0.5)
     out = run(str(folder), "--team", "owls")
-    assert "Imported 1, already known 3, skipped 1" in out
-    assert Replay.objects.count() == 4
+    assert "Imported 1, already known 4, skipped 1" in out
+    assert Replay.objects.count() == 5
 
 
 @pytest.mark.parametrize(

@@ -73,11 +73,14 @@ def test_it_rejects_a_file_over_the_size_limit(client, users, settings):
     assert not Upload.objects.exists()
 
 
-def test_it_rejects_an_empty_file(client, users, media_root):
+def test_an_empty_file_becomes_a_replay_that_says_so(client, users, sync_jobs):
     client.force_login(users["owner"])
     response = start(client, users["team"], "empty.mp4", 0)
-    assert response.status_code == 400
-    assert "empty" in response.json()["error"]
+    assert response.status_code == 201
+    replay = Replay.objects.get()
+    assert response.json()["replay_url"] == replay.get_absolute_url()
+    assert (replay.state, replay.failure_reason) == ("failed", "empty file (0 bytes)")
+    assert replay.path.exists() and replay.size_bytes == 0
 
 
 def test_it_refuses_a_chunk_past_the_declared_size(client, users, media_root):

@@ -14,6 +14,8 @@ from detectors.probe import sniff_container
 from replays.models import GameProfile
 from replays.services import replay_ingest_file
 
+RECORDING_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm"}
+
 
 class Bar:
     """A one-line progress bar on a terminal; silent when output is not a terminal."""
@@ -75,7 +77,11 @@ class Command(BaseCommand):
         imported, known, skipped = [], [], []
         for path in files:
             with path.open("rb") as fh:
-                is_video = sniff_container(fh.read(512)) is not None
+                # Named or shaped like a recording: a broken one becomes a failed replay.
+                is_video = (
+                    sniff_container(fh.read(512)) is not None
+                    or path.suffix.lower() in RECORDING_SUFFIXES
+                )
             if not is_video:
                 skipped.append(path)
             else:
