@@ -67,7 +67,8 @@ def _curve_figure(rows: list[dict[str, str]]) -> dict | None:
     fig = go.Figure()
     for column, color in (
         ("win_rate", "#3ecf8e"),
-        ("agreement", "#3ecf8e"),
+        ("heldout_agreement", "#3ecf8e"),
+        ("train_agreement", "#4fa3ff"),
         ("loss", "#ff5c6c"),
         ("epsilon", "#8d96a3"),
     ):

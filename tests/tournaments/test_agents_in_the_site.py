@@ -122,3 +122,11 @@ def test_an_odd_team_id_gets_a_message(client, users, agent_file):
         )
     assert response.status_code == 200
     assert b"Choose one of your teams" in response.content
+
+
+def test_a_behaviour_cloning_curve_shows_its_agreement(agent):
+    from tournaments.views import _curve_figure
+
+    rows = [{"step": "150", "loss": "0.5", "train_agreement": "0.7", "heldout_agreement": "0.6"}]
+    names = [trace["name"] for trace in _curve_figure(rows)["data"]]
+    assert names == ["heldout_agreement", "train_agreement", "loss"]
