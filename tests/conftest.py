@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -75,4 +76,7 @@ def site(tmp_path):
     site.password = out.split("Demo login: player / ")[1].split()[0]
     yield site
     if site.proc and site.proc.poll() is None:
-        os.killpg(site.proc.pid, signal.SIGKILL)
+        try:
+            site.interrupt()  # an orderly stop takes the workers and Redis with it
+        except subprocess.TimeoutExpired:
+            os.killpg(site.proc.pid, signal.SIGKILL)

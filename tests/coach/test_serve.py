@@ -61,14 +61,15 @@ def test_a_large_upload_never_sits_in_memory(site, tmp_path):
 
 def test_it_starts_after_a_run_that_was_killed_hard(site):
     site.start()
+    left_behind = site.family()[1:]
+    next(p for p in left_behind if "redis-server" in p.name()).kill()  # its socket stays
     site.proc.send_signal(signal.SIGKILL)
-    for p in site.family()[1:]:
-        if "redis-server" in p.name():
-            p.kill()  # leave a stale socket behind
     site.proc.wait()
     time.sleep(1)
     assert (site.var / "redis.sock").exists()
     site.start()
+    running = [p.pid for p in left_behind if p.is_running() and p.status() != "zombie"]
+    assert running == []  # the new start ended what the killed run left behind
     site.login("player", site.password)
     assert site.json("/replays/1/status")["state"] in ("queued", "running", "done")
     site.interrupt()

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -28,6 +29,13 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
+        pass
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
         pass
 
 
@@ -118,23 +126,23 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options) -> None:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stopping = False
+        self.groups_file = Path(settings.VAR_DIR) / "serve.groups"
+        self._clear_stale_groups()
         redis = None
         if not os.environ.get("REDIS_URL"):
             redis = EmbeddedRedis(settings.REDIS_SOCKET)
-            self.children.append(("redis", redis.start()))
+            self._track("redis", redis.start())
             self.stdout.write(f"Redis      embedded, unix socket {settings.REDIS_SOCKET}")
             # Only this machine's workers use the embedded queue: whatever is still marked
             # queued or running was left by a stop, so it is handed out again.
             self._requeue()
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.children.append(
-            (
-                "workers",
-                subprocess.Popen(
-                    [sys.executable, manage, "qcluster"], env=env, preexec_fn=_die_with_parent
-                ),
-            )
+        self._track(
+            "workers",
+            subprocess.Popen(
+                [sys.executable, manage, "qcluster"], env=env, preexec_fn=_die_with_parent
+            ),
         )
         self.stdout.write(f"Workers    django-q2 cluster, {settings.Q_CLUSTER['workers']} workers")
         daphne = [
@@ -149,9 +157,7 @@ class Command(BaseCommand):
             str(Path(settings.VAR_DIR) / "access.log"),
             "coach.asgi:application",
         ]
-        self.children.append(
-            ("web", subprocess.Popen(daphne, env=env, preexec_fn=_die_with_parent))
-        )
+        self._track("web", subprocess.Popen(daphne, env=env, preexec_fn=_die_with_parent))
         self._wait_for_port(host, port)
         self.stdout.write(
             self.style.SUCCESS(f"Film Room  http://{host}:{port}/  (Ctrl-C stops it)")
@@ -162,6 +168,7 @@ class Command(BaseCommand):
         self._stop_all()
         if redis:
             redis.cleanup()
+        self.groups_file.unlink(missing_ok=True)
         self.stdout.write("Stopped.")
         if code:
             raise CommandError("a part of the site stopped unexpectedly; everything was shut down")
@@ -211,3 +218,28 @@ class Command(BaseCommand):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            _kill_group(proc.pid)  # whatever it started (the workers' processes) goes too
+
+    def _track(self, name: str, proc: subprocess.Popen) -> None:
+        self.children.append((name, proc))
+        self.groups_file.write_text("\n".join(str(p.pid) for _, p in self.children))
+
+    def _clear_stale_groups(self) -> None:
+        """Ends what a run that was killed hard left behind (each child leads its own group).
+
+        A recorded group is ended only if one of its processes still runs this checkout's code,
+        so a process id reused since by something else is left alone.
+        """
+        if not self.groups_file.exists():
+            return
+        recorded = {int(x) for x in self.groups_file.read_text().split() if x.isdigit()}
+        ours = str(settings.BASE_DIR)
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            try:
+                group = os.getpgid(proc.pid)
+            except ProcessLookupError:
+                continue
+            if group in recorded and any(ours in arg for arg in proc.info["cmdline"] or ()):
+                _kill_group(group)
+                recorded.discard(group)
+        self.groups_file.unlink(missing_ok=True)
