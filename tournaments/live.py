@@ -13,6 +13,7 @@ import numpy as np
 
 from tournaments.agents.dataset import DEFAULT_KEY_NAMES, DatasetWriter
 from tournaments.arena import OBS_SIZE, Game, MatchRecord, action_from_keys, observe
+from tournaments.arena.replay import record_of
 
 Policy = Callable[[np.ndarray], int]
 
@@ -78,19 +79,7 @@ class LiveMatch:
             )
 
     def record(self) -> MatchRecord:
-        game = self.game
-        return MatchRecord(
-            seed=game.seed,
-            characters=game.characters,
-            max_rounds=game.max_rounds,
-            round_seconds=game.round_seconds,
-            banner_ticks=game.banner_ticks,
-            actions=bytes(self.actions),
-            winner=game.winner,
-            round_winners=[{0: "p1", 1: "p2", 2: "draw"}[r] for r in game.round_results],
-            ticks=game.tick,
-            final_hash=game.state_hash(),
-        )
+        return record_of(self.game, bytes(self.actions))
 
     def close(self) -> int:
         """Finishes the recording; returns how many ticks it holds."""

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from tournaments.agents.dataset import open_dataset
-from tournaments.arena import frame_state, make_bot
+from tournaments.arena import MatchRecord, frame_state, make_bot, replay_match
 from tournaments.live import LiveMatch
 from tournaments.models import Dataset, Match
 from tournaments.play import finish_match, start_match
@@ -69,6 +69,12 @@ def test_a_whole_recorded_match_keeps_every_tick_and_its_ko_flags(agent, users):
     assert (kills, deaths) == (match.game.p1.wins, match.game.p2.wins)
     played = Match.objects.get(kind="play")
     assert played.winner == match.game.winner and played.p2_agent == agent
+    ko_ticks = played.record["round_end_ticks"]
+    assert len(ko_ticks) == len(played.record["round_winners"]) > 0  # when each round ended
+    assert (
+        replay_match(MatchRecord.from_dict(played.record)).state_hash()
+        == played.record["final_hash"]
+    )
 
 
 def test_the_frame_state_has_what_the_browser_draws():

@@ -23,6 +23,7 @@ from .characters import (
     SPECIAL,
     SUB,
     get_character,
+    move_row,
 )
 from .game import (
     ATTACK,
@@ -81,26 +82,7 @@ def _char_tables() -> dict[str, np.ndarray]:
     out = {k: np.array(v, _I) for k, v in t.items()}
     # moves[char, move, field] with the same fields as Fighter.moves.
     out["moves"] = np.array(
-        [
-            [
-                [
-                    m.startup,
-                    m.startup + m.active,
-                    m.startup + m.active + m.recovery,
-                    m.reach_x * SUB,
-                    m.width * SUB,
-                    m.bottom * SUB,
-                    m.height * SUB,
-                    m.damage,
-                    m.hitstun,
-                    m.blockstun,
-                    m.level,
-                    int(m.knockdown),
-                ]  # fmt: skip
-                for m in c.moves
-            ]
-            for c in chars
-        ],
+        [[move_row(m) for m in c.moves] for c in chars],
         _I,
     )
     return out

@@ -203,3 +203,23 @@ def get_character(name: str) -> Character:
         raise ValueError(
             f"unknown character {name!r}; choose from {', '.join(CHARACTER_NAMES)}"
         ) from None
+
+
+def move_row(m: Move) -> tuple[int, ...]:
+    """A move pre-converted for the simulation's hot loop: cumulative frame counts and
+    sub-pixels, as (startup, active_end, total, reach, width, bottom, height, damage, hitstun,
+    blockstun, level, knockdown). The single game and the numpy batch both use this layout."""
+    return (
+        m.startup,
+        m.startup + m.active,
+        m.startup + m.active + m.recovery,
+        m.reach_x * SUB,
+        m.width * SUB,
+        m.bottom * SUB,
+        m.height * SUB,
+        m.damage,
+        m.hitstun,
+        m.blockstun,
+        m.level,
+        int(m.knockdown),
+    )

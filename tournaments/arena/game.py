@@ -21,6 +21,7 @@ from .characters import (
     SUB,
     Character,
     get_character,
+    move_row,
 )
 
 TICKS_PER_SECOND = 60
@@ -63,26 +64,8 @@ class Fighter:
         self.hw = char.half_width * SUB
         self.stand_h = char.stand_h * SUB
         self.crouch_h = char.crouch_h * SUB
-        # Moves pre-converted to sub-pixels and cumulative frame counts for the hot loop:
-        # (startup, active_end, total, reach, width, bottom, height, dmg, hitstun, blockstun,
-        #  level, knockdown)
-        self.moves = tuple(
-            (
-                m.startup,
-                m.startup + m.active,
-                m.startup + m.active + m.recovery,
-                m.reach_x * SUB,
-                m.width * SUB,
-                m.bottom * SUB,
-                m.height * SUB,
-                m.damage,
-                m.hitstun,
-                m.blockstun,
-                m.level,
-                m.knockdown,
-            )  # fmt: skip
-            for m in char.moves
-        )
+        # Moves pre-converted for the hot loop (see characters.move_row for the fields).
+        self.moves = tuple(move_row(m) for m in char.moves)
         self.wins = 0
         self.reset(0, 1)
 

@@ -136,7 +136,7 @@ def play_match(
         log.append(a1 * 16 + a2)
         if on_tick:
             on_tick(game)
-    return _record(game, bytes(log))
+    return record_of(game, bytes(log))
 
 
 def _checked(action: Any) -> int:
@@ -146,7 +146,8 @@ def _checked(action: Any) -> int:
     return a
 
 
-def _record(game: Game, log: bytes) -> MatchRecord:
+def record_of(game: Game, log: bytes) -> MatchRecord:
+    """The record of a match played on ``game`` with the per-tick action ``log``."""
     names = {P1_WON: "p1", DRAW: "draw"}
     return MatchRecord(
         seed=game.seed,
