@@ -17,6 +17,18 @@ class TeamQuerySet(models.QuerySet):
         return self.filter(memberships__user=user).distinct()
 
 
+class TeamOwnedQuerySet(models.QuerySet):
+    """For rows that belong to a team (replays, agents, datasets)."""
+
+    def visible_to(self, user) -> TeamOwnedQuerySet:
+        """Rows of the user's teams (all of them for staff)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(team__memberships__user=user).distinct()
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)

@@ -17,17 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from coach.models import Team
-
-
-class ReplayQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ReplayQuerySet:
-        """Replays of the user's teams (all of them for staff)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        return self.filter(team__memberships__user=user).distinct()
+from coach.models import Team, TeamOwnedQuerySet
 
 
 class GameProfileQuerySet(models.QuerySet):
@@ -147,7 +137,7 @@ class Replay(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ReplayQuerySet.as_manager()
+    objects = TeamOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,17 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from coach.models import Team
-
-
-class TeamOwnedQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TeamOwnedQuerySet:
-        """Rows of the user's teams (all of them for staff)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        return self.filter(team__memberships__user=user).distinct()
+from coach.models import Team, TeamOwnedQuerySet
 
 
 class Agent(models.Model):
