@@ -32,8 +32,13 @@
 
   function current() { return frameAt(video.currentTime); }
 
+  let shown = -1;
   function show() {
     const n = current();
+    if (n !== shown) {
+      shown = n;
+      document.dispatchEvent(new CustomEvent("filmroom:frame", { detail: { frame: n, time: times[n] || 0 } }));
+    }
     frameNo.textContent = n;
     frameTime.textContent = (times[n] || 0).toFixed(3);
     review.dataset.frame = n;
@@ -112,10 +117,33 @@
   const close = document.getElementById("clip-close");
   if (close) close.addEventListener("click", function () { clipPlayer.pause(); clipBox.hidden = true; });
 
+  ["play", "pause"].forEach(function (name) {
+    video.addEventListener(name, function () {
+      document.dispatchEvent(new CustomEvent("filmroom:" + name, { detail: { frame: current() } }));
+    });
+  });
+
+  // The review page's API for the other scripts on it (coaching notes, drawings, live co-review).
+  // Frame numbers are frame-index numbers everywhere; "filmroom:frame" fires on every change of the
+  // frame on screen, "filmroom:play" / "filmroom:pause" on playback, "filmroom:ready" once the
+  // frame index has loaded.
+  window.FilmRoomReview = {
+    video: video,
+    stage: document.getElementById("stage"),
+    plot: plot,
+    replayId: Number(review.dataset.replayId || 0),
+    frameCount: function () { return times.length; },
+    currentFrame: current,
+    seekFrame: seekFrame,
+    timeOfFrame: function (n) { return times[n] || 0; },
+    frameOfTime: function (t) { return frameAt(t + offset); },
+  };
+
   fetch(review.dataset.framesUrl).then(function (r) { return r.json(); }).then(function (d) {
     times = d.times;
     offset = d.start_s || 0;
     review.dataset.ready = "1";
     show();
+    document.dispatchEvent(new CustomEvent("filmroom:ready", { detail: { frames: times.length } }));
   });
 })();
