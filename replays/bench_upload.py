@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach.livesite import Site, upload_chunks, vm_hwm_mb
+from tests.livesite import Site, upload_chunks, vm_hwm_mb
 
 SETUP = """
 from django.contrib.auth import get_user_model

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.livesite import Site
+from tests.livesite import Site
 from tests.media import make_video
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.livesite import Site, upload
+from tests.livesite import Site, upload
 from tests.media import make_video
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from coach.livesite import upload, vm_hwm_mb
+from tests.livesite import upload, vm_hwm_mb
 from tests.media import make_video
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from replays.demo import demo_setup
+from coach.demo import demo_setup
 from replays.profiles import profiles_install_builtin
 
 

@@ -10,8 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from coach.models import Membership, Team
-
-from .services import replay_ingest_file
+from replays.services import replay_ingest_file
 
 DEMO_TEAM = "Demo Team"
 
@@ -25,8 +24,8 @@ def _demo_replays(team: Team, player, folder: Path) -> None:
     from detectors.synth import make_match
     from tournaments.arena.video import render_match_video
 
-    from .models import GameProfile
-    from .profiles import profile_import, profiles_install_builtin
+    from replays.models import GameProfile
+    from replays.profiles import profile_import, profiles_install_builtin
 
     made = []
     for n, (kills, deaths) in enumerate((((4.0, 11.0, 12.0), (7.5,)), ((3.0,), (6.0, 13.0)))):
