@@ -12,9 +12,9 @@ import pytest
 
 from detectors.probe import read_frame
 from detectors.synth import make_match
-from replays import profiles
 from replays.models import GameProfile, Replay
-from replays.profiles import profile_save_version
+from replays.profiles import services as profiles
+from replays.profiles.services import profile_save_version
 from replays.services import replay_ingest_file
 
 

@@ -25,8 +25,8 @@ from coach.models import Team
 from detectors import ProfileError, VideoError, detect, load_profile
 from detectors.probe import ProbeError, read_frame
 
-from .models import GameProfile, ProfileVersion, Replay
-from .services import replay_enqueue
+from ..models import GameProfile, ProfileVersion, Replay
+from ..services import replay_enqueue
 
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")

@@ -21,8 +21,8 @@ from coach.models import Team
 from coach.params import id_or_none
 from detectors import ProfileError
 
-from . import profiles as services
-from .models import GameProfile, ProfileVersion, Replay
+from ..models import GameProfile, ProfileVersion, Replay
+from . import services
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -265,7 +265,7 @@ def _replay_data(replay: Replay) -> dict:
         "height": replay.height,
         "frames_url": reverse("replays:frames", args=[replay.pk]),
         "video_url": reverse("replays:video", args=[replay.pk]),
-        # The page appends "<n>.png" (see profile_urls: frame/<replay>/<n>.png).
+        # The page appends "<n>.png" (see profiles/urls.py: frame/<replay>/<n>.png).
         "frame_url": reverse("profiles:frame", args=[replay.pk, 0]).removesuffix("0.png"),
     }
 
