@@ -338,7 +338,7 @@ def profile_preview(
     """Runs a draft profile on one replay within a time budget, storing nothing.
 
     Returns:
-        ``{"events": [{kind, frame, time, confidence}], "complete", "message",
+        ``{"events": [{kind, frame, time_s, confidence, source}], "complete", "message",
         "frames_decoded", "frames_total"}``.
 
     Raises:
@@ -367,10 +367,7 @@ def profile_preview(
     if not result.complete and time.monotonic() > deadline:
         message = f"stopped after {budget:g} s: {message}"
     return {
-        "events": [
-            {"kind": e.kind, "frame": e.frame, "time": e.time_s, "confidence": e.confidence}
-            for e in result.events
-        ],
+        "events": [e.to_dict() for e in result.events],
         "complete": result.complete,
         "message": message,
         "frames_decoded": result.frames_decoded,

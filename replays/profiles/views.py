@@ -21,6 +21,7 @@ from coach.models import Team
 from coach.params import id_or_none
 from detectors import ProfileError
 
+from ..corrections.selectors import profile_accuracy
 from ..models import GameProfile, ProfileVersion, Replay
 from . import services
 
@@ -100,6 +101,7 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stale": stale,
         "stale_count": sum(1 for r in replays if r.pk in stale),
         "editable": _can_edit(request.user, profile),
+        "accuracy": profile_accuracy(profile, request.user),
     }
     return render(request, "replays/profiles/detail.html", context)
 
