@@ -16,4 +16,5 @@ urlpatterns = [
     path("arena/", include("tournaments.urls")),
     path("profiles/", include("replays.profiles.urls")),
     path("admin/", admin.site.urls),
+    path("coach/", include("coach.notes.urls")),
 ]
