@@ -1,5 +1,6 @@
 """Websocket routes of every app, gathered in one place."""
 
+from replays.routing import websocket_urlpatterns as replay_routes
 from tournaments.routing import websocket_urlpatterns as tournament_routes
 
-websocket_urlpatterns: list = [*tournament_routes]
+websocket_urlpatterns: list = [*tournament_routes, *replay_routes]
