@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -180,21 +180,31 @@ class Replay(models.Model):
             self.stage = stage
             fields.append("stage")
         self.save(update_fields=fields)
+        self.publish_status()
 
     def mark_running(self) -> None:
         self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
         self.attempts += 1
         self.save(update_fields=["state", "progress", "stage", "failure_reason", "attempts"])
+        self.publish_status()
 
     def mark_failed(self, reason: str) -> None:
         self.state, self.stage, self.failure_reason = self.FAILED, "", reason
         self.processed_at = timezone.now()
         self.save(update_fields=["state", "stage", "failure_reason", "processed_at"])
+        self.publish_status()
 
     def mark_done(self) -> None:
         self.state, self.progress, self.stage = self.DONE, 100, ""
         self.processed_at = timezone.now()
         self.save(update_fields=["state", "progress", "stage", "processed_at"])
+        self.publish_status()
+
+    def publish_status(self) -> None:
+        """Tells the replay page (over its websocket) the job's state, once the write commits."""
+        from .progress import publish_status
+
+        transaction.on_commit(lambda: publish_status(self))
 
     def status_dict(self) -> dict:
         return {
