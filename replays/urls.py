@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import manage_views, views
 
 app_name = "replays"
 urlpatterns = [
@@ -17,4 +17,10 @@ urlpatterns = [
     path("<int:pk>/frames.json", views.replay_frames, name="frames"),
     path("<int:pk>/events/<int:event_id>/clip.<str:what>", views.event_clip, name="clip"),
     path("teams/<slug:slug>/", views.team_page, name="team"),
+]
+
+# Managing replays (rename, tag, delete).
+urlpatterns += [
+    path("<int:pk>/edit", manage_views.replay_edit, name="edit"),
+    path("<int:pk>/delete", manage_views.replay_delete, name="delete"),
 ]
