@@ -108,6 +108,10 @@ class Replay(models.Model):
     profile = models.ForeignKey(
         GameProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="replays"
     )
+    # Tags a person sets (the list filters by them).
+    map = models.CharField(max_length=100, blank=True)
+    opponent = models.CharField(max_length=100, blank=True)
+    game = models.CharField(max_length=100, blank=True)
 
     # What the probe found.
     container = models.CharField(max_length=10, blank=True)
@@ -152,6 +156,26 @@ class Replay(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("replays:detail", args=[self.pk])
+
+    @property
+    def analysed(self) -> bool:
+        """Whether detection ran (a replay that was never analysed has no kills or deaths)."""
+        return self.detected_with_id is not None
+
+    @property
+    def game_label(self) -> str:
+        """The game as tagged, else the profile it was detected with, else ''."""
+        if self.game:
+            return self.game
+        if self.detected_with_id:
+            return self.detected_with.profile.name
+        return self.profile.name if self.profile_id else ""
+
+    def may_be_deleted_by(self, user) -> bool:
+        """Its uploader, the team's coach, or staff."""
+        return user.is_authenticated and (
+            self.uploader_id == user.pk or self.team.is_coached_by(user)
+        )
 
     @property
     def path(self) -> Path:
