@@ -7,3 +7,10 @@ from . import services
 
 def evaluate_agent(agent_id: str) -> None:
     services.agent_evaluate(agent_id=agent_id)
+
+
+def match_run_task(match_id: int) -> None:
+    """Plays a scheduled match (see ``tournaments.matches.match_run``)."""
+    from .matches import match_run
+
+    match_run(int(match_id))
