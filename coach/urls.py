@@ -16,4 +16,5 @@ urlpatterns = [
     path("arena/", include("tournaments.urls")),
     path("profiles/", include("replays.profile_urls")),
     path("admin/", admin.site.urls),
+    path("matches/", include("tournaments.match_urls")),
 ]

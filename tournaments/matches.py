@@ -332,3 +332,41 @@ def remember_task(func: Any, args: Any) -> None:
         return
     name = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
     _current_task.value = (name, list(args or []))
+
+
+def match_render_video(*, match_id: int, team_id: int, user_id: int):
+    """Renders a finished match from its record and registers the MP4 as the team's replay,
+    detected with the built-in arena profile (its K.O.s land on the replay's timeline).
+
+    Returns:
+        The replay (an existing one when the same video was registered before).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from replays.models import GameProfile
+    from replays.profiles import profiles_install_builtin
+    from replays.services import replay_ingest_file
+    from tournaments.arena import MatchRecord
+    from tournaments.arena.video import render_records_video
+
+    match = Match.objects.get(pk=match_id, state=Match.DONE)
+    team = Team.objects.get(pk=team_id)
+    user = get_user_model().objects.filter(pk=user_id).first()
+    arena = GameProfile.objects.filter(team=None, name="arena").first()
+    if arena is None:
+        profiles_install_builtin()
+        arena = GameProfile.objects.get(team=None, name="arena")
+    folder = Path(settings.MEDIA_ROOT) / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        video = Path(tmp) / f"match-{match.pk}.mp4"
+        render_records_video(video, [MatchRecord.from_dict(g) for g in match.games], fps=30)
+        name = f"match {match.pk} {match.p1_label} vs {match.p2_label}.mp4"
+        replay, _ = replay_ingest_file(
+            team=team, uploader=user, source=video, original_name=name, move=True, profile=arena
+        )
+    return replay

@@ -141,7 +141,7 @@ class Match(models.Model):
         return f"{self.p1_label} vs {self.p2_label} ({self.winner or 'unfinished'})"
 
     def get_absolute_url(self) -> str:
-        return reverse("tournaments:match", args=[self.pk])
+        return reverse("matches:detail", args=[self.pk])
 
     def visible_to(self, user) -> bool:
         """Public matches to anyone; others to the teams of the match and of its agents."""
