@@ -17,4 +17,5 @@ urlpatterns = [
     path("profiles/", include("replays.profiles.urls")),
     path("admin/", admin.site.urls),
     path("coach/", include("coach.notes.urls")),
+    path("matches/", include("tournaments.match_urls")),
 ]
