@@ -16,4 +16,6 @@ urlpatterns = [
     path("arena/", include("tournaments.urls")),
     path("profiles/", include("replays.profiles.urls")),
     path("admin/", admin.site.urls),
+    path("coach/", include("coach.notes.urls")),
+    path("matches/", include("tournaments.match_urls")),
 ]

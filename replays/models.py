@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -108,6 +108,10 @@ class Replay(models.Model):
     profile = models.ForeignKey(
         GameProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="replays"
     )
+    # Tags a person sets (the list filters by them).
+    map = models.CharField(max_length=100, blank=True)
+    opponent = models.CharField(max_length=100, blank=True)
+    game = models.CharField(max_length=100, blank=True)
 
     # What the probe found.
     container = models.CharField(max_length=10, blank=True)
@@ -154,6 +158,26 @@ class Replay(models.Model):
         return reverse("replays:detail", args=[self.pk])
 
     @property
+    def analysed(self) -> bool:
+        """Whether detection ran (a replay that was never analysed has no kills or deaths)."""
+        return self.detected_with_id is not None
+
+    @property
+    def game_label(self) -> str:
+        """The game as tagged, else the profile it was detected with, else ''."""
+        if self.game:
+            return self.game
+        if self.detected_with_id:
+            return self.detected_with.profile.name
+        return self.profile.name if self.profile_id else ""
+
+    def may_be_deleted_by(self, user) -> bool:
+        """Its uploader, the team's coach, or staff."""
+        return user.is_authenticated and (
+            self.uploader_id == user.pk or self.team.is_coached_by(user)
+        )
+
+    @property
     def path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / self.file
 
@@ -180,21 +204,31 @@ class Replay(models.Model):
             self.stage = stage
             fields.append("stage")
         self.save(update_fields=fields)
+        self.publish_status()
 
     def mark_running(self) -> None:
         self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
         self.attempts += 1
         self.save(update_fields=["state", "progress", "stage", "failure_reason", "attempts"])
+        self.publish_status()
 
     def mark_failed(self, reason: str) -> None:
         self.state, self.stage, self.failure_reason = self.FAILED, "", reason
         self.processed_at = timezone.now()
         self.save(update_fields=["state", "stage", "failure_reason", "processed_at"])
+        self.publish_status()
 
     def mark_done(self) -> None:
         self.state, self.progress, self.stage = self.DONE, 100, ""
         self.processed_at = timezone.now()
         self.save(update_fields=["state", "progress", "stage", "processed_at"])
+        self.publish_status()
+
+    def publish_status(self) -> None:
+        """Tells the replay page (over its websocket) the job's state, once the write commits."""
+        from .progress import publish_status
+
+        transaction.on_commit(lambda: publish_status(self))
 
     def status_dict(self) -> dict:
         return {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import manage_views, views
 from .corrections import views as corrections
 
 app_name = "replays"
@@ -24,4 +24,10 @@ urlpatterns = [
     path("<int:pk>/events/<int:event_id>/reject", corrections.event_reject, name="event-reject"),
     path("<int:pk>/events/<int:event_id>/move", corrections.event_move, name="event-move"),
     path("<int:pk>/labels.json", corrections.replay_labels, name="labels"),
+]
+
+# Managing replays (rename, tag, delete).
+urlpatterns += [
+    path("<int:pk>/edit", manage_views.replay_edit, name="edit"),
+    path("<int:pk>/delete", manage_views.replay_delete, name="delete"),
 ]
