@@ -75,13 +75,18 @@ def _clip_name(event: Event, team_window: tuple[float, float]) -> str:
     return f"{event.kind}-{event.frame}-{before:g}-{after:g}"
 
 
-def replay_cut_clips(replay: Replay) -> None:
-    """Cuts a browser-ready clip and a thumbnail for every event that has none yet."""
+def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> None:
+    """Cuts a browser-ready clip and a thumbnail for every event that has none yet.
+
+    Args:
+        replay: The replay.
+        quiet: Report no progress (clips cut after a correction, outside the replay job).
+    """
     window = (replay.team.clip_before_s, replay.team.clip_after_s)
     folder = Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)
     folder.mkdir(parents=True, exist_ok=True)
     events = list(replay.events.select_related("clip").order_by("frame"))
-    report = throttled(replay, 0.8, 0.2, "cutting clips")
+    report = (lambda _: None) if quiet else throttled(replay, 0.8, 0.2, "cutting clips")
     for n, event in enumerate(events, 1):
         name = _clip_name(event, window)
         video, thumb = folder / f"{name}.mp4", folder / f"{name}.jpg"
