@@ -148,3 +148,48 @@ class Note(models.Model):
         if self.author_id is not None and self.author_id == user.pk:
             return True
         return self.replay.team.is_coached_by(user)
+
+
+# Live co-review ---------------------------------------------------------------------------------
+
+
+class LiveSession(models.Model):
+    """A coach leads a replay's review live; teammates who join follow the coach's playhead."""
+
+    replay = models.ForeignKey(
+        "replays.Replay", on_delete=models.CASCADE, related_name="live_sessions"
+    )
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["replay"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_live_session_per_replay",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"live review of {self.replay_id} led by {self.leader}"
+
+    def end(self) -> None:
+        from django.utils import timezone
+
+        self.ended_at = timezone.now()
+        self.save(update_fields=["ended_at"])
+
+
+class LiveSessionMember(models.Model):
+    """One open socket in a live session (a person with two tabs is in it twice)."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.session}"
