@@ -141,6 +141,8 @@
       document.dispatchEvent(new CustomEvent("filmroom:remote-drawing", { detail: { shape: m.shape, done: m.done, from: m.from } }));
       return;
     } else if (m.type === "notes-changed") {
+      // A saved note replaces the drawing that was in progress for it.
+      document.dispatchEvent(new CustomEvent("filmroom:remote-drawing", { detail: { shape: null, done: true, from: m.from } }));
       document.dispatchEvent(new CustomEvent("filmroom:notes-reload", { detail: {} }));
       return;
     }

@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import SHOTS, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -120,19 +120,30 @@ def test_a_player_follows_the_coach_s_steps_seeks_play_and_pause_live(site, brow
         shot(coach, "coreview_coach")
         shot(player, "coreview_player")
 
-        # Drawings as they are made, and "the notes changed", reach the others.
-        shape = {"kind": "arrow", "color": "#ff5c6c", "points": [[0.1, 0.2], [0.5, 0.6]]}
-        coach.evaluate(
-            "s => document.dispatchEvent(new CustomEvent('filmroom:drawing',"
-            " {detail: {shape: s, done: false}}))",
-            shape,
-        )
-        player.evaluate(
-            "() => document.dispatchEvent(new CustomEvent('filmroom:notes-changed', {detail: {}}))"
-        )
-        player.wait_for_function("() => __remote.length == 1")
-        assert player.evaluate("() => __remote[0]")["shape"] == shape
-        coach.wait_for_function("() => __reloads == 1")
+        # A drawing shows on the player's overlay as the coach makes it (notes.js draws it), and
+        # a note the player adds at the current frame reaches the coach's list.
+        coach.click("[data-tool=arrow]")
+        coach.locator("#notes-overlay").scroll_into_view_if_needed()
+        box = coach.locator("#notes-overlay").bounding_box()
+        coach.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)
+        coach.mouse.down()
+        coach.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=6)
+        player.wait_for_function("() => __remote.some(d => d.shape && !d.done)")  # in progress
+        coach.mouse.up()
+        player.wait_for_function("() => __remote.some(d => d.done)")
+        arrow = player.evaluate("() => __remote[__remote.length - 1].shape")
+        assert arrow["type"] == "arrow"
+        assert arrow["points"][0] == pytest.approx([0.2, 0.3], abs=0.02)
+        assert arrow["points"][1] == pytest.approx([0.6, 0.7], abs=0.02)
+        player.locator("#stage").screenshot(path=str(SHOTS / "coreview_player_drawing.png"))
+        player.wait_for_selector("#coreview-note:not([hidden])")
+        text = f"watch the left door at {paused_at}"
+        player.fill("#coreview-note input[name=text]", text)
+        player.click("#coreview-note button[type=submit]")
+        coach.wait_for_function("() => __reloads >= 1")
+        coach.wait_for_selector(f"#note-list >> text={text}")
+        notes = coach.evaluate("() => FilmRoomNotes.notes().map(n => [n.frame, n.text])")
+        assert [paused_at, text] in notes
 
         # Stop following: the coach's steps no longer move the player; follow again: it catches up.
         player.click("#coreview-follow")
