@@ -77,3 +77,7 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in {self.team}"
+
+
+# Playlists live in their own module; importing them here makes them models of this app.
+from coach.playlists.models import Playlist, PlaylistItem, PlaylistReview  # noqa: E402, F401

@@ -17,3 +17,4 @@ urlpatterns = [
     path("profiles/", include("replays.profile_urls")),
     path("admin/", admin.site.urls),
 ]
+urlpatterns += [path("playlists/", include("coach.playlists.urls"))]
