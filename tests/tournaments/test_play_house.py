@@ -1,4 +1,4 @@
-"""The play page: house opponents for every team, rematches, and the game loop off the event loop."""
+"""The play page: house opponents for every team, rematches, the game loop off the event loop."""
 
 from __future__ import annotations
 
