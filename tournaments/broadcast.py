@@ -21,7 +21,6 @@ import logging
 import time
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import caches
 
@@ -91,9 +90,18 @@ class Broadcaster:
         self.last_tick = -1
         self.loop = loop
         self._cache_ok = True
+        # In a worker: one event loop of our own for every send (the layer keeps its Redis
+        # connections per loop; async_to_sync would make a new loop, and connection, per call).
+        self._own_loop = None if loop else asyncio.new_event_loop()
         self._send = (
-            self._on_loop(self.layer.group_send) if loop else async_to_sync(self.layer.group_send)
+            self._on_loop(self.layer.group_send) if loop else self._here(self.layer.group_send)
         )
+
+    def _here(self, func):
+        def call(*args: Any) -> None:
+            self._own_loop.run_until_complete(func(*args))
+
+        return call
 
     def _on_loop(self, func):
         def call(*args: Any) -> None:
@@ -104,7 +112,7 @@ class Broadcaster:
 
     def send_channel(self, channel: str, message: dict[str, Any]) -> None:
         """Sends one message to one consumer's channel."""
-        send = self._on_loop(self.layer.send) if self.loop else async_to_sync(self.layer.send)
+        send = self._on_loop(self.layer.send) if self.loop else self._here(self.layer.send)
         send(channel, message)
 
     def _store(self, item: dict[str, Any] | None) -> None:
@@ -169,3 +177,14 @@ class Broadcaster:
                 "text": dumps({"type": "over", "winner": winner, "ticks": ticks}),
             },
         )
+
+    def close(self) -> None:
+        """Closes the worker's own event loop (and the layer's connections on it)."""
+        if self._own_loop is not None:
+            # channels_redis keeps one connection pool per event loop: drop this loop's.
+            pools = getattr(self.layer, "_layers", None)
+            mine = pools.pop(self._own_loop, None) if isinstance(pools, dict) else None
+            if mine is not None:
+                self._own_loop.run_until_complete(mine.flush())
+            self._own_loop.close()
+            self._own_loop = None

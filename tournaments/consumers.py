@@ -28,7 +28,7 @@ from django.db import close_old_connections
 
 from tournaments.arena import CHARACTER_NAMES
 
-from . import play, spectate
+from . import hub, play, spectate
 from .broadcast import Broadcaster, dumps, group_name
 from .live import LiveMatch
 
@@ -144,7 +144,9 @@ class MatchConsumer(AsyncWebsocketConsumer):
     """A spectator of one match: joins ``match-<id>`` and relays what the match's loop publishes.
 
     No game loop here: the loop runs in a worker (or a thread) and publishes pre-serialised
-    messages; this only sends a snapshot on connect and then every later tick, in order.
+    messages; this only sends a snapshot on connect and then every later tick, in order. The
+    process joins the group once for all its spectators (``tournaments.hub``); messages that
+    arrive while the snapshot is being read wait, and are filtered by tick after it.
     """
 
     async def connect(self) -> None:
@@ -155,9 +157,13 @@ class MatchConsumer(AsyncWebsocketConsumer):
             return
         self.group = group_name(self.match.pk)
         self.sent = -1
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.waiting: list[dict] | None = []  # group messages that arrive before the snapshot
+        await hub.join(self.group, self)
         await self.accept()
         await self.send_snapshot()
+        waiting, self.waiting = self.waiting or [], None
+        for event in waiting:
+            await self.hub_event(event)
 
     async def send_snapshot(self) -> None:
         snap, over = await database_sync_to_async(spectate.snapshot)(self.match)
@@ -168,10 +174,19 @@ class MatchConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await hub.leave(self.group, self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         pass  # spectators only listen
+
+    async def hub_event(self, event: dict) -> None:
+        """A message of the match's group, from this process's hub."""
+        handler = {"match.ticks": self.match_ticks, "match.restart": self.match_restart,
+                   "match.over": self.match_over}.get(event.get("type"))  # fmt: skip
+        if self.waiting is not None:
+            self.waiting.append(event)
+        elif handler is not None:
+            await handler(event)
 
     async def match_ticks(self, event: dict) -> None:
         if event["last"] <= self.sent:
