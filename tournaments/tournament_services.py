@@ -76,7 +76,9 @@ def _options(format: str, best_of: int, options: dict | None) -> dict:
         raise TournamentError(str(exc)) from exc
     if format not in dict(Tournament.FORMATS):
         raise TournamentError(f"unknown format {format!r}")
+    driver = "caller" if options.get("driver") == "caller" else "queue"
     return {
+        "driver": driver,
         "third_place": parsed.third_place,
         "grand_final_reset": parsed.grand_final_reset,
         "rounds": parsed.rounds,
@@ -156,9 +158,12 @@ def entrant_add(*, tournament: Tournament, team: Team, choice: EntrantChoice) ->
         label = agent.name
     else:
         raise TournamentError(f"unknown entrant {choice.ref!r}")
-    taken = {e.identity for e in tournament.entrants.all()}
-    if (f"agent:{agent.pk}" if agent else f"bot:{bot}") in taken:
-        raise TournamentError(f"{label} has already entered")
+    taken = [e.identity for e in tournament.entrants.all()]
+    identity = f"agent:{agent.pk}" if agent else f"bot:{bot}"
+    if identity in taken:
+        if agent is not None:
+            raise TournamentError(f"{label} has already entered")
+        label = f"{bot} #{taken.count(identity) + 1}"  # a house bot may enter more than once
     character = choice.character.strip()
     if character and character not in CHARACTER_NAMES:
         raise TournamentError(f"unknown character {character!r}")
@@ -246,8 +251,8 @@ def _game_create(tm: TournamentMatch) -> Match:
     game = Match.objects.create(
         p1_agent=e1.agent,
         p2_agent=e2.agent,
-        p1_label=e1.name,
-        p2_label=e2.name,
+        p1_label=e1.bot or e1.name,  # a bot side is labelled with the bot's name
+        p2_label=e2.bot or e2.name,
         kind="tournament",
         seed=zlib.crc32(f"{tm.tournament_id}:{tm.key}:{len(tm.games)}".encode()),
         characters=[e1.character, e2.character],
@@ -255,6 +260,8 @@ def _game_create(tm: TournamentMatch) -> Match:
     )
     tm.match = game
     tm.save(update_fields=["match"])
+    if tm.tournament.options.get("driver") == "caller":
+        return game  # the caller plays its games itself (run_tournament without --queue)
     name = f"tournament-{tm.tournament_id}-{tm.key}-{len(tm.games) + 1}"
     transaction.on_commit(
         lambda: enqueue(
@@ -353,7 +360,7 @@ def _series_won(tournament: Tournament, tm: TournamentMatch, side: str) -> None:
     bracket.record(tm.key, str(winner.pk))
     tm.winner, tm.state = winner, TournamentMatch.DONE
     tm.save(update_fields=["games", "winner", "state"])
-    if tournament.public:  # private tournaments are practice: unrated
+    if tournament.public and winner.identity != loser.identity:  # private ones are practice
         ratings_update(winner=winner, loser=loser, match=tm)
     tournament.bracket = bracket.to_dict()
     if bracket.done:
@@ -363,6 +370,15 @@ def _series_won(tournament: Tournament, tm: TournamentMatch, side: str) -> None:
     else:
         _schedule(tournament, bracket)
     tournament.save(update_fields=["bracket", "state", "champion", "finished_at"])
+
+
+def tournament_pending_games(tournament: Tournament) -> list[int]:
+    """Ids of the games of a running tournament still to be played."""
+    return list(
+        TournamentMatch.objects.filter(tournament=tournament, match__winner="")
+        .exclude(state=TournamentMatch.DONE)
+        .values_list("match_id", flat=True)
+    )
 
 
 def tournaments_requeue_pending() -> int:
@@ -398,4 +414,4 @@ def _group_send(tournament_id: int, message: dict) -> None:
             f"tournament-{tournament_id}", {"type": "tournament.message", "message": message}
         )
     except Exception as exc:  # noqa: BLE001 - spectators missing an update never stops a match
-        logger.warning("tournament %s: could not reach spectators: %s", tournament_id, exc)
+        logger.debug("tournament %s: could not reach spectators: %s", tournament_id, exc)

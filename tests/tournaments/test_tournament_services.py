@@ -94,10 +94,12 @@ def test_it_rejects_another_teams_entrant_in_a_private_tournament(users, memory_
         entrant_add(tournament=tournament, team=users["other"], choice=EntrantChoice("bot:random"))
 
 
-def test_it_rejects_the_same_bot_twice_and_an_unknown_entrant(users, memory_layer):
+def test_a_house_bot_may_enter_twice_under_a_numbered_name(users, memory_layer):
     tournament = create(users)
-    with pytest.raises(TournamentError, match="already entered"):
-        entrant_add(tournament=tournament, team=users["team"], choice=EntrantChoice("bot:random"))
+    again = entrant_add(
+        tournament=tournament, team=users["team"], choice=EntrantChoice("bot:random")
+    )
+    assert again.name == "random #2"
     with pytest.raises(TournamentError, match="unknown entrant"):
         entrant_add(tournament=tournament, team=users["team"], choice=EntrantChoice("bot:god"))
 
