@@ -142,3 +142,12 @@ def test_seeding_is_by_rating_or_by_hand() -> None:
 )
 def test_a_series_goes_to_the_first_to_win_a_majority(games, best_of, winner) -> None:
     assert series_winner(games, best_of) == winner
+
+
+def test_swiss_plays_as_many_rounds_as_half_the_field_without_a_rematch() -> None:
+    bracket = Bracket("swiss", [f"s{i}" for i in range(1, 17)], Options(rounds=8))
+    while not bracket.done:
+        for slot in bracket.ready_matches():
+            bracket.record(slot.key, slot.p2)  # the lower seed always wins: scores scramble
+    met = [frozenset((s.p1, s.p2)) for s in bracket.slots() if s.playable]
+    assert len(met) == 8 * 8 == len(set(met))

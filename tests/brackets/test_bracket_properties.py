@@ -144,9 +144,10 @@ def test_round_robin_has_every_pair_meet_exactly_once(n, seed):
 @given(n=st.integers(2, 128), seed=st.integers(0, 2**32), data=st.data())
 @example(n=128, seed=7, data=None)
 @example(n=3, seed=7, data=None)
+@example(n=16, seed=2, data=None)
 def test_swiss_plays_its_rounds_without_rematches_and_byes_go_low(n, seed, data):
     even = n + n % 2
-    rounds = data.draw(st.integers(1, even // 2)) if data is not None else None
+    rounds = data.draw(st.integers(1, min(even // 2, 8))) if data is not None else None
     bracket = Bracket("swiss", entrants(n), Options(rounds=rounds))
     rnd = random.Random(seed)
     byes_seen: set[str] = set()

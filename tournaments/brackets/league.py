@@ -123,6 +123,7 @@ class Swiss:
         self.entrants = entrants
         even = len(entrants) + len(entrants) % 2
         most = even // 2  # up to here a pairing without rematches always exists (Dirac)
+        self._pairings: dict[tuple, list[tuple[str, str | None]]] = {}
         self.n_rounds = options.rounds or min(most, math.ceil(math.log2(len(entrants))))
         if self.n_rounds > most:
             raise BracketError(
@@ -132,7 +133,11 @@ class Swiss:
     def slots(self, results: Mapping[str, str]) -> list[Slot]:
         out: list[Slot] = []
         for r in range(1, self.n_rounds + 1):
-            pairs = self._pair_round(r, out)
+            # A round's pairing depends only on the results before it: computed once.
+            before = tuple((s.key, s.winner) for s in out)
+            if (r, before) not in self._pairings:
+                self._pairings[(r, before)] = self._pair_round(r, out)
+            pairs = self._pairings[(r, before)]
             out += [
                 _slot("S", r, i, a, b, results.get(f"S{r}-{i}"))
                 for i, (a, b) in enumerate(pairs, 1)
