@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_POST
 
 from coach.models import Team
@@ -84,9 +85,18 @@ def _watchable(request: HttpRequest, pk: int) -> Tournament:
     return get_object_or_404(Tournament.objects.watchable_by(request.user), pk=pk)
 
 
+def _match_page_exists() -> bool:
+    """Whether the site has the live match page (/matches/<id>/) to embed."""
+    try:
+        resolve("/matches/1/")
+    except Resolver404:
+        return False
+    return True
+
+
 def tournament_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tournament = _watchable(request, pk)
-    payload = tournament_payload(tournament)
+    payload = {**tournament_payload(tournament), "match_page": _match_page_exists()}
     mine = Team.objects.visible_to(request.user)
     return render(
         request,

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   let data = JSON.parse(document.getElementById("tournament-data").textContent);
+  const matchPage = Boolean(data.match_page);
   const bracketEl = document.getElementById("bracket");
   const liveFrame = document.getElementById("live-match");
   const liveLabel = document.getElementById("live-label");
@@ -16,6 +17,7 @@
 
   function drawBracket() {
     if (!data.viewer || !window.bracketsViewer) return;
+    document.getElementById("bracket-waiting").hidden = true;
     window.bracketsViewer.render(data.viewer, {
       selector: "#bracket",
       clear: true,
@@ -58,6 +60,7 @@
     }
     const m = data.matches[key] || Object.values(data.matches).find((x) => x.match === matchId);
     liveLabel.textContent = m ? `${key || ""} ${names(m.p1)} vs ${names(m.p2)}` : `match ${matchId}`;
+    if (!matchPage) return; // the site has no live match page to embed
     const src = `/matches/${matchId}/`;
     if (liveFrame.getAttribute("src") !== src) liveFrame.setAttribute("src", src);
     liveFrame.hidden = false;
