@@ -5,12 +5,19 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import imageio_ffmpeg
 
 from .game import ROUND_SECONDS, TICKS_PER_SECOND, Game
 from .render import HEIGHT, WIDTH, render_frame
 from .replay import AgentLike, MatchRecord, play_match
+
+
+class WinProbLike(Protocol):
+    """Anything that says p1's chance to win from a game state (``winprob.WinProb``)."""
+
+    def p1_win(self, game: Game) -> float: ...
 
 
 def frame_count(record: MatchRecord, fps: int = 60) -> int:
@@ -30,6 +37,8 @@ def render_match_video(
     fps: int = 60,
     decision_ticks: int = 4,
     crf: int = 18,
+    match: dict | None = None,
+    win_prob: WinProbLike | None = None,
 ) -> MatchRecord:
     """Play a match and encode it as H.264 (yuv420p, faststart) MP4 at ``path``.
 
@@ -48,6 +57,9 @@ def render_match_video(
         fps: output frame rate; must divide 60.
         decision_ticks: agents decide every this many ticks.
         crf: x264 quality (lower is better; 18 keeps banners crisp).
+        match: the players' names and ratings to show (``{"p1": {"name", "rating"}, ...}``).
+        win_prob: a model with ``p1_win(game)`` (``tournaments.arena.winprob.load_default()``)
+            to draw the live win-probability bar.
 
     Returns:
         The match record (seed, characters, action log, winner, round-end ticks).
@@ -77,7 +89,9 @@ def render_match_video(
 
     def write(game: Game) -> None:
         if game.tick % step == 0:
-            proc.stdin.write(render_frame(game).tobytes())  # type: ignore[union-attr]
+            p1 = win_prob.p1_win(game) if win_prob is not None else None
+            frame = render_frame(game, match=match, win_p1=p1)
+            proc.stdin.write(frame.tobytes())  # type: ignore[union-attr]
 
     try:
         record = play_match(
