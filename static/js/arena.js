@@ -110,8 +110,8 @@ window.ArenaView = (function () {
   };
 
   View.prototype.koFlash = function (s) {
-    if (s.ko_flash === undefined || s.ko_flash < 0) return;
-    this.ctx.fillStyle = "rgba(255,255,255," + (0.7 * (1 - s.ko_flash / 12)) + ")";
+    if (!s.ko_flash || s.ko_flash <= 0) return;
+    this.ctx.fillStyle = "rgba(255,255,255," + s.ko_flash + ")";
     this.ctx.fillRect(0, 0, W * this.scale, H * this.scale);
   };
 

@@ -88,6 +88,12 @@ def pose_of(game: Game, player: int) -> tuple[str, int, int]:
     """
     f = game.p1 if player == 0 else game.p2
     state = f.state
+    if game.phase == ROUND_OVER and game.round_results and state != DEFEATED:
+        # The K.O. moment is held (everyone frozen as it landed), then the winner celebrates.
+        result = game.round_results[-1]
+        age = _banner_age(game) - _LENGTHS["ko_hold"]
+        if age >= 0 and (result == player or result == DRAW and f.health > 0):
+            return "victory", age, _LENGTHS["victory"]
     if state == ATTACK:
         mv = f.moves[f.move]
         name = _MOVE_POSES[f.move]
@@ -109,10 +115,6 @@ def pose_of(game: Game, player: int) -> tuple[str, int, int]:
         jump = f.char.jump
         frame = max(0, min(2 * jump, jump - f.vy))
         return "jump", frame, 2 * jump
-    if game.phase == ROUND_OVER and game.round_results:
-        result = game.round_results[-1]
-        if result == player or result == DRAW and f.health > 0:
-            return "victory", _banner_age(game), _LENGTHS["victory"]
     if state == CROUCH:
         return ("crouch_block" if f.back else "crouch"), 0, 1
     if f.back:
@@ -274,9 +276,10 @@ def effects(game: Game) -> list[dict[str, Any]]:
     return out
 
 
-def ko_flash(game: Game) -> int:
-    """Ticks since a K.O. ended the round, while the K.O. flash shows (else -1)."""
+def ko_flash(game: Game) -> float:
+    """How strongly the screen flashes white after a K.O. (0 = not at all; it fades out)."""
     if game.phase != ROUND_OVER or not (game.p1.health <= 0 or game.p2.health <= 0):
-        return -1
+        return 0.0
+    spec = TABLE["effects"]["ko_flash"]
     age = _banner_age(game)
-    return age if age < 12 else -1
+    return round(spec["alpha"] * (1 - age / spec["ticks"]), 3) if age < spec["ticks"] else 0.0

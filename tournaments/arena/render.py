@@ -203,9 +203,8 @@ def _combo(frame: np.ndarray, game: Game) -> None:
 
 
 def _ko_flash(frame: np.ndarray, game: Game) -> None:
-    age = ko_flash(game)
-    if age >= 0:
-        a = 0.7 * (1 - age / 12)
+    a = ko_flash(game)
+    if a > 0:
         frame[:] = (frame * (1 - a) + 255 * a).astype(np.uint8)
 
 

@@ -88,7 +88,7 @@ def frame_state(game: Game) -> dict[str, Any]:
         back to front; ``color`` indexes ``palette``), ``palette`` (RGB), ``combo`` (clean hits
         in a row this fighter is taking, 0 unless ≥ 2 and still stunned) and ``combo_damage``;
         ``effects`` (recent hits: sparks, block flashes and damage numbers, ``age`` 0 = this
-        tick) and ``ko_flash`` (ticks since a K.O., while its flash shows, else -1).
+        tick) and ``ko_flash`` (the white flash's opacity after a K.O., fading to 0).
     """
     banner = None
     if game.phase != FIGHT and game.round_results:
