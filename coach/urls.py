@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("replays/", include("replays.urls")),
     path("arena/", include("tournaments.urls")),
-    path("profiles/", include("replays.profile_urls")),
+    path("profiles/", include("replays.profiles.urls")),
     path("admin/", admin.site.urls),
+    path("coach/", include("coach.notes.urls")),
+    path("matches/", include("tournaments.match_urls")),
 ]
