@@ -65,6 +65,12 @@ ROUTES: dict[str, Row] = {
     "replays:team": Row(G, MEMBER),
     "replays:edit": Row(P, MEMBER),
     "replays:delete": Row(P, OWNER_OR_COACH),
+    # event corrections: the team's coach and staff correct; every member reads the labels
+    "replays:event-add": Row(P, COACH),
+    "replays:event-confirm": Row(P, COACH),
+    "replays:event-reject": Row(P, COACH),
+    "replays:event-move": Row(P, COACH),
+    "replays:labels": Row(G, MEMBER),
     # game profiles (a team's profiles: any member edits them; built-in ones: staff)
     "profiles:list": Row(G, LOGIN),
     "profiles:import": Row(G, LOGIN),
@@ -149,7 +155,7 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
     from detectors.synth import make_match
     from replays.detection import replay_cut_clips
     from replays.models import Event, GameProfile, Upload
-    from replays.profiles import profile_save_version
+    from replays.profiles.services import profile_save_version
     from tests.tournaments.conftest import agent_zip
     from tournaments.models import Dataset
     from tournaments.services import agent_upload
