@@ -15,6 +15,8 @@ urlpatterns = [
     path("replays/", include("replays.urls")),
     path("arena/", include("tournaments.urls")),
     path("tournaments/", include("tournaments.tournament_urls")),
-    path("profiles/", include("replays.profile_urls")),
+    path("profiles/", include("replays.profiles.urls")),
     path("admin/", admin.site.urls),
+    path("coach/", include("coach.notes.urls")),
+    path("matches/", include("tournaments.match_urls")),
 ]
