@@ -54,6 +54,7 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
         "grand_final_reset": bool(post.get("grand_final_reset")),
         "rounds": id_or_none(post.get("rounds")),
         "rules": QUICK_RULES if post.get("quick") else {},
+        "live": bool(post.get("live")),
     }
     entrants = [
         services.EntrantChoice(ref, post.get(f"character-{ref}", ""))
