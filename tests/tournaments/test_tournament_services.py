@@ -111,3 +111,17 @@ def test_a_private_tournament_is_not_rated(users, sync_jobs, memory_layer):
     tournament.refresh_from_db()
     assert tournament.state == Tournament.FINISHED
     assert Rating.objects.count() == 0
+
+
+def test_spectators_of_a_tournament_match_see_its_slot_names_and_ratings(
+    users, sync_jobs, memory_layer
+):
+    from tournaments.matches import match_info
+
+    tournament = create(users)
+    tournament_start(tournament=tournament)
+    tm = TournamentMatch.objects.filter(tournament=tournament, key="W2-1").get()
+    info = match_info(tm.match)
+    assert info["tournament"]["id"] == tournament.pk and info["tournament"]["key"] == "W2-1"
+    assert info["p1"]["name"] == tm.entrant1.name
+    assert isinstance(info["p1"]["rating"], float)  # rated after the first round
