@@ -20,3 +20,4 @@ urlpatterns = [
     path("coach/", include("coach.notes.urls")),
     path("matches/", include("tournaments.match_urls")),
 ]
+urlpatterns += [path("playlists/", include("coach.playlists.urls"))]

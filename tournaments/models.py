@@ -47,6 +47,10 @@ class Agent(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("tournaments:agent", args=[self.pk])
 
+    def may_be_deleted_by(self, user) -> bool:
+        """Its owner, the team's coach, or staff."""
+        return user.is_authenticated and (self.owner_id == user.pk or self.team.is_coached_by(user))
+
     @property
     def path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / self.folder

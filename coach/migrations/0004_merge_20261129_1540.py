@@ -6,8 +6,8 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tournaments', '0002_match_runner_states'),
-        ('tournaments', '0002_tournaments_entrants_ratings'),
+        ('coach', '0002_playlists'),
+        ('coach', '0003_merge_0002_live_sessions_0002_notes'),
     ]
 
     operations = [
