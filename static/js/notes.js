@@ -487,6 +487,9 @@
     redraw();
   });
   document.addEventListener("filmroom:notes-reload", function () { reload(); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && tool) { live = null; pickTool(null); redraw(); }
+  });
   video.addEventListener("loadedmetadata", layout);
   window.addEventListener("resize", layout);
   if (window.ResizeObserver) new ResizeObserver(layout).observe(video);
