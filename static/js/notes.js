@@ -439,10 +439,31 @@
   }
 
   // ---- the notes lane on the timeline (a Plotly trace beside kills and deaths) ----
-  let laneTries = 0, laneClicks = false;
+  let laneTries = 0, laneClicks = false, ownLane = null;
+  // The review page's timeline, or (a replay with no detection has none) a notes-only lane.
+  function lanePlot() {
+    if (review.plot) return review.plot;
+    if (!window.Plotly || !review.frameCount()) return null;
+    if (!ownLane) {
+      ownLane = el("div", "notes-lane");
+      ownLane.id = "notes-lane";
+      panel.insertBefore(ownLane, panel.querySelector(".notes-grid"));
+      const last = review.frameCount() - 1;
+      const end = review.timeOfFrame(last) + (last ? review.timeOfFrame(last) / last : 1);
+      const axis = { gridcolor: "#2a313b", zeroline: false, color: "#8d96a3" };
+      Plotly.newPlot(ownLane, [], {
+        height: 80, margin: { l: 60, r: 20, t: 5, b: 30 }, showlegend: false, hovermode: "closest",
+        paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: "#e6e9ee" },
+        xaxis: Object.assign({ range: [0, end] }, axis),
+        yaxis: Object.assign({ type: "category", categoryarray: ["Notes"], fixedrange: true }, axis),
+      }, { displayModeBar: false, responsive: true });
+    }
+    return ownLane;
+  }
+
   function lane() {
-    const plot = review.plot;
-    if (!plot || !window.Plotly) return;
+    const plot = lanePlot();
+    if (!plot) return;
     if (!plot.data || !plot._fullLayout) {  // Plotly has not drawn the timeline yet
       if (laneTries++ < 100) setTimeout(lane, 100);
       return;
@@ -462,7 +483,7 @@
     const at = plot.data.findIndex(function (t) { return t.meta === "notes"; });
     const ready = at >= 0 ? Plotly.deleteTraces(plot, at) : Promise.resolve();
     ready.then(function () { return Plotly.addTraces(plot, trace); }).then(function () {
-      const lanes = (plot.layout.yaxis.categoryarray || []).filter(function (c) { return c !== "Notes"; });
+      const lanes = ((plot.layout.yaxis || {}).categoryarray || []).filter(function (c) { return c !== "Notes"; });
       return Plotly.relayout(plot, { "yaxis.categoryarray": ["Notes"].concat(lanes), "yaxis.categoryorder": "array" });
     }).then(function () {
       plot.dataset.notesLane = String(notes.length);

@@ -160,6 +160,11 @@ def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site,
     go_to_frame(page, 5)
     page.click("#note-list li.note .note-text")
     page.wait_for_function(f"() => document.getElementById('frame-no').textContent == '{FRAME}'")
+    # No detection ran on this replay, so no timeline: the notes get a lane of their own.
+    page.wait_for_function("() => document.getElementById('notes-lane').dataset.notesLane == '1'")
+    go_to_frame(page, 5)
+    page.locator("#notes-lane .scatterlayer .trace").last.locator(".point").click(force=True)
+    page.wait_for_function(f"() => document.getElementById('frame-no').textContent == '{FRAME}'")
 
 
 def test_notes_sit_on_the_timeline_lane_and_clicking_one_seeks(site, page):
