@@ -20,7 +20,7 @@
   let editing = null;                    // the thread being edited, or null
   let tool = null;                       // the drawing tool picked, or null
   let live = null;                       // the shape under the pointer now
-  let remote = null;                     // someone else's shape in progress (live co-review)
+  let remote = {};                       // others' shapes (live co-review), by who draws them
 
   // ---- the overlay: a canvas over exactly the video's picture (letterboxing aware) ----
   const canvas = document.createElement("canvas");
@@ -100,7 +100,10 @@
     });
     if (draft.frame <= frame && frame <= draftEnd()) shown.push.apply(shown, draft.shapes);
     if (live) shown.push(live);
-    if (remote) shown.push(remote);
+    Object.keys(remote).forEach(function (who) {
+      shown.push.apply(shown, remote[who].done);
+      if (remote[who].live) shown.push(remote[who].live);
+    });
     return shown;
   }
 
@@ -163,8 +166,7 @@
     }
     canvas.setPointerCapture(e.pointerId);
     live = Object.assign({ type: tool, points: [p, p] }, style());
-    redraw();
-    emitLive();
+    redraw();  // others see it once it moves: a bare click draws nothing
   });
 
   canvas.addEventListener("pointermove", function (e) {
@@ -188,7 +190,6 @@
     live = null;
     const a = shape.points[0], b = shape.points[shape.points.length - 1];
     if (Math.hypot(a[0] - b[0], a[1] - b[1]) < 0.005 && shape.points.length <= 2) {  // a click, not a drawing
-      emit("filmroom:drawing", { shape: null, done: true });
       redraw();
       return;
     }
@@ -227,8 +228,13 @@
   panel.querySelectorAll("[data-tool]").forEach(function (b) {
     b.addEventListener("click", function () { pickTool(b.dataset.tool); });
   });
-  $("note-undo").addEventListener("click", function () { draft.shapes.pop(); updateForm(); redraw(); });
-  $("note-clear").addEventListener("click", function () { draft.shapes = []; updateForm(); redraw(); });
+  // Others in a live session see the draft as it is now: cleared, then what is left, redrawn.
+  function resendDraft() {
+    emit("filmroom:drawing", { shape: null, done: true });
+    draft.shapes.forEach(function (s) { emit("filmroom:drawing", { shape: s, done: true }); });
+  }
+  $("note-undo").addEventListener("click", function () { draft.shapes.pop(); resendDraft(); updateForm(); redraw(); });
+  $("note-clear").addEventListener("click", function () { draft.shapes = []; resendDraft(); updateForm(); redraw(); });
   $("note-end-here").addEventListener("click", function () {
     const frame = review.currentFrame();
     if (frame < draft.frame) { showError("The end must not be before frame " + draft.frame + "."); return; }
@@ -278,7 +284,7 @@
     }).finally(function () { $("note-save").disabled = false; });
   });
 
-  $("note-cancel").addEventListener("click", function () { resetDraft(); redraw(); });
+  $("note-cancel").addEventListener("click", function () { resetDraft(); resendDraft(); redraw(); });
 
   function startEdit(thread) {
     editing = thread;
@@ -503,8 +509,16 @@
     redraw();
     markCurrent(e.detail.frame);
   });
+  // {shape} draws someone's shape in progress, {shape, done: true} keeps it until the note is
+  // saved, {shape: null} clears what they drew ("from", when given, keeps people apart).
   document.addEventListener("filmroom:remote-drawing", function (e) {
-    remote = e.detail && e.detail.shape ? e.detail.shape : null;
+    const d = e.detail || {};
+    const who = String(d.from || "");
+    if (!d.shape) delete remote[who];
+    else {
+      const mine = remote[who] || (remote[who] = { done: [], live: null });
+      if (d.done) { mine.done.push(d.shape); mine.live = null; } else mine.live = d.shape;
+    }
     redraw();
   });
   document.addEventListener("filmroom:notes-reload", function () { reload(); });

@@ -144,9 +144,16 @@ def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site,
             {{detail: {{shape: {remote}}}}}))"""
     )
     assert page.evaluate(OVERLAY)["shapes"] == 1
+    # A finished shape stays while the next one is drawn; null clears that person's drawings.
+    for detail in (f"{{shape: {remote}, done: true}}", f"{{shape: {remote}}}"):
+        page.evaluate(
+            f"""() => document.dispatchEvent(new CustomEvent('filmroom:remote-drawing',
+                {{detail: {detail}}}))"""
+        )
+    assert page.evaluate(OVERLAY)["shapes"] == 2
     page.evaluate(
         """() => document.dispatchEvent(new CustomEvent('filmroom:remote-drawing',
-            {detail: {shape: null}}))"""
+            {detail: {shape: null, done: true}}))"""
     )
     assert page.evaluate(OVERLAY)["shapes"] == 0
 
