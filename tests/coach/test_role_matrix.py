@@ -104,6 +104,12 @@ ROUTES: dict[str, Row] = {
     "playlists:item": Row(P, COACH),
     "playlists:reviewed": Row(P, MEMBER),
     "playlists:delete": Row(P, COACH),
+    # notes pinned to frames (any member annotates; the author or the team's coach changes one)
+    "coach:replay-notes": Row(G, MEMBER),
+    "coach:note": Row("delete", OWNER_OR_COACH),
+    "coach:note-replies": Row(P, MEMBER),
+    "coach:note-resolve": Row(P, MEMBER),
+    "coach:note-export": Row(G, MEMBER),
 }
 # The Django admin: every page under it is for staff (checked on its index).
 PREFIX_LEVELS = {"admin/": STAFF}
@@ -190,7 +196,11 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
     )
     playlist = playlist_create(team=users["team"], created_by=users["coach"], title="List")
     playlist_add_events(playlist=playlist, event_ids=[event.pk])
+    from coach.notes.services import note_create
+
+    note = note_create(replay=replay, author=users["owner"], frame=1, text="look @mate")
     return {
+        "note": note,
         **users,
         "mate": mate,
         "staff": staff,
@@ -215,6 +225,7 @@ def _kwargs(key: str, route: str, w: dict) -> dict:
         "replays": w["replay"].pk,
         "profiles": w["profile"].pk,
         "playlists": w["playlist"].pk,
+        "coach": w["note"].pk,
         "tournaments": w["dataset"].pk if "dataset" in key else w["agent"].pk,
     }.get(app)
     values = {
