@@ -115,6 +115,8 @@ ROUTES: dict[str, Row] = {
 PREFIX_LEVELS = {"admin/": STAFF}
 WEBSOCKETS: dict[str, str] = {
     "ws/play/<str:agent_id>/": MEMBER,
+    "ws/replays/<int:replay_id>/": MEMBER,  # the job's progress
+    "ws/coreview/<int:replay_id>/": MEMBER,  # live co-review (starting one: the team's coach)
 }
 
 
@@ -314,7 +316,8 @@ def test_the_role_matrix_holds_for_every_view(client, world):
 
 
 def _ws_path(route: str, w: dict) -> str:
-    return "/" + route.replace("<str:agent_id>", str(w["agent"].pk))
+    path = route.replace("<str:agent_id>", str(w["agent"].pk))
+    return "/" + path.replace("<int:replay_id>", str(w["replay"].pk))
 
 
 @pytest.fixture
