@@ -184,6 +184,12 @@ CHANNEL_LAYERS = {
     }
 }
 
+# "live": the latest tick of each live match, shared by the workers that play and Daphne.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "live": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+}
+
 # Uploads arrive in chunks written straight to disk; the whole file is never held in memory.
 FILMROOM_UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 8 * 1024**3)
 FILMROOM_UPLOAD_CHUNK_BYTES = envint("UPLOAD_CHUNK_BYTES", 8 * 1024**2)

@@ -26,7 +26,8 @@ class ReplayStats:
 
 
 def replay_stats(replay: Replay, events: list[Event] | None = None) -> ReplayStats:
-    events = list(replay.events.all()) if events is None else events
+    """Kills, deaths and minutes; rejected events (a coach said they did not happen) not counted."""
+    events = list(replay.events.exclude(review=Event.REJECTED)) if events is None else events
     return ReplayStats(
         kills=sum(e.kind == Event.KILL for e in events),
         deaths=sum(e.kind == Event.DEATH for e in events),
@@ -48,7 +49,7 @@ def team_trends(team: Team) -> dict:
     )
     rows, fractions = [], []
     for replay in replays:
-        events = list(replay.events.all())
+        events = [e for e in replay.events.all() if not e.rejected]
         stats = replay_stats(replay, events)
         rows.append(
             {

@@ -17,6 +17,7 @@ from coach.params import id_or_none
 
 from . import services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
+from .corrections.services import can_correct
 from .manage_views import filter_replays, tag_choices
 from .models import Clip, Event, GameProfile, Replay, Upload
 from .selectors import replay_stats, team_trends
@@ -67,6 +68,7 @@ def replay_list(request: HttpRequest) -> HttpResponse:
 def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
     replay = _replay_for(request, pk)
     events = list(replay.events.select_related("clip", "profile_version").order_by("frame"))
+    counted = [e for e in events if not e.rejected]  # a rejected event did not happen
     profiles = GameProfile.objects.usable_by_team(replay.team)
     return render(
         request,
@@ -74,8 +76,9 @@ def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "replay": replay,
             "events": events,
-            "stats": replay_stats(replay, events),
-            "timeline": timeline_figure(replay, events),
+            "stats": replay_stats(replay, counted),
+            "timeline": timeline_figure(replay, counted),
+            "can_correct": can_correct(request.user, replay),
             "profiles": profiles,
             "latest_version": replay.profile.latest if replay.profile else None,
         },

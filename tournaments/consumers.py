@@ -23,7 +23,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from tournaments.arena import CHARACTER_NAMES, frame_state
 
-from . import play
+from . import play, spectate
+from .broadcast import dumps, group_name
 from .live import LiveMatch
 
 TICK_S = 1 / 60
@@ -95,3 +96,54 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 self.scope["user"], self.agent, self.match
             )
             self.match = None
+
+
+class MatchConsumer(AsyncWebsocketConsumer):
+    """A spectator of one match: joins ``match-<id>`` and relays what the match's loop publishes.
+
+    No game loop here: the loop runs in a worker (or a thread) and publishes pre-serialised
+    messages; this only sends a snapshot on connect and then every later tick, in order.
+    """
+
+    async def connect(self) -> None:
+        match_id = self.scope["url_route"]["kwargs"]["match_id"]
+        self.match = await database_sync_to_async(spectate.match_for)(self.scope["user"], match_id)
+        if self.match is None:
+            await self.close(code=4404)
+            return
+        self.group = group_name(self.match.pk)
+        self.sent = -1
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_snapshot()
+
+    async def send_snapshot(self) -> None:
+        snap, over = await database_sync_to_async(spectate.snapshot)(self.match)
+        self.sent = snap["tick"]
+        await self.send(text_data=dumps(snap))
+        if over is not None:
+            await self.send(text_data=dumps(over))
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        pass  # spectators only listen
+
+    async def match_ticks(self, event: dict) -> None:
+        if event["last"] <= self.sent:
+            return
+        if event["first"] > self.sent:
+            await self.send(text_data=event["text"])
+        else:  # joined in the middle of this batch: only the ticks after the snapshot
+            ticks = [t for t in json.loads(event["text"])["ticks"] if t["tick"] > self.sent]
+            await self.send(text_data=dumps({"type": "ticks", "ticks": ticks}))
+        self.sent = event["last"]
+
+    async def match_restart(self, event: dict) -> None:
+        if event.get("attempt", 1) > 1:  # played again after a crash: start over from tick 0
+            await self.send_snapshot()
+
+    async def match_over(self, event: dict) -> None:
+        await self.send(text_data=event["text"])

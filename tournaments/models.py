@@ -74,9 +74,22 @@ class Agent(models.Model):
 
 
 class Match(models.Model):
-    """One match of the arena: fully described by (seed, characters, rules, action log)."""
+    """One match of the arena: fully described by (seed, characters, rules, action log).
 
-    KINDS = [("evaluation", "Evaluation"), ("tournament", "Tournament"), ("play", "Human play")]
+    A side is played by an Agent (``p1_agent``/``p2_agent``), a built-in bot (agent null,
+    label ``random``/``cpu_easy``/``cpu_medium``/``cpu_hard``) or a person (play page). Runs
+    through ``tournaments.matches.match_run``: scheduled → running → done (or failed).
+    """
+
+    KINDS = [
+        ("evaluation", "Evaluation"),
+        ("tournament", "Tournament"),
+        ("play", "Human play"),
+        ("exhibition", "Exhibition"),
+    ]
+    SCHEDULED, RUNNING, DONE, FAILED = "scheduled", "running", "done", "failed"
+    STATES = [(SCHEDULED, "Scheduled"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+
     p1_agent = models.ForeignKey(
         Agent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -86,12 +99,43 @@ class Match(models.Model):
     p1_label = models.CharField(max_length=100, help_text="Who played p1 (agent, bot or person).")
     p2_label = models.CharField(max_length=100)
     kind = models.CharField(max_length=12, choices=KINDS, default="evaluation")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="matches",
+        help_text="The team whose match it is (private matches); None for house matches.",
+    )
     seed = models.BigIntegerField()
     characters = models.JSONField()
-    record = models.JSONField(help_text="MatchRecord.to_dict(): replays the match bit for bit.")
+    best_of = models.PositiveSmallIntegerField(default=1, help_text="Games in the match (odd).")
+    max_rounds = models.PositiveSmallIntegerField(default=3, help_text="Rounds per game.")
+    round_seconds = models.PositiveSmallIntegerField(default=99)
+    live = models.BooleanField(default=False, help_text="Played at 60 ticks/s and broadcast.")
+    public = models.BooleanField(default=False, help_text="Anyone may watch, without a login.")
+    state = models.CharField(max_length=10, choices=STATES, default=DONE)
+    record = models.JSONField(
+        default=dict, help_text="MatchRecord.to_dict() of the last game: replays it bit for bit."
+    )
+    games = models.JSONField(
+        default=list, help_text="MatchRecord.to_dict() of every game of the match, in order."
+    )
     winner = models.CharField(max_length=5, blank=True)
+    forfeit_reason = models.TextField(blank=True, help_text="Forfeits, one line per game.")
+    failure_reason = models.TextField(blank=True)
     ticks = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started it.")
+    worker_pid = models.IntegerField(null=True, blank=True)
+    task_func = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The django-q2 task playing it (run again after a crash).",
+    )
+    task_args = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -99,6 +143,21 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.p1_label} vs {self.p2_label} ({self.winner or 'unfinished'})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("matches:detail", args=[self.pk])
+
+    def visible_to(self, user) -> bool:
+        """Public matches to anyone; others to the teams of the match and of its agents."""
+        if self.public:
+            return True
+        if not user.is_authenticated:
+            return False
+        if user.is_staff:
+            return True
+        teams = {self.team_id}
+        teams |= {a.team_id for a in (self.p1_agent, self.p2_agent) if a is not None}
+        return user.memberships.filter(team_id__in=teams - {None}).exists()
 
 
 class Dataset(models.Model):

@@ -10,7 +10,7 @@ import imageio_ffmpeg
 
 from .game import ROUND_SECONDS, TICKS_PER_SECOND, Game
 from .render import HEIGHT, WIDTH, render_frame
-from .replay import AgentLike, MatchRecord, play_match
+from .replay import AgentLike, MatchRecord, play_match, replay_match
 
 
 def frame_count(record: MatchRecord, fps: int = 60) -> int:
@@ -55,32 +55,8 @@ def render_match_video(
     Raises:
         ValueError: for a bad fps, scale or output folder.
     """
-    path = Path(path)
-    if fps < 1 or TICKS_PER_SECOND % fps:
-        raise ValueError(f"fps must divide {TICKS_PER_SECOND}, got {fps}")
-    if scale < 1 or int(scale) != scale:
-        raise ValueError(f"scale must be a positive integer, got {scale!r}")
-    if not path.parent.is_dir():
-        raise ValueError(f"output folder does not exist: {path.parent}")
-    step = TICKS_PER_SECOND // fps
-    cmd = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}",
-        "-r", str(fps), "-i", "-",
-        # FFmpeg magnifies (nearest neighbour, so pixels stay sharp): 4x less to pipe.
-        "-vf", f"scale={WIDTH * scale}:{HEIGHT * scale}:flags=neighbor",
-        "-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-pix_fmt", "yuv420p",
-        "-movflags", "+faststart", str(path),
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdin is not None
-
-    def write(game: Game) -> None:
-        if game.tick % step == 0:
-            proc.stdin.write(render_frame(game).tobytes())  # type: ignore[union-attr]
-
-    try:
-        record = play_match(
+    with _encoder(path, scale=scale, fps=fps, crf=crf) as write:
+        return play_match(
             seed=seed,
             agents=agents,
             characters=characters,
@@ -89,12 +65,71 @@ def render_match_video(
             decision_ticks=decision_ticks,
             on_tick=write,
         )
-        proc.stdin.close()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.wait() != 0:
-        raise RuntimeError(f"ffmpeg failed encoding {path}: {err.strip()[-300:]}")
-    return record
+
+
+def render_records_video(
+    path: str | Path,
+    records: Sequence[MatchRecord],
+    *,
+    scale: int = 2,
+    fps: int = 30,
+    crf: int = 18,
+) -> None:
+    """Encode recorded games (a whole best-of-N match, one after the other) as one MP4.
+
+    Replays each record's action log from its seed, so the video shows exactly the match that
+    was played; a round that ends at match tick T shows its K.O. banner from time T / 60 s.
+    """
+    with _encoder(path, scale=scale, fps=fps, crf=crf) as write:
+        base = 0
+        for record in records:
+            replay_match(record, on_tick=lambda game, base=base: write(game, base))
+            base += record.ticks
+
+
+class _encoder:
+    """``with _encoder(path, ...) as write``: ``write(game, base=0)`` adds the frame of tick
+    ``base + game.tick`` (every ``60 / fps``-th tick)."""
+
+    def __init__(self, path: str | Path, *, scale: int, fps: int, crf: int) -> None:
+        self.path, self.scale, self.fps, self.crf = Path(path), scale, fps, crf
+        self.last = -1
+
+    def __enter__(self):
+        path, scale, fps, crf = self.path, self.scale, self.fps, self.crf
+        if fps < 1 or TICKS_PER_SECOND % fps:
+            raise ValueError(f"fps must divide {TICKS_PER_SECOND}, got {fps}")
+        if scale < 1 or int(scale) != scale:
+            raise ValueError(f"scale must be a positive integer, got {scale!r}")
+        if not path.parent.is_dir():
+            raise ValueError(f"output folder does not exist: {path.parent}")
+        step = TICKS_PER_SECOND // fps
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}",
+            "-r", str(fps), "-i", "-",
+            # FFmpeg magnifies (nearest neighbour, so pixels stay sharp): 4x less to pipe.
+            "-vf", f"scale={WIDTH * scale}:{HEIGHT * scale}:flags=neighbor",
+            "-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-pix_fmt", "yuv420p",
+            "-movflags", "+faststart", str(path),
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        def write(game: Game, base: int = 0) -> None:
+            tick = base + game.tick
+            if tick % step == 0 and tick > self.last:
+                self.last = tick
+                self.proc.stdin.write(render_frame(game).tobytes())  # type: ignore[union-attr]
+
+        return write
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        proc = self.proc
+        if exc_type is not None:
+            proc.kill()
+            proc.wait()
+            return
+        proc.stdin.close()  # type: ignore[union-attr]
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.wait() != 0:
+            raise RuntimeError(f"ffmpeg failed encoding {self.path}: {err.strip()[-300:]}")
