@@ -8,7 +8,7 @@ import zipfile
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,6 +17,7 @@ from coach.params import id_or_none
 from replays.charts import LAYOUT
 from tournaments.arena import ACTIONS, CHARACTER_NAMES
 
+from . import play as play_services
 from . import services
 from .models import Agent, Dataset, Match
 
@@ -29,7 +30,11 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tournaments/agents.html",
-        {"agents": agents, "teams": Team.objects.visible_to(request.user)},
+        {
+            "agents": agents,
+            "teams": Team.objects.visible_to(request.user),
+            "house": play_services.house_opponents(),
+        },
     )
 
 
@@ -138,10 +143,23 @@ def agent_delete(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 def play(request: HttpRequest, pk: str) -> HttpResponse:
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
+    return _play_page(request, play_services.Opponent(agent.name, agent))
+
+
+@login_required
+def play_house(request: HttpRequest, name: str) -> HttpResponse:
+    """Playing a house opponent (a built-in bot or the demo's Copycat): every team can."""
+    opponent = play_services.opponent_for(request.user, name)
+    if opponent is None or name not in play_services.HOUSE_OPPONENTS:
+        raise Http404("No such house opponent")
+    return _play_page(request, opponent)
+
+
+def _play_page(request: HttpRequest, opponent) -> HttpResponse:
     return render(
         request,
         "tournaments/play.html",
-        {"agent": agent, "characters": CHARACTER_NAMES, "actions": ACTIONS},
+        {"opponent": opponent, "characters": CHARACTER_NAMES, "actions": ACTIONS},
     )
 
 

@@ -106,6 +106,14 @@ ROUTES: dict[str, Row] = {
     "tournaments:agent-download": Row(G, MEMBER),
     "tournaments:agent-delete": Row(P, OWNER_OR_COACH),
     "tournaments:play": Row(G, MEMBER),
+    "tournaments:play-house": Row(G, LOGIN),
+    # tournaments (a private one: its team; public ones: anyone watches)
+    "bracket:list": Row(G, PUBLIC),
+    "bracket:leaderboard": Row(G, PUBLIC),
+    "bracket:create": Row(P, LOGIN),
+    "bracket:detail": Row(G, MATCH),
+    "bracket:enter": Row(P, MEMBER),
+    "bracket:start": Row(P, MEMBER),
     "tournaments:datasets": Row(G, LOGIN),
     "tournaments:dataset-download": Row(G, MEMBER),
     # playlists
@@ -125,6 +133,7 @@ WEBSOCKETS: dict[str, str] = {
     "ws/replays/<int:replay_id>/": MEMBER,
     "ws/coreview/<int:replay_id>/": MEMBER,
     "ws/matches/<str:match_id>/": MATCH,
+    "ws/tournaments/<int:tournament_id>/": MATCH,
 }
 
 
@@ -174,7 +183,7 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
     from replays.models import Event, GameProfile, Upload
     from replays.profiles.services import profile_save_version
     from tests.tournaments.conftest import agent_zip
-    from tournaments.models import Dataset, Match
+    from tournaments.models import Dataset, Match, Tournament
     from tournaments.services import agent_upload
 
     mate = django_user_model.objects.create_user("mate", password="pw-mate-1")
@@ -210,6 +219,9 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
     note = note_create(replay=replay, author=users["owner"], frame=10, frame_end=10, text="hi")
     match = Match.objects.filter(p1_agent=agent).first() or Match.objects.get(p2_agent=agent)
     Match.objects.filter(pk=match.pk).update(public=False, team=users["team"])
+    cup = Tournament.objects.create(
+        team=users["team"], created_by=users["coach"], name="Cup", public=False
+    )
     return {
         **users,
         "mate": mate,
@@ -225,6 +237,7 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
         "playlist": playlist,
         "note": note,
         "match": match,
+        "tournament": cup,
     }
 
 
@@ -239,6 +252,7 @@ def _kwargs(key: str, route: str, w: dict) -> dict:
         "playlists": w["playlist"].pk,
         "coach": w["note"].pk,
         "matches": w["match"].pk,
+        "bracket": w["tournament"].pk,
         "tournaments": w["dataset"].pk if "dataset" in key else w["agent"].pk,
     }.get(app)
     values = {
@@ -250,7 +264,7 @@ def _kwargs(key: str, route: str, w: dict) -> dict:
         "item_id": w["playlist"].items.first().pk,
         "replay_id": w["replay"].pk,
         "number": w["version"].number if key == "profiles:reference" else 0,
-        "name": w["reference"],
+        "name": "cpu_easy" if key == "tournaments:play-house" else w["reference"],
     }
     return {name: values[name] for name in names}
 
@@ -331,6 +345,7 @@ def _ws_path(route: str, w: dict) -> str:
         "<str:agent_id>": w["agent"].pk,
         "<int:replay_id>": w["replay"].pk,
         "<str:match_id>": w["match"].pk,
+        "<int:tournament_id>": w["tournament"].pk,
     }
     for converter, value in values.items():
         route = route.replace(converter, str(value))
