@@ -328,7 +328,7 @@ class ReplayDeleteError(Exception):
 
 
 def replay_delete(*, replay: Replay) -> None:
-    """Deletes a replay, its events, clips and files.
+    """Deletes a replay, its events, clips, notes (with their exports) and files.
 
     The stored recording (named by its SHA-256, with its frame index and thumbnail) stays while
     another team still has a replay of the same bytes. Files go once the deletion is committed,
@@ -343,9 +343,18 @@ def replay_delete(*, replay: Replay) -> None:
     shared = Replay.objects.filter(sha256=replay.sha256).exclude(pk=replay.pk).exists()
     if not shared:
         folders.append(replay.folder)
+    note_ids = list(replay.notes.values_list("pk", flat=True))
     with transaction.atomic():
         replay.delete()
         transaction.on_commit(lambda: _remove_folders(folders))
+        transaction.on_commit(lambda: _remove_note_exports(note_ids))
+
+
+def _remove_note_exports(note_ids: list[int]) -> None:
+    from coach.notes.exports import exports_remove  # the notes app owns its export folders
+
+    for note_id in note_ids:
+        exports_remove(note_id)
 
 
 def _remove_folders(folders: list[Path]) -> None:
