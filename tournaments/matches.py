@@ -352,7 +352,7 @@ def match_render_video(*, match_id: int, team_id: int, user_id: int):
     from django.contrib.auth import get_user_model
 
     from replays.models import GameProfile
-    from replays.profiles import profiles_install_builtin
+    from replays.profiles.services import profiles_install_builtin
     from replays.services import replay_ingest_file
     from tournaments.arena import MatchRecord
     from tournaments.arena.video import render_records_video

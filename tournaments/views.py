@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coach.models import Team
 from coach.params import id_or_none
@@ -126,9 +126,15 @@ def agent_download(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def agent_delete(request: HttpRequest, pk: str) -> HttpResponse:
+    """GET asks first; POST deletes. Its owner, the team's coach or staff only."""
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
+    if not agent.may_be_deleted_by(request.user):
+        reason = "Only the agent's owner or the team's coach may delete it."
+        return render(request, "403.html", {"reason": reason}, status=403)
+    if request.method == "GET":
+        return render(request, "tournaments/agent_delete.html", {"agent": agent})
     services.agent_delete(agent)
     messages.success(request, f"{agent.name} deleted.")
     return redirect("tournaments:agents")
