@@ -1,4 +1,4 @@
-""""Render to video": a finished match becomes a replay of the team, its K.O.s on the timeline."""
+""" "Render to video": a finished match becomes a replay of the team, its K.O.s on the timeline."""
 
 from __future__ import annotations
 
