@@ -161,7 +161,9 @@ class MatchConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         match_id = self.scope["url_route"]["kwargs"]["match_id"]
-        self.match = await database_sync_to_async(spectate.match_for)(self.scope["user"], match_id)
+        self.match = await database_sync_to_async(spectate.match_for)(
+            self.scope["user"], match_id, recent=True
+        )
         if self.match is None:
             await self.close(code=4404)
             return
