@@ -147,7 +147,8 @@ class Broadcaster:
             "t": time.time(),
             "state": tick_state(game, self.game_index, tuple(self.score)),
         }
-        self._store({**item, "attempt": self.attempt})
+        self._last = {**item, "attempt": self.attempt}
+        self._store(self._last)
         self.buffer.append(item)
         if len(self.buffer) >= self.batch:
             self.flush()
@@ -168,8 +169,10 @@ class Broadcaster:
         )
 
     def over(self, winner: str | None, ticks: int) -> None:
-        """Sends what is left and the end of the match."""
+        """Sends what is left and the end of the match (late joiners get it from the cache)."""
         self.flush()
+        if getattr(self, "_last", None):
+            self._store({**self._last, "over": {"winner": winner, "ticks": ticks}})
         self._send(
             self.group,
             {
