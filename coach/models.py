@@ -193,3 +193,7 @@ class LiveSessionMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.session}"
+
+
+# Playlists live in their own module; importing them here makes them models of this app.
+from coach.playlists.models import Playlist, PlaylistItem, PlaylistReview  # noqa: E402, F401

@@ -146,6 +146,10 @@ def _plotly_dir() -> Path:
 
 
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", _plotly_dir())]
+# The bracket drawing library, installed by `npm ci` (make setup) into node_modules, never copied.
+# The tournament page embeds the live match page (/matches/<id>/) of the same site.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+STATICFILES_DIRS.append(("vendor/brackets-viewer", BASE_DIR / "node_modules/brackets-viewer/dist"))
 WHITENOISE_USE_FINDERS = True
 
 # Media is team-private: never served under a public URL, only through views that check ownership

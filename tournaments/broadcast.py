@@ -15,15 +15,18 @@ Server → spectator messages (``ws/matches/<id>/``, documented in the README):
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import caches
 
 from tournaments.arena import Game, frame_state
+
+logger = logging.getLogger(__name__)
 
 BATCH_TICKS = 3
 """Ticks per group message at 60 ticks/s: 20 messages a second, at most 50 ms held back."""
@@ -80,9 +83,18 @@ class Broadcaster:
         match_id: the match.
         attempt: which run of the match this is (a replay after a crash starts over).
         batch: ticks per group message.
+        loop: the event loop of the web server when the match plays in one of its threads:
+            sends are handed to it (in order) instead of running an event loop here.
     """
 
-    def __init__(self, match_id: int, *, attempt: int = 1, batch: int = BATCH_TICKS) -> None:
+    def __init__(
+        self,
+        match_id: int,
+        *,
+        attempt: int = 1,
+        batch: int = BATCH_TICKS,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
         self.match_id = match_id
         self.group = group_name(match_id)
         self.attempt = attempt
@@ -93,11 +105,48 @@ class Broadcaster:
         self.game_index = 0
         self.score = [0, 0]
         self.last_tick = -1
-        self._send = async_to_sync(self.layer.group_send)
+        self.loop = loop
+        self._cache_ok = True
+        # In a worker: one event loop of our own for every send (the layer keeps its Redis
+        # connections per loop; async_to_sync would make a new loop, and connection, per call).
+        self._own_loop = None if loop else asyncio.new_event_loop()
+        self._send = (
+            self._on_loop(self.layer.group_send) if loop else self._here(self.layer.group_send)
+        )
+
+    def _here(self, func):
+        def call(*args: Any) -> None:
+            self._own_loop.run_until_complete(func(*args))
+
+        return call
+
+    def _on_loop(self, func):
+        def call(*args: Any) -> None:
+            # Wait for each send: they reach the group in the order the ticks were made.
+            asyncio.run_coroutine_threadsafe(func(*args), self.loop).result(timeout=10)
+
+        return call
+
+    def send_channel(self, channel: str, message: dict[str, Any]) -> None:
+        """Sends one message to one consumer's channel."""
+        send = self._on_loop(self.layer.send) if self.loop else self._here(self.layer.send)
+        send(channel, message)
+
+    def _store(self, item: dict[str, Any] | None) -> None:
+        if not self._cache_ok:
+            return
+        try:
+            if item is None:
+                self.cache.delete(latest_key(self.match_id))
+            else:
+                self.cache.set(latest_key(self.match_id), item, LATEST_TTL_S)
+        except Exception:  # noqa: BLE001 - without the cache late joiners start at tick 0
+            logger.warning("match %s: the live cache is unreachable", self.match_id)
+            self._cache_ok = False
 
     def start(self) -> None:
         """Tells connected spectators that the match (re)starts from tick 0."""
-        self.cache.delete(latest_key(self.match_id))
+        self._store(None)
         self._send(self.group, {"type": "match.restart", "attempt": self.attempt})
 
     def game_over(self, index: int, record: Any) -> None:
@@ -115,7 +164,7 @@ class Broadcaster:
             "t": time.time(),
             "state": tick_state(game, self.game_index, tuple(self.score)),
         }
-        self.cache.set(latest_key(self.match_id), {**item, "attempt": self.attempt}, LATEST_TTL_S)
+        self._store({**item, "attempt": self.attempt})
         self.buffer.append(item)
         if len(self.buffer) >= self.batch:
             self.flush()
@@ -145,3 +194,14 @@ class Broadcaster:
                 "text": dumps({"type": "over", "winner": winner, "ticks": ticks}),
             },
         )
+
+    def close(self) -> None:
+        """Closes the worker's own event loop (and the layer's connections on it)."""
+        if self._own_loop is not None:
+            # channels_redis keeps one connection pool per event loop: drop this loop's.
+            pools = getattr(self.layer, "_layers", None)
+            mine = pools.pop(self._own_loop, None) if isinstance(pools, dict) else None
+            if mine is not None:
+                self._own_loop.run_until_complete(mine.flush())
+            self._own_loop.close()
+            self._own_loop = None

@@ -255,6 +255,8 @@ def match_run(match_id: int, *, on_finish: Callable[[Match], None] | None = None
             on_game_over=broadcaster.game_over if broadcaster else None,
         )
     except Exception as exc:
+        if broadcaster is not None:
+            broadcaster.close()
         logger.exception("match %s failed", match.pk)
         Match.objects.filter(pk=match.pk, worker_pid=pid, attempts=attempt).update(
             state=Match.FAILED, failure_reason=f"{type(exc).__name__}: {exc}"[:2000]
@@ -272,8 +274,10 @@ def match_run(match_id: int, *, on_finish: Callable[[Match], None] | None = None
             state=Match.FAILED, failure_reason=f"on finish: {type(exc).__name__}: {exc}"[:2000]
         )
         raise
-    if broadcaster is not None and stored:
-        broadcaster.over(result.winner, result.ticks)
+    if broadcaster is not None:
+        if stored:
+            broadcaster.over(result.winner, result.ticks)
+        broadcaster.close()
     return match
 
 
@@ -348,7 +352,7 @@ def match_render_video(*, match_id: int, team_id: int, user_id: int):
     from django.contrib.auth import get_user_model
 
     from replays.models import GameProfile
-    from replays.profiles import profiles_install_builtin
+    from replays.profiles.services import profiles_install_builtin
     from replays.services import replay_ingest_file
     from tournaments.arena import MatchRecord
     from tournaments.arena.video import render_records_video

@@ -213,6 +213,8 @@ def agent_training_curve(agent: Agent) -> list[dict[str, str]]:
 
 
 def agent_delete(agent: Agent) -> None:
+    """Deletes an agent and its matches; its files go once the deletion is committed."""
     folder: Path = agent.path
-    agent.delete()
-    shutil.rmtree(folder, ignore_errors=True)
+    with transaction.atomic():
+        agent.delete()
+        transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))

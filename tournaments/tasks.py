@@ -21,3 +21,9 @@ def match_render_task(match_id: int, team_id: int, user_id: int) -> None:
     from .matches import match_render_video
 
     match_render_video(match_id=match_id, team_id=team_id, user_id=user_id)
+
+
+def tournament_game_play(match_id: int) -> None:
+    from . import tournament_services
+
+    tournament_services.tournament_game_play(match_id=match_id)

@@ -2,9 +2,9 @@
 
 Every socket of a team member joins the group ``coreview-<replay_id>`` and hears when a session
 starts, changes or ends. Playback (frame, play, pause) is taken from the session's leader only;
-drawings and "notes changed" from anyone in the session; each is relayed with ``group_send`` to
-the others who joined it. The consumer only relays: no loop runs here, and the database is
-reached through the small helpers below.
+drawings, "notes-changed" and "sync" (a follower asks where the leader is) from anyone in the
+session; each is relayed with ``group_send`` to the others who joined it. The consumer only
+relays: no loop runs here, and the database is reached through the small helpers below.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
                 if not self.leading:
                     raise services.SessionError("only the session's leader steers playback")
                 await self.relay(playback(message))
-            elif kind in ("drawing", "notes-changed"):
+            elif kind in ("drawing", "notes-changed", "sync"):
                 if self.session_id is None:
                     raise services.SessionError("join the live session first")
                 await self.relay(drawing(message) if kind == "drawing" else {"type": kind})

@@ -129,7 +129,10 @@
     tool = tool === name ? null : name;
     panel.querySelectorAll("[data-tool]").forEach(function (b) { b.classList.toggle("active", b.dataset.tool === tool); });
     canvas.classList.toggle("drawing", !!tool);
-    if (tool) video.pause();
+    if (!tool) return;
+    video.pause();
+    const r = stage.getBoundingClientRect();  // draw where the picture is: bring it into view
+    if (r.top < 0 || r.bottom > window.innerHeight) stage.scrollIntoView({ block: "center" });
   }
 
   function style() {

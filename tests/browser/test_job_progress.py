@@ -21,7 +21,7 @@ def log_in(page, site, username: str) -> None:
 def test_the_page_shows_the_job_s_stage_and_time_left_pushed_over_the_socket(site, page):
     site.start()
     site.login("coach", site.password)
-    assert site.wait_done(1, timeout=120)["state"] == "done"
+    assert site.wait_done(1, timeout=400)["state"] == "done"
     log_in(page, site, "coach")
     received: list[dict] = []
     polls: list[str] = []

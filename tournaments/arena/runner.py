@@ -314,6 +314,7 @@ def run_match(
     tick_rate: float = TICKS_PER_SECOND,
     stop: Callable[[], bool] | None = None,
     on_error: str = "forfeit",
+    before_step: Callable[[GameLoop], None] | None = None,
 ) -> MatchResult:
     """Plays a best-of-``best_of`` match and returns its result and records.
 
@@ -334,6 +335,8 @@ def run_match(
         tick_rate: ticks per second when ``realtime``.
         stop: polled every tick; True ends the match early (``winner`` None).
         on_error: ``"forfeit"`` (default) or ``"raise"`` (a failing policy raises ValueError).
+        before_step: called with the :class:`GameLoop` before every tick (recorders read the
+            observation there; the action taken is ``loop.held`` in the next ``on_tick``).
 
     Returns:
         The :class:`MatchResult`.
@@ -373,6 +376,8 @@ def run_match(
                 result.games.append(loop.record())
                 result.ticks = match_tick
                 return result
+            if before_step:
+                before_step(loop)
             loop.step()
             if loop.forfeit is not None:
                 break

@@ -185,6 +185,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Queue      {replays} replay(s), {agents} agent(s), {matches} match(es) handed out"
             )
+        from tournaments.tournament_services import tournaments_requeue_pending
+
+        if games := tournaments_requeue_pending():
+            self.stdout.write(f"Queue      {games} tournament game(s) handed out")
 
     def _wait_for_port(self, host: str, port: int) -> None:
         for _ in range(300):
