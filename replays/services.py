@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 HASH_BLOCK = 1024 * 1024
 # The review proxy: a key frame every REVIEW_KEYINT frames (python -m replays.bench_review).
-REVIEW_KEYINT = 1
+REVIEW_KEYINT = 6
 REVIEW_CRF = 23
 
 
