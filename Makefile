@@ -14,8 +14,13 @@ $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) node_modules
 	$(PY) manage.py migrate --noinput -v 0
+
+# Front-end libraries (the bracket viewer) from the committed package-lock.json.
+node_modules: package-lock.json
+	npm ci --no-audit --no-fund
+	touch node_modules
 
 run: setup
 	$(PY) manage.py demo

@@ -22,10 +22,9 @@ def demo_login_file() -> Path:
 def _demo_replays(team: Team, player, folder: Path) -> None:
     """Two synthetic shooter matches with their profile, and one rendered arena match."""
     from detectors.synth import make_match
-    from tournaments.arena.video import render_match_video
-
     from replays.models import GameProfile
-    from replays.profiles import profile_import, profiles_install_builtin
+    from replays.profiles.services import profile_import, profiles_install_builtin
+    from tournaments.arena.video import render_match_video
 
     made = []
     for n, (kills, deaths) in enumerate((((4.0, 11.0, 12.0), (7.5,)), ((3.0,), (6.0, 13.0)))):

@@ -77,3 +77,123 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in {self.team}"
+
+
+class NoteQuerySet(models.QuerySet):
+    def visible_to(self, user) -> NoteQuerySet:
+        """Notes on replays of the user's teams (all of them for staff)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(replay__team__memberships__user=user).distinct()
+
+
+class Note(models.Model):
+    """A note pinned to a frame (or a range of frames) of a replay, with drawings on it.
+
+    ``shapes`` holds vector drawings in coordinates relative to the video picture (0..1), checked
+    by ``coach.notes.shapes.validate_shapes``. A reply has a ``parent`` and shares its frames.
+    """
+
+    replay = models.ForeignKey("replays.Replay", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="notes"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    frame = models.PositiveIntegerField()
+    frame_end = models.PositiveIntegerField(help_text="Last frame it is shown on (inclusive).")
+    text = models.TextField(max_length=5000, blank=True)
+    shapes = models.JSONField(default=list, blank=True)
+    # Space-separated and space-wrapped (" push smoke "), so one tag is a substring filter.
+    tags = models.CharField(max_length=500, blank=True)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in"
+    )
+    resolved = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = NoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["replay", "frame", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(frame_end__gte=models.F("frame")), name="note_range_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"note @ frame {self.frame} of {self.replay_id}"
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
+
+    def shows_at(self, frame: int) -> bool:
+        return self.frame <= frame <= self.frame_end
+
+    def can_edit(self, user) -> bool:
+        """Its author edits or deletes it; so does the team's coach (and staff)."""
+        if self.author_id is not None and self.author_id == user.pk:
+            return True
+        return self.replay.team.is_coached_by(user)
+
+
+# Live co-review ---------------------------------------------------------------------------------
+
+
+class LiveSession(models.Model):
+    """A coach leads a replay's review live; teammates who join follow the coach's playhead."""
+
+    replay = models.ForeignKey(
+        "replays.Replay", on_delete=models.CASCADE, related_name="live_sessions"
+    )
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["replay"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_live_session_per_replay",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"live review of {self.replay_id} led by {self.leader}"
+
+    def end(self) -> None:
+        from django.utils import timezone
+
+        self.ended_at = timezone.now()
+        self.save(update_fields=["ended_at"])
+
+
+class LiveSessionMember(models.Model):
+    """One open socket in a live session (a person with two tabs is in it twice)."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.session}"
+
+
+# Playlists live in their own module; importing them here makes them models of this app.
+from coach.playlists.models import Playlist, PlaylistItem, PlaylistReview  # noqa: E402, F401

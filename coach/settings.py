@@ -146,6 +146,10 @@ def _plotly_dir() -> Path:
 
 
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", _plotly_dir())]
+# The bracket drawing library, installed by `npm ci` (make setup) into node_modules, never copied.
+# The tournament page embeds the live match page (/matches/<id>/) of the same site.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+STATICFILES_DIRS.append(("vendor/brackets-viewer", BASE_DIR / "node_modules/brackets-viewer/dist"))
 WHITENOISE_USE_FINDERS = True
 
 # Media is team-private: never served under a public URL, only through views that check ownership
@@ -182,6 +186,12 @@ CHANNEL_LAYERS = {
         # would cut every idle websocket after 5 s.
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
     }
+}
+
+# "live": the latest tick of each live match, shared by the workers that play and Daphne.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "live": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
 }
 
 # Uploads arrive in chunks written straight to disk; the whole file is never held in memory.

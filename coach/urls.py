@@ -14,6 +14,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("replays/", include("replays.urls")),
     path("arena/", include("tournaments.urls")),
-    path("profiles/", include("replays.profile_urls")),
+    path("tournaments/", include("tournaments.tournament_urls")),
+    path("profiles/", include("replays.profiles.urls")),
     path("admin/", admin.site.urls),
+    path("coach/", include("coach.notes.urls")),
+    path("matches/", include("tournaments.match_urls")),
 ]
+urlpatterns += [path("playlists/", include("coach.playlists.urls"))]

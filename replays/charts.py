@@ -50,25 +50,30 @@ def timeline_figure(replay: Replay, events: Iterable[Event]) -> dict:
 
 
 def kd_trend_figure(rows: list[dict]) -> dict:
-    """K/D per replay, oldest first: one point per analysed replay, labelled by its title."""
-    labels = [f"{n}. {r['title'][:24]}" for n, r in enumerate(rows, 1)]
-    fig = go.Figure(
-        go.Scatter(
-            x=labels,
-            y=[r["kd"] for r in rows],
-            customdata=[[r["kills"], r["deaths"], r["created_at"][:10]] for r in rows],
-            mode="lines+markers",
-            line=dict(color="#4fa3ff"),
-            hovertemplate=(
-                "%{x} (%{customdata[2]})<br>K/D %{y:.2f} "
-                "(%{customdata[0]} / %{customdata[1]})<extra></extra>"
-            ),
+    """K/D per analysed replay over time, one line per game profile (games are never joined)."""
+    colors = ["#4fa3ff", "#f5b942", "#3ecf8e", "#c084fc", "#ff5c6c"]
+    games = list(dict.fromkeys(r.get("game", "") for r in rows))
+    fig = go.Figure()
+    for n, game in enumerate(games):
+        mine = [r for r in rows if r.get("game", "") == game]
+        fig.add_trace(
+            go.Scatter(
+                x=[r["created_at"] for r in mine],
+                y=[r["kd"] for r in mine],
+                name=game or "no profile",
+                customdata=[[r["kills"], r["deaths"], r["title"][:40]] for r in mine],
+                mode="lines+markers",
+                line=dict(color=colors[n % len(colors)]),
+                hovertemplate=(
+                    "%{customdata[2]} (%{x|%Y-%m-%d})<br>K/D %{y:.2f} "
+                    "(%{customdata[0]} / %{customdata[1]})<extra>%{fullData.name}</extra>"
+                ),
+            )
         )
-    )
     fig.update_layout(
-        **LAYOUT,
+        **{**LAYOUT, "showlegend": len(games) > 1, "legend": dict(orientation="h", y=1.15, x=0)},
         height=260,
-        xaxis=dict(type="category", tickangle=-30),
+        xaxis=dict(type="date"),
         yaxis=dict(title="K/D", rangemode="tozero"),
     )
     return fig.to_plotly_json()

@@ -1,8 +1,9 @@
 """The detection part of the replay job: events in one transaction, then a clip per event.
 
 Events found by a run are tagged with the detector version and the profile version that produced
-them. A repeated or retried run replaces its own (``source=auto``) events and their clips, never
-duplicates them; events a coach added are never touched.
+them. A repeated or retried run replaces its own unreviewed events and their clips, never
+duplicates them; events a coach added or corrected stay as the coach left them (see
+``replays.corrections.services.events_replace_detected``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from detectors.clips import ClipError, cut_clip, thumbnail
 from detectors.probe import ProbeError, clock_of
 from detectors.video import VideoError
 
+from .corrections.services import events_replace_detected
 from .models import Clip, Event, ProfileVersion, Replay
 
 logger = logging.getLogger(__name__)
@@ -60,21 +62,7 @@ def replay_detect(replay: Replay, version: ProfileVersion) -> bool:
         replay.mark_failed(f"detection failed: {exc}")
         return False
     with transaction.atomic():
-        old = list(replay.events.filter(source=Event.AUTO).select_related("clip"))
-        replay.events.filter(source=Event.AUTO).delete()
-        Event.objects.bulk_create(
-            Event(
-                replay=replay,
-                kind=e.kind,
-                frame=e.frame,
-                time_s=e.time_s,
-                confidence=e.confidence,
-                source=Event.AUTO,
-                profile_version=version,
-                detector_version=DETECTOR_VERSION,
-            )
-            for e in result.events
-        )
+        old = events_replace_detected(replay=replay, version=version, found=result.events)
         replay.detected_with = version
         replay.detector_version = DETECTOR_VERSION
         replay.detection_note = result.message

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from coach.models import Team, TeamOwnedQuerySet
+from detectors import DETECTOR_VERSION
+from detectors import Event as DetectedEvent
 
 
 class GameProfileQuerySet(models.QuerySet):
@@ -106,6 +108,10 @@ class Replay(models.Model):
     profile = models.ForeignKey(
         GameProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="replays"
     )
+    # Tags a person sets (the list filters by them).
+    map = models.CharField(max_length=100, blank=True)
+    opponent = models.CharField(max_length=100, blank=True)
+    game = models.CharField(max_length=100, blank=True)
 
     # What the probe found.
     container = models.CharField(max_length=10, blank=True)
@@ -150,6 +156,26 @@ class Replay(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("replays:detail", args=[self.pk])
+
+    @property
+    def analysed(self) -> bool:
+        """Whether detection ran (a replay that was never analysed has no kills or deaths)."""
+        return self.detected_with_id is not None
+
+    @property
+    def game_label(self) -> str:
+        """The game as tagged, else the profile it was detected with, else ''."""
+        if self.game:
+            return self.game
+        if self.detected_with_id:
+            return self.detected_with.profile.name
+        return self.profile.name if self.profile_id else ""
+
+    def may_be_deleted_by(self, user) -> bool:
+        """Its uploader, the team's coach, or staff."""
+        return user.is_authenticated and (
+            self.uploader_id == user.pk or self.team.is_coached_by(user)
+        )
 
     @property
     def path(self) -> Path:
@@ -202,21 +228,31 @@ class Replay(models.Model):
             self.stage = stage
             fields.append("stage")
         self.save(update_fields=fields)
+        self.publish_status()
 
     def mark_running(self) -> None:
         self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
         self.attempts += 1
         self.save(update_fields=["state", "progress", "stage", "failure_reason", "attempts"])
+        self.publish_status()
 
     def mark_failed(self, reason: str) -> None:
         self.state, self.stage, self.failure_reason = self.FAILED, "", reason
         self.processed_at = timezone.now()
         self.save(update_fields=["state", "stage", "failure_reason", "processed_at"])
+        self.publish_status()
 
     def mark_done(self) -> None:
         self.state, self.progress, self.stage = self.DONE, 100, ""
         self.processed_at = timezone.now()
         self.save(update_fields=["state", "progress", "stage", "processed_at"])
+        self.publish_status()
+
+    def publish_status(self) -> None:
+        """Tells the replay page (over its websocket) the job's state, once the write commits."""
+        from .progress import publish_status
+
+        transaction.on_commit(lambda: publish_status(self))
 
     def status_dict(self) -> dict:
         return {
@@ -232,12 +268,27 @@ class Replay(models.Model):
 
 
 class Event(models.Model):
-    """A kill or death at an exact frame; found by a detector or added/corrected by a coach."""
+    """A kill or death at an exact frame; found by a detector or added/corrected by a coach.
+
+    The same fields as ``detectors.Event`` (kind, frame, time_s, confidence, source): events come
+    in through ``from_detected`` and go out through ``to_detector`` / ``to_dict``, never copied
+    field by field. A coach's review (confirm, reject, move, add) makes the event a label and
+    survives every re-detection (see ``replays.corrections``).
+    """
 
     KILL, DEATH = "kill", "death"
     KINDS = [(KILL, "Kill"), (DEATH, "Death")]
     AUTO, COACH = "auto", "coach"
     SOURCES = [(AUTO, "Detector"), (COACH, "Coach")]
+    UNREVIEWED, CONFIRMED, REJECTED, MOVED, ADDED = "", "confirmed", "rejected", "moved", "added"
+    REVIEWS = [
+        (UNREVIEWED, "Not reviewed"),
+        (CONFIRMED, "Confirmed"),
+        (REJECTED, "Rejected"),
+        (MOVED, "Moved"),
+        (ADDED, "Added"),
+    ]
+    LABELS = (CONFIRMED, MOVED, ADDED)  # the reviews that say "this event happened here"
 
     replay = models.ForeignKey(Replay, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=KINDS)
@@ -254,11 +305,73 @@ class Event(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Corrections: what a coach said about the event, and what the detector last said.
+    review = models.CharField(max_length=10, choices=REVIEWS, blank=True, default=UNREVIEWED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_events",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    detected_frame = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where a detection run last put it (empty: never found)."
+    )
+    found = models.BooleanField(
+        default=True, help_text="Whether the replay's latest detection run found this event."
+    )
+
     class Meta:
         ordering = ["replay", "frame", "kind"]
 
     def __str__(self) -> str:
         return f"{self.kind} @ frame {self.frame}"
+
+    @classmethod
+    def from_detected(
+        cls, event: DetectedEvent, *, replay: Replay, version: ProfileVersion | None
+    ) -> Event:
+        """An unsaved row for an event a detector found in ``replay`` with ``version``."""
+        return cls(
+            replay=replay,
+            kind=event.kind,
+            frame=event.frame,
+            time_s=event.time_s,
+            confidence=event.confidence,
+            source=cls.AUTO,
+            profile_version=version,
+            detector_version=DETECTOR_VERSION,
+            detected_frame=event.frame,
+            found=True,
+        )
+
+    def to_detector(self, source: str | None = None) -> DetectedEvent:
+        """The event as ``detectors.Event`` (``source`` overrides the row's own)."""
+        return DetectedEvent(
+            kind=self.kind,
+            frame=self.frame,
+            time_s=self.time_s,
+            confidence=self.confidence,
+            source=source or self.source,
+        )
+
+    def to_dict(self) -> dict:
+        """The JSON the pages get: the detector's event fields plus id and review state."""
+        return {
+            "id": self.pk,
+            **self.to_detector().to_dict(),
+            "review": self.review,
+            "found": self.found,
+        }
+
+    @property
+    def is_label(self) -> bool:
+        return self.review in self.LABELS
+
+    @property
+    def rejected(self) -> bool:
+        return self.review == self.REJECTED
 
 
 class Clip(models.Model):

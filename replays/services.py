@@ -320,3 +320,70 @@ def upload_finish(*, upload: Upload) -> Replay:
     upload.state, upload.replay = Upload.COMPLETE, replay
     upload.save(update_fields=["state", "replay"])
     return replay
+
+
+# Managing replays --------------------------------------------------------------------------------
+
+TAG_FIELDS = ("map", "opponent", "game")
+
+
+class ReplayEditError(Exception):
+    """A rename or tag that cannot be saved; the message says why."""
+
+
+def replay_update(
+    *, replay: Replay, title: str, map: str = "", opponent: str = "", game: str = ""
+) -> Replay:
+    """Renames and tags a replay (map, opponent, game), trimmed; a title is required.
+
+    Raises:
+        ReplayEditError: The title is empty or a value is too long.
+    """
+    values = {
+        "title": title.strip(),
+        "map": map.strip(),
+        "opponent": opponent.strip(),
+        "game": game.strip(),
+    }
+    if not values["title"]:
+        raise ReplayEditError("A replay needs a title.")
+    for name, value in values.items():
+        limit = Replay._meta.get_field(name).max_length
+        if len(value) > limit:
+            raise ReplayEditError(f"The {name} is longer than {limit} characters.")
+    for name, value in values.items():
+        setattr(replay, name, value)
+    replay.save(update_fields=list(values))
+    return replay
+
+
+class ReplayDeleteError(Exception):
+    """A replay that cannot be deleted now; the message says why."""
+
+
+def replay_delete(*, replay: Replay) -> None:
+    """Deletes a replay, its events, clips and files.
+
+    The stored recording (named by its SHA-256, with its frame index and thumbnail) stays while
+    another team still has a replay of the same bytes. Files go once the deletion is committed,
+    so a rolled-back delete never loses a file.
+
+    Raises:
+        ReplayDeleteError: Its job is running right now.
+    """
+    if replay.state == Replay.RUNNING:
+        raise ReplayDeleteError("It is being processed right now: delete it when the job ends.")
+    folders = [Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)]
+    shared = Replay.objects.filter(sha256=replay.sha256).exclude(pk=replay.pk).exists()
+    if not shared:
+        folders.append(replay.folder)
+    with transaction.atomic():
+        replay.delete()
+        transaction.on_commit(lambda: _remove_folders(folders))
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    media = Path(settings.MEDIA_ROOT).resolve()
+    for folder in folders:
+        if folder.resolve().is_relative_to(media) and folder.resolve() != media:
+            shutil.rmtree(folder, ignore_errors=True)

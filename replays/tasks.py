@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from . import services
+from .corrections import services as corrections
 
 
 def process_replay(replay_id: int) -> None:
     services.replay_process(replay_id=replay_id)
+
+
+def cut_clips(replay_id: int) -> None:
+    corrections.replay_cut_missing_clips(replay_id=replay_id)

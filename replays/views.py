@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,8 @@ from coach.params import id_or_none
 
 from . import frameindex, services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
+from .corrections.services import can_correct
+from .manage_views import filter_replays, tag_choices
 from .models import Clip, Event, GameProfile, Replay, Upload
 from .selectors import replay_stats, team_trends
 
@@ -35,15 +38,30 @@ def _replay_for(request: HttpRequest, pk: int) -> Replay:
 @login_required
 def replay_list(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.visible_to(request.user)
-    replays = Replay.objects.visible_to(request.user).select_related("team", "uploader")
+    replays = Replay.objects.visible_to(request.user).select_related(
+        "team", "uploader", "detected_with__profile"
+    )
     team = None
     if slug := request.GET.get("team"):
         team = get_object_or_404(teams, slug=slug)
         replays = replays.filter(team=team)
+    choices = tag_choices(replays)
+    replays, chosen = filter_replays(replays, request.GET)
+    replays = replays.annotate(
+        kills=Count("events", filter=Q(events__kind=Event.KILL)),
+        deaths=Count("events", filter=Q(events__kind=Event.DEATH)),
+    ).order_by(*Replay._meta.ordering)  # Meta.ordering does not apply to grouped queries
     return render(
         request,
         "replays/list.html",
-        {"replays": replays[:200], "teams": teams, "team": team},
+        {
+            "replays": replays[:200],
+            "teams": teams,
+            "team": team,
+            "choices": choices,
+            "chosen": chosen,
+            "with_stats": True,
+        },
     )
 
 
@@ -51,6 +69,7 @@ def replay_list(request: HttpRequest) -> HttpResponse:
 def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
     replay = _replay_for(request, pk)
     events = list(replay.events.select_related("clip", "profile_version").order_by("frame"))
+    counted = [e for e in events if not e.rejected]  # a rejected event did not happen
     profiles = GameProfile.objects.usable_by_team(replay.team)
     return render(
         request,
@@ -58,8 +77,9 @@ def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "replay": replay,
             "events": events,
-            "stats": replay_stats(replay, events),
-            "timeline": timeline_figure(replay, events),
+            "stats": replay_stats(replay, counted),
+            "timeline": timeline_figure(replay, counted),
+            "can_correct": can_correct(request.user, replay),
             "profiles": profiles,
             "latest_version": replay.profile.latest if replay.profile else None,
             "proxy": replay.proxy_info(),
@@ -153,6 +173,7 @@ def team_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "team": team,
             "rows": trends["rows"],
+            "games": trends["games"],
             "kd_chart": kd_trend_figure(trends["rows"]),
             "deaths_chart": death_timing_figure(trends["death_fractions"]),
             "replays": team.replays.select_related("uploader")[:50],
@@ -164,8 +185,8 @@ def team_page(request: HttpRequest, slug: str) -> HttpResponse:
 def _team_settings(request: HttpRequest, team: Team) -> HttpResponse:
     """A coach sets the clip window: seconds before and after each event (0–60)."""
     if not team.is_coached_by(request.user):
-        messages.error(request, "Only the team's coaches change its settings.")
-        return redirect("replays:team", team.slug)
+        reason = "Only the team's coaches change its settings."
+        return render(request, "403.html", {"reason": reason}, status=403)
     try:
         before = float(request.POST.get("clip_before_s", ""))
         after = float(request.POST.get("clip_after_s", ""))

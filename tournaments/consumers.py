@@ -1,13 +1,17 @@
-"""Websocket play: a person plays an agent in the browser; the server runs the game at 60 Hz.
+"""Websockets of the arena: playing (a person against an agent or a house bot) and spectating.
 
-Messages (JSON), browser → server:
-    {"type": "start", "character": "kaito", "opponent_character": "brick"}
+Neither consumer runs a game loop: matches are stepped by the one runner in a worker (spectated
+matches) or in a thread of their own (the play page), which publish ticks to the channel group
+``match-<id>``; the consumers join groups and relay.
+
+Play (``ws/play/<opponent>/``; opponent = an agent id, a bot name or ``copycat``), browser → server:
+    {"type": "start", "character": "kaito", "opponent_character": "brick"}   (again: a rematch)
     {"type": "keys", "keys": {"left": bool, "right": bool, "up": bool, "down": bool,
                               "punch": bool, "kick": bool, "special": bool}}
 server → browser:
     {"type": "ready", "agent": name, "characters": [...]}
-    {"type": "frame", "state": {...}}          one per tick (see tournaments.live.frame_state)
-    {"type": "over", "winner": "p1"|"p2"|"draw", "ticks": n, "dataset": id}
+    {"type": "frame", "state": {...}}          one per tick (see tournaments.arena.frame_state)
+    {"type": "over", "winner": "p1"|"p2"|"draw", "ticks": n, "dataset": id, "match": id}
     {"type": "error", "message": "..."}
 """
 
@@ -16,37 +20,41 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
+import threading
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import close_old_connections
 
-from tournaments.arena import CHARACTER_NAMES, frame_state
+from tournaments.arena import CHARACTER_NAMES
 
-from . import play
+from . import hub, play, spectate
+from .broadcast import Broadcaster, dumps, group_name
 from .live import LiveMatch
-
-TICK_S = 1 / 60
 
 
 class PlayConsumer(AsyncWebsocketConsumer):
+    rules: dict = {}
+    """Game rules for play matches (``round_seconds``, ``max_rounds``); defaults when empty."""
+
     async def connect(self) -> None:
-        user = self.scope["user"]
-        self.agent = await database_sync_to_async(play.agent_for)(
-            user, self.scope["url_route"]["kwargs"]["agent_id"]
+        self.opponent = await database_sync_to_async(play.opponent_for)(
+            self.scope["user"], self.scope["url_route"]["kwargs"]["agent_id"]
         )
         self.match: LiveMatch | None = None
-        self.loop_task: asyncio.Task | None = None
-        if self.agent is None:
+        self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+        self.group: str | None = None
+        if self.opponent is None:
             await self.close(code=4404)
             return
         await self.accept()
         await self.send_json(
-            {"type": "ready", "agent": self.agent.name, "characters": list(CHARACTER_NAMES)}
+            {"type": "ready", "agent": self.opponent.name, "characters": list(CHARACTER_NAMES)}
         )
 
     async def send_json(self, data: dict) -> None:
-        await self.send(text_data=json.dumps(data, separators=(",", ":")))
+        await self.send(text_data=dumps(data))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -54,44 +62,145 @@ class PlayConsumer(AsyncWebsocketConsumer):
         except json.JSONDecodeError:
             await self.send_json({"type": "error", "message": "messages must be JSON"})
             return
+        if not isinstance(message, dict):
+            await self.send_json({"type": "error", "message": "messages must be JSON objects"})
+            return
         if message.get("type") == "keys" and self.match is not None:
-            self.match.set_keys(message.get("keys") or {})
-        elif message.get("type") == "start" and self.loop_task is None:
+            keys = message.get("keys")
+            self.match.set_keys(keys if isinstance(keys, dict) else {})
+        elif message.get("type") == "start":
+            if self.thread is not None and self.thread.is_alive():
+                await self.send_json({"type": "error", "message": "a match is already on"})
+                return
             chars = (message.get("character"), message.get("opponent_character"))
             if not all(c in CHARACTER_NAMES for c in chars):
                 await self.send_json({"type": "error", "message": "unknown character"})
                 return
-            self.match = await database_sync_to_async(play.start_match)(
-                self.scope["user"], self.agent, chars, random.randrange(1 << 30)
-            )
-            self.loop_task = asyncio.create_task(self.run())
+            await self.start(chars)
 
-    async def run(self) -> None:
-        match = self.match
-        next_tick = time.monotonic()
-        while not match.done:
-            match.step()
-            await self.send_json({"type": "frame", "state": frame_state(match.game)})
-            next_tick += TICK_S
-            await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
-        dataset = await database_sync_to_async(play.finish_match)(
-            self.scope["user"], self.agent, match
+    async def start(self, chars: tuple[str, str]) -> None:
+        try:
+            match = await database_sync_to_async(play.start_match)(
+                self.scope["user"], self.opponent, chars, random.randrange(1 << 30), **self.rules
+            )
+        except ValueError as exc:
+            await self.send_json({"type": "error", "message": str(exc)})
+            return
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.group = group_name(match.match_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.match = match
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(
+            target=self.play,
+            args=(match, asyncio.get_running_loop(), self.stopping),
+            name=f"play-match-{match.match_id}",
+            daemon=True,
         )
+        self.thread.start()
+
+    def play(
+        self, match: LiveMatch, loop: asyncio.AbstractEventLoop, stop: threading.Event
+    ) -> None:
+        """The game loop, in its own thread: plays at 60 ticks/s and publishes every tick."""
+        broadcaster = Broadcaster(match.match_id, batch=1, loop=loop)
+        try:
+            result = match.run(realtime=True, on_tick=broadcaster, stop=stop.is_set)
+            dataset = play.finish_match(self.scope["user"], self.opponent, match)
+            if match.done:
+                broadcaster.over(result.winner, result.ticks)
+                over = {"type": "over", "winner": result.winner, "ticks": result.ticks,
+                        "dataset": str(dataset.pk), "match": match.match_id}  # fmt: skip
+                broadcaster.send_channel(
+                    self.channel_name, {"type": "play.over", "text": dumps(over)}
+                )
+        finally:
+            close_old_connections()
+
+    async def match_ticks(self, event: dict) -> None:
+        for tick in json.loads(event["text"])["ticks"]:
+            await self.send_json({"type": "frame", "state": tick["state"]})
+
+    async def match_restart(self, event: dict) -> None:
+        pass
+
+    async def match_over(self, event: dict) -> None:
+        pass  # the play.over message (with the dataset) follows
+
+    async def play_over(self, event: dict) -> None:
         self.match = None
-        await self.send_json(
-            {
-                "type": "over",
-                "winner": match.game.winner,
-                "ticks": match.game.tick,
-                "dataset": str(dataset.pk),
-            }
-        )
+        await self.send(text_data=event["text"])
 
     async def disconnect(self, code: int) -> None:
-        if self.loop_task is not None and not self.loop_task.done():
-            self.loop_task.cancel()
-        if self.match is not None:  # keep what was played so far
-            await database_sync_to_async(play.finish_match)(
-                self.scope["user"], self.agent, self.match
-            )
-            self.match = None
+        self.stopping.set()
+        if self.thread is not None:  # keep what was played so far (the thread stores it)
+            await asyncio.get_running_loop().run_in_executor(None, self.thread.join, 10)
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+
+class MatchConsumer(AsyncWebsocketConsumer):
+    """A spectator of one match: joins ``match-<id>`` and relays what the match's loop publishes.
+
+    No game loop here: the loop runs in a worker (or a thread) and publishes pre-serialised
+    messages; this only sends a snapshot on connect and then every later tick, in order. The
+    process joins the group once for all its spectators (``tournaments.hub``); messages that
+    arrive while the snapshot is being read wait, and are filtered by tick after it.
+    """
+
+    async def connect(self) -> None:
+        match_id = self.scope["url_route"]["kwargs"]["match_id"]
+        self.match = await database_sync_to_async(spectate.match_for)(self.scope["user"], match_id)
+        if self.match is None:
+            await self.close(code=4404)
+            return
+        self.group = group_name(self.match.pk)
+        self.sent = -1
+        self.waiting: list[dict] | None = []  # group messages that arrive before the snapshot
+        await hub.join(self.group, self)
+        await self.accept()
+        await self.send_snapshot()
+        waiting, self.waiting = self.waiting or [], None
+        for event in waiting:
+            await self.hub_event(event)
+
+    async def send_snapshot(self) -> None:
+        snap, over = await database_sync_to_async(spectate.snapshot)(self.match)
+        self.sent = snap["tick"]
+        await self.send(text_data=dumps(snap))
+        if over is not None:
+            await self.send(text_data=dumps(over))
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "group", None):
+            await hub.leave(self.group, self)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        pass  # spectators only listen
+
+    async def hub_event(self, event: dict) -> None:
+        """A message of the match's group, from this process's hub."""
+        handler = {"match.ticks": self.match_ticks, "match.restart": self.match_restart,
+                   "match.over": self.match_over}.get(event.get("type"))  # fmt: skip
+        if self.waiting is not None:
+            self.waiting.append(event)
+        elif handler is not None:
+            await handler(event)
+
+    async def match_ticks(self, event: dict) -> None:
+        if event["last"] <= self.sent:
+            return
+        if event["first"] > self.sent:
+            await self.send(text_data=event["text"])
+        else:  # joined in the middle of this batch: only the ticks after the snapshot
+            ticks = [t for t in json.loads(event["text"])["ticks"] if t["tick"] > self.sent]
+            await self.send(text_data=dumps({"type": "ticks", "ticks": ticks}))
+        self.sent = event["last"]
+
+    async def match_restart(self, event: dict) -> None:
+        if event.get("attempt", 1) > 1:  # played again after a crash: start over from tick 0
+            await self.send_snapshot()
+
+    async def match_over(self, event: dict) -> None:
+        await self.send(text_data=event["text"])

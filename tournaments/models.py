@@ -47,6 +47,10 @@ class Agent(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("tournaments:agent", args=[self.pk])
 
+    def may_be_deleted_by(self, user) -> bool:
+        """Its owner, the team's coach, or staff."""
+        return user.is_authenticated and (self.owner_id == user.pk or self.team.is_coached_by(user))
+
     @property
     def path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / self.folder
@@ -70,9 +74,22 @@ class Agent(models.Model):
 
 
 class Match(models.Model):
-    """One match of the arena: fully described by (seed, characters, rules, action log)."""
+    """One match of the arena: fully described by (seed, characters, rules, action log).
 
-    KINDS = [("evaluation", "Evaluation"), ("tournament", "Tournament"), ("play", "Human play")]
+    A side is played by an Agent (``p1_agent``/``p2_agent``), a built-in bot (agent null,
+    label ``random``/``cpu_easy``/``cpu_medium``/``cpu_hard``) or a person (play page). Runs
+    through ``tournaments.matches.match_run``: scheduled → running → done (or failed).
+    """
+
+    KINDS = [
+        ("evaluation", "Evaluation"),
+        ("tournament", "Tournament"),
+        ("play", "Human play"),
+        ("exhibition", "Exhibition"),
+    ]
+    SCHEDULED, RUNNING, DONE, FAILED = "scheduled", "running", "done", "failed"
+    STATES = [(SCHEDULED, "Scheduled"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+
     p1_agent = models.ForeignKey(
         Agent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -82,12 +99,43 @@ class Match(models.Model):
     p1_label = models.CharField(max_length=100, help_text="Who played p1 (agent, bot or person).")
     p2_label = models.CharField(max_length=100)
     kind = models.CharField(max_length=12, choices=KINDS, default="evaluation")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="matches",
+        help_text="The team whose match it is (private matches); None for house matches.",
+    )
     seed = models.BigIntegerField()
     characters = models.JSONField()
-    record = models.JSONField(help_text="MatchRecord.to_dict(): replays the match bit for bit.")
+    best_of = models.PositiveSmallIntegerField(default=1, help_text="Games in the match (odd).")
+    max_rounds = models.PositiveSmallIntegerField(default=3, help_text="Rounds per game.")
+    round_seconds = models.PositiveSmallIntegerField(default=99)
+    live = models.BooleanField(default=False, help_text="Played at 60 ticks/s and broadcast.")
+    public = models.BooleanField(default=False, help_text="Anyone may watch, without a login.")
+    state = models.CharField(max_length=10, choices=STATES, default=DONE)
+    record = models.JSONField(
+        default=dict, help_text="MatchRecord.to_dict() of the last game: replays it bit for bit."
+    )
+    games = models.JSONField(
+        default=list, help_text="MatchRecord.to_dict() of every game of the match, in order."
+    )
     winner = models.CharField(max_length=5, blank=True)
+    forfeit_reason = models.TextField(blank=True, help_text="Forfeits, one line per game.")
+    failure_reason = models.TextField(blank=True)
     ticks = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started it.")
+    worker_pid = models.IntegerField(null=True, blank=True)
+    task_func = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The django-q2 task playing it (run again after a crash).",
+    )
+    task_args = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -95,6 +143,21 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.p1_label} vs {self.p2_label} ({self.winner or 'unfinished'})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("matches:detail", args=[self.pk])
+
+    def visible_to(self, user) -> bool:
+        """Public matches to anyone; others to the teams of the match and of its agents."""
+        if self.public:
+            return True
+        if not user.is_authenticated:
+            return False
+        if user.is_staff:
+            return True
+        teams = {self.team_id}
+        teams |= {a.team_id for a in (self.p1_agent, self.p2_agent) if a is not None}
+        return user.memberships.filter(team_id__in=teams - {None}).exists()
 
 
 class Dataset(models.Model):
@@ -121,3 +184,162 @@ class Dataset(models.Model):
     @property
     def path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / self.folder
+
+
+# --- Tournaments: brackets of agents and house bots, their matches and ratings -----------------
+
+
+class TournamentQuerySet(TeamOwnedQuerySet):
+    def watchable_by(self, user) -> TournamentQuerySet:
+        """Public tournaments, and the private ones of the user's teams."""
+        mine = self.visible_to(user).values("pk") if user.is_authenticated else []
+        return self.filter(models.Q(public=True) | models.Q(pk__in=mine))
+
+
+class Tournament(models.Model):
+    """A bracket between entrants; ``bracket`` is the stored ``tournaments.brackets.Bracket``."""
+
+    FORMATS = [
+        ("single", "Single elimination"),
+        ("double", "Double elimination"),
+        ("round_robin", "Round robin"),
+        ("swiss", "Swiss"),
+    ]
+    DRAFT, RUNNING, FINISHED = "draft", "running", "finished"
+    STATES = [(DRAFT, "Taking entrants"), (RUNNING, "Running"), (FINISHED, "Finished")]
+    SEEDINGS = [("rating", "By rating"), ("manual", "By hand (entry order)")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="tournaments")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    name = models.CharField(max_length=100)
+    format = models.CharField(max_length=12, choices=FORMATS, default="single")
+    options = models.JSONField(default=dict, blank=True, help_text="brackets.Options + rules.")
+    best_of = models.PositiveSmallIntegerField(default=1)
+    banned_characters = models.JSONField(default=list, blank=True)
+    public = models.BooleanField(default=True)
+    seeding = models.CharField(max_length=8, choices=SEEDINGS, default="rating")
+    state = models.CharField(max_length=10, choices=STATES, default=DRAFT)
+    bracket = models.JSONField(null=True, blank=True)
+    champion = models.ForeignKey(
+        "Entrant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TournamentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("bracket:detail", args=[self.pk])
+
+    @property
+    def group(self) -> str:
+        """The channel group its spectators join."""
+        return f"tournament-{self.pk}"
+
+
+class Entrant(models.Model):
+    """One side in a tournament: an uploaded agent or a house bot, with its character."""
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="entrants")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, related_name="+")
+    agent = models.ForeignKey(
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
+    )
+    bot = models.CharField(max_length=20, blank=True, help_text="A built-in bot, if no agent.")
+    name = models.CharField(max_length=100)
+    character = models.CharField(max_length=20)
+    seed = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seed", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def identity(self) -> str:
+        """Who is rated: the same bot or agent in every tournament."""
+        return f"agent:{self.agent_id}" if self.agent_id else f"bot:{self.bot}"
+
+
+class TournamentMatch(models.Model):
+    """A bracket slot being played: a best-of-N series of games, each one a ``Match`` row."""
+
+    WAITING, PLAYING, DONE = "waiting", "playing", "done"
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="matches")
+    key = models.CharField(max_length=20, help_text="The bracket slot, e.g. W1-3.")
+    entrant1 = models.ForeignKey(Entrant, on_delete=models.CASCADE, related_name="+")
+    entrant2 = models.ForeignKey(Entrant, on_delete=models.CASCADE, related_name="+")
+    match = models.ForeignKey(
+        Match,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The game being played now, or the last one.",
+    )
+    games = models.JSONField(default=list, help_text='[{"match": id, "winner": "p1"|"p2"|"draw"}]')
+    winner = models.ForeignKey(
+        Entrant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=8, default=WAITING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tournament", "key"], name="one_match_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tournament} {self.key}"
+
+
+class Rating(models.Model):
+    """An OpenSkill rating of one bot or agent across every rated tournament."""
+
+    identity = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=100)
+    agent = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True)
+    mu = models.FloatField()
+    sigma = models.FloatField()
+    wins = models.PositiveIntegerField(default=0)
+    losses = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-mu"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.ordinal:.1f}"
+
+    @property
+    def ordinal(self) -> float:
+        """The conservative skill shown and ranked on: mu - 3 sigma."""
+        return self.mu - 3 * self.sigma
+
+
+class RatingChange(models.Model):
+    """A rating after one rated match: the leaderboard's history."""
+
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="history")
+    match = models.ForeignKey(TournamentMatch, on_delete=models.SET_NULL, null=True, blank=True)
+    mu = models.FloatField()
+    sigma = models.FloatField()
+    won = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    @property
+    def ordinal(self) -> float:
+        return self.mu - 3 * self.sigma

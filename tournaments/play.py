@@ -1,60 +1,160 @@
-"""Services behind the play page: starting a person-vs-agent match and keeping its recording."""
+"""Services behind the play page: a person against an agent or a house entrant, recorded.
+
+House entrants every team can play without uploading anything: the built-in bots and the
+demo's imitation agent (``copycat``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from coach.models import Team
+from tournaments.arena import BOT_NAMES
+from tournaments.arena.runner import Player
 
 from .live import LiveMatch
-from .models import Agent, Dataset
-from .services import agent_policy, match_save
+from .matches import _agent_player, house_agent
+from .models import Agent, Dataset, Match
+
+HOUSE_OPPONENTS = (*BOT_NAMES, "copycat")
+
+
+@dataclass
+class Opponent:
+    """Who the person plays: an agent (theirs or the house's) or a built-in bot."""
+
+    name: str
+    agent: Agent | None = None
+
+    @property
+    def key(self) -> str:
+        """How URLs name it: the agent's id, or the bot's / house agent's name."""
+        if self.agent is not None and self.name != "Copycat":
+            return str(self.agent.pk)
+        return self.name.lower()
+
+
+def house_opponents() -> list[Opponent]:
+    """The house entrants present in this site (bots always; Copycat once the demo is built)."""
+    found = [Opponent(name) for name in BOT_NAMES]
+    agent = house_agent()
+    if agent is not None:
+        found.append(Opponent("Copycat", agent))
+    return found
+
+
+def opponent_for(user, key: str) -> Opponent | None:
+    """The opponent named by ``key`` if the user may play it, else None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if key in BOT_NAMES:
+        return Opponent(key)
+    if key == "copycat":
+        agent = house_agent()
+        return Opponent("Copycat", agent) if agent else None
+    try:
+        agent = Agent.objects.visible_to(user).filter(pk=key, state=Agent.READY).first()
+    except (ValueError, TypeError, ValidationError):  # not a UUID
+        return None
+    return Opponent(agent.name, agent) if agent else None
 
 
 def agent_for(user, agent_id: str) -> Agent | None:
     """The agent if the user's team owns it (or the user is staff), else None."""
-    try:
-        return Agent.objects.visible_to(user).filter(pk=agent_id, state=Agent.READY).first()
-    except (ValueError, TypeError):  # not a UUID
-        return None
+    found = opponent_for(user, agent_id)
+    return found.agent if found else None
 
 
-def start_match(user, agent: Agent, characters: tuple[str, str], seed: int) -> LiveMatch:
-    """A live match with the user on p1 and the agent on p2, recorded into a new dataset."""
+def _team_for(user, opponent: Opponent) -> Team | None:
+    if opponent.agent is not None and opponent.name != "Copycat":
+        return opponent.agent.team
+    return Team.objects.visible_to(user).first()
+
+
+def start_match(
+    user, opponent: Opponent | Agent, characters: tuple[str, str], seed: int, **rules
+) -> LiveMatch:
+    """A live match with the user on p1 and the opponent on p2, recorded into a new dataset.
+
+    The match is a ``Match`` row from the start (running, live), so the team can watch it at
+    ``/matches/<id>/``; ``live.match_id`` names it.
+    """
+    if isinstance(opponent, Agent):
+        opponent = Opponent(opponent.name, opponent)
+    team = _team_for(user, opponent)
+    if team is None:
+        raise ValueError("join a team first: recorded play belongs to a team")
     dataset = Dataset.objects.create(
-        team=agent.team,
-        player=user,
-        opponent=agent.name,
-        characters=list(characters),
-        folder="",
+        team=team, player=user, opponent=opponent.name, characters=list(characters), folder=""
     )
     dataset.folder = f"datasets/{dataset.pk}"
     dataset.save(update_fields=["folder"])
-    match = LiveMatch(
+    p2: Player | str = (
+        _agent_player(opponent.agent, 1) if opponent.agent is not None else opponent.name
+    )
+    live = LiveMatch(
         characters=characters,
         seed=seed,
-        p2=agent_policy(agent),
-        p2_frame_skip=agent.frame_skip,
+        p2=p2,
+        p2_frame_skip=opponent.agent.frame_skip if opponent.agent else 4,
+        p1_name=user.get_username(),
         dataset=Path(settings.MEDIA_ROOT) / dataset.folder,
         meta={
             "player": user.get_username(),
-            "opponent": agent.name,
+            "opponent": opponent.name,
             "characters": list(characters),
             "obs": "state",
             "frame_skip": 1,
         },
+        **rules,
     )
-    match.dataset_id = dataset.pk
-    return match
+    match = Match.objects.create(
+        p1_label=user.get_username(),
+        p2_agent=opponent.agent,
+        p2_label=opponent.name,
+        kind="play",
+        team=team,
+        seed=seed,
+        characters=list(characters),
+        max_rounds=live.rules["max_rounds"],
+        round_seconds=live.rules.get("round_seconds", 99),
+        live=True,
+        state=Match.RUNNING,
+        started_at=timezone.now(),
+    )
+    live.dataset_id = dataset.pk
+    live.match_id = match.pk
+    return live
 
 
-def finish_match(user, agent: Agent, match: LiveMatch) -> Dataset:
-    """Closes the recording and stores the match (finished or not)."""
-    ticks = match.close()
-    dataset = Dataset.objects.get(pk=match.dataset_id)
+def finish_match(user, opponent, live: LiveMatch) -> Dataset:
+    """Closes the recording and stores the match (a match left unfinished is not kept)."""
+    from .services import _forfeit_line
+
+    ticks = live.close()
+    dataset = Dataset.objects.get(pk=live.dataset_id)
     dataset.ticks = ticks
-    dataset.winner = match.game.winner or ""
+    dataset.winner = live.winner or "" if live.done else ""
     dataset.save(update_fields=["ticks", "winner"])
-    if match.done:
-        match_save(match.record(), p1=user.get_username(), p2=agent, kind="play")
+    match = Match.objects.filter(pk=getattr(live, "match_id", None)).first()
+    if match is None:
+        return dataset
+    if not live.done:
+        match.delete()
+        return dataset
+    result = live.result
+    games = [g.to_dict() for g in result.games]
+    names = (match.p1_label, match.p2_label)
+    match.games, match.record = games, games[-1]
+    match.winner, match.ticks = result.winner, result.ticks
+    match.forfeit_reason = "\n".join(
+        _forfeit_line(g, i, names) for i, g in enumerate(result.games) if g.forfeit
+    )
+    match.state, match.finished_at = Match.DONE, timezone.now()
+    match.save()
     return dataset

@@ -21,7 +21,8 @@ from tournaments.agents.agent_file import (
     read_agent_files,
     zip_bytes,
 )
-from tournaments.arena import CHARACTER_NAMES, play_match
+from tournaments.arena import CHARACTER_NAMES
+from tournaments.arena.runner import run_match
 
 from .models import Agent, Match
 
@@ -96,7 +97,10 @@ def agents_requeue_pending() -> int:
 
 
 def agent_policy(agent: Agent):
-    """The agent as a ``obs -> action`` callable, fresh recurrent state."""
+    """The agent as a ``obs -> action`` callable, fresh recurrent state (one torch thread)."""
+    import torch
+
+    torch.set_num_threads(1)  # one thread is fastest for one decision, and keeps CPU time honest
     loaded = load_agent(agent.path)
     loaded.reset()
     return loaded.act
@@ -118,21 +122,26 @@ def agent_evaluate(*, agent_id: str, games: int | None = None) -> None:
         for opponent in EVALUATION_OPPONENTS:
             for n in range(games):
                 as_p1 = n % 2 == 0
-                players = (
-                    (agent_policy(agent), opponent) if as_p1 else (opponent, agent_policy(agent))
-                )
-                record = play_match(
+                me = _agent_player(agent, 0 if as_p1 else 1)
+                result = run_match(
+                    (me, opponent) if as_p1 else (opponent, me),
                     seed=1000 + n,
-                    agents=players,
                     characters=characters if as_p1 else characters[::-1],
-                    decision_ticks=agent.frame_skip,
                 )
-                match_save(record, p1=agent if as_p1 else opponent, p2=opponent if as_p1 else agent)
+                match_save_result(
+                    result, p1=agent if as_p1 else opponent, p2=opponent if as_p1 else agent
+                )
         agent.state, agent.failure_reason = Agent.READY, ""
     except Exception as exc:  # noqa: BLE001 - a job leaves a readable state, never a crash
         logger.exception("evaluating agent %s failed", agent_id)
         agent.state, agent.failure_reason = Agent.FAILED, f"evaluation stopped: {exc}"
     agent.save(update_fields=["state", "failure_reason"])
+
+
+def _agent_player(agent: Agent, side: int):
+    from .matches import _agent_player as player
+
+    return player(agent, side)
 
 
 def _characters_for(agent: Agent) -> tuple[str, str]:
@@ -143,7 +152,7 @@ def _characters_for(agent: Agent) -> tuple[str, str]:
 
 
 def match_save(record, *, p1: Agent | str, p2: Agent | str, kind: str = "evaluation") -> Match:
-    """Stores a played match; ``p1``/``p2`` are agents or the names of bots or people."""
+    """Stores a played one-game match (a ``MatchRecord``); ``p1``/``p2``: agents or names."""
     return Match.objects.create(
         p1_agent=p1 if isinstance(p1, Agent) else None,
         p2_agent=p2 if isinstance(p2, Agent) else None,
@@ -153,9 +162,46 @@ def match_save(record, *, p1: Agent | str, p2: Agent | str, kind: str = "evaluat
         seed=record.seed,
         characters=list(record.characters),
         record=record.to_dict(),
+        games=[record.to_dict()],
         winner=record.winner or "",
         ticks=record.ticks,
+        forfeit_reason=_forfeit_line(record, 0, (str(p1), str(p2))),
+        state=Match.DONE,
     )
+
+
+def match_save_result(
+    result, *, p1: Agent | str, p2: Agent | str, kind: str = "evaluation"
+) -> Match:
+    """Stores a played match (a runner ``MatchResult``, any best-of)."""
+    names = (str(p1), str(p2))
+    games = [g.to_dict() for g in result.games]
+    return Match.objects.create(
+        p1_agent=p1 if isinstance(p1, Agent) else None,
+        p2_agent=p2 if isinstance(p2, Agent) else None,
+        p1_label=names[0],
+        p2_label=names[1],
+        kind=kind,
+        seed=result.seed,
+        characters=list(result.characters),
+        best_of=result.best_of,
+        record=games[-1] if games else {},
+        games=games,
+        winner=result.winner or "",
+        ticks=result.ticks,
+        forfeit_reason="\n".join(
+            _forfeit_line(g, i, names) for i, g in enumerate(result.games) if g.forfeit
+        ),
+        state=Match.DONE,
+    )
+
+
+def _forfeit_line(record, index: int, names: tuple[str, str]) -> str:
+    f = record.forfeit
+    if not f:
+        return ""
+    who = names[0 if f["side"] == "p1" else 1]
+    return f"game {index + 1}: {who} ({f['side']}) forfeits at tick {f['tick']}: {f['reason']}"
 
 
 def agent_training_curve(agent: Agent) -> list[dict[str, str]]:
@@ -167,6 +213,8 @@ def agent_training_curve(agent: Agent) -> list[dict[str, str]]:
 
 
 def agent_delete(agent: Agent) -> None:
+    """Deletes an agent and its matches; its files go once the deletion is committed."""
     folder: Path = agent.path
-    agent.delete()
-    shutil.rmtree(folder, ignore_errors=True)
+    with transaction.atomic():
+        agent.delete()
+        transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("agents/<uuid:pk>/download", views.agent_download, name="agent-download"),
     path("agents/<uuid:pk>/delete", views.agent_delete, name="agent-delete"),
     path("agents/<uuid:pk>/play", views.play, name="play"),
+    path("play/<str:name>/", views.play_house, name="play-house"),
     path("datasets/", views.dataset_list, name="datasets"),
     path("datasets/<uuid:pk>/download", views.dataset_download, name="dataset-download"),
 ]

@@ -8,15 +8,16 @@ import zipfile
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coach.models import Team
 from coach.params import id_or_none
 from replays.charts import LAYOUT
 from tournaments.arena import ACTIONS, CHARACTER_NAMES
 
+from . import play as play_services
 from . import services
 from .models import Agent, Dataset, Match
 
@@ -29,7 +30,11 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tournaments/agents.html",
-        {"agents": agents, "teams": Team.objects.visible_to(request.user)},
+        {
+            "agents": agents,
+            "teams": Team.objects.visible_to(request.user),
+            "house": play_services.house_opponents(),
+        },
     )
 
 
@@ -121,9 +126,15 @@ def agent_download(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def agent_delete(request: HttpRequest, pk: str) -> HttpResponse:
+    """GET asks first; POST deletes. Its owner, the team's coach or staff only."""
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
+    if not agent.may_be_deleted_by(request.user):
+        reason = "Only the agent's owner or the team's coach may delete it."
+        return render(request, "403.html", {"reason": reason}, status=403)
+    if request.method == "GET":
+        return render(request, "tournaments/agent_delete.html", {"agent": agent})
     services.agent_delete(agent)
     messages.success(request, f"{agent.name} deleted.")
     return redirect("tournaments:agents")
@@ -132,10 +143,23 @@ def agent_delete(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 def play(request: HttpRequest, pk: str) -> HttpResponse:
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
+    return _play_page(request, play_services.Opponent(agent.name, agent))
+
+
+@login_required
+def play_house(request: HttpRequest, name: str) -> HttpResponse:
+    """Playing a house opponent (a built-in bot or the demo's Copycat): every team can."""
+    opponent = play_services.opponent_for(request.user, name)
+    if opponent is None or name not in play_services.HOUSE_OPPONENTS:
+        raise Http404("No such house opponent")
+    return _play_page(request, opponent)
+
+
+def _play_page(request: HttpRequest, opponent) -> HttpResponse:
     return render(
         request,
         "tournaments/play.html",
-        {"agent": agent, "characters": CHARACTER_NAMES, "actions": ACTIONS},
+        {"opponent": opponent, "characters": CHARACTER_NAMES, "actions": ACTIONS},
     )
 
 

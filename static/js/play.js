@@ -7,6 +7,7 @@
   const view = new window.ArenaView(canvas);
   const status = document.getElementById("arena-status");
   const start = document.getElementById("start");
+  const watch = document.getElementById("watch-link");
   const KEYMAP = {
     ArrowLeft: "left", a: "left", ArrowRight: "right", d: "right", ArrowUp: "up", w: "up",
     ArrowDown: "down", s: "down", j: "punch", k: "kick", l: "special",
@@ -31,6 +32,8 @@
       status.textContent = (msg.winner === "p1" ? "You win!" : msg.winner === "p2" ? "You lose." : "Draw.") +
         " " + msg.ticks + " ticks recorded.";
       window.arenaOver = msg;
+      start.disabled = false; start.textContent = "Rematch";
+      if (msg.match) { watch.href = "/matches/" + msg.match + "/"; watch.hidden = false; }
     } else if (msg.type === "error") { status.textContent = msg.message; }
   };
 
@@ -39,6 +42,7 @@
     playing = true;
     start.disabled = true;
     status.textContent = "Fight!";
+    watch.hidden = true;
     ws.send(JSON.stringify({ type: "start", character: document.getElementById("my-char").value,
                              opponent_character: document.getElementById("their-char").value }));
     canvas.focus();

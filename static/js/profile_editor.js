@@ -328,7 +328,7 @@
       const item = document.createElement("li");
       item.className = "result " + ev.kind;
       item.tabIndex = 0;
-      item.textContent = ev.kind + " · frame " + ev.frame + " · " + ev.time.toFixed(3) + " s · confidence " + ev.confidence.toFixed(2);
+      item.textContent = ev.kind + " · frame " + ev.frame + " · " + ev.time_s.toFixed(3) + " s · confidence " + ev.confidence.toFixed(2);
       const go = function () {
         seekFrame(ev.frame);
         list.querySelectorAll(".active").forEach(function (a) { a.classList.remove("active"); });
@@ -339,7 +339,7 @@
       list.append(item);
       const mark = document.createElement("span");
       mark.className = "mark " + ev.kind + "-mark";
-      mark.style.left = (100 * ev.time / Math.max(duration, 1e-6)) + "%";
+      mark.style.left = (100 * ev.time_s / Math.max(duration, 1e-6)) + "%";
       mark.title = ev.kind + " at frame " + ev.frame;
       mark.addEventListener("click", go);
       line.append(mark);

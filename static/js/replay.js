@@ -1,4 +1,6 @@
-// Shows the replay job's state and progress live, reloading the page when it finishes.
+// Shows the replay job's state, stage, progress and time left live, pushed over a websocket
+// (ws/replays/<id>/); reloads the page when the job is done or failed. If the socket cannot
+// connect, it falls back to asking /replays/<id>/status every 10 s.
 (function () {
   "use strict";
   const job = document.getElementById("job");
@@ -8,19 +10,59 @@
   const bar = document.getElementById("job-progress");
   const stateEl = document.getElementById("job-state");
   const stageEl = document.getElementById("job-stage");
+  let etaEl = document.getElementById("job-eta");
+  if (!etaEl) {
+    etaEl = document.createElement("span");
+    etaEl.id = "job-eta";
+    etaEl.className = "muted";
+    stageEl.after(document.createTextNode(" "), etaEl);
+  }
+  const replayId = (job.dataset.statusUrl.match(/\/(\d+)\/status/) || [])[1];
+  const POLL_MS = 10000;
+  let finished = false;
+
+  function timeLeft(s) {
+    if (s === null || s === undefined) return "";
+    if (s < 1) return "· almost done";
+    if (s < 60) return "· about " + Math.ceil(s) + " s left";
+    return "· about " + Math.floor(s / 60) + " min " + Math.round(s % 60) + " s left";
+  }
+
+  function show(s) {
+    if (finished) return;
+    bar.value = s.progress;
+    stateEl.textContent = s.state.charAt(0).toUpperCase() + s.state.slice(1) + " " + Math.round(s.progress) + "%";
+    stateEl.className = "state state-" + s.state;
+    stageEl.textContent = s.stage;
+    etaEl.textContent = s.state === "running" ? timeLeft(s.eta_s) : "";
+    job.dataset.live = s.state;
+    if (!active(s.state)) { finished = true; window.location.reload(); }
+  }
+
   async function poll() {
     try {
       const r = await fetch(job.dataset.statusUrl, { headers: { Accept: "application/json" } });
-      if (r.ok) {
-        const s = await r.json();
-        bar.value = s.progress;
-        stateEl.textContent = s.state.charAt(0).toUpperCase() + s.state.slice(1) + " " + Math.round(s.progress) + "%";
-        stateEl.className = "state state-" + s.state;
-        stageEl.textContent = s.stage;
-        if (!active(s.state)) { window.location.reload(); return; }
-      }
+      if (r.ok) show(await r.json());
     } catch (e) { /* the server restarts: keep polling */ }
-    setTimeout(poll, 1000);
+    if (!finished) setTimeout(poll, POLL_MS);
   }
-  poll();
+
+  let retries = 0;
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const ws = new WebSocket(scheme + location.host + "/ws/replays/" + replayId + "/");
+    let opened = false;
+    ws.onopen = function () { opened = true; retries = 0; job.dataset.channel = "socket"; };
+    ws.onmessage = function (e) {
+      const msg = JSON.parse(e.data);
+      if (msg.type === "status") show(msg);
+    };
+    ws.onclose = function () {
+      if (finished) return;
+      if (opened && retries < 5) { retries += 1; setTimeout(connect, 1000 * retries); return; }
+      job.dataset.channel = "polling";  // no socket: ask now and then
+      poll();
+    };
+  }
+  if (replayId && "WebSocket" in window) connect(); else poll();
 })();

@@ -9,6 +9,7 @@ def test_importing_every_arena_module_loads_no_django() -> None:
         "import tournaments.arena.vector, tournaments.arena.video, tournaments.arena.replay\n"
         "import tournaments.arena.profile, tournaments.arena.bench, tournaments.arena.state\n"
         "import tournaments.arena.batch, tournaments.arena.batch_env\n"
+        "import tournaments.arena.pose, tournaments.arena.winprob\n"
         "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
         "print(','.join(bad))\n"
     )

@@ -44,3 +44,30 @@ def test_thirty_fps_keeps_every_other_tick(tmp_path: Path) -> None:
 def test_it_rejects_a_missing_output_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="output folder does not exist"):
         render_match_video(tmp_path / "nope" / "m.mp4", seed=0)
+
+
+def test_the_video_shows_the_players_and_the_live_win_probability_bar(tmp_path: Path) -> None:
+    from tournaments.arena.winprob import load_default
+
+    path = tmp_path / "show.mp4"
+    model = load_default()
+    assert model is not None
+    match = {"p1": {"name": "alice", "rating": 1500}, "p2": {"name": "bob", "rating": 1400}}
+    record = render_match_video(
+        path, seed=4, agents=("cpu_hard", "random"), characters=("kaito", "brick"),
+        max_rounds=1, round_seconds=6, scale=1, match=match, win_prob=model,
+    )  # fmt: skip
+    with av.open(str(path)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == record.ticks + 1
+
+    def blue_share(frame: np.ndarray) -> float:
+        bar = frame[216, 12:244].astype(int)
+        blue = (np.abs(bar - (40, 90, 255)).max(axis=1) < 60).sum()
+        red = (np.abs(bar - (255, 50, 50)).max(axis=1) < 60).sum()
+        return blue / max(1, blue + red)
+
+    # The bar starts near even and ends on the winner's side.
+    assert 0.25 < blue_share(frames[0]) < 0.75
+    end = blue_share(frames[-1])
+    assert end > 0.9 if record.winner == "p1" else end < 0.1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from replays.models import GameProfile
-from replays.profiles import profiles_install_builtin
+from replays.profiles.services import profiles_install_builtin
 from replays.services import replay_ingest_file
 from tournaments.arena import render_match_video
 

@@ -10,7 +10,11 @@ import pytest
 from detectors import DETECTOR_VERSION
 from detectors.synth import make_match
 from replays.models import Clip, Event, GameProfile, Replay
-from replays.profiles import profile_import, profile_save_version, replays_needing_detection
+from replays.profiles.services import (
+    profile_import,
+    profile_save_version,
+    replays_needing_detection,
+)
 from replays.services import replay_enqueue, replay_ingest_file, replay_process
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from detectors.probe import read_frame
 from detectors.synth import make_match
-from replays import profiles
 from replays.models import GameProfile, Replay
-from replays.profiles import profile_save_version
+from replays.profiles import services as profiles
+from replays.profiles.services import profile_save_version
 from replays.services import replay_ingest_file
 
 
@@ -265,8 +265,8 @@ def test_try_it_finds_the_events_of_boxes_cut_from_the_replay(client, users, foo
     assert result["complete"] and result["frames_decoded"] == footage.frame_count
     assert [e["kind"] for e in result["events"]] == [e.kind for e in match.events]
     for got, truth in zip(result["events"], match.events, strict=True):
-        assert abs(got["time"] - truth.time_s) <= 0.25
-        assert got["time"] == pytest.approx(float(footage.frame_times()[got["frame"]]))
+        assert abs(got["time_s"] - truth.time_s) <= 0.25
+        assert got["time_s"] == pytest.approx(float(footage.frame_times()[got["frame"]]))
         assert 0.7 <= got["confidence"] <= 1.0
     assert not GameProfile.objects.exists()  # a preview stores nothing
 

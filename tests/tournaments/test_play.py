@@ -59,9 +59,9 @@ async def test_an_outsider_cannot_play_another_teams_agent(agent, users, in_memo
 def test_a_whole_recorded_match_keeps_every_tick_and_its_ko_flags(agent, users):
     match = start_match(users["owner"], agent, ("kaito", "brick"), seed=5)
     bot = make_bot("cpu_hard")
-    match.policies = (bot.act, match.policies[1])  # a scripted "person" on p1
-    while not match.done:
-        match.step()
+    match.p1 = bot.act  # a scripted "person" on p1
+    match.run(realtime=False)
+    assert match.done
     dataset = finish_match(users["owner"], agent, match)
     data = open_dataset(dataset.path)
     assert len(data) == dataset.ticks == match.game.tick
@@ -82,8 +82,8 @@ def test_the_frame_state_has_what_the_browser_draws():
     match = LiveMatch(
         characters=("kaito", "brick"), seed=1, p1=bot.act, p2=bot.act, p2_frame_skip=4
     )
-    for _ in range(10):
-        match.step()
+    seen = []
+    match.run(realtime=False, on_tick=lambda game, n: seen.append(n), stop=lambda: len(seen) > 10)
     state = frame_state(match.game)
     assert state["tick"] == 10 and state["timer"] == 99 and state["phase"] == "fight"
     assert [f["health"] for f in state["fighters"]] == [1000, 1000]

@@ -29,6 +29,8 @@ ROUND_SECONDS = 99
 BANNER_TICKS = 120
 """Ticks the K.O. and winner banners stay on screen after a round (2 seconds)."""
 KNOCKDOWN_TICKS = 50
+HIT_MEMORY_TICKS = 40
+"""Hits stay in ``Game.hits`` this long (sparks and damage numbers fade out over it)."""
 STAGE_LEFT = 8
 STAGE_RIGHT = 248
 """Wall positions in pixels; the stage is one screen wide, no scrolling."""
@@ -57,6 +59,7 @@ class Fighter:
     __slots__ = (
         "char", "x", "y", "vx", "vy", "facing", "health", "state", "timer", "move", "move_t",
         "hit_done", "cooldown", "back", "down", "wins", "hw", "stand_h", "crouch_h", "moves",
+        "combo", "combo_damage",
     )  # fmt: skip
 
     def __init__(self, char: Character) -> None:
@@ -82,6 +85,9 @@ class Fighter:
         self.hit_done = False
         self.cooldown = 0
         self.back = self.down = False
+        # Clean hits taken in a row without getting out of hit-stun (for the combo counter;
+        # presentation only: not part of the snapshot or the hash).
+        self.combo = self.combo_damage = 0
 
     def hurt_height(self) -> int:
         """Current hurtbox height in sub-pixels (crouching and low attacks duck under highs)."""
@@ -146,6 +152,9 @@ class Game:
         self.round_end_ticks: list[int] = []
         # Projectile: [owner (0/1), x, bottom, vx, half_width, height, damage, hitstun, knockdown]
         self.projectiles: list[list[int]] = []
+        # Recent hits for the renderers' sparks and damage numbers (presentation only, not in the
+        # snapshot): (tick, defender 0/1, blocked, x px, height above ground px, damage).
+        self.hits: list[tuple[int, int, bool, int, int, int]] = []
         self._start_round()
 
     # ----------------------------------------------------------------------------- queries
@@ -197,6 +206,7 @@ class Game:
         self.p1.reset((centre - START_GAP - self._rand() % 9) * SUB, 1)
         self.p2.reset((centre + START_GAP + self._rand() % 9) * SUB, -1)
         self.projectiles = []
+        self.hits = []
         self.timer = self.round_ticks
         self.phase = FIGHT
 
@@ -267,9 +277,11 @@ class Game:
         hit1 = p1.moves[p1.move] if self._connects(p1, p2) else None
         hit2 = p2.moves[p2.move] if self._connects(p2, p1) else None
         if hit1:
-            self._hit(p1.facing, p2, hit1)
+            self._hit(p1.facing, p2, hit1, p1.y + hit1[5] + hit1[6] // 2)
         if hit2:
-            self._hit(p2.facing, p1, hit2)
+            self._hit(p2.facing, p1, hit2, p2.y + hit2[5] + hit2[6] // 2)
+        if self.hits and self.hits[0][0] < self.tick - HIT_MEMORY_TICKS:
+            self.hits = [h for h in self.hits if h[0] >= self.tick - HIT_MEMORY_TICKS]
         if self.projectiles:
             self._projectiles()
         if p1.cooldown:
@@ -427,8 +439,11 @@ class Game:
         f.hit_done = True
         return True
 
-    def _hit(self, direction: int, o: Fighter, mv: tuple[int, ...]) -> None:
-        """Apply move ``mv`` (a pre-converted move tuple) to defender ``o``."""
+    def _hit(self, direction: int, o: Fighter, mv: tuple[int, ...], at_y: int) -> None:
+        """Apply move ``mv`` (a pre-converted move tuple) to defender ``o``.
+
+        ``at_y`` (sub-pixels above the ground) is where it landed, for the hit spark.
+        """
         damage, hitstun, blockstun, level, knockdown = mv[7], mv[8], mv[9], mv[10], mv[11]
         blocked = (
             o.back
@@ -438,14 +453,24 @@ class Game:
             and not (level == HIGH and o.down)
         )
         o.move = -1
+        spark_x = (o.x - direction * o.hw) // SUB
+        defender = 0 if o is self.p1 else 1
         if blocked:
             o.health -= damage // 6
             o.state = BLOCKSTUN
             o.timer = blockstun
             o.vx = direction * 16
+            self.hits.append((self.tick, defender, True, spark_x, at_y // SUB, damage // 6))
             return
         # ±12% damage variance from the seeded generator, as in the classics.
-        o.health -= damage * (28 + self._rand() % 9) // 32
+        dealt = damage * (28 + self._rand() % 9) // 32
+        o.health -= dealt
+        if o.state == HITSTUN:
+            o.combo += 1
+            o.combo_damage += dealt
+        else:
+            o.combo, o.combo_damage = 1, dealt
+        self.hits.append((self.tick, defender, False, spark_x, at_y // SUB, dealt))
         if knockdown or o.y > 0:
             o.state = KNOCKDOWN
             o.timer = KNOCKDOWN_TICKS
@@ -470,7 +495,8 @@ class Game:
                 and p[2] < o.y + o.hurt_height()
                 and o.y < p[2] + p[5]
             ):
-                self._hit(1 if p[3] > 0 else -1, o, (0,) * 7 + (p[6], p[7], p[7] * 2 // 3, 0, p[8]))
+                mv = (0,) * 7 + (p[6], p[7], p[7] * 2 // 3, 0, p[8])
+                self._hit(1 if p[3] > 0 else -1, o, mv, p[2] + p[5] // 2)
                 continue
             alive.append(p)
         # Opposing projectiles that meet cancel each other out.

@@ -9,30 +9,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from .characters import MAX_HEALTH, SPECIAL, SUB
+from .characters import MAX_HEALTH, SUB
 from .font import text_mask
 from .game import (
     ATTACK,
-    BLOCKSTUN,
-    CROUCH,
-    DEFEATED,
     DRAW,
     FIGHT,
     HITSTUN,
-    IDLE,
     KNOCKDOWN,
     P1_WON,
     STAGE_LEFT,
     STAGE_RIGHT,
     TICKS_PER_SECOND,
-    WALK,
-    Fighter,
     Game,
+)
+from .pose import (
+    GROUND_Y,
+    OUTLINE,
+    PLAYER_BANDS,
+    anchor,
+    effects,
+    ko_flash,
+    palette,
+    pose_of,
+    relative_limbs,
 )
 
 WIDTH, HEIGHT = 256, 224
-GROUND_Y = 200
-"""Screen row of the fighters' feet."""
 
 Color = tuple[int, int, int]
 
@@ -45,7 +48,7 @@ DRAW_BOX = (88, 102, 80, 26)
 _P1_BANNER = ((20, 30, 130), (90, 225, 255))
 _P2_BANNER = ((130, 20, 20), (255, 175, 40))
 _DRAW_BANNER = ((60, 60, 60), (230, 230, 230))
-_PLAYER_BAND = ((40, 90, 255), (255, 50, 50))
+_PLAYER_BAND = PLAYER_BANDS
 
 
 def _background() -> np.ndarray:
@@ -83,53 +86,151 @@ def _text(frame: np.ndarray, text: str, x: int, y: int, color: Color, scale: int
     frame[y : y + h, x : x + w][mask] = color
 
 
-def _fighter(frame: np.ndarray, f: Fighter, band: Color) -> None:
-    body, limbs, skin = f.char.colors
-    cx = f.x // SUB
-    feet = GROUND_Y - f.y // SUB
-    hw = f.char.half_width
-    state = f.state
-    if state == KNOCKDOWN or state == DEFEATED:
-        length = f.char.stand_h * 3 // 4
-        x0 = cx - length // 2
-        _rect(frame, x0, feet - 10, x0 + length, feet, body)
-        head = x0 if f.facing > 0 else x0 + length - 10
-        _rect(frame, head, feet - 12, head + 10, feet, skin)
+def _stroke(rgb: np.ndarray, mask: np.ndarray, limb: tuple[int, ...], width: int,
+            color: Color) -> None:  # fmt: skip
+    """Paint a round-capped stroke (a capsule) of ``width`` px into a sprite."""
+    x0, y0, x1, y1 = limb[0], limb[1], limb[2], limb[3]
+    r = width / 2
+    h, w = mask.shape
+    bx0, bx1 = max(0, int(min(x0, x1) - r)), min(w, int(max(x0, x1) + r) + 1)
+    by0, by1 = max(0, int(min(y0, y1) - r)), min(h, int(max(y0, y1) + r) + 1)
+    if bx1 <= bx0 or by1 <= by0:
         return
-    h = f.hurt_height() // SUB
-    if state == HITSTUN:
-        body = (255, 255, 255)  # flash on a clean hit
-    leg_top = feet - h * 2 // 5
-    if f.y > 0:
-        leg_top = feet - h // 4  # legs tucked in the air
-    torso_top = feet - h * 4 // 5
-    _rect(frame, cx - hw + 1, leg_top, cx - 2, feet, limbs)
-    _rect(frame, cx + 2, leg_top, cx + hw - 1, feet, limbs)
-    _rect(frame, cx - hw, torso_top, cx + hw, leg_top, body)
-    _rect(frame, cx - hw // 2 - 1, feet - h, cx + hw // 2 + 1, torso_top, skin)
-    _rect(frame, cx - hw // 2 - 1, feet - h + 3, cx + hw // 2 + 1, feet - h + 5, band)
-    d = f.facing
-    front = cx + d * hw
-    if state == ATTACK and f.move != SPECIAL:
-        mv = f.moves[f.move]
-        if mv[0] <= f.move_t < mv[1]:
-            reach, width = mv[3] // SUB, mv[4] // SUB
-            lo = feet - (mv[5] + mv[6]) // SUB
-            hi = feet - mv[5] // SUB
-            near, far = cx + d * reach, cx + d * (reach + width)
-            _rect(frame, min(near, far), lo, max(near, far), hi, skin)
-            _rect(frame, min(cx, near), lo + 2, max(cx, near), hi - 2, limbs)
-        else:  # wind-up or recovery: a short limb
-            arm_y = feet - (mv[5] + mv[6] // 2) // SUB
-            _rect(frame, min(front, front + d * 8), arm_y - 3, max(front, front + d * 8), arm_y + 3,
-                  limbs)  # fmt: skip
-    elif state == ATTACK:  # special: both palms forward
-        y = feet - h * 3 // 5
-        _rect(frame, min(front, front + d * 10), y - 4, max(front, front + d * 10), y + 4, skin)
-    elif state == BLOCKSTUN or (f.back and state in (IDLE, WALK, CROUCH)):
-        # Guard: forearms raised in front of the body.
-        _rect(frame, min(front, front + d * 4), torso_top, max(front, front + d * 4),
-              torso_top + h // 3, skin)  # fmt: skip
+    px = np.arange(bx0, bx1, dtype=np.float32)[None, :] + 0.5 - x0
+    py = np.arange(by0, by1, dtype=np.float32)[:, None] + 0.5 - y0
+    dx, dy = x1 - x0, y1 - y0
+    length2 = dx * dx + dy * dy
+    if length2:
+        t = np.clip((px * dx + py * dy) / length2, 0.0, 1.0)
+        px = px - t * dx
+        py = py - t * dy
+    inside = px * px + py * py <= r * r
+    rgb[by0:by1, bx0:bx1][inside] = color
+    mask[by0:by1, bx0:bx1] |= inside
+
+
+Sprite = tuple[np.ndarray, np.ndarray, int, int, np.ndarray, np.ndarray]
+_SPRITES: dict[tuple[object, ...], Sprite] = {}
+_SPRITE_CACHE_SIZE = 4096
+
+
+def _sprite(parts: tuple[tuple[int, ...], ...], pal: tuple[Color, ...]) -> Sprite:
+    """The fighter drawn from limbs relative to its anchor: (RGB, coverage, x0, y0, flat
+    offsets of its pixels in a frame, their colours), where (x0, y0) is the sprite's corner
+    relative to the anchor."""
+    key = (parts, pal)
+    hit = _SPRITES.get(key)
+    if hit is not None:
+        return hit
+    pad = max(lb[4] for lb in parts) // 2 + 3
+    ox = min(min(lb[0], lb[2]) for lb in parts) - pad
+    oy = min(min(lb[1], lb[3]) for lb in parts) - pad
+    rel = [(lb[0] - ox, lb[1] - oy, lb[2] - ox, lb[3] - oy, lb[4], lb[5]) for lb in parts]
+    w = max(max(lb[0], lb[2]) for lb in rel) + pad
+    h = max(max(lb[1], lb[3]) for lb in rel) + pad
+    rgb = np.zeros((h, w, 3), dtype=np.uint8)
+    mask = np.zeros((h, w), dtype=bool)
+    outline = pal[OUTLINE]
+    for lb in rel:
+        _stroke(rgb, mask, lb, lb[4] + 2, outline)
+        _stroke(rgb, mask, lb, lb[4], pal[lb[5]])
+    if len(_SPRITES) >= _SPRITE_CACHE_SIZE:
+        _SPRITES.clear()
+    ys, xs = np.nonzero(mask)
+    # Offsets into a flattened frame row-major: blitting is then one indexed assignment.
+    sprite = (rgb, mask[:, :, None], ox, oy, ys * WIDTH + xs, rgb[ys, xs])
+    _SPRITES[key] = sprite
+    return sprite
+
+
+def _blit(frame: np.ndarray, rgb: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
+    """Copy ``rgb`` where ``mask`` (h, w, 1) is set onto the frame at (x, y), clipped."""
+    h, w = mask.shape[:2]
+    fx0, fy0 = max(x, 0), max(y, 0)
+    fx1, fy1 = min(x + w, frame.shape[1]), min(y + h, frame.shape[0])
+    if fx1 <= fx0 or fy1 <= fy0:
+        return
+    sy, sx = slice(fy0 - y, fy1 - y), slice(fx0 - x, fx1 - x)
+    np.copyto(frame[fy0:fy1, fx0:fx1], rgb[sy, sx], where=mask[sy, sx])
+
+
+def _fighter(frame: np.ndarray, game: Game, player: int) -> None:
+    f = game.p1 if player == 0 else game.p2
+    name, pose_frame, length = pose_of(game, player)
+    parts = relative_limbs(f.char.name, name, pose_frame, length, f.facing)
+    rgb, mask, ox, oy, offsets, colours = _sprite(parts, palette(f.char.colors, player))
+    cx, fy = anchor(f)
+    x, y = cx + ox, fy + oy
+    h, w = mask.shape[:2]
+    if x >= 0 and y >= 0 and x + w <= WIDTH and y + h <= HEIGHT:
+        frame.reshape(-1, 3)[offsets + (y * WIDTH + x)] = colours
+    else:
+        _blit(frame, rgb, mask, x, y)
+
+
+def _effects(frame: np.ndarray, game: Game) -> None:
+    for e in effects(game):
+        color = tuple(e["color"])
+        for ray in e["rays"]:
+            x0, y0, x1, y1, w = ray
+            bx, by = min(x0, x1) - w, min(y0, y1) - w
+            rgb = np.zeros((abs(y1 - y0) + 2 * w + 1, abs(x1 - x0) + 2 * w + 1, 3), np.uint8)
+            mask = np.zeros(rgb.shape[:2], dtype=bool)
+            _stroke(rgb, mask, (x0 - bx, y0 - by, x1 - bx, y1 - by), w, color)  # type: ignore[arg-type]
+            _blit(frame, rgb, mask[:, :, None], bx, by)
+        if e["number"] is not None:
+            x, y = e["number"]
+            text = str(e["damage"])
+            tw = text_mask(text).shape[1]
+            tint = _NUMBER_COLORS[e["kind"]]
+            _text(frame, text, x - tw // 2 + 1, y + 1, (20, 20, 20))
+            _text(frame, text, x - tw // 2, y, tint)
+
+
+_NUMBER_COLORS = {"hit": (255, 236, 90), "block": (170, 215, 255)}
+
+
+def _combo(frame: np.ndarray, game: Game) -> None:
+    """ "N HITS" on the attacker's side while its combo on the defender goes on."""
+    for player, f in enumerate((game.p1, game.p2)):
+        if f.combo < 2 or f.state not in (HITSTUN, KNOCKDOWN):
+            continue
+        text = f"{f.combo} HITS"
+        tw = text_mask(text, 2).shape[1]
+        x = 16 if player == 1 else WIDTH - 16 - tw  # the attacker is the other player
+        _text(frame, text, x + 1, 45, (20, 20, 20), 2)
+        _text(frame, text, x, 44, (255, 200, 40), 2)
+
+
+def _ko_flash(frame: np.ndarray, game: Game) -> None:
+    a = ko_flash(game)
+    if a > 0:
+        frame[:] = (frame * (1 - a) + 255 * a).astype(np.uint8)
+
+
+def _names_and_odds(frame: np.ndarray, match: dict | None, win_p1: float | None) -> None:
+    """Players' names and ratings, and the win-probability bar, on the ground strip."""
+    if match:
+        for i, side in enumerate(("p1", "p2")):
+            info = match.get(side) or {}
+            name = str(info.get("name") or "")[:16]
+            rating = info.get("rating")
+            text = f"{name} {round(rating)}" if rating is not None else name
+            tw = text_mask(text).shape[1]
+            x = 10 if i == 0 else WIDTH - 10 - tw
+            _text(frame, text, x + 1, 204, (20, 20, 20))
+            _text(frame, text, x, 203, (255, 255, 255))
+    if win_p1 is not None:
+        p = min(1.0, max(0.0, float(win_p1)))
+        x0, x1, y0, y1 = 10, WIDTH - 10, 213, 221
+        split = x0 + round((x1 - x0) * p)
+        _rect(frame, x0 - 1, y0 - 1, x1 + 1, y1 + 1, (20, 20, 20))
+        _rect(frame, x0, y0, split, y1, _PLAYER_BAND[0])
+        _rect(frame, split, y0, x1, y1, _PLAYER_BAND[1])
+        _rect(frame, (x0 + x1) // 2, y0 - 2, (x0 + x1) // 2 + 1, y1 + 2, (255, 255, 255))
+        left, right = f"{round(100 * p)}%", f"{100 - round(100 * p)}%"
+        _text(frame, left, x0 + 2, y0 + 1, (255, 255, 255))
+        _text(frame, right, x1 - 2 - text_mask(right).shape[1], y0 + 1, (255, 255, 255))
 
 
 def _hud(frame: np.ndarray, game: Game) -> None:
@@ -175,12 +276,17 @@ def draw_banners(frame: np.ndarray, game: Game) -> None:
         _banner(frame, P2_WINS_BOX, "P2 WINS", _P2_BANNER, 2)
 
 
-def render_frame(game: Game, scale: int = 1) -> np.ndarray:
+def render_frame(
+    game: Game, scale: int = 1, *, match: dict | None = None, win_p1: float | None = None
+) -> np.ndarray:
     """Render ``game`` as an RGB image.
 
     Args:
         game: the game to draw.
         scale: integer magnification (2 gives 512×448).
+        match: the players' names and ratings, as the spectators' snapshot carries them
+            (``{"p1": {"name", "rating"}, "p2": {...}}``), drawn at the bottom; None: none.
+        win_p1: p1's win probability (0..1) for the broadcast bar at the bottom; None: no bar.
 
     Returns:
         uint8 array of shape ``(224·scale, 256·scale, 3)``.
@@ -196,10 +302,14 @@ def render_frame(game: Game, scale: int = 1) -> np.ndarray:
         _rect(frame, cx - hw + 2, bottom - p[5] // SUB + 2, cx + hw - 2, bottom - 2,
               (255, 255, 255))  # fmt: skip
     # The fighter that is attacking is drawn last so its limb shows over the other.
-    order = (game.p2, game.p1) if game.p1.state == ATTACK else (game.p1, game.p2)
-    for f in order:
-        _fighter(frame, f, _PLAYER_BAND[0 if f is game.p1 else 1])
+    for player in (1, 0) if game.p1.state == ATTACK else (0, 1):
+        _fighter(frame, game, player)
+    if game.hits:
+        _effects(frame, game)
+    _ko_flash(frame, game)
     _hud(frame, game)
+    _combo(frame, game)
+    _names_and_odds(frame, match, win_p1)
     if game.phase != FIGHT and game.round_results:
         draw_banners(frame, game)
     if scale > 1:

@@ -11,13 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .actions import N_ACTIONS
-from .bots import make_bot
 from .game import BANNER_TICKS, DRAW, P1_WON, ROUND_SECONDS, TICKS_PER_SECOND, Game
-from .obs import observe
-
-MAX_MATCH_TICKS = 200_000
-"""Safety stop; a best-of-three at 99 s per round ends long before."""
 
 AgentLike = Any  # a bot name, an object with act(obs) -> int, or a callable obs -> int
 TickHook = Callable[[Game], None]
@@ -40,6 +34,8 @@ class MatchRecord:
             banners appear in the frame of that tick). Seconds = tick / 60.
         ticks: total ticks played (including banner ticks).
         final_hash: ``Game.state_hash()`` at the end.
+        forfeit: None, or ``{"side": "p1"|"p2", "reason": str, "tick": n}`` when a side
+            forfeited the game at tick n (see ``runner``); the other side is the winner.
     """
 
     seed: int
@@ -53,6 +49,7 @@ class MatchRecord:
     round_end_ticks: list[int] = field(default_factory=list)
     ticks: int = 0
     final_hash: str = ""
+    forfeit: dict[str, Any] | None = None
 
     @property
     def round_end_times_s(self) -> list[float]:
@@ -75,15 +72,6 @@ class MatchRecord:
         return cls(**d)
 
 
-def _policy(agent: AgentLike, seed: int) -> Callable[[Any], int]:
-    if isinstance(agent, str):
-        agent = make_bot(agent, seed=seed)
-    act = getattr(agent, "act", agent)
-    if not callable(act):
-        raise ValueError(f"agent {agent!r} is neither a bot name nor callable obs -> action")
-    return act  # type: ignore[no-any-return]
-
-
 def play_match(
     *,
     seed: int,
@@ -95,7 +83,10 @@ def play_match(
     decision_ticks: int = 4,
     on_tick: TickHook | None = None,
 ) -> MatchRecord:
-    """Play a whole match between two policies and return its record.
+    """Play one game between two policies (through ``runner.run_match``) and return its record.
+
+    No time budget here and a failing policy raises (scripts, tests, videos); tournaments and
+    the site use ``runner.run_match`` directly, where a failing agent forfeits.
 
     Args:
         seed: game seed (bot names are also seeded from it).
@@ -112,38 +103,31 @@ def play_match(
 
     Returns:
         The match record.
+
+    Raises:
+        ValueError: for a bad pair of agents, decision_ticks, or an action out of range.
     """
+    from .runner import make_player, run_match
+
     if len(agents) != 2:
         raise ValueError("agents must be a pair (p1, p2)")
     if decision_ticks < 1:
         raise ValueError(f"decision_ticks must be at least 1, got {decision_ticks}")
-    game = Game(
-        characters,
+    players = [
+        make_player(a, seed=seed + i, decision_ticks=decision_ticks, budget_s=None)
+        for i, a in enumerate(agents)
+    ]
+    result = run_match(
+        players,
         seed=seed,
+        characters=characters,
         max_rounds=max_rounds,
         round_seconds=round_seconds,
         banner_ticks=banner_ticks,
+        on_tick=(lambda game, _tick: on_tick(game)) if on_tick else None,
+        on_error="raise",
     )
-    pol1, pol2 = _policy(agents[0], seed), _policy(agents[1], seed + 1)
-    log = bytearray()
-    a1 = a2 = 0
-    if on_tick:
-        on_tick(game)
-    while not game.done and game.tick < MAX_MATCH_TICKS:
-        if game.tick % decision_ticks == 0:
-            a1, a2 = _checked(pol1(observe(game, 0))), _checked(pol2(observe(game, 1)))
-        game.step(a1, a2)
-        log.append(a1 * 16 + a2)
-        if on_tick:
-            on_tick(game)
-    return record_of(game, bytes(log))
-
-
-def _checked(action: Any) -> int:
-    a = int(action)
-    if not 0 <= a < N_ACTIONS:
-        raise ValueError(f"policy returned action {a}, outside 0..{N_ACTIONS - 1}")
-    return a
+    return result.games[0]
 
 
 def record_of(game: Game, log: bytes) -> MatchRecord:

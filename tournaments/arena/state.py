@@ -12,6 +12,8 @@ from .characters import MAX_HEALTH, MOVE_NAMES, SPECIAL, SUB
 from .game import (
     ATTACK,
     FIGHT,
+    HITSTUN,
+    KNOCKDOWN,
     MATCH_OVER,
     STAGE_LEFT,
     STAGE_RIGHT,
@@ -20,6 +22,7 @@ from .game import (
     Fighter,
     Game,
 )
+from .pose import effects, ko_flash, limbs, palette, pose_of
 from .render import GROUND_Y, HEIGHT, WIDTH
 
 STAGE = {"width": WIDTH, "height": HEIGHT, "ground": GROUND_Y, "left": STAGE_LEFT,
@@ -41,8 +44,11 @@ def _hitbox(f: Fighter) -> list[int] | None:
     return [x0, top, mv[4] // SUB, mv[6] // SUB]
 
 
-def _fighter(f: Fighter) -> dict[str, Any]:
+def _fighter(game: Game, player: int) -> dict[str, Any]:
+    f = game.p1 if player == 0 else game.p2
     height = f.hurt_height() // SUB
+    pose = pose_of(game, player)
+    combo = f.combo if f.combo >= 2 and f.state in (HITSTUN, KNOCKDOWN) else 0
     return {
         "name": f.char.name,
         "display": f.char.display,
@@ -59,6 +65,12 @@ def _fighter(f: Fighter) -> dict[str, Any]:
         "blocking": f.back,
         "wins": f.wins,
         "colors": [list(c) for c in f.char.colors],
+        "pose": pose[0],
+        "pose_frame": pose[1],
+        "limbs": limbs(game, player, pose),
+        "palette": [list(c) for c in palette(f.char.colors, player)],
+        "combo": combo,
+        "combo_damage": f.combo_damage if combo else 0,
     }
 
 
@@ -70,6 +82,13 @@ def frame_state(game: Game) -> dict[str, Any]:
         "round_over", "match_over"), ``timer`` (seconds shown), ``round``, ``fighters`` (p1,
         p2), ``projectiles``, ``banner`` (None during a fight, else ``{"ko": "K.O."|"TIME",
         "winner": "p1"|"p2"|"draw"}``), ``match_winner`` and ``stage`` (geometry).
+        For the show (``tournaments.arena.pose``): each fighter's ``pose`` (a name from
+        ``poses.json``, e.g. "idle", "walk", "kick_active", "hitstun", "knockdown"),
+        ``pose_frame`` (ticks into it), ``limbs`` (``[x0, y0, x1, y1, width, color]`` strokes,
+        back to front; ``color`` indexes ``palette``), ``palette`` (RGB), ``combo`` (clean hits
+        in a row this fighter is taking, 0 unless ≥ 2 and still stunned) and ``combo_damage``;
+        ``effects`` (recent hits: sparks, block flashes and damage numbers, ``age`` 0 = this
+        tick) and ``ko_flash`` (the white flash's opacity after a K.O., fading to 0).
     """
     banner = None
     if game.phase != FIGHT and game.round_results:
@@ -90,9 +109,11 @@ def frame_state(game: Game) -> dict[str, Any]:
         "phase": _PHASES[game.phase],
         "timer": min(99, -(-game.timer // TICKS_PER_SECOND)),
         "round": game.round,
-        "fighters": [_fighter(game.p1), _fighter(game.p2)],
+        "fighters": [_fighter(game, 0), _fighter(game, 1)],
         "projectiles": projectiles,
         "banner": banner,
         "match_winner": game.winner if game.phase == MATCH_OVER else None,
         "stage": STAGE,
+        "effects": effects(game),
+        "ko_flash": ko_flash(game),
     }

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from coach.demo import demo_setup
-from replays.profiles import profiles_install_builtin
+from replays.profiles.services import profiles_install_builtin
 
 
 class Command(BaseCommand):

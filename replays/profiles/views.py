@@ -21,8 +21,9 @@ from coach.models import Team
 from coach.params import id_or_none
 from detectors import ProfileError
 
-from . import profiles as services
-from .models import GameProfile, ProfileVersion, Replay
+from ..corrections.selectors import profile_accuracy
+from ..models import GameProfile, ProfileVersion, Replay
+from . import services
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -100,6 +101,7 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stale": stale,
         "stale_count": sum(1 for r in replays if r.pk in stale),
         "editable": _can_edit(request.user, profile),
+        "accuracy": profile_accuracy(profile, request.user),
     }
     return render(request, "replays/profiles/detail.html", context)
 
@@ -265,7 +267,7 @@ def _replay_data(replay: Replay) -> dict:
         "height": replay.height,
         "frames_url": reverse("replays:frames", args=[replay.pk]),
         "video_url": reverse("replays:video", args=[replay.pk]),
-        # The page appends "<n>.png" (see profile_urls: frame/<replay>/<n>.png).
+        # The page appends "<n>.png" (see profiles/urls.py: frame/<replay>/<n>.png).
         "frame_url": reverse("profiles:frame", args=[replay.pk, 0]).removesuffix("0.png"),
     }
 

@@ -25,8 +25,8 @@ from coach.models import Team
 from detectors import ProfileError, VideoError, detect, load_profile
 from detectors.probe import ProbeError, read_frame
 
-from .models import GameProfile, ProfileVersion, Replay
-from .services import replay_enqueue
+from ..models import GameProfile, ProfileVersion, Replay
+from ..services import replay_enqueue
 
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -338,7 +338,7 @@ def profile_preview(
     """Runs a draft profile on one replay within a time budget, storing nothing.
 
     Returns:
-        ``{"events": [{kind, frame, time, confidence}], "complete", "message",
+        ``{"events": [{kind, frame, time_s, confidence, source}], "complete", "message",
         "frames_decoded", "frames_total"}``.
 
     Raises:
@@ -367,10 +367,7 @@ def profile_preview(
     if not result.complete and time.monotonic() > deadline:
         message = f"stopped after {budget:g} s: {message}"
     return {
-        "events": [
-            {"kind": e.kind, "frame": e.frame, "time": e.time_s, "confidence": e.confidence}
-            for e in result.events
-        ],
+        "events": [e.to_dict() for e in result.events],
         "complete": result.complete,
         "message": message,
         "frames_decoded": result.frames_decoded,

@@ -1,0 +1,1 @@
+"""Notes and drawings pinned to frames of a replay: shapes, services, views and exports."""

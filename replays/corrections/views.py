@@ -1,0 +1,107 @@
+"""Event corrections over JSON: confirm, reject, move, add; and the replay's labels.
+
+Another team's replay or event is a 404; a player of the team gets a 403 with a reason; a bad
+frame or kind is a 400 with a message, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET, require_POST
+
+from ..models import Event, Replay
+from . import services
+from .services import CorrectionError
+
+
+def _replay_for(request: HttpRequest, pk: int) -> Replay:
+    return get_object_or_404(Replay.objects.visible_to(request.user), pk=pk)
+
+
+def _payload(request: HttpRequest) -> dict:
+    """The request's fields: a JSON object, or a form."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise CorrectionError("send a JSON object") from None
+        if not isinstance(data, dict):
+            raise CorrectionError("send a JSON object")
+        return data
+    return request.POST.dict()
+
+
+def _correct(
+    request: HttpRequest, pk: int, action: Callable[[Replay, dict], Event | None]
+) -> JsonResponse:
+    replay = _replay_for(request, pk)
+    if not services.can_correct(request.user, replay):
+        return JsonResponse({"error": "only the team's coaches correct events"}, status=403)
+    try:
+        event = action(replay, _payload(request))
+    except CorrectionError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({"event": event.to_dict() if event else None})
+
+
+def _event(replay: Replay, event_id: int) -> Event:
+    return get_object_or_404(Event.objects.select_related("replay"), replay=replay, pk=event_id)
+
+
+@login_required
+@require_POST
+def event_confirm(request: HttpRequest, pk: int, event_id: int) -> JsonResponse:
+    return _correct(
+        request,
+        pk,
+        lambda replay, _: services.event_confirm(event=_event(replay, event_id), user=request.user),
+    )
+
+
+@login_required
+@require_POST
+def event_reject(request: HttpRequest, pk: int, event_id: int) -> JsonResponse:
+    return _correct(
+        request,
+        pk,
+        lambda replay, _: services.event_reject(event=_event(replay, event_id), user=request.user),
+    )
+
+
+@login_required
+@require_POST
+def event_move(request: HttpRequest, pk: int, event_id: int) -> JsonResponse:
+    return _correct(
+        request,
+        pk,
+        lambda replay, data: services.event_move(
+            event=_event(replay, event_id), frame=data.get("frame"), user=request.user
+        ),
+    )
+
+
+@login_required
+@require_POST
+def event_add(request: HttpRequest, pk: int) -> JsonResponse:
+    return _correct(
+        request,
+        pk,
+        lambda replay, data: services.event_add(
+            replay=replay, kind=data.get("kind"), frame=data.get("frame"), user=request.user
+        ),
+    )
+
+
+@login_required
+@require_GET
+def replay_labels(request: HttpRequest, pk: int) -> JsonResponse:
+    """Confirmed, moved and added events, in the shape ``detectors evaluate --labels`` reads."""
+    replay = _replay_for(request, pk)
+    response = JsonResponse(services.labels_of(replay))
+    response["Content-Disposition"] = f'inline; filename="replay-{replay.pk}-labels.json"'
+    return response

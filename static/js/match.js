@@ -1,0 +1,80 @@
+// Spectating /matches/<id>/: snapshot, then every tick in order, then the end; replays from the record.
+(function () {
+  "use strict";
+  const root = document.getElementById("match");
+  if (!root) return;
+  const view = new window.ArenaView(document.getElementById("screen"));
+  const status = document.getElementById("match-status");
+  const stateBadge = document.getElementById("match-state");
+  const score = document.getElementById("match-score");
+  const replayButton = document.getElementById("replay");
+  const spectator = { ticks: 0, missing: 0, last: -1, over: null, match: null, delays: [] };
+  window.matchSpectator = spectator;
+  let latest = null;
+  let replaying = false;
+
+  function names(match) {
+    ["p1", "p2"].forEach(function (side) {
+      const p = match[side];
+      document.getElementById(side + "-name").textContent =
+        p.name + (p.rating != null ? " (" + Math.round(p.rating) + ")" : "");
+    });
+  }
+  function showScore(state) {
+    if (state && state.score) score.textContent = "games " + state.score[0] + "–" + state.score[1];
+  }
+  function frame() {
+    if (latest && !replaying) { view.draw(latest); showScore(latest); latest = null; }
+    window.requestAnimationFrame(frame);
+  }
+
+  const proto = location.protocol === "https:" ? "wss://" : "ws://";
+  const ws = new WebSocket(proto + location.host + root.dataset.ws);
+  ws.onclose = function (e) {
+    if (!spectator.over) status.textContent = e.code === 4404 ? "This match is not public." : "Disconnected.";
+  };
+  ws.onmessage = function (event) {
+    const msg = JSON.parse(event.data);
+    if (msg.type === "snapshot") {
+      spectator.match = msg.match; spectator.last = msg.tick;
+      names(msg.match); latest = msg.state;
+      status.textContent = msg.tick ? "Live from tick " + msg.tick + "." : "Waiting for the fight…";
+    } else if (msg.type === "ticks") {
+      const now = Date.now() / 1000;
+      msg.ticks.forEach(function (t) {
+        if (t.tick !== spectator.last + 1) spectator.missing += Math.max(0, t.tick - spectator.last - 1);
+        spectator.last = t.tick; spectator.ticks++;
+        spectator.delays.push(now - t.t);
+        latest = t.state;
+      });
+      stateBadge.textContent = "Live"; status.textContent = "Tick " + spectator.last;
+    } else if (msg.type === "over") {
+      spectator.over = msg;
+      stateBadge.textContent = "Done";
+      status.textContent = (msg.winner === "p1" ? spectator.match.p1.name + " wins" :
+        msg.winner === "p2" ? spectator.match.p2.name + " wins" : "Draw") + " · " + msg.ticks + " ticks.";
+      replayButton.hidden = false;
+    }
+  };
+
+  // A finished match replays exactly: the server re-runs its record (seed + action log).
+  replayButton.addEventListener("click", function () {
+    replayButton.disabled = true;
+    fetch(root.dataset.frames).then(function (r) { return r.json(); }).then(function (data) {
+      replaying = true;
+      const frames = data.frames;
+      let i = 0;
+      const t0 = performance.now();
+      function step(now) {
+        i = Math.min(frames.length - 1, Math.floor((now - t0) / (1000 / 60)));
+        view.draw(frames[i].state); showScore(frames[i].state);
+        status.textContent = "Replay · tick " + frames[i].tick + " / " + frames[frames.length - 1].tick;
+        if (i < frames.length - 1) window.requestAnimationFrame(step);
+        else { replaying = false; replayButton.disabled = false; window.matchReplayed = frames.length; }
+      }
+      window.requestAnimationFrame(step);
+    });
+  });
+  view.stage();
+  window.requestAnimationFrame(frame);
+})();

@@ -1,0 +1,37 @@
+// Share links: /replays/<id>/?frame=N opens the review page at frame N (the page itself is
+// team-only). Also keeps the "link to this frame" box up to date and copies it.
+(function () {
+  "use strict";
+  const params = new URLSearchParams(location.search);
+  const wanted = params.has("frame") ? Number(params.get("frame")) : null;
+  const box = document.getElementById("share-link");
+
+  function linkFor(frame) {
+    const url = new URL(location.href);
+    url.search = "";
+    url.hash = "";
+    url.searchParams.set("frame", String(frame));
+    return url.toString();
+  }
+
+  document.addEventListener("filmroom:ready", function (e) {
+    const api = window.FilmRoomReview;
+    if (wanted !== null && Number.isInteger(wanted) && wanted >= 0 && api) {
+      const last = (e.detail && e.detail.frames ? e.detail.frames : api.frameCount()) - 1;
+      api.seekFrame(Math.min(wanted, last));
+    }
+    if (box && api) box.value = linkFor(api.currentFrame());
+  });
+  document.addEventListener("filmroom:frame", function (e) {
+    if (box) box.value = linkFor(e.detail.frame);
+  });
+  const copy = document.getElementById("share-copy");
+  if (copy) {
+    copy.addEventListener("click", function () {
+      box.select();
+      (navigator.clipboard ? navigator.clipboard.writeText(box.value) : Promise.reject())
+        .then(() => { copy.textContent = "Copied"; })
+        .catch(() => { document.execCommand("copy"); copy.textContent = "Copied"; });
+    });
+  }
+})();

@@ -1,0 +1,97 @@
+// The tournament page: draws the bracket with brackets-viewer (npm) and keeps it live over
+// ws/tournaments/<id>/ ("bracket" after every result, "match_started" when a game begins).
+(function () {
+  "use strict";
+  let data = JSON.parse(document.getElementById("tournament-data").textContent);
+  const matchPage = Boolean(data.match_page);
+  const bracketEl = document.getElementById("bracket");
+  const liveFrame = document.getElementById("live-match");
+  const liveLabel = document.getElementById("live-label");
+  const standingsBody = document.querySelector("#standings tbody");
+  window.FilmRoomTournament = { data: () => data, updates: 0 };
+
+  function names(id) {
+    const e = data.entrants[id];
+    return e ? e.name : "?";
+  }
+
+  function drawBracket() {
+    if (!data.viewer || !window.bracketsViewer) return;
+    document.getElementById("bracket-waiting").hidden = true;
+    window.bracketsViewer.render(data.viewer, {
+      selector: "#bracket",
+      clear: true,
+      highlightParticipantOnHover: true,
+      showRankingTable: false,
+    });
+  }
+
+  function drawStandings() {
+    standingsBody.replaceChildren();
+    for (const row of (data.bracket && data.bracket.standings) || []) {
+      const tr = document.createElement("tr");
+      const e = data.entrants[row.entrant] || {};
+      for (const text of [row.place, e.name, e.character, `${row.wins}–${row.losses}`]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      if (row.entrant === data.tournament.champion) tr.className = "champion-row";
+      standingsBody.append(tr);
+    }
+    const champ = document.getElementById("champion");
+    champ.textContent = "";
+    if (data.tournament.champion) {
+      champ.append("Champion: ");
+      const b = document.createElement("b");
+      b.textContent = names(data.tournament.champion);
+      champ.append(b);
+    }
+    const state = document.getElementById("t-state");
+    state.textContent = { draft: "Taking entrants", running: "Running", finished: "Finished" }[data.tournament.state];
+    state.className = "state state-" + (data.tournament.state === "finished" ? "done" : "running");
+  }
+
+  function showLive(key, matchId) {
+    if (!matchId) {
+      liveLabel.textContent = "No match is being played.";
+      liveFrame.hidden = true;
+      return;
+    }
+    const m = data.matches[key] || Object.values(data.matches).find((x) => x.match === matchId);
+    liveLabel.textContent = m ? `${key || ""} ${names(m.p1)} vs ${names(m.p2)}` : `match ${matchId}`;
+    if (!matchPage) return; // the site has no live match page to embed
+    const src = `/matches/${matchId}/`;
+    if (liveFrame.getAttribute("src") !== src) liveFrame.setAttribute("src", src);
+    liveFrame.hidden = false;
+  }
+
+  function drawAll() {
+    drawBracket();
+    drawStandings();
+    const live = Object.entries(data.matches).find(([, m]) => m.state === "playing");
+    showLive(live ? live[0] : null, live ? live[1].match : null);
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws/tournaments/${data.tournament.id}/`);
+    ws.onmessage = (event) => {
+      const msg = JSON.parse(event.data);
+      if (msg.type === "bracket") {
+        data = msg;
+        window.FilmRoomTournament.updates += 1;
+        drawAll();
+      } else if (msg.type === "match_started") {
+        if (data.matches[msg.key]) data.matches[msg.key].state = "playing";
+        showLive(msg.key, msg.match);
+      }
+    };
+    ws.onclose = (event) => {
+      if (event.code !== 4404) setTimeout(connect, 2000);
+    };
+  }
+
+  drawAll();
+  if (data.tournament.state !== "finished") connect();
+})();

@@ -1,0 +1,51 @@
+"""The replay page follows its job over ws/replays/<id>/ on the live site (Daphne, Redis, Q)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.browser.conftest import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def log_in(page, site, username: str) -> None:
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+
+
+def test_the_page_shows_the_job_s_stage_and_time_left_pushed_over_the_socket(site, page):
+    site.start()
+    site.login("coach", site.password)
+    assert site.wait_done(1, timeout=400)["state"] == "done"
+    log_in(page, site, "coach")
+    received: list[dict] = []
+    polls: list[str] = []
+
+    def on_socket(ws) -> None:
+        if "/ws/replays/1/" in ws.url:
+            ws.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    page.on("websocket", on_socket)
+    page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/status") else None)
+    page.goto(site.url("/replays/1/"))
+    page.select_option("select[name=profile]", label="arena (built-in)")
+    page.click("text=Detect with this profile")  # the job runs again with another profile
+    page.wait_for_selector("#job[data-channel=socket]")
+    page.wait_for_function(
+        "() => document.getElementById('job-stage').textContent == 'finding kills and deaths'"
+    )
+    shot(page, "job_progress")
+    page.wait_for_selector("#job .state-done", timeout=120_000)  # reloaded when done
+
+    states = [(m["state"], m["stage"], m["progress"]) for m in received]
+    finding = [m for m in received if m["stage"] == "finding kills and deaths"]
+    assert len(finding) >= 2, states
+    assert [m["progress"] for m in finding] == sorted(m["progress"] for m in finding)
+    assert any(m["eta_s"] is not None and m["eta_s"] > 0 for m in finding), states
+    assert received[-1]["state"] == "done" and received[-1]["progress"] == 100
+    assert polls == []  # nothing asked /status: it all came over the socket

@@ -1,0 +1,162 @@
+"""A coach draws on a frame and writes a note; it is there after a reload on that frame only, and
+it sits on the timeline's notes lane. The recording shows each frame's index in its pixels."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+
+import pytest
+
+from tests.browser.conftest import shot
+from tests.livesite import Site, upload
+from tests.media import make_vfr_video
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FRAME = 50
+# The picture's frame number, read from the pixels of the video (10 blocks spell it in binary).
+READ_PICTURE = """() => {
+  const v = document.getElementById('player');
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0);
+  const block = Math.floor(c.width / 10);
+  let n = 0;
+  for (let bit = 0; bit < 10; bit++) {
+    const d = g.getImageData(bit * block + block / 4, 0, block / 2, c.height / 2).data;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+    if (sum / (d.length / 4) / 3 > 127) n |= 1 << bit;
+  }
+  return n;
+}"""
+# How red the overlay is along the top edge of the box drawn from (0.3, 0.6) to (0.7, 0.9).
+OVERLAY = """() => {
+  const c = document.getElementById('notes-overlay');
+  const d = c.getContext('2d').getImageData(
+    Math.round(c.width * 0.4), Math.round(c.height * 0.6) - 1, Math.round(c.width * 0.2), 3).data;
+  let red = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] < 80 && d[i + 3] > 200) red++;
+  const state = {frame: Number(c.dataset.frame), shapes: Number(c.dataset.shapes)};
+  return {red: red / (d.length / 4), ...state};
+}"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One started site with demo data for this module's tests (starting one takes minutes)."""
+    site = Site(tmp_path_factory.mktemp("notes-site") / "var")
+    site.manage("migrate", "--noinput", "-v", "0")
+    site.password = site.manage("demo").split("Demo login: player / ")[1].split()[0]
+    site.start()
+    yield site
+    try:
+        site.interrupt()
+    except subprocess.TimeoutExpired:
+        os.killpg(site.proc.pid, signal.SIGKILL)
+
+
+def log_in(page, site, user: str) -> None:
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+
+
+def go_to_frame(page, n: int) -> None:
+    page.evaluate(f"() => window.FilmRoomReview.seekFrame({n})")
+    page.wait_for_function(
+        f"""() => document.getElementById('frame-no').textContent == '{n}'
+            && !document.getElementById('player').seeking
+            && document.getElementById('notes-overlay').dataset.frame == '{n}'"""
+    )
+
+
+def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site, page, tmp_path):
+    site.login("player", site.password)
+    video = make_vfr_video(tmp_path / "coded.mp4", [33] * 120, size=(320, 240))
+    state = upload(site, 1, "coded.mp4", video.read_bytes(), 1 << 20)
+    replay_id = int(re.search(r"/replays/(\d+)/", state["replay_url"]).group(1))
+    assert site.wait_done(replay_id, timeout=240)["state"] == "done"
+
+    log_in(page, site, "coach")
+    page.goto(site.url(f"/replays/{replay_id}/"))
+    page.wait_for_selector("#review[data-ready='1']")
+    page.wait_for_selector("#notes[data-loaded]")
+    go_to_frame(page, FRAME)
+    page.click("button[data-tool=rect]")
+    canvas = page.locator("#notes-overlay").bounding_box()
+    # The overlay covers the picture only: a 4:3 picture in a wider player is pillarboxed.
+    player = page.locator("#player").bounding_box()
+    assert canvas["width"] / canvas["height"] == pytest.approx(320 / 240, abs=0.02)
+    assert canvas["width"] < player["width"] - 50
+    assert canvas["x"] - player["x"] == pytest.approx(
+        player["x"] + player["width"] - canvas["x"] - canvas["width"], abs=2
+    )
+    page.mouse.move(canvas["x"] + canvas["width"] * 0.3, canvas["y"] + canvas["height"] * 0.6)
+    page.mouse.down()
+    page.mouse.move(canvas["x"] + canvas["width"] * 0.5, canvas["y"] + canvas["height"] * 0.8)
+    page.mouse.move(canvas["x"] + canvas["width"] * 0.7, canvas["y"] + canvas["height"] * 0.9)
+    page.mouse.up()
+    assert page.inner_text("#note-drawn") == "1 drawing"
+    page.fill("#note-text", "Hold this angle @player #peek")
+    page.click("#note-save")
+    page.wait_for_selector("#note-list li.note")
+    assert "frame 50" in page.inner_text("#note-list li.note")
+    shot(page, "notes-drawn")
+
+    page.reload()
+    page.wait_for_selector("#review[data-ready='1']")
+    page.wait_for_selector("#notes[data-loaded]")
+    go_to_frame(page, FRAME)
+    assert page.evaluate(READ_PICTURE) == FRAME
+    on = page.evaluate(OVERLAY)
+    assert on["shapes"] == 1 and on["red"] > 0.8, on
+    shot(page, "notes-after-reload")
+
+    go_to_frame(page, FRAME + 1)
+    assert page.evaluate(READ_PICTURE) == FRAME + 1
+    off = page.evaluate(OVERLAY)
+    assert off["shapes"] == 0 and off["red"] == 0, off
+
+    # At another player size the drawing is still over the same spot of the picture.
+    page.set_viewport_size({"width": 760, "height": 800})
+    go_to_frame(page, FRAME)
+    page.wait_for_function("() => document.getElementById('notes-overlay').width < 700")
+    assert page.evaluate(OVERLAY)["red"] > 0.8
+
+    # Clicking the note in the list seeks to its frame.
+    go_to_frame(page, 5)
+    page.click("#note-list li.note .note-text")
+    page.wait_for_function(f"() => document.getElementById('frame-no').textContent == '{FRAME}'")
+
+
+def test_notes_sit_on_the_timeline_lane_and_clicking_one_seeks(site, page):
+    site.login("coach", site.password)
+    assert site.wait_done(1, timeout=240)["state"] == "done"
+    log_in(page, site, "coach")
+    page.goto(site.url("/replays/1/"))
+    page.wait_for_selector("#review[data-ready='1']")
+    page.wait_for_selector("#timeline .scatterlayer .point", state="attached")
+    page.wait_for_selector("#notes[data-loaded]")
+    saved = page.evaluate(
+        "() => window.FilmRoomNotes.addNote({frame: 200, frame_end: 230, text: 'lane #lane'})"
+    )
+    assert saved["frame"] == 200
+    page.wait_for_function("() => document.getElementById('timeline').dataset.notesLane == '1'")
+    lane = page.evaluate(
+        "() => document.getElementById('timeline').data.find(t => t.meta === 'notes')"
+    )
+    times = site.json("/replays/1/frames.json")["times"]
+    assert lane["x"] == [pytest.approx(times[200], abs=1e-3)]
+    assert lane["customdata"][0][0] == 200
+    go_to_frame(page, 3)
+    # Plotly's drag layer lies over the points: click at the point, as a person's mouse does.
+    page.locator("#timeline .scatterlayer .trace").last.locator(".point").click(force=True)
+    page.wait_for_function("() => document.getElementById('frame-no').textContent == '200'")
+    assert "current" in page.get_attribute("#note-list li.note", "class")
+    shot(page, "notes-lane")

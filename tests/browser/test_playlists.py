@@ -1,0 +1,110 @@
+"""A coach builds a playlist for a player; the player finds it on their dashboard, plays it back
+to back, marks a clip reviewed, and follows a share link to the replay at that frame."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+TEXT = "((id) => document.getElementById(id).textContent)"
+
+
+def log_in(page, site, username: str) -> None:
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(site.url("/"))
+
+
+def test_a_coach_builds_a_playlist_and_the_player_reviews_it(site, page, browser):
+    site.start()
+    site.login("coach", site.password)
+    assert site.wait_done(1, timeout=300)["events"] >= 2
+
+    # The coach builds it: two clips, in an order of their choosing, with notes.
+    log_in(page, site, "coach")
+    page.click("text=New playlist")
+    page.fill("input[name=title]", "Your deaths this week")
+    page.select_option("select[name=assignee]", label="player")
+    page.click("#new-playlist button[type=submit]")
+    page.wait_for_url("**/playlists/*/edit")
+    boxes = page.locator("#add-form input[name=event]")
+    first_event = boxes.nth(0).get_attribute("value")
+    second_event = boxes.nth(1).get_attribute("value")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.fill("#add-form input[name=note]", "Watch your left")
+    page.click("#add-form button[type=submit]")
+    page.wait_for_selector("text=2 clips added.")
+    rows = page.locator("tr.item")
+    assert rows.count() == 2
+    rows.nth(1).locator("textarea[name=note]").fill("Trade earlier here")
+    rows.nth(1).locator("button[value=save]").click()
+    page.wait_for_selector("text=Note saved.")
+    page.locator("tr.item").nth(1).locator("button[value=up]").click()
+    page.wait_for_load_state()
+    order = page.eval_on_selector_all("tr.item", "rows => rows.map(r => r.dataset.event)")
+    assert order == [second_event, first_event]
+    shot(page, "playlist-edit")
+
+    # The player sees it on their dashboard.
+    player = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    player.set_default_timeout(30_000)
+    log_in(player, site, "player")
+    card = player.locator("#my-playlists li", has_text="Your deaths this week")
+    assert "for you" in card.inner_text() and "0 / 2" in card.inner_text()
+    shot(player, "dashboard-playlist")
+    card.locator("a").click()
+    player.wait_for_selector("#pl-video")
+    assert player.inner_text("#pl-note") == "Trade earlier here"
+    assert player.inner_text("#pl-index") == "1"
+
+    # Plays back to back: the end of a clip starts the next one, with its note.
+    player.click("#pl-review")  # a click, so the page may play with sound from now on
+    player.wait_for_function("() => text('pl-reviewed-count') == '1'".replace("text", TEXT))
+    assert player.inner_text("#pl-review") == "✓ Reviewed (undo)"
+    player.evaluate(
+        """() => new Promise((resolve) => {
+            const v = document.getElementById('pl-video');
+            const go = () => {
+                v.currentTime = Math.max(0, v.duration - 0.3); v.play(); resolve(); };
+            if (v.readyState >= 1) go();
+            else v.addEventListener('loadedmetadata', go, {once: true});
+        })"""
+    )
+    player.wait_for_function("() => document.getElementById('pl-index').textContent == '2'")
+    assert player.inner_text("#pl-note") == "Watch your left"
+    player.wait_for_function(
+        "() => { const v = document.getElementById('pl-video');"
+        " return v.currentSrc.includes('/events/"
+        + first_event
+        + "/clip.mp4') && v.currentTime > 0; }"  # fmt: skip
+    )
+    assert player.inner_text("#pl-review") == "Mark reviewed"
+    shot(player, "playlist-player")
+    player.click("#pl-prev")
+    player.wait_for_function("() => document.getElementById('pl-index').textContent == '1'")
+    assert player.inner_text("#pl-review") == "✓ Reviewed (undo)"
+
+    # The mark is kept (per user) and the dashboard counts it.
+    player.reload()
+    assert player.inner_text("#pl-reviewed-count") == "1"
+    player.goto(site.url("/"))
+    card = player.locator("#my-playlists li", has_text="Your deaths this week")
+    assert "1 / 2" in card.inner_text()
+    page.goto(site.url("/"))
+    assert "Your deaths this week" not in page.inner_text("#my-playlists")  # not the coach's
+
+    # A share link opens the replay at the clip's frame.
+    player.goto(site.url("/playlists/1/?at=1"))
+    share = player.get_attribute("#pl-share", "href")
+    frame = share.split("frame=")[1]
+    player.goto(site.url(share))
+    player.wait_for_selector("#review[data-ready='1']")
+    player.wait_for_function(f"() => {TEXT}('frame-no') == '{frame}'")
+    assert player.input_value("#share-link").endswith(f"?frame={frame}")
+    shot(player, "share-link")
+    player.context.close()

@@ -1,0 +1,61 @@
+"""A spectator without a login watches a public tournament's bracket advance to its champion."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+import pytest
+
+from tests.browser.conftest import shot
+from tests.livesite import Site
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MAKE = """
+from coach.models import Membership, Team
+from django.contrib.auth import get_user_model
+from tournaments.tournament_services import EntrantChoice, tournament_create
+user = get_user_model().objects.create_user("owner", password="pw-owner-1")
+team = Team.objects.create(name="Owls", slug="owls")
+Membership.objects.create(team=team, user=user, role=Membership.PLAYER)
+bots = ["random", "cpu_easy", "cpu_medium", "cpu_hard"] * 2
+t = tournament_create(team=team, created_by=user, name="Booth cup", format="double", best_of=3,
+    entrants=[EntrantChoice("bot:" + b) for b in bots],
+    options={"rules": {"max_rounds": 1, "round_seconds": 10}})
+print(t.pk)
+"""
+
+
+@pytest.fixture
+def live(tmp_path):
+    site = Site(tmp_path / "var")
+    site.manage("migrate", "--noinput", "-v", "0")
+    site.start()
+    yield site
+    try:
+        site.interrupt()
+    except subprocess.TimeoutExpired:
+        os.killpg(site.proc.pid, signal.SIGKILL)
+
+
+def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, page):
+    tournament_id = int(live.manage("shell", "-c", MAKE).split()[-1])
+    page.goto(live.url(f"/tournaments/{tournament_id}/"))
+    assert page.locator("#bracket-waiting").is_visible()
+    page.wait_for_function("window.FilmRoomTournament !== undefined")
+
+    live.login("owner", "pw-owner-1")  # the organiser starts it from another browser
+    live.request(f"/tournaments/{tournament_id}/start", b"", method="POST").read()
+
+    page.wait_for_selector(".brackets-viewer .match", timeout=30_000)
+    page.wait_for_selector(".brackets-viewer .participant.win", timeout=60_000)
+    shot(page, "tournament-advancing")
+    page.wait_for_selector("#champion b", timeout=180_000)
+    shot(page, "tournament-champion")
+    champion = page.locator("#champion b").inner_text()
+    assert champion in page.locator("#standings tbody tr").first.inner_text()
+    assert page.evaluate("window.FilmRoomTournament.updates") >= 14  # start + 13 or 14 results
+    wins = page.locator(".brackets-viewer .participant.win").count()
+    assert wins >= 14

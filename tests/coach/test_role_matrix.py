@@ -1,0 +1,326 @@
+"""The role table, tested as a matrix over every view and websocket route.
+
+Every URL pattern the resolver knows and every websocket route in ``coach.routing`` must have a
+row in ``ROUTES`` / ``WEBSOCKETS`` below: a route added without one fails
+``test_every_route_is_in_the_role_table``. Each row names the method used and who may use it:
+
+- ``PUBLIC``: anyone, logged in or not.
+- ``LOGIN``: any logged-in user (the page shows only their teams' things).
+- ``MEMBER``: members of the object's team (player or coach) and staff; an outsider gets 404.
+- ``A_COACH``: a user who coaches some team, and staff; anyone else 403 (not about one object).
+- ``COACH``: the team's coach and staff; a player gets 403, an outsider 404.
+- ``OWNER_OR_COACH``: the object's uploader/owner, the team's coach, staff; another player of the
+  team 403; an outsider 404.
+- ``UPLOADER``: only the user who started the upload (everyone else 404).
+- ``STAFF``: staff only (the Django admin).
+
+Users: ``owner`` (a player; uploader/owner of the replay, agent, upload), ``mate`` (another
+player of the team), ``coach``, ``outsider`` (a player of another team), ``staff`` (no team),
+and anonymous. Every request runs in a transaction that is rolled back, so a permitted delete
+does not take the object away from the next user.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC, LOGIN, MEMBER, COACH = "public", "login", "member", "coach"
+A_COACH = "a_coach"
+OWNER_OR_COACH, UPLOADER, STAFF = "owner_or_coach", "uploader", "staff"
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    level: str
+
+
+G, P = "get", "post"
+ROUTES: dict[str, Row] = {
+    # site
+    "home": Row(G, LOGIN),
+    "healthz": Row(G, PUBLIC),
+    "favicon.ico": Row(G, PUBLIC),
+    "login": Row(G, PUBLIC),
+    "logout": Row(P, PUBLIC),
+    # replays
+    "replays:list": Row(G, LOGIN),
+    "replays:upload": Row(G, LOGIN),
+    "replays:upload-create": Row(P, LOGIN),
+    "replays:upload-chunk": Row(G, UPLOADER),
+    "replays:detail": Row(G, MEMBER),
+    "replays:status": Row(G, MEMBER),
+    "replays:video": Row(G, MEMBER),
+    "replays:thumbnail": Row(G, MEMBER),
+    "replays:reprocess": Row(P, MEMBER),
+    "replays:set-profile": Row(P, MEMBER),
+    "replays:frames": Row(G, MEMBER),
+    "replays:clip": Row(G, MEMBER),
+    "replays:team": Row(G, MEMBER),
+    "replays:edit": Row(P, MEMBER),
+    "replays:delete": Row(P, OWNER_OR_COACH),
+    # game profiles (a team's profiles: any member edits them; built-in ones: staff)
+    "profiles:list": Row(G, LOGIN),
+    "profiles:import": Row(G, LOGIN),
+    "profiles:new": Row(G, LOGIN),
+    "profiles:new-preview": Row(P, LOGIN),
+    "profiles:new-save": Row(P, LOGIN),
+    "profiles:frame": Row(G, MEMBER),
+    "profiles:detail": Row(G, MEMBER),
+    "profiles:edit": Row(G, MEMBER),
+    "profiles:preview": Row(P, MEMBER),
+    "profiles:save": Row(P, MEMBER),
+    "profiles:redetect": Row(P, MEMBER),
+    "profiles:export-json": Row(G, MEMBER),
+    "profiles:export-zip": Row(G, MEMBER),
+    "profiles:reference": Row(G, MEMBER),
+    # arena
+    "tournaments:agents": Row(G, LOGIN),
+    "tournaments:agent-upload": Row(P, LOGIN),
+    "tournaments:agent": Row(G, MEMBER),
+    "tournaments:agent-download": Row(G, MEMBER),
+    "tournaments:agent-delete": Row(P, OWNER_OR_COACH),
+    "tournaments:play": Row(G, MEMBER),
+    "tournaments:datasets": Row(G, LOGIN),
+    "tournaments:dataset-download": Row(G, MEMBER),
+    # playlists
+    "playlists:list": Row(G, LOGIN),
+    "playlists:new": Row(G, A_COACH),
+    "playlists:play": Row(G, MEMBER),
+    "playlists:edit": Row(P, COACH),
+    "playlists:add": Row(P, COACH),
+    "playlists:item": Row(P, COACH),
+    "playlists:reviewed": Row(P, MEMBER),
+    "playlists:delete": Row(P, COACH),
+}
+# The Django admin: every page under it is for staff (checked on its index).
+PREFIX_LEVELS = {"admin/": STAFF}
+WEBSOCKETS: dict[str, str] = {
+    "ws/play/<str:agent_id>/": MEMBER,
+}
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            route = prefix + str(p.pattern)
+            yield (f"{namespace}{p.name}" if p.name else route), route
+
+
+def all_routes() -> list[tuple[str, str]]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def test_every_route_is_in_the_role_table():
+    missing = [
+        f"{key}  ({route})"
+        for key, route in all_routes()
+        if key not in ROUTES and not route.startswith(tuple(PREFIX_LEVELS))
+    ]
+    hint = "classify these routes in ROUTES (and the README's role table):\n"
+    assert not missing, hint + "\n".join(missing)
+    stale = set(ROUTES) - {key for key, _ in all_routes()}
+    assert not stale, f"rows for routes that no longer exist: {sorted(stale)}"
+
+
+def test_every_websocket_route_is_in_the_role_table():
+    from coach.routing import websocket_urlpatterns
+
+    routes = {str(p.pattern) for p in websocket_urlpatterns}
+    assert routes - set(WEBSOCKETS) == set(), f"classify: {sorted(routes - set(WEBSOCKETS))}"
+
+
+# The world every request is made in ----------------------------------------------------------
+
+
+@pytest.fixture
+def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
+    from coach.models import Membership
+    from coach.playlists.services import playlist_add_events, playlist_create
+    from detectors.synth import make_match
+    from replays.detection import replay_cut_clips
+    from replays.models import Event, GameProfile, Upload
+    from replays.profiles import profile_save_version
+    from tests.tournaments.conftest import agent_zip
+    from tournaments.models import Dataset
+    from tournaments.services import agent_upload
+
+    mate = django_user_model.objects.create_user("mate", password="pw-mate-1")
+    Membership.objects.create(team=users["team"], user=mate)
+    staff = django_user_model.objects.create_user("staff", password="pw-staff-1", is_staff=True)
+    staff.is_superuser = True
+    staff.save()
+    event = Event.objects.create(replay=replay, kind="death", frame=30, time_s=1.0)
+    replay_cut_clips(replay)
+    match = make_match(tmp_path / "synth", duration_s=2, size=(320, 180), kills=(1.0,),
+                       deaths=(), allies=(), reference_size=(320, 180), name="matrix")  # fmt: skip
+    spec = json.loads(match.profile.read_text())
+    refs = {i["reference"] for items in spec["events"].values() for i in items}
+    profile = GameProfile.objects.create(team=users["team"], name="matrix")
+    version, _ = profile_save_version(
+        profile=profile, spec=spec, files={r: (match.profile.parent / r).read_bytes() for r in refs}
+    )
+    settings.FILMROOM_AGENT_EVALUATION_GAMES = 1
+    with agent_zip(tmp_path).open("rb") as fh:
+        agent = agent_upload(team=users["team"], owner=users["owner"], name="Bot", upload=fh)
+    folder = Path(settings.MEDIA_ROOT) / "datasets" / "matrix"
+    folder.mkdir(parents=True)
+    (folder / "meta.json").write_text("{}")
+    dataset = Dataset.objects.create(
+        team=users["team"], player=users["owner"], opponent="cpu", characters=[],
+        folder="datasets/matrix",
+    )  # fmt: skip
+    upload = Upload.objects.create(
+        team=users["team"], uploader=users["owner"], filename="x.mp4", size_bytes=10
+    )
+    playlist = playlist_create(team=users["team"], created_by=users["coach"], title="List")
+    playlist_add_events(playlist=playlist, event_ids=[event.pk])
+    return {
+        **users,
+        "mate": mate,
+        "staff": staff,
+        "replay": replay,
+        "event": event,
+        "profile": profile,
+        "version": version,
+        "reference": sorted(refs)[0],
+        "agent": agent,
+        "dataset": dataset,
+        "upload": upload,
+        "playlist": playlist,
+    }
+
+
+def _kwargs(key: str, route: str, w: dict) -> dict:
+    from django.urls.resolvers import RoutePattern
+
+    names = RoutePattern(route).converters.keys()
+    app = key.split(":")[0]
+    pk = {
+        "replays": w["replay"].pk,
+        "profiles": w["profile"].pk,
+        "playlists": w["playlist"].pk,
+        "tournaments": w["dataset"].pk if "dataset" in key else w["agent"].pk,
+    }.get(app)
+    values = {
+        "pk": pk,
+        "event_id": w["event"].pk,
+        "what": "mp4",
+        "slug": w["team"].slug,
+        "upload_id": w["upload"].pk,
+        "item_id": w["playlist"].items.first().pk,
+        "replay_id": w["replay"].pk,
+        "number": w["version"].number if key == "profiles:reference" else 0,
+        "name": w["reference"],
+    }
+    return {name: values[name] for name in names}
+
+
+def _expected(level: str, who: str) -> str:
+    """ "ok", "login" (sent to log in), "404" or "403" for a user at a level."""
+    if level == PUBLIC:
+        return "ok"
+    if who == "anonymous":
+        return "login"
+    if level == LOGIN or who == "staff" and level != UPLOADER:
+        return "ok"
+    if level == STAFF:
+        return "denied"
+    if level == A_COACH:
+        return "ok" if who == "coach" else "403"
+    if who == "outsider":
+        return "404"
+    if level == UPLOADER:
+        return "ok" if who == "owner" else "404"
+    if level == MEMBER:
+        return "ok"
+    if level == COACH:
+        return "ok" if who == "coach" else "403"
+    if level == OWNER_OR_COACH:
+        return "ok" if who in ("owner", "coach") else "403"
+    raise AssertionError(level)
+
+
+def _outcome(response) -> str:
+    location = response.get("Location", "")
+    if response.status_code == 302 and "/login/" in location:
+        return "login"
+    if response.status_code in (403, 404):
+        return str(response.status_code)
+    if response.status_code == 405:
+        return "405"
+    return "ok"
+
+
+WHO = ("owner", "mate", "coach", "outsider", "staff", "anonymous")
+
+
+def test_the_role_matrix_holds_for_every_view(client, world):
+    from django.urls import reverse
+
+    wrong = []
+    rows = [(k, r) for k, r in all_routes() if k in ROUTES] + [("admin:index", "admin/")]
+    for key, route in rows:
+        row = ROUTES.get(key, Row(G, STAFF))
+        url = reverse(key, kwargs=_kwargs(key, route, world)) if ":" in key or key in (
+            "home", "healthz", "login", "logout") else "/" + route  # fmt: skip
+        for who in WHO:
+            client.logout()
+            if who != "anonymous":
+                client.force_login(world[who])
+            with transaction.atomic():
+                response = getattr(client, row.method)(url)
+                transaction.set_rollback(True)
+            got, want = _outcome(response), _expected(row.level, who)
+            if want == "denied":
+                ok = got in ("403", "404", "login")
+            elif key == "logout":  # logging out ends on the login page
+                ok = got in ("ok", "login")
+            else:
+                ok = got == want
+            if not ok:
+                said = f"{got} ({response.status_code}), table says {want}"
+                wrong.append(f"{row.method.upper()} {url} as {who}: {said}")
+    assert not wrong, "\n".join(wrong)
+
+
+# Websockets ----------------------------------------------------------------------------------
+
+
+def _ws_path(route: str, w: dict) -> str:
+    return "/" + route.replace("<str:agent_id>", str(w["agent"].pk))
+
+
+@pytest.fixture
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.mark.parametrize("who", ["owner", "coach", "outsider", "anonymous"])
+async def test_the_role_matrix_holds_for_every_websocket(world, in_memory_layer, who):
+    from channels.testing import WebsocketCommunicator
+    from django.contrib.auth.models import AnonymousUser
+
+    from coach.asgi import application
+    from coach.routing import websocket_urlpatterns
+
+    for pattern in websocket_urlpatterns:
+        route = str(pattern.pattern)
+        level = WEBSOCKETS[route]
+        comm = WebsocketCommunicator(
+            application, _ws_path(route, world), headers=[(b"origin", b"http://localhost")]
+        )
+        comm.scope["user"] = AnonymousUser() if who == "anonymous" else world[who]
+        connected, _code = await comm.connect()
+        await comm.disconnect()
+        want = _expected(level, who) == "ok"
+        assert connected == want, f"{route} as {who}: connected={connected}, table says {level}"

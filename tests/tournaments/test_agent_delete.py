@@ -1,0 +1,59 @@
+"""Deleting an agent: its owner or the team's coach, after a confirmation page; files go."""
+
+from __future__ import annotations
+
+import pytest
+
+from tournaments.models import Agent
+
+
+@pytest.fixture
+def coach_agent(users, sync_jobs, agent_file, settings):
+    from tournaments.services import agent_upload
+
+    settings.FILMROOM_AGENT_EVALUATION_GAMES = 1
+    with agent_file.open("rb") as fh:
+        return agent_upload(team=users["team"], owner=users["coach"], name="Coachbot", upload=fh)
+
+
+def test_a_player_may_not_delete_the_coachs_agent(client, coach_agent, users):
+    client.force_login(users["owner"])
+    assert client.get(f"/arena/agents/{coach_agent.pk}/delete").status_code == 403
+    response = client.post(f"/arena/agents/{coach_agent.pk}/delete")
+    assert response.status_code == 403 and b"owner or the team" in response.content
+    assert Agent.objects.filter(pk=coach_agent.pk).exists() and coach_agent.path.exists()
+    page = client.get(f"/arena/agents/{coach_agent.pk}/").content
+    assert b"/delete" not in page  # no button offered
+
+
+def test_deleting_asks_first(client, coach_agent, users):
+    client.force_login(users["coach"])
+    page = client.get(f"/arena/agents/{coach_agent.pk}/")
+    assert f'href="/arena/agents/{coach_agent.pk}/delete"'.encode() in page.content
+    confirm = client.get(f"/arena/agents/{coach_agent.pk}/delete")
+    assert (
+        confirm.status_code == 200
+        and b"Delete \xe2\x80\x9cCoachbot\xe2\x80\x9d?" in confirm.content
+    )
+    assert b'method="post"' in confirm.content  # works without JS: a plain form
+    assert Agent.objects.filter(pk=coach_agent.pk).exists()
+
+
+def test_the_owner_deletes_their_agent_and_its_files(client, agent, users):
+    client.force_login(users["owner"])
+    response = client.post(f"/arena/agents/{agent.pk}/delete")
+    assert response.status_code == 302
+    assert not Agent.objects.filter(pk=agent.pk).exists() and not agent.path.exists()
+
+
+def test_the_coach_deletes_a_players_agent(client, agent, users):
+    client.force_login(users["coach"])
+    client.post(f"/arena/agents/{agent.pk}/delete")
+    assert not Agent.objects.filter(pk=agent.pk).exists() and not agent.path.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_outsider_gets_a_404(client, agent, users, method):
+    client.force_login(users["outsider"])
+    assert getattr(client, method)(f"/arena/agents/{agent.pk}/delete").status_code == 404
+    assert agent.path.exists()

@@ -1,0 +1,141 @@
+"""Spectators: /ws/matches/<id>/ sends a snapshot, every tick in order, then the end; private
+matches only to their teams; /matches/<id>/ without a login for public matches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from tournaments.arena import MatchRecord, replay_match
+from tournaments.matches import match_create, match_run
+from tournaments.models import Match
+
+
+@pytest.fixture
+def live_in_memory(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "live": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "live"},
+    }
+
+
+def spectator(match_id, user=None):
+    from django.contrib.auth.models import AnonymousUser
+
+    from coach.asgi import application
+
+    comm = WebsocketCommunicator(
+        application, f"/ws/matches/{match_id}/", headers=[(b"origin", b"http://localhost")]
+    )
+    comm.scope["user"] = user or AnonymousUser()
+    return comm
+
+
+async def _until_over(comm) -> list[dict]:
+    messages = []
+    while True:
+        msg = await comm.receive_json_from(timeout=15)
+        messages.append(msg)
+        if msg["type"] == "over":
+            return messages
+
+
+async def test_a_spectator_gets_a_snapshot_then_every_tick_in_order_then_the_end(
+    transactional_db, live_in_memory
+):
+    match = await database_sync_to_async(match_create)(
+        p1="cpu_hard", p2="cpu_easy", live=True, public=True, kind="exhibition", seed=4,
+        max_rounds=1, round_seconds=2,
+    )  # fmt: skip
+    early = spectator(match.pk)
+    assert (await early.connect())[0]
+    run = asyncio.ensure_future(sync_to_async(match_run, thread_sensitive=False)(match.pk))
+    await asyncio.sleep(1.0)
+    late = spectator(match.pk)  # joins mid-match
+    assert (await late.connect())[0]
+    early_msgs, late_msgs = await _until_over(early), await _until_over(late)
+    done = await run
+    for msgs in (early_msgs, late_msgs):
+        snap = msgs[0]
+        assert snap["type"] == "snapshot" and set(snap) == {"type", "tick", "t", "state", "match"}
+        assert snap["match"]["p1"] == {"name": "cpu_hard", "rating": None}
+        assert snap["match"]["id"] == match.pk and snap["match"]["best_of"] == 1
+        assert all(m["type"] == "ticks" for m in msgs[1:-1])
+        ticks = [t["tick"] for m in msgs[1:-1] for t in m["ticks"]]
+        assert ticks == list(range(snap["tick"] + 1, done.ticks + 1))  # none missing, in order
+        assert all(t["t"] >= snap["t"] - 1 for m in msgs[1:-1] for t in m["ticks"])
+        assert msgs[-1] == {"type": "over", "winner": done.winner, "ticks": done.ticks}
+    assert early_msgs[0]["tick"] == 0 and late_msgs[0]["tick"] > 30
+    # The last state broadcast is the state the stored record replays to.
+    last_state = early_msgs[-2]["ticks"][-1]["state"]
+    final = replay_match(MatchRecord.from_dict(done.games[-1]))
+    assert last_state["fighters"][0]["health"] == max(final.p1.health, 0)
+    await early.disconnect()
+    await late.disconnect()
+
+
+async def test_a_finished_match_sends_its_final_snapshot_and_over(transactional_db, live_in_memory):
+    match = await database_sync_to_async(match_create)(
+        p1="cpu_medium", p2="random", public=True, seed=2, max_rounds=1, round_seconds=3
+    )
+    done = await database_sync_to_async(match_run)(match.pk)
+    comm = spectator(match.pk)
+    assert (await comm.connect())[0]
+    snap, over = await comm.receive_json_from(timeout=5), await comm.receive_json_from(timeout=5)
+    assert snap["type"] == "snapshot" and snap["tick"] == done.ticks
+    assert snap["state"]["match_winner"] == done.winner
+    assert over == {"type": "over", "winner": done.winner, "ticks": done.ticks}
+    await comm.disconnect()
+
+
+async def test_a_private_match_is_closed_to_outsiders_and_anonymous_but_open_to_its_team(
+    users, live_in_memory
+):
+    match = await database_sync_to_async(match_create)(
+        p1="random", p2="random", team=users["team"], seed=1
+    )
+    for user, allowed in ((users["outsider"], False), (None, False), (users["coach"], True),
+                          (users["owner"], True)):  # fmt: skip
+        comm = spectator(match.pk, user)
+        connected, code = await comm.connect()
+        assert connected is allowed, user
+        if allowed:
+            assert (await comm.receive_json_from(timeout=5))["type"] == "snapshot"
+            await comm.disconnect()
+        else:
+            assert code == 4404
+    for bad in ("999999", "abc"):
+        assert (await spectator(bad).connect())[1] == 4404
+
+
+def test_the_match_page_needs_no_login_for_a_public_match_but_hides_private_ones(users, client):
+    public = match_create(p1="cpu_easy", p2="random", public=True, seed=1)
+    private = match_create(p1="cpu_easy", p2="random", team=users["team"], seed=1)
+    page = client.get(f"/matches/{public.pk}/")
+    assert page.status_code == 200 and b"cpu_easy" in page.content
+    assert b"/ws/matches/%d/" % public.pk in page.content
+    assert client.get(f"/matches/{private.pk}/").status_code == 404
+    client.force_login(users["outsider"])
+    assert client.get(f"/matches/{private.pk}/").status_code == 404
+    assert client.get(f"/matches/{private.pk}/frames.json").status_code == 404
+    client.force_login(users["owner"])
+    assert client.get(f"/matches/{private.pk}/").status_code == 200
+
+
+def test_a_finished_match_replays_every_tick_from_its_record(transactional_db, client):
+    match = match_create(p1="cpu_hard", p2="cpu_medium", public=True, seed=6, best_of=3,
+                         max_rounds=1, round_seconds=4)  # fmt: skip
+    assert client.get(f"/matches/{match.pk}/frames.json").status_code == 409
+    done = match_run(match.pk)
+    data = json.loads(client.get(f"/matches/{match.pk}/frames.json").content)
+    frames = data["frames"]
+    assert [f["tick"] for f in frames] == list(range(done.ticks + 1))
+    assert frames[-1]["state"]["match_winner"] == done.games[-1]["winner"]
+    assert frames[-1]["state"]["game"] == len(done.games) - 1
+    assert Match.objects.get(pk=match.pk).state == Match.DONE

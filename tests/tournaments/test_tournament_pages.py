@@ -1,0 +1,169 @@
+"""Tournament pages and socket: public ones for anyone, private ones for their team only."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from tests.conftest import client_for
+from tournaments.models import Tournament
+from tournaments.tournament_services import (
+    EntrantChoice,
+    tournament_broadcast,
+    tournament_create,
+    tournament_start,
+)
+
+BOTS = ["random", "cpu_easy", "cpu_medium", "cpu_hard"]
+
+
+@pytest.fixture
+def memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def make(users, *, public: bool, name: str = "Cup") -> Tournament:
+    return tournament_create(
+        team=users["team"],
+        created_by=users["owner"],
+        name=name,
+        format="single",
+        entrants=[EntrantChoice(f"bot:{b}") for b in BOTS],
+        options={"rules": {"max_rounds": 1, "round_seconds": 10}},
+        public=public,
+    )
+
+
+def test_a_public_tournament_is_watched_without_a_login(client, users, memory_layer):
+    tournament = make(users, public=True)
+    assert client.get(tournament.get_absolute_url()).status_code == 200
+    page = client.get("/tournaments/").content.decode()
+    assert "Cup" in page
+
+
+def test_a_private_tournament_is_not_found_by_an_outsider_or_a_visitor(client, users, memory_layer):
+    tournament = make(users, public=False, name="Secret scrim")
+    url = tournament.get_absolute_url()
+    assert client.get(url).status_code == 404
+    assert "Secret scrim" not in client.get("/tournaments/").content.decode()
+    assert client_for(client, users["outsider"]).get(url).status_code == 404
+    assert "Secret scrim" not in client.get("/tournaments/").content.decode()
+    for member in ("owner", "coach"):
+        assert client_for(client, users[member]).get(url).status_code == 200
+
+
+def test_the_owner_creates_a_tournament_with_house_entrants_and_starts_it(
+    client, users, memory_layer
+):
+    client_for(client, users["owner"])
+    response = client.post(
+        "/tournaments/new",
+        {
+            "team": users["team"].pk,
+            "name": "Booth cup",
+            "format": "double",
+            "best_of": "1",
+            "public": "on",
+            "quick": "on",
+            "banned": ["kaito"],
+            "entrant": [f"bot:{b}" for b in BOTS],
+            "character-bot:random": "brick",
+        },
+    )
+    tournament = Tournament.objects.get(name="Booth cup")
+    assert response.status_code == 302 and response["Location"] == tournament.get_absolute_url()
+    assert tournament.banned_characters == ["kaito"]
+    characters = {e.name: e.character for e in tournament.entrants.all()}
+    assert characters["random"] == "brick" and "kaito" not in characters.values()
+    client.post(f"/tournaments/{tournament.pk}/start")  # no workers here: the games wait
+    tournament.refresh_from_db()
+    assert tournament.state == Tournament.RUNNING
+    assert tournament.matches.count() == 2
+
+
+def test_a_banned_pick_is_refused_with_the_reason_and_nothing_is_created(
+    client, users, memory_layer
+):
+    client_for(client, users["owner"])
+    response = client.post(
+        "/tournaments/new",
+        {
+            "team": users["team"].pk,
+            "name": "Ban test",
+            "format": "single",
+            "banned": ["kaito"],
+            "entrant": ["bot:random", "bot:cpu_easy"],
+            "character-bot:random": "kaito",
+        },
+        follow=True,
+    )
+    assert "kaito is banned" in response.content.decode()
+    assert not Tournament.objects.filter(name="Ban test").exists()
+
+
+def test_an_outsider_cannot_start_another_teams_tournament(client, users, memory_layer):
+    tournament = make(users, public=True)
+    client_for(client, users["outsider"])
+    assert client.post(f"/tournaments/{tournament.pk}/start").status_code == 404
+    tournament.refresh_from_db()
+    assert tournament.state == Tournament.DRAFT
+
+
+def test_another_team_enters_a_public_tournament_but_not_a_private_one(client, users, memory_layer):
+    public, private = make(users, public=True), make(users, public=False, name="Scrim")
+    client_for(client, users["outsider"])
+    form = {"team": users["other"].pk, "entrant": "bot:cpu_hard", "character": ""}
+    client.post(f"/tournaments/{public.pk}/enter", form)
+    assert public.entrants.filter(team=users["other"]).count() == 1
+    assert client.post(f"/tournaments/{private.pk}/enter", form).status_code == 404
+    assert private.entrants.count() == 4
+
+
+def test_the_leaderboard_shows_ratings_and_their_history(client, users, sync_jobs, memory_layer):
+    tournament_start(tournament=make(users, public=True))
+    page = client.get("/tournaments/leaderboard/").content.decode()
+    assert "cpu_hard" in page and 'id="history"' in page
+
+
+def communicator(tournament_id: int, user):
+    from coach.asgi import application
+
+    comm = WebsocketCommunicator(
+        application, f"/ws/tournaments/{tournament_id}/", headers=[(b"origin", b"http://localhost")]
+    )
+    comm.scope["user"] = user
+    return comm
+
+
+async def test_a_visitor_watches_a_public_tournament_socket_and_hears_each_update(
+    users, memory_layer
+):
+    tournament = await database_sync_to_async(make)(users, public=True)
+    comm = communicator(tournament.pk, AnonymousUser())
+    connected, _ = await comm.connect()
+    assert connected
+    first = await comm.receive_json_from(timeout=5)
+    assert first["type"] == "bracket" and first["tournament"]["state"] == "draft"
+    await database_sync_to_async(tournament_start)(tournament=tournament)
+    update = await comm.receive_json_from(timeout=5)
+    assert update["type"] == "bracket" and update["tournament"]["state"] == "running"
+    assert [s["key"] for s in update["bracket"]["slots"] if s["ready"]] == ["W1-1", "W1-2"]
+    await comm.disconnect()
+
+
+async def test_a_private_tournament_socket_is_closed_for_an_outsider_and_a_visitor(
+    users, memory_layer
+):
+    tournament = await database_sync_to_async(make)(users, public=False)
+    for user in (users["outsider"], AnonymousUser()):
+        connected, code = await communicator(tournament.pk, user).connect()
+        assert not connected and code == 4404
+    comm = communicator(tournament.pk, users["coach"])
+    connected, _ = await comm.connect()
+    assert connected
+    assert (await comm.receive_json_from(timeout=5))["type"] == "bracket"  # on connect
+    await database_sync_to_async(tournament_broadcast)(tournament.pk)
+    assert (await comm.receive_json_from(timeout=5))["tournament"]["id"] == tournament.pk
+    await comm.disconnect()

@@ -1,0 +1,112 @@
+"""Tournaments through their services: create, start, games in django-q2's sync mode, ratings."""
+
+from __future__ import annotations
+
+import pytest
+
+from tournaments.brackets import Bracket
+from tournaments.models import Match, Rating, RatingChange, Tournament, TournamentMatch
+from tournaments.tournament_services import (
+    EntrantChoice,
+    TournamentError,
+    entrant_add,
+    tournament_create,
+    tournament_record_result,
+    tournament_start,
+)
+
+FAST = {"rules": {"max_rounds": 1, "round_seconds": 10}}
+BOTS = ["random", "cpu_easy", "cpu_medium", "cpu_hard"]
+
+
+@pytest.fixture
+def memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def create(users, **kw) -> Tournament:
+    args = dict(
+        team=users["team"],
+        created_by=users["owner"],
+        name="Booth cup",
+        format="single",
+        entrants=[EntrantChoice(f"bot:{b}") for b in BOTS],
+        options=FAST,
+    )
+    return tournament_create(**{**args, **kw})
+
+
+def test_a_tournament_of_house_bots_runs_to_a_champion_and_rates_them(
+    users, sync_jobs, memory_layer
+):
+    tournament = create(users, options={**FAST, "third_place": True}, best_of=3)
+    tournament_start(tournament=tournament)
+    tournament.refresh_from_db()
+    assert tournament.state == Tournament.FINISHED
+    bracket = Bracket.from_dict(tournament.bracket)
+    assert str(tournament.champion_id) == bracket.champion
+    slots = TournamentMatch.objects.filter(tournament=tournament)
+    assert sorted(slots.values_list("key", flat=True)) == ["3P-1", "W1-1", "W1-2", "W2-1"]
+    for tm in slots:
+        wins = [g["winner"] for g in tm.games]
+        assert max(wins.count("p1"), wins.count("p2")) == 2 or len(wins) >= 9
+        assert Match.objects.filter(pk__in=[g["match"] for g in tm.games], kind="tournament")
+    assert Rating.objects.count() == 4
+    assert RatingChange.objects.count() == 2 * 4
+    champion = Rating.objects.get(identity=tournament.champion.identity)
+    assert champion.wins >= 2 and champion.losses == 0
+
+
+def test_a_finished_game_is_taken_into_the_bracket_once(users, memory_layer):
+    # No workers run here: the games wait in their rows, and we finish one by hand.
+    tournament = create(users)
+    tournament_start(tournament=tournament)
+    assert TournamentMatch.objects.filter(tournament=tournament).count() == 2
+    tm = TournamentMatch.objects.filter(tournament=tournament).first()
+    game = tm.match
+    game.winner, game.record = "p1", {}
+    game.save()
+    tournament_record_result(match=game)
+    tournament_record_result(match=game)  # a replayed worker reports it again
+    tm.refresh_from_db()
+    tournament.refresh_from_db()
+    assert tm.games == [{"match": game.pk, "winner": "p1"}]
+    assert tournament.bracket["results"] == {tm.key: str(tm.entrant1_id)}
+    assert RatingChange.objects.count() == 2
+
+
+def test_it_rejects_a_banned_character_and_gives_an_allowed_one(users, memory_layer):
+    tournament = create(users, entrants=[], banned_characters=["kaito"])
+    with pytest.raises(TournamentError, match="kaito is banned"):
+        entrant_add(
+            tournament=tournament, team=users["team"], choice=EntrantChoice("bot:random", "kaito")
+        )
+    for bot in BOTS:
+        entrant = entrant_add(
+            tournament=tournament, team=users["team"], choice=EntrantChoice(f"bot:{bot}")
+        )
+        assert entrant.character != "kaito"
+
+
+def test_it_rejects_another_teams_entrant_in_a_private_tournament(users, memory_layer):
+    tournament = create(users, public=False)
+    with pytest.raises(TournamentError, match="private"):
+        entrant_add(tournament=tournament, team=users["other"], choice=EntrantChoice("bot:random"))
+
+
+def test_a_house_bot_may_enter_twice_under_a_numbered_name(users, memory_layer):
+    tournament = create(users)
+    again = entrant_add(
+        tournament=tournament, team=users["team"], choice=EntrantChoice("bot:random")
+    )
+    assert again.name == "random #2"
+    with pytest.raises(TournamentError, match="unknown entrant"):
+        entrant_add(tournament=tournament, team=users["team"], choice=EntrantChoice("bot:god"))
+
+
+def test_a_private_tournament_is_not_rated(users, sync_jobs, memory_layer):
+    tournament = create(users, public=False)
+    tournament_start(tournament=tournament)
+    tournament.refresh_from_db()
+    assert tournament.state == Tournament.FINISHED
+    assert Rating.objects.count() == 0

@@ -1,0 +1,190 @@
+"""Publishing a live match to its spectators: the channel group ``match-<id>`` and the latest tick.
+
+The runner's per-tick callback (:class:`Broadcaster`) runs in the thread or worker playing the
+match, never on Daphne's event loop. For every tick it stores the latest state in the ``live``
+cache (late joiners start from it) and, every ``batch`` ticks, sends ONE pre-serialised message
+to the group, so each spectator's consumer only relays text. Ordering rule: a tick is stored as
+the latest BEFORE it is sent to the group, so a spectator that joins the group and then reads
+the latest tick misses nothing.
+
+Server → spectator messages (``ws/matches/<id>/``, documented in the README):
+    ``{"type": "snapshot", "tick": n, "t": s, "state": {...}, "match": {...}}``
+    ``{"type": "ticks", "ticks": [{"tick": n, "t": s, "state": {...}}, ...]}``
+    ``{"type": "over", "winner": "p1"|"p2"|"draw", "ticks": n}``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from channels.layers import get_channel_layer
+from django.core.cache import caches
+
+from tournaments.arena import Game, frame_state
+
+logger = logging.getLogger(__name__)
+
+BATCH_TICKS = 3
+"""Ticks per group message at 60 ticks/s: 20 messages a second, at most 50 ms held back."""
+LATEST_TTL_S = 3600
+
+
+def group_name(match_id: int) -> str:
+    """The channel group of a match's spectators."""
+    return f"match-{match_id}"
+
+
+def latest_key(match_id: int) -> str:
+    return f"match-{match_id}-latest"
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def tick_state(game: Game, game_index: int, score: tuple[int, int]) -> dict[str, Any]:
+    """``frame_state`` plus which game of the match it is and the games won so far."""
+    state = frame_state(game)
+    state["game"] = game_index
+    state["score"] = list(score)
+    return state
+
+
+def latest(match_id: int) -> dict[str, Any] | None:
+    """The latest published tick of a live match: ``{"tick", "t", "state", "attempt"}``."""
+    return caches["live"].get(latest_key(match_id))
+
+
+class Broadcaster:
+    """The runner's ``on_tick`` for a live match: stores and sends every tick, in order.
+
+    Args:
+        match_id: the match.
+        attempt: which run of the match this is (a replay after a crash starts over).
+        batch: ticks per group message.
+        loop: the event loop of the web server when the match plays in one of its threads:
+            sends are handed to it (in order) instead of running an event loop here.
+    """
+
+    def __init__(
+        self,
+        match_id: int,
+        *,
+        attempt: int = 1,
+        batch: int = BATCH_TICKS,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        self.match_id = match_id
+        self.group = group_name(match_id)
+        self.attempt = attempt
+        self.batch = max(1, batch)
+        self.layer = get_channel_layer()
+        self.cache = caches["live"]
+        self.buffer: list[dict[str, Any]] = []
+        self.game_index = 0
+        self.score = [0, 0]
+        self.last_tick = -1
+        self.loop = loop
+        self._cache_ok = True
+        # In a worker: one event loop of our own for every send (the layer keeps its Redis
+        # connections per loop; async_to_sync would make a new loop, and connection, per call).
+        self._own_loop = None if loop else asyncio.new_event_loop()
+        self._send = (
+            self._on_loop(self.layer.group_send) if loop else self._here(self.layer.group_send)
+        )
+
+    def _here(self, func):
+        def call(*args: Any) -> None:
+            self._own_loop.run_until_complete(func(*args))
+
+        return call
+
+    def _on_loop(self, func):
+        def call(*args: Any) -> None:
+            # Wait for each send: they reach the group in the order the ticks were made.
+            asyncio.run_coroutine_threadsafe(func(*args), self.loop).result(timeout=10)
+
+        return call
+
+    def send_channel(self, channel: str, message: dict[str, Any]) -> None:
+        """Sends one message to one consumer's channel."""
+        send = self._on_loop(self.layer.send) if self.loop else self._here(self.layer.send)
+        send(channel, message)
+
+    def _store(self, item: dict[str, Any] | None) -> None:
+        if not self._cache_ok:
+            return
+        try:
+            if item is None:
+                self.cache.delete(latest_key(self.match_id))
+            else:
+                self.cache.set(latest_key(self.match_id), item, LATEST_TTL_S)
+        except Exception:  # noqa: BLE001 - without the cache late joiners start at tick 0
+            logger.warning("match %s: the live cache is unreachable", self.match_id)
+            self._cache_ok = False
+
+    def start(self) -> None:
+        """Tells connected spectators that the match (re)starts from tick 0."""
+        self._store(None)
+        self._send(self.group, {"type": "match.restart", "attempt": self.attempt})
+
+    def game_over(self, index: int, record: Any) -> None:
+        """Counts a finished game (the next states carry the new score)."""
+        if record.winner in ("p1", "p2"):
+            self.score[0 if record.winner == "p1" else 1] += 1
+        self.game_index = index + 1
+
+    def __call__(self, game: Game, match_tick: int) -> None:
+        if match_tick <= self.last_tick:  # a new game's opening state repeats the last tick
+            return
+        self.last_tick = match_tick
+        item = {
+            "tick": match_tick,
+            "t": time.time(),
+            "state": tick_state(game, self.game_index, tuple(self.score)),
+        }
+        self._store({**item, "attempt": self.attempt})
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        """Sends the buffered ticks as one message."""
+        if not self.buffer:
+            return
+        ticks, self.buffer = self.buffer, []
+        self._send(
+            self.group,
+            {
+                "type": "match.ticks",
+                "first": ticks[0]["tick"],
+                "last": ticks[-1]["tick"],
+                "text": dumps({"type": "ticks", "ticks": ticks}),
+            },
+        )
+
+    def over(self, winner: str | None, ticks: int) -> None:
+        """Sends what is left and the end of the match."""
+        self.flush()
+        self._send(
+            self.group,
+            {
+                "type": "match.over",
+                "text": dumps({"type": "over", "winner": winner, "ticks": ticks}),
+            },
+        )
+
+    def close(self) -> None:
+        """Closes the worker's own event loop (and the layer's connections on it)."""
+        if self._own_loop is not None:
+            # channels_redis keeps one connection pool per event loop: drop this loop's.
+            pools = getattr(self.layer, "_layers", None)
+            mine = pools.pop(self._own_loop, None) if isinstance(pools, dict) else None
+            if mine is not None:
+                self._own_loop.run_until_complete(mine.flush())
+            self._own_loop.close()
+            self._own_loop = None

@@ -1,0 +1,69 @@
+"""Watching matches: ``/matches/<id>/`` (no login for public ones), its replay frames, and
+"Render to video" (the match becomes a replay of the viewer's team, detected with the arena
+profile)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from coach.models import Team
+from coach.params import id_or_none
+from coach.queue import enqueue
+
+from . import spectate
+from .models import Match
+
+
+def _match_or_404(request: HttpRequest, pk: int) -> Match:
+    match = spectate.match_for(request.user, pk)
+    if match is None:
+        raise Http404("No such match")
+    return match
+
+
+@require_GET
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    match = _match_or_404(request, pk)
+    teams = Team.objects.visible_to(request.user) if request.user.is_authenticated else []
+    return render(request, "tournaments/match.html", {"match": match, "teams": teams})
+
+
+@require_GET
+def match_frames(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every tick of a finished match, replayed on the server from its record."""
+    match = _match_or_404(request, pk)
+    if match.state != Match.DONE or not match.games:
+        return JsonResponse({"error": "the match has not finished"}, status=409)
+    frames = spectate.replay_frames(match)
+    return JsonResponse({"match": spectate.match_info(match), "frames": frames})
+
+
+@login_required
+@require_POST
+def match_render(request: HttpRequest, pk: int) -> HttpResponse:
+    match = _match_or_404(request, pk)
+    team = Team.objects.visible_to(request.user).filter(pk=id_or_none(request.POST.get("team")))
+    team = team.first()
+    if team is None:
+        messages.error(request, "Choose one of your teams to keep the video in.")
+    elif match.state != Match.DONE or not match.games:
+        messages.error(request, "Only a finished match can be rendered.")
+    else:
+        enqueue(
+            "tournaments.tasks.match_render_task",
+            match.pk,
+            team.pk,
+            request.user.pk,
+            name=f"render-match-{match.pk}",
+            group="matches",
+        )
+        messages.success(
+            request,
+            f"Rendering match {match.pk}: it appears in {team.name}'s replays, its K.O.s on the "
+            "timeline, once rendered and detected.",
+        )
+    return redirect(match)

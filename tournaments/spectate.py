@@ -1,0 +1,84 @@
+"""What a spectator needs from the database: the match if they may watch it, snapshots, replays.
+
+Sync functions (the consumer calls them through ``database_sync_to_async``; views directly).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tournaments.arena import Game, MatchRecord, replay_match
+
+from .broadcast import latest, tick_state
+from .matches import match_info
+from .models import Match
+
+
+def match_for(user, match_id: Any) -> Match | None:
+    """The match if ``user`` may watch it (public, or their team's), else None."""
+    try:
+        match = (
+            Match.objects.select_related("p1_agent", "p2_agent").filter(pk=int(match_id)).first()
+        )
+    except (TypeError, ValueError):
+        return None
+    if match is None or not match.visible_to(user):
+        return None
+    return match
+
+
+def _score(games: list[dict[str, Any]]) -> tuple[int, int]:
+    return (
+        sum(g.get("winner") == "p1" for g in games),
+        sum(g.get("winner") == "p2" for g in games),
+    )
+
+
+def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The ``snapshot`` message for a spectator joining now, and the ``over`` message when the
+    match has ended (None otherwise)."""
+    match.refresh_from_db()
+    info = match_info(match)
+    if match.state == Match.DONE and match.games:
+        last = match.games[-1]
+        game = replay_match(MatchRecord.from_dict(last))
+        state = tick_state(game, len(match.games) - 1, _score(match.games))
+        over = {"type": "over", "winner": match.winner, "ticks": match.ticks}
+        return {"type": "snapshot", "tick": match.ticks, "t": time.time(), "state": state,
+                "match": info}, over  # fmt: skip
+    now = latest(match.pk) if match.live else None
+    if now is not None:
+        return {"type": "snapshot", "tick": now["tick"], "t": time.time(), "state": now["state"],
+                "match": info}, None  # fmt: skip
+    return {"type": "snapshot", "tick": 0, "t": time.time(), "state": opening_state(match),
+            "match": info}, None  # fmt: skip
+
+
+def opening_state(match: Match) -> dict[str, Any]:
+    """The state before the first tick of the match."""
+    game = Game(
+        tuple(match.characters), seed=match.seed, max_rounds=match.max_rounds,
+        round_seconds=match.round_seconds,
+    )  # fmt: skip
+    return tick_state(game, 0, (0, 0))
+
+
+def replay_frames(match: Match, step: int = 1) -> list[dict[str, Any]]:
+    """Every tick of a finished match, replayed from its record: ``[{"tick", "state"}, ...]``."""
+    frames: list[dict[str, Any]] = []
+    base = 0
+    score = [0, 0]
+    for index, data in enumerate(match.games):
+        record = MatchRecord.from_dict(data)
+
+        def hook(game: Game, base: int = base, index: int = index) -> None:
+            tick = base + game.tick
+            if tick % step == 0 and not (frames and frames[-1]["tick"] == tick):
+                frames.append({"tick": tick, "state": tick_state(game, index, tuple(score))})
+
+        replay_match(record, on_tick=hook)
+        base += record.ticks
+        if record.winner in ("p1", "p2"):
+            score[0 if record.winner == "p1" else 1] += 1
+    return frames

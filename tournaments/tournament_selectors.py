@@ -1,0 +1,136 @@
+"""Reads for tournament pages and sockets: the bracket as spectators see it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tournaments.brackets import Bracket
+
+from .models import Tournament
+
+STAGE_GROUPS = {"W": 1, "L": 2, "GF": 3, "3P": 2, "R": 1, "S": 1}
+VIEWER_TYPES = {
+    "single": "single_elimination",
+    "double": "double_elimination",
+    "round_robin": "round_robin",
+    "swiss": "round_robin",  # drawn round by round, with the standings table
+}
+
+
+def tournament_payload(tournament: Tournament) -> dict[str, Any]:
+    """The ``bracket`` message of ``ws/tournaments/<id>/`` (also embedded in the page)."""
+    entrants = {
+        str(e.pk): {"name": e.name, "character": e.character, "seed": e.seed, "team": e.team_id}
+        for e in tournament.entrants.all()
+    }
+    matches = {
+        tm.key: {
+            "id": tm.pk,
+            "state": tm.state,
+            "match": tm.match_id,
+            "games": tm.games,
+            "p1": str(tm.entrant1_id),
+            "p2": str(tm.entrant2_id),
+            "winner": str(tm.winner_id) if tm.winner_id else None,
+        }
+        for tm in tournament.matches.all()
+    }
+    view = Bracket.from_dict(tournament.bracket).view() if tournament.bracket else None
+    live = [m["match"] for m in matches.values() if m["state"] == "playing"]
+    return {
+        "type": "bracket",
+        "tournament": {
+            "id": tournament.pk,
+            "name": tournament.name,
+            "format": tournament.format,
+            "state": tournament.state,
+            "best_of": tournament.best_of,
+            "public": tournament.public,
+            "banned_characters": tournament.banned_characters,
+            "champion": str(tournament.champion_id) if tournament.champion_id else None,
+        },
+        "entrants": entrants,
+        "bracket": view,
+        "matches": matches,
+        "live": live,
+        "viewer": viewer_data(tournament, view, matches, entrants),
+    }
+
+
+def viewer_data(
+    tournament: Tournament, view: dict | None, matches: dict, entrants: dict
+) -> dict[str, Any] | None:
+    """The bracket in the ``brackets-viewer`` (npm) data model: stages, matches, participants."""
+    if view is None:
+        return None
+    options = view["options"]
+    settings = {
+        "grandFinal": "double" if options["grand_final_reset"] else "simple",
+        "consolationFinal": bool(options["third_place"]),
+        "size": len(view["entrants"]),
+    }
+    rounds: dict[tuple[int, int], int] = {}
+    out = []
+    for number, slot in enumerate(view["slots"]):
+        if slot["skipped"]:
+            continue
+        group = STAGE_GROUPS[slot["stage"]]
+        round_id = rounds.setdefault((group, slot["round"]), len(rounds))
+        played = matches.get(slot["key"], {})
+        out.append(
+            {
+                "id": number,
+                "stage_id": 0,
+                "group_id": group,
+                "round_id": round_id,
+                "number": slot["number"],
+                "child_count": 0,
+                "status": _status(slot, played),
+                "opponent1": _side(slot, "p1", played),
+                "opponent2": _side(slot, "p2", played),
+            }
+        )
+    return {
+        "stages": [
+            {
+                "id": 0,
+                "tournament_id": tournament.pk,
+                "name": tournament.name,
+                "type": VIEWER_TYPES[tournament.format],
+                "number": 1,
+                "settings": settings,
+            }
+        ],
+        "matches": out,
+        "matchGames": [],
+        "participants": [
+            {"id": int(pk), "tournament_id": tournament.pk, "name": e["name"]}
+            for pk, e in entrants.items()
+        ],
+    }
+
+
+def _status(slot: dict, played: dict) -> int:
+    if slot["winner"]:
+        return 4  # completed
+    if played.get("state") == "playing":
+        return 3  # running
+    if slot["p1"] and slot["p2"]:
+        return 2  # ready
+    return 1 if slot["p1"] or slot["p2"] else 0  # waiting for one side / locked
+
+
+def _side(slot: dict, side: str, played: dict) -> dict | None:
+    if slot[f"{side}_bye"]:
+        return None  # drawn as BYE
+    entrant = slot[side]
+    if entrant is None:
+        return {"id": None}
+    result: dict[str, Any] = {"id": int(entrant)}
+    games = played.get("games") or []
+    if games:
+        mark = "p1" if played.get("p1") == entrant else "p2"
+        result["score"] = sum(1 for g in games if g["winner"] == mark)
+    if slot["winner"]:
+        result["result"] = "win" if slot["winner"] == entrant else "loss"
+    return result

@@ -1,0 +1,417 @@
+"""Tournaments in the site: create, enter, start, play each game in the background, advance.
+
+The bracket itself is ``tournaments.brackets`` (plain Python); here it is stored on the
+``Tournament`` row, its slots are linked to ``Match`` rows (one per game of a best-of-N series),
+results advance the bracket and the ratings in one transaction, and spectators hear about it on
+the channel group ``tournament-<id>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from coach.models import Team
+from coach.queue import enqueue
+from tournaments.arena import CHARACTER_NAMES
+from tournaments.brackets import Bracket, BracketError, Options, seed_entrants, series_winner
+
+from .models import Agent, Entrant, Match, Tournament, TournamentMatch
+from .ratings import ratings_of, ratings_update
+
+logger = logging.getLogger(__name__)
+
+HOUSE_BOTS = ("random", "cpu_easy", "cpu_medium", "cpu_hard")
+HOUSE_AGENT = ("Demo Team", "Copycat")  # the demo's imitation agent: (team name, agent name)
+RULES = {"max_rounds": (1, 5), "round_seconds": (5, 99)}  # allowed ranges of per-game rules
+
+
+class TournamentError(Exception):
+    """A tournament request that cannot be done; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class EntrantChoice:
+    """Who enters: ``ref`` is ``bot:<name>`` or ``agent:<uuid>``; no character = one is given."""
+
+    ref: str
+    character: str = ""
+
+
+def house_agent() -> Agent | None:
+    """The demo's imitation agent, which every team may enter (None before ``demo`` ran)."""
+    team, name = HOUSE_AGENT
+    return Agent.objects.filter(team__name=team, name=name, state=Agent.READY).first()
+
+
+def house_entrants() -> list[tuple[str, str]]:
+    """``(ref, label)`` of the entrants every team has: the built-in bots and the house agent."""
+    choices = [(f"bot:{b}", b) for b in HOUSE_BOTS]
+    copycat = house_agent()
+    if copycat is not None:
+        choices.append((f"agent:{copycat.pk}", f"{copycat.name} (house)"))
+    return choices
+
+
+def _options(format: str, best_of: int, options: dict | None) -> dict:
+    options = dict(options or {})
+    rules = {}
+    for name, (low, high) in RULES.items():
+        if options.get("rules", {}).get(name) is not None:
+            value = int(options["rules"][name])
+            if not low <= value <= high:
+                raise TournamentError(f"{name.replace('_', ' ')} must be {low} to {high}")
+            rules[name] = value
+    try:
+        parsed = Options.from_dict({**options, "best_of": best_of})
+    except (BracketError, TypeError, ValueError) as exc:
+        raise TournamentError(str(exc)) from exc
+    if format not in dict(Tournament.FORMATS):
+        raise TournamentError(f"unknown format {format!r}")
+    driver = "caller" if options.get("driver") == "caller" else "queue"
+    return {
+        "driver": driver,
+        "third_place": parsed.third_place,
+        "grand_final_reset": parsed.grand_final_reset,
+        "rounds": parsed.rounds,
+        "rules": rules,
+    }
+
+
+@transaction.atomic
+def tournament_create(
+    *,
+    team: Team,
+    created_by,
+    name: str,
+    format: str,
+    entrants: Sequence[EntrantChoice],
+    best_of: int = 1,
+    options: dict | None = None,
+    banned_characters: Sequence[str] = (),
+    public: bool = True,
+    seeding: str = "rating",
+) -> Tournament:
+    """Creates a tournament that takes entrants (state draft) with the team's first entrants.
+
+    Raises:
+        TournamentError: a bad name, format, option, character or entrant.
+    """
+    name = name.strip()[:100]
+    if not name:
+        raise TournamentError("give the tournament a name")
+    banned = sorted(set(banned_characters))
+    unknown = [c for c in banned if c not in CHARACTER_NAMES]
+    if unknown:
+        raise TournamentError(f"unknown character {unknown[0]!r}")
+    if len(banned) >= len(CHARACTER_NAMES):
+        raise TournamentError("at least one character must stay allowed")
+    if seeding not in dict(Tournament.SEEDINGS):
+        raise TournamentError(f"unknown seeding {seeding!r}")
+    tournament = Tournament.objects.create(
+        team=team,
+        created_by=created_by,
+        name=name,
+        format=format,
+        options=_options(format, best_of, options),
+        best_of=best_of,
+        banned_characters=banned,
+        public=public,
+        seeding=seeding,
+    )
+    for choice in entrants:
+        entrant_add(tournament=tournament, team=team, choice=choice)
+    return tournament
+
+
+def entrant_add(*, tournament: Tournament, team: Team, choice: EntrantChoice) -> Entrant:
+    """Enters a house bot, the house agent or one of ``team``'s ready agents.
+
+    Another team's agents may enter only public tournaments; entries close at the start.
+
+    Raises:
+        TournamentError: why the entrant cannot enter.
+    """
+    if tournament.state != Tournament.DRAFT:
+        raise TournamentError("this tournament has started: entries are closed")
+    if team.pk != tournament.team_id and not tournament.public:
+        raise TournamentError("only the organising team enters a private tournament")
+    kind, _, ref = choice.ref.partition(":")
+    agent, bot = None, ""
+    if kind == "bot" and ref in HOUSE_BOTS:
+        bot, label = ref, ref
+    elif kind == "agent":
+        house = house_agent()
+        agent = Agent.objects.filter(team=team, state=Agent.READY, pk=_uuid(ref)).first()
+        if agent is None and house is not None and str(house.pk) == ref:
+            agent = house
+        if agent is None:
+            raise TournamentError("that agent is not one of your team's ready agents")
+        label = agent.name
+    else:
+        raise TournamentError(f"unknown entrant {choice.ref!r}")
+    taken = [e.identity for e in tournament.entrants.all()]
+    identity = f"agent:{agent.pk}" if agent else f"bot:{bot}"
+    if identity in taken:
+        if agent is not None:
+            raise TournamentError(f"{label} has already entered")
+        label = f"{bot} #{taken.count(identity) + 1}"  # a house bot may enter more than once
+    character = choice.character.strip()
+    if character and character not in CHARACTER_NAMES:
+        raise TournamentError(f"unknown character {character!r}")
+    if character in tournament.banned_characters:
+        raise TournamentError(f"{character} is banned in this tournament")
+    if not character:  # given: the same draw for the same tournament and entry
+        allowed = [c for c in CHARACTER_NAMES if c not in tournament.banned_characters]
+        character = random.Random(f"{tournament.pk}:{len(taken)}").choice(allowed)
+    return Entrant.objects.create(
+        tournament=tournament,
+        team=team,
+        agent=agent,
+        bot=bot,
+        name=label,
+        character=character,
+        seed=len(taken) + 1,
+    )
+
+
+def _uuid(text: str):
+    import uuid
+
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def tournament_start(*, tournament: Tournament) -> Tournament:
+    """Seeds the entrants, builds the bracket and queues the first matches.
+
+    Raises:
+        TournamentError: not in draft, or the bracket cannot be built (the message says why).
+    """
+    tournament = Tournament.objects.select_for_update().get(pk=tournament.pk)
+    if tournament.state != Tournament.DRAFT:
+        raise TournamentError("this tournament has already started")
+    entrants = list(tournament.entrants.all())
+    ids = [str(e.pk) for e in entrants]
+    if tournament.seeding == "rating":
+        ratings = ratings_of([e.identity for e in entrants])
+        order = seed_entrants(
+            ids, ratings={str(e.pk): ratings[e.identity] for e in entrants if e.identity in ratings}
+        )
+    else:
+        order = ids  # entry order (seed numbers as entered)
+    try:
+        bracket = Bracket(
+            tournament.format,
+            order,
+            Options.from_dict({**tournament.options, "best_of": tournament.best_of}),
+        )
+    except BracketError as exc:
+        raise TournamentError(str(exc)) from exc
+    by_id = {str(e.pk): e for e in entrants}
+    for seed, entrant_id in enumerate(order, start=1):
+        by_id[entrant_id].seed = seed
+    Entrant.objects.bulk_update(entrants, ["seed"])
+    tournament.bracket = bracket.to_dict()
+    tournament.state = Tournament.RUNNING
+    tournament.save(update_fields=["bracket", "state"])
+    _schedule(tournament, bracket)
+    transaction.on_commit(lambda: tournament_broadcast(tournament.pk))
+    return tournament
+
+
+def _schedule(tournament: Tournament, bracket: Bracket) -> list[TournamentMatch]:
+    """The scheduler: every ready slot without a match gets one, and its first game is queued."""
+    started = set(tournament.matches.values_list("key", flat=True))
+    created = []
+    for slot in bracket.ready_matches():
+        if slot.key in started:
+            continue
+        tm = TournamentMatch.objects.create(
+            tournament=tournament, key=slot.key, entrant1_id=int(slot.p1), entrant2_id=int(slot.p2)
+        )
+        _game_create(tm)
+        created.append(tm)
+    return created
+
+
+def _game_create(tm: TournamentMatch) -> Match:
+    e1, e2 = tm.entrant1, tm.entrant2
+    game = Match.objects.create(
+        p1_agent=e1.agent,
+        p2_agent=e2.agent,
+        p1_label=e1.bot or e1.name,  # a bot side is labelled with the bot's name
+        p2_label=e2.bot or e2.name,
+        kind="tournament",
+        seed=zlib.crc32(f"{tm.tournament_id}:{tm.key}:{len(tm.games)}".encode()),
+        characters=[e1.character, e2.character],
+        record={},
+    )
+    tm.match = game
+    tm.save(update_fields=["match"])
+    if tm.tournament.options.get("driver") == "caller":
+        return game  # the caller plays its games itself (run_tournament without --queue)
+    name = f"tournament-{tm.tournament_id}-{tm.key}-{len(tm.games) + 1}"
+    transaction.on_commit(
+        lambda: enqueue(
+            "tournaments.tasks.tournament_game_play",
+            game.pk,
+            name=name,
+            group=f"tournament-{tm.tournament_id}",
+        )
+    )
+    return game
+
+
+def tournament_game_play(*, match_id: int) -> None:
+    """Plays one game of a tournament match (the django-q2 task's body)."""
+    tm = TournamentMatch.objects.filter(match_id=match_id).first()
+    if tm is None or tm.state == TournamentMatch.DONE:
+        return
+    TournamentMatch.objects.filter(pk=tm.pk).update(state=TournamentMatch.PLAYING)
+    _group_send(tm.tournament_id, {"type": "match_started", "key": tm.key, "match": match_id})
+    play_game(match_id, on_finish=lambda match: tournament_record_result(match=match))
+
+
+def play_game(match_id: int, *, on_finish: Callable[[Match], None]) -> Match:
+    """The one place a tournament game is played.
+
+    A stand-in for the runner's ``tournaments.matches.match_run`` (same signature and promise:
+    ``on_finish`` runs inside the transaction that stores the result, once per match) until
+    that is on main.
+    """
+    from tournaments.arena import play_match
+
+    from .services import agent_policy
+
+    match = Match.objects.select_related("p1_agent", "p2_agent").get(pk=match_id)
+    if match.winner:
+        return match
+    tm = TournamentMatch.objects.select_related("tournament").get(match_id=match_id)
+    sides = [
+        agent_policy(a) if a else label
+        for a, label in ((match.p1_agent, match.p1_label), (match.p2_agent, match.p2_label))
+    ]
+    frame_skip = next((a.frame_skip for a in (match.p1_agent, match.p2_agent) if a), 4)
+    record = play_match(
+        seed=match.seed,
+        agents=sides,
+        characters=tuple(match.characters),
+        decision_ticks=frame_skip,
+        **tm.tournament.options.get("rules", {}),
+    )
+    with transaction.atomic():
+        match = Match.objects.select_for_update().get(pk=match_id)
+        if match.winner:  # someone else stored it first
+            return match
+        match.record, match.winner, match.ticks = (
+            record.to_dict(),
+            record.winner or "draw",
+            record.ticks,
+        )
+        match.save(update_fields=["record", "winner", "ticks"])
+        on_finish(match)
+    return match
+
+
+def tournament_record_result(*, match: Match) -> TournamentMatch | None:
+    """Takes a finished game into its series, and the series' result into the bracket and ratings.
+
+    Runs inside the transaction that stored the game (the runner's ``on_finish``); a game already
+    taken in is ignored, so a result never advances the bracket twice.
+    """
+    with transaction.atomic():
+        tm = (
+            TournamentMatch.objects.select_for_update()
+            .select_related("tournament", "entrant1", "entrant2")
+            .filter(match_id=match.pk)
+            .first()
+        )
+        if tm is None or tm.state == TournamentMatch.DONE:
+            return tm
+        if any(g["match"] == match.pk for g in tm.games):
+            return tm
+        tournament = Tournament.objects.select_for_update().get(pk=tm.tournament_id)
+        tm.games = [*tm.games, {"match": match.pk, "winner": match.winner}]
+        side = series_winner([g["winner"] for g in tm.games], tournament.best_of)
+        if side is None:  # the series goes on
+            tm.save(update_fields=["games"])
+            _game_create(tm)
+        else:
+            _series_won(tournament, tm, side)
+    transaction.on_commit(lambda: tournament_broadcast(tm.tournament_id))
+    return tm
+
+
+def _series_won(tournament: Tournament, tm: TournamentMatch, side: str) -> None:
+    winner, loser = (tm.entrant1, tm.entrant2) if side == "p1" else (tm.entrant2, tm.entrant1)
+    bracket = Bracket.from_dict(tournament.bracket)
+    bracket.record(tm.key, str(winner.pk))
+    tm.winner, tm.state = winner, TournamentMatch.DONE
+    tm.save(update_fields=["games", "winner", "state"])
+    if tournament.public and winner.identity != loser.identity:  # private ones are practice
+        ratings_update(winner=winner, loser=loser, match=tm)
+    tournament.bracket = bracket.to_dict()
+    if bracket.done:
+        tournament.state = Tournament.FINISHED
+        tournament.champion_id = int(bracket.champion)
+        tournament.finished_at = timezone.now()
+    else:
+        _schedule(tournament, bracket)
+    tournament.save(update_fields=["bracket", "state", "champion", "finished_at"])
+
+
+def tournament_pending_games(tournament: Tournament) -> list[int]:
+    """Ids of the games of a running tournament still to be played."""
+    return list(
+        TournamentMatch.objects.filter(tournament=tournament, match__winner="")
+        .exclude(state=TournamentMatch.DONE)
+        .values_list("match_id", flat=True)
+    )
+
+
+def tournaments_requeue_pending() -> int:
+    """Queues again every game of a running tournament left unplayed (after a restart)."""
+    waiting = TournamentMatch.objects.filter(
+        tournament__state=Tournament.RUNNING, match__winner=""
+    ).exclude(state=TournamentMatch.DONE)
+    for tm in waiting:
+        enqueue(
+            "tournaments.tasks.tournament_game_play",
+            tm.match_id,
+            name=f"tournament-{tm.tournament_id}-{tm.key}",
+            group=f"tournament-{tm.tournament_id}",
+        )
+    return len(waiting)
+
+
+def tournament_broadcast(tournament_id: int) -> None:
+    """Sends the bracket as it stands to the tournament's spectators."""
+    from .tournament_selectors import tournament_payload
+
+    tournament = Tournament.objects.filter(pk=tournament_id).first()
+    if tournament is not None:
+        _group_send(tournament_id, tournament_payload(tournament))
+
+
+def _group_send(tournament_id: int, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            f"tournament-{tournament_id}", {"type": "tournament.message", "message": message}
+        )
+    except Exception as exc:  # noqa: BLE001 - spectators missing an update never stops a match
+        logger.debug("tournament %s: could not reach spectators: %s", tournament_id, exc)

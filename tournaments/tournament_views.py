@@ -1,0 +1,182 @@
+"""Tournament pages: the list and create form, a bracket page anyone may watch if public, the
+leaderboard."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve
+from django.views.decorators.http import require_POST
+
+from coach.models import Team
+from coach.params import id_or_none
+from replays.charts import LAYOUT
+from tournaments.arena import CHARACTER_NAMES
+
+from . import tournament_services as services
+from .models import Agent, Rating, Tournament
+from .tournament_selectors import tournament_payload
+
+QUICK_RULES = {"max_rounds": 1, "round_seconds": 30}
+
+
+def tournament_list(request: HttpRequest) -> HttpResponse:
+    tournaments = Tournament.objects.watchable_by(request.user).select_related("team", "champion")
+    teams = Team.objects.visible_to(request.user)
+    agents = Agent.objects.visible_to(request.user).filter(state=Agent.READY)
+    return render(
+        request,
+        "tournaments/tournament_list.html",
+        {
+            "tournaments": tournaments[:100],
+            "teams": teams,
+            "formats": Tournament.FORMATS,
+            "characters": CHARACTER_NAMES,
+            "entrant_choices": services.house_entrants()
+            + [(f"agent:{a.pk}", f"{a.name} ({a.team.name})") for a in agents],
+        },
+    )
+
+
+@login_required
+@require_POST
+def tournament_create(request: HttpRequest) -> HttpResponse:
+    post = request.POST
+    team = Team.objects.visible_to(request.user).filter(pk=id_or_none(post.get("team"))).first()
+    if team is None:
+        messages.error(request, "Choose one of your teams.")
+        return redirect("bracket:list")
+    options = {
+        "third_place": bool(post.get("third_place")),
+        "grand_final_reset": bool(post.get("grand_final_reset")),
+        "rounds": id_or_none(post.get("rounds")),
+        "rules": QUICK_RULES if post.get("quick") else {},
+    }
+    entrants = [
+        services.EntrantChoice(ref, post.get(f"character-{ref}", ""))
+        for ref in post.getlist("entrant")
+    ]
+    try:
+        tournament = services.tournament_create(
+            team=team,
+            created_by=request.user,
+            name=post.get("name", ""),
+            format=post.get("format", ""),
+            entrants=entrants,
+            best_of=id_or_none(post.get("best_of")) or 1,
+            options=options,
+            banned_characters=post.getlist("banned"),
+            public=bool(post.get("public")),
+            seeding=post.get("seeding", "rating"),
+        )
+    except services.TournamentError as exc:
+        messages.error(request, f"Tournament not created: {exc}")
+        return redirect("bracket:list")
+    messages.success(
+        request, f"{tournament.name} created with {tournament.entrants.count()} entrants."
+    )
+    return redirect(tournament)
+
+
+def _watchable(request: HttpRequest, pk: int) -> Tournament:
+    return get_object_or_404(Tournament.objects.watchable_by(request.user), pk=pk)
+
+
+def _match_page_exists() -> bool:
+    """Whether the site has the live match page (/matches/<id>/) to embed."""
+    try:
+        resolve("/matches/1/")
+    except Resolver404:
+        return False
+    return True
+
+
+def tournament_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    tournament = _watchable(request, pk)
+    payload = {**tournament_payload(tournament), "match_page": _match_page_exists()}
+    mine = Team.objects.visible_to(request.user)
+    return render(
+        request,
+        "tournaments/tournament_detail.html",
+        {
+            "tournament": tournament,
+            "payload": payload,
+            "entrants": tournament.entrants.select_related("agent", "team"),
+            "organiser": mine.filter(pk=tournament.team_id).exists(),
+            "teams": mine,
+            "my_agents": Agent.objects.visible_to(request.user).filter(state=Agent.READY),
+            "house": services.house_entrants(),
+            "characters": [c for c in CHARACTER_NAMES if c not in tournament.banned_characters],
+        },
+    )
+
+
+@login_required
+@require_POST
+def tournament_enter(request: HttpRequest, pk: int) -> HttpResponse:
+    tournament = _watchable(request, pk)
+    team = (
+        Team.objects.visible_to(request.user)
+        .filter(pk=id_or_none(request.POST.get("team")))
+        .first()
+    )
+    if team is None:
+        messages.error(request, "Choose one of your teams.")
+        return redirect(tournament)
+    choice = services.EntrantChoice(
+        request.POST.get("entrant", ""), request.POST.get("character", "")
+    )
+    try:
+        entrant = services.entrant_add(tournament=tournament, team=team, choice=choice)
+    except services.TournamentError as exc:
+        messages.error(request, f"Not entered: {exc}")
+        return redirect(tournament)
+    messages.success(request, f"{entrant.name} entered as {entrant.character}.")
+    return redirect(tournament)
+
+
+@login_required
+@require_POST
+def tournament_start(request: HttpRequest, pk: int) -> HttpResponse:
+    tournament = get_object_or_404(Tournament.objects.visible_to(request.user), pk=pk)
+    try:
+        services.tournament_start(tournament=tournament)
+    except services.TournamentError as exc:
+        messages.error(request, f"Not started: {exc}")
+    return redirect(tournament)
+
+
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    ratings = list(Rating.objects.select_related("agent")[:200])
+    ratings.sort(key=lambda r: r.ordinal, reverse=True)
+    return render(
+        request,
+        "tournaments/leaderboard.html",
+        {"ratings": ratings, "chart": _history_figure(ratings[:10])},
+    )
+
+
+def _history_figure(ratings: list[Rating]) -> dict | None:
+    if not ratings:
+        return None
+    fig = go.Figure()
+    for rating in ratings:
+        history = list(rating.history.all())
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(len(history) + 1)),
+                y=[0.0] + [round(h.ordinal, 2) for h in history],
+                mode="lines+markers",
+                name=rating.name,
+            )
+        )
+    fig.update_layout(
+        **{**LAYOUT, "showlegend": True, "legend": dict(orientation="h", y=1.2, x=0)},
+        height=320,
+        xaxis=dict(title="rated matches"),
+        yaxis=dict(title="rating (mu − 3σ)"),
+    )
+    return fig.to_plotly_json()
