@@ -47,11 +47,28 @@ def dumps(data: Any) -> str:
 
 
 def tick_state(game: Game, game_index: int, score: tuple[int, int]) -> dict[str, Any]:
-    """``frame_state`` plus which game of the match it is and the games won so far."""
+    """``frame_state`` plus which game of the match it is, the games won so far and, when the
+    win-probability model is there, ``win_p1`` (p1's chance to win this game, 0..1)."""
     state = frame_state(game)
     state["game"] = game_index
     state["score"] = list(score)
+    model = win_model()
+    if model is not None:
+        state["win_p1"] = round(model.p1_win(game), 3)
     return state
+
+
+_WIN_MODEL: list[Any] = []
+
+
+def win_model() -> Any:
+    """The shipped win-probability model (``tournaments.arena.winprob``), loaded once; None
+    when its weights are missing (the bar is then not drawn)."""
+    if not _WIN_MODEL:
+        from tournaments.arena.winprob import load_default
+
+        _WIN_MODEL.append(load_default())
+    return _WIN_MODEL[0]
 
 
 def latest(match_id: int) -> dict[str, Any] | None:

@@ -164,8 +164,7 @@ def replay_cut_missing_clips(*, replay_id: int) -> None:
 
     replay = Replay.objects.filter(pk=replay_id, state=Replay.DONE).first()
     if replay is not None:
-        replay_cut_clips(replay)
-        Replay.objects.filter(pk=replay_id).update(stage="")
+        replay_cut_clips(replay, quiet=True)
 
 
 # Re-detection -----------------------------------------------------------------------------------

@@ -39,7 +39,7 @@
     const msg = JSON.parse(event.data);
     if (msg.type === "snapshot") {
       spectator.match = msg.match; spectator.last = msg.tick;
-      names(msg.match); latest = msg.state;
+      names(msg.match); view.setMatch(msg.match); latest = msg.state;
       status.textContent = msg.tick ? "Live from tick " + msg.tick + "." : "Waiting for the fight…";
     } else if (msg.type === "ticks") {
       const now = Date.now() / 1000;

@@ -91,6 +91,13 @@ def test_a_coach_confirms_rejects_moves_and_adds_events_that_stay_after_a_reload
         [(first["frame"], "confirmed"), (moved_to, "moved"), (missed, "added")]
     )
 
+    # The profile's live accuracy: 2 hits (confirmed, moved), 1 false positive, 1 miss (added).
+    page.goto(site.url("/profiles/"))
+    page.click("text=Shooter (synthetic)")
+    page.wait_for_selector("#accuracy")
+    assert page.inner_text("#precision") == "0.667" and page.inner_text("#recall") == "0.667"
+    shot(page, "profile-accuracy")
+
     # A player of the team sees the corrections but gets no buttons to make them.
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     player = context.new_page()
