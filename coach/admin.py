@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membership, Team
+from .models import Membership, Note, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -19,3 +19,11 @@ class TeamAdmin(admin.ModelAdmin):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["team", "user", "role"]
     list_filter = ["role", "team"]
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["replay", "frame", "frame_end", "author", "resolved", "created_at"]
+    list_filter = ["resolved"]
+    raw_id_fields = ["replay", "author", "parent", "resolved_by"]
+    filter_horizontal = ["mentions"]

@@ -49,6 +49,7 @@ class ProbeResult:
     duration_s: float = 0.0
     declared_duration_s: float = 0.0
     start_s: float = 0.0
+    container_start_s: float = 0.0
     has_audio: bool = False
     frame_times: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
@@ -149,15 +150,15 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
         return _fail(f"the video codec {codec} is not supported", **known)
     declared = _declared_duration(container, stream)
     known["declared_duration_s"] = declared
-    times, first_s, broke = _packet_times(container, stream)
+    times, first_pts_s, broke = _packet_times(container, stream)
     if times.size == 0:
         return _fail("the file holds no video frames", **known)
-    # Video may start after the file does (a late first frame): the browser's clock counts
-    # from the file's start, so frame N is at start_s + frame_times[N] there.
-    known["start_s"] = round(first_s, 6)
+    clock = Clock.of(first_pts_s, _container_start(container))
+    known["start_s"] = round(clock.start_s, 6)
+    known["container_start_s"] = round(clock.container_start_s, 6)
     step = float(np.median(np.diff(times))) if times.size > 1 else 0.0
     duration = float(times[-1]) + step
-    end = first_s + duration
+    end = clock.container_start_s + duration
     if broke or (declared and end < declared - max(TRUNCATION_SLACK_S, 2 * step)):
         of = f" of {declared:.1f} s" if declared else ""
         return _fail(f"truncated after {end:.1f} s{of}", frame_times=times, **known)
@@ -172,6 +173,66 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
         frame_times=times,
         **known,  # type: ignore[arg-type]
     )
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where frame-index time sits on the two other clocks a recording has.
+
+    Frame-index time counts from the first video frame (frame 0 at 0.0). The browser's clock
+    (``<video>.currentTime``) counts the stream's own timestamps, so a video whose first frame is
+    stamped 3.139 s shows it at 3.139 s (Chromium shifts only negative starts to 0). FFmpeg's
+    ``-ss`` counts from the container's start (its earliest stream), which can be earlier than the
+    video's (audio first) or the same (``-output_ts_offset``). This is the one place that converts.
+
+    Attributes:
+        start_s: When frame 0 shows on the browser's clock.
+        container_start_s: When frame 0 is on FFmpeg's ``-ss`` clock.
+    """
+
+    start_s: float = 0.0
+    container_start_s: float = 0.0
+
+    @classmethod
+    def of(cls, first_pts_s: float, container_start: float) -> Clock:
+        """The clock of a video whose first frame is stamped ``first_pts_s`` (absolute)."""
+        player = first_pts_s - min(0.0, container_start)  # negative starts are shifted to 0
+        return cls(
+            start_s=max(0.0, player), container_start_s=max(0.0, first_pts_s - container_start)
+        )
+
+    def to_player(self, t: float) -> float:
+        """Frame-index seconds to the browser's clock."""
+        return self.start_s + t
+
+    def to_container(self, t: float) -> float:
+        """Frame-index seconds to FFmpeg's ``-ss`` clock (what clips and thumbnails seek to)."""
+        return self.container_start_s + t
+
+
+def clock_of(path: str | Path) -> Clock:
+    """Reads a recording's first video packets to place frame-index time on its other clocks.
+
+    Raises:
+        ProbeError: if the file has no readable video.
+    """
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise ProbeError("the file has no video track")
+            stream = container.streams.video[0]
+            stamps: list[int] = []
+            for packet in container.demux(stream):
+                stamp = packet.pts if packet.pts is not None else packet.dts
+                if stamp is not None and packet.size:
+                    stamps.append(stamp)
+                if len(stamps) >= 32:  # past any B-frame reordering at the start
+                    break
+            if not stamps:
+                raise ProbeError("the file holds no video frames")
+            return Clock.of(min(stamps) * float(stream.time_base), _container_start(container))
+    except av.error.FFmpegError as exc:
+        raise ProbeError(f"cannot read {Path(path).name}: {exc}") from exc
 
 
 def _container_start(container: av.container.InputContainer) -> float:
@@ -193,8 +254,8 @@ def _declared_duration(container: av.container.InputContainer, stream: av.VideoS
 def _packet_times(
     container: av.container.InputContainer, stream: av.VideoStream
 ) -> tuple[np.ndarray, float, bool]:
-    """Presentation times (s, from 0) of every video packet, when the first one is shown
-    (s from the file's start), and whether reading broke off."""
+    """Presentation times (s, from 0) of every video packet, the first one's own timestamp (s),
+    and whether reading broke off."""
     pts: list[int] = []
     broke = False
     try:
@@ -208,8 +269,7 @@ def _packet_times(
         return np.zeros(0), 0.0, broke
     arr = np.unique(np.asarray(pts, dtype=np.int64))
     times = (arr - arr[0]).astype(np.float64) * float(stream.time_base)
-    first_s = max(0.0, float(arr[0] * stream.time_base) - _container_start(container))
-    return times, first_s, broke
+    return times, float(arr[0] * stream.time_base), broke
 
 
 def _first_frame_decodes(container: av.container.InputContainer, stream: av.VideoStream) -> bool:

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from detectors import DETECTOR_VERSION, ProfileError, detect, load_profile
 from detectors.clips import ClipError, cut_clip, thumbnail
+from detectors.probe import ProbeError, clock_of
 from detectors.video import VideoError
 
 from .corrections.services import events_replace_detected
@@ -75,13 +76,25 @@ def _clip_name(event: Event, team_window: tuple[float, float]) -> str:
     return f"{event.kind}-{event.frame}-{before:g}-{after:g}"
 
 
-def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> None:
+def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
     """Cuts a browser-ready clip and a thumbnail for every event that has none yet.
 
     Args:
         replay: The replay.
         quiet: Report no progress (clips cut after a correction, outside the replay job).
+
+    Clip windows are frame-index times; ``clock_of`` places them on FFmpeg's clock, so videos
+    that start late cut right.
+
+    Returns:
+        "" when every clip was made, else a reason a person can read ("2 of 3 clips failed:
+        ..."); the job then fails its clip step with it instead of saying Done.
     """
+    try:
+        clock = clock_of(replay.path)
+    except ProbeError as exc:
+        return f"cutting clips failed: {exc}"
+    failures: list[str] = []
     window = (replay.team.clip_before_s, replay.team.clip_after_s)
     folder = Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,12 +108,13 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> None:
         try:
             if not video.exists():  # same event, same window: the clip is already there
                 tmp = video.with_suffix(".part.mp4")
-                cut_clip(replay.path, tmp, start, end)
+                cut_clip(replay.path, tmp, start, end, clock=clock)
                 tmp.replace(video)
             if not thumb.exists():
-                thumbnail(replay.path, event.time_s, thumb, width=320)
+                thumbnail(replay.path, event.time_s, thumb, width=320, clock=clock)
         except ClipError as exc:
             logger.warning("no clip for %s: %s", event, exc)
+            failures.append(f"{event.kind} at frame {event.frame}: {exc}")
             continue
         media = Path(settings.MEDIA_ROOT)
         previous = getattr(event, "clip", None)
@@ -117,6 +131,9 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> None:
             },
         )
         report(n / len(events))
+    if failures:
+        return f"{len(failures)} of {len(events)} clips failed: {failures[0]}"
+    return ""
 
 
 def _remove_stale_clip_files(old_events: list[Event], replay: Replay) -> None:

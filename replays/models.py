@@ -197,6 +197,30 @@ class Replay(models.Model):
         """The presentation time (s) of every frame: frame N is shown at ``frame_times()[N]``."""
         return np.load(self.frame_index_path)
 
+    @property
+    def proxy_path(self) -> Path:
+        """The review proxy: the same frames, a key frame on each (see ``make_review_proxy``)."""
+        return self.folder / "review.mp4"
+
+    @property
+    def proxy_info_path(self) -> Path:
+        return self.folder / "review.json"
+
+    def proxy_info(self) -> dict | None:
+        """``{"start_s", "keyint", "bytes", "seconds"}`` of a ready proxy, else None."""
+        import json
+
+        try:
+            info = json.loads(self.proxy_info_path.read_text())
+        except (OSError, ValueError):
+            return None
+        return info if self.proxy_path.exists() else None
+
+    @property
+    def player_length_s(self) -> float:
+        """The length the browser's player shows: the video's start plus its frames."""
+        return self.start_s + self.duration_s
+
     def set_progress(self, fraction: float, stage: str | None = None) -> None:
         self.progress = round(max(0.0, min(1.0, fraction)) * 100, 1)
         fields = ["progress"]

@@ -36,6 +36,7 @@ class _Run:
     started: float
     last_sent: float = 0.0
     last_key: tuple = ()
+    warned: bool = False
 
 
 _runs: dict[int, _Run] = {}  # one per replay whose job runs in this process
@@ -81,4 +82,8 @@ def publish_status(replay) -> None:
         if layer is not None:
             async_to_sync(layer.group_send)(group_name(replay.pk), message)
     except Exception as exc:  # noqa: BLE001 - progress is best effort; the job goes on
-        logger.warning("replay %s: progress not published (%s)", replay.pk, exc)
+        # Once per run: with the channel layer down every update would fail the same way.
+        level = logging.WARNING if run is None or not run.warned else logging.DEBUG
+        logger.log(level, "replay %s: progress not published (%s)", replay.pk, exc)
+        if run is not None:
+            run.warned = True

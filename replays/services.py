@@ -20,6 +20,7 @@ from PIL import Image
 
 from coach.models import Team
 from coach.queue import enqueue
+from detectors.clips import ClipError, make_review_proxy
 from detectors.probe import ProbeError, probe, read_frame, sniff_container
 
 from . import detection
@@ -28,6 +29,9 @@ from .models import GameProfile, Replay, Upload
 logger = logging.getLogger(__name__)
 
 HASH_BLOCK = 1024 * 1024
+# The review proxy: a key frame every REVIEW_KEYINT frames (python -m replays.bench_review).
+REVIEW_KEYINT = 6
+REVIEW_CRF = 23
 
 
 class UploadError(Exception):
@@ -154,8 +158,10 @@ def replay_process(*, replay_id: int) -> None:
     try:
         if not _probe_step(replay):
             return
-        replay.set_progress(0.3, "making a thumbnail")
+        replay.set_progress(0.2, "making a thumbnail")
         _thumbnail_step(replay)
+        replay.set_progress(0.25, "making the review proxy")
+        _proxy_step(replay)
         version = replay.profile.latest if replay.profile else None
         if version is not None:
             # Incremental: events already made by this profile version and detector stay.
@@ -163,7 +169,9 @@ def replay_process(*, replay_id: int) -> None:
                 replay, version
             ):
                 return
-            detection.replay_cut_clips(replay)
+            if reason := detection.replay_cut_clips(replay):
+                replay.mark_failed(reason)
+                return
         replay.mark_done()
     except Exception as exc:  # noqa: BLE001 - a job must leave a readable state, never a crash
         logger.exception("replay %s failed", replay_id)
@@ -192,6 +200,32 @@ def _probe_step(replay: Replay) -> bool:
     np.save(tmp, result.frame_times)
     os.replace(tmp, replay.frame_index_path)
     return True
+
+
+def _proxy_step(replay: Replay) -> None:
+    """Makes the review proxy once per stored file (same bytes, same proxy); without one the
+    page steps on the original, exactly but slower."""
+    import json
+    import time
+
+    if replay.proxy_info() is not None:
+        return
+    tmp = replay.proxy_path.with_suffix(".part.mp4")
+    started = time.monotonic()
+    try:
+        clock = make_review_proxy(replay.path, tmp, keyint=REVIEW_KEYINT, crf=REVIEW_CRF)
+    except ClipError as exc:
+        logger.warning("no review proxy for replay %s: %s", replay.pk, exc)
+        tmp.unlink(missing_ok=True)
+        return
+    os.replace(tmp, replay.proxy_path)
+    info = {
+        "start_s": clock.start_s,
+        "keyint": REVIEW_KEYINT,
+        "bytes": replay.proxy_path.stat().st_size,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    replay.proxy_info_path.write_text(json.dumps(info))
 
 
 def _thumbnail_step(replay: Replay) -> None:
@@ -328,7 +362,7 @@ class ReplayDeleteError(Exception):
 
 
 def replay_delete(*, replay: Replay) -> None:
-    """Deletes a replay, its events, clips and files.
+    """Deletes a replay, its events, clips, notes (with their exports) and files.
 
     The stored recording (named by its SHA-256, with its frame index and thumbnail) stays while
     another team still has a replay of the same bytes. Files go once the deletion is committed,
@@ -343,9 +377,18 @@ def replay_delete(*, replay: Replay) -> None:
     shared = Replay.objects.filter(sha256=replay.sha256).exclude(pk=replay.pk).exists()
     if not shared:
         folders.append(replay.folder)
+    note_ids = list(replay.notes.values_list("pk", flat=True))
     with transaction.atomic():
         replay.delete()
         transaction.on_commit(lambda: _remove_folders(folders))
+        transaction.on_commit(lambda: _remove_note_exports(note_ids))
+
+
+def _remove_note_exports(note_ids: list[int]) -> None:
+    from coach.notes.exports import exports_remove  # the notes app owns its export folders
+
+    for note_id in note_ids:
+        exports_remove(note_id)
 
 
 def _remove_folders(folders: list[Path]) -> None:

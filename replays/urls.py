@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/reprocess", views.replay_reprocess, name="reprocess"),
     path("<int:pk>/profile", views.replay_set_profile, name="set-profile"),
     path("<int:pk>/frames.json", views.replay_frames, name="frames"),
+    path("<int:pk>/review.mp4", views.replay_review_video, name="review-video"),
     path("<int:pk>/events/<int:event_id>/clip.<str:what>", views.event_clip, name="clip"),
     path("teams/<slug:slug>/", views.team_page, name="team"),
     # Event corrections (replays.corrections)

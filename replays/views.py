@@ -9,13 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coach.media import ranged_file_response
 from coach.models import Team
 from coach.params import id_or_none
 
-from . import services
+from . import frameindex, services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
 from .corrections.services import can_correct
 from .manage_views import filter_replays, tag_choices
@@ -81,6 +82,13 @@ def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_correct": can_correct(request.user, replay),
             "profiles": profiles,
             "latest_version": replay.profile.latest if replay.profile else None,
+            "proxy": replay.proxy_info(),
+            "rates": [0.1, 0.25, 0.5, 1, 1.5, 2],
+            "compare_events": Event.objects.filter(
+                replay__team=replay.team, replay__state=Replay.DONE
+            )
+            .select_related("replay")
+            .order_by("-replay__created_at", "frame")[:300],
         },
     )
 
@@ -110,12 +118,35 @@ def replay_set_profile(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def replay_frames(request: HttpRequest, pk: int) -> JsonResponse:
-    """The frame index: frame N is shown at ``times[N]`` s; the player's clock adds start_s."""
+    """The frame index: frame N is shown at ``times[N]`` s; the player's clock adds start_s.
+
+    With ``?compact=1`` (the review page) the index comes as runs (``replays.frameindex``) and
+    says where the review proxy is and when its frame 0 shows.
+    """
     replay = _replay_for(request, pk)
     if not replay.frame_index_path.exists():
         raise Http404("not indexed yet")
+    if request.GET.get("compact"):
+        data = frameindex.encode(replay.frame_times(), replay.start_s)
+        proxy = replay.proxy_info()
+        data["proxy"] = (
+            {"url": reverse("replays:review-video", args=[replay.pk]), "start_s": proxy["start_s"]}
+            if proxy
+            else None
+        )
+        return JsonResponse(data)
     times = [round(t, 6) for t in replay.frame_times().tolist()]
     return JsonResponse({"times": times, "start_s": replay.start_s})
+
+
+@login_required
+@require_GET
+def replay_review_video(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review proxy (H.264, a key frame per frame), ranged like the original."""
+    replay = _replay_for(request, pk)
+    if replay.proxy_info() is None:
+        raise Http404("no review proxy")
+    return ranged_file_response(request, replay.proxy_path, "video/mp4")
 
 
 @login_required

@@ -11,6 +11,11 @@ class TournamentsConfig(AppConfig):
         post_spawn.connect(_sweep_orphans, dispatch_uid="tournaments-sweep-orphans")
         pre_execute.connect(_remember_task, dispatch_uid="tournaments-remember-task")
         post_execute_in_worker.connect(_forget_task, dispatch_uid="tournaments-forget-task")
+        from .matches import MATCH_INFO_HOOKS
+        from .tournament_selectors import tournament_match_info
+
+        if tournament_match_info not in MATCH_INFO_HOOKS:  # spectators see the bracket's names
+            MATCH_INFO_HOOKS.append(tournament_match_info)
 
 
 def _sweep_orphans(sender, proc_name: str = "", **kwargs) -> None:

@@ -47,11 +47,28 @@ def dumps(data: Any) -> str:
 
 
 def tick_state(game: Game, game_index: int, score: tuple[int, int]) -> dict[str, Any]:
-    """``frame_state`` plus which game of the match it is and the games won so far."""
+    """``frame_state`` plus which game of the match it is, the games won so far and, when the
+    win-probability model is there, ``win_p1`` (p1's chance to win this game, 0..1)."""
     state = frame_state(game)
     state["game"] = game_index
     state["score"] = list(score)
+    model = win_model()
+    if model is not None:
+        state["win_p1"] = round(model.p1_win(game), 3)
     return state
+
+
+_WIN_MODEL: list[Any] = []
+
+
+def win_model() -> Any:
+    """The shipped win-probability model (``tournaments.arena.winprob``), loaded once; None
+    when its weights are missing (the bar is then not drawn)."""
+    if not _WIN_MODEL:
+        from tournaments.arena.winprob import load_default
+
+        _WIN_MODEL.append(load_default())
+    return _WIN_MODEL[0]
 
 
 def latest(match_id: int) -> dict[str, Any] | None:
@@ -147,7 +164,8 @@ class Broadcaster:
             "t": time.time(),
             "state": tick_state(game, self.game_index, tuple(self.score)),
         }
-        self._store({**item, "attempt": self.attempt})
+        self._last = {**item, "attempt": self.attempt}
+        self._store(self._last)
         self.buffer.append(item)
         if len(self.buffer) >= self.batch:
             self.flush()
@@ -168,8 +186,10 @@ class Broadcaster:
         )
 
     def over(self, winner: str | None, ticks: int) -> None:
-        """Sends what is left and the end of the match."""
+        """Sends what is left and the end of the match (late joiners get it from the cache)."""
         self.flush()
+        if getattr(self, "_last", None):
+            self._store({**self._last, "over": {"winner": winner, "ticks": ticks}})
         self._send(
             self.group,
             {

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import threading
 
@@ -31,6 +32,8 @@ from tournaments.arena import CHARACTER_NAMES
 from . import hub, play, spectate
 from .broadcast import Broadcaster, dumps, group_name
 from .live import LiveMatch
+
+logger = logging.getLogger(__name__)
 
 
 class PlayConsumer(AsyncWebsocketConsumer):
@@ -69,9 +72,11 @@ class PlayConsumer(AsyncWebsocketConsumer):
             keys = message.get("keys")
             self.match.set_keys(keys if isinstance(keys, dict) else {})
         elif message.get("type") == "start":
-            if self.thread is not None and self.thread.is_alive():
+            if self.match is not None:
                 await self.send_json({"type": "error", "message": "a match is already on"})
                 return
+            if self.thread is not None:  # the last match's thread is storing its result
+                await asyncio.get_running_loop().run_in_executor(None, self.thread.join, 10)
             chars = (message.get("character"), message.get("opponent_character"))
             if not all(c in CHARACTER_NAMES for c in chars):
                 await self.send_json({"type": "error", "message": "unknown character"})
@@ -115,12 +120,17 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 broadcaster.send_channel(
                     self.channel_name, {"type": "play.over", "text": dumps(over)}
                 )
+        except Exception:
+            logger.exception("play match %s stopped on an error", match.match_id)
+            error = {"type": "error", "message": "the match stopped on an error; start again"}
+            broadcaster.send_channel(self.channel_name, {"type": "play.over", "text": dumps(error)})
         finally:
             close_old_connections()
 
     async def match_ticks(self, event: dict) -> None:
         for tick in json.loads(event["text"])["ticks"]:
-            await self.send_json({"type": "frame", "state": tick["state"]})
+            if tick["tick"] > 0:  # one frame per tick played (not the opening state)
+                await self.send_json({"type": "frame", "state": tick["state"]})
 
     async def match_restart(self, event: dict) -> None:
         pass
@@ -151,7 +161,9 @@ class MatchConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         match_id = self.scope["url_route"]["kwargs"]["match_id"]
-        self.match = await database_sync_to_async(spectate.match_for)(self.scope["user"], match_id)
+        self.match = await database_sync_to_async(spectate.match_for)(
+            self.scope["user"], match_id, recent=True
+        )
         if self.match is None:
             await self.close(code=4404)
             return

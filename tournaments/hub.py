@@ -34,24 +34,62 @@ class Hub:
 
     async def start(self) -> None:
         self.channel = await self.layer.new_channel()
+        self.pending: list[dict[str, Any]] = []
+        self.wake = asyncio.Event()
         await self.layer.group_add(self.group, self.channel)
-        self.task = asyncio.create_task(self._relay())
+        self.task = asyncio.create_task(self._receive())
+        self.fanout = asyncio.create_task(self._fanout())
         self.ready.set()
 
-    async def _relay(self) -> None:
+    async def _receive(self) -> None:
         while True:
             event = await self.layer.receive(self.channel)
-            for member in list(self.members):
-                try:
-                    await member.hub_event(event)
-                except Exception:  # noqa: BLE001 - one closed socket never stops the others
-                    logger.exception("relaying %s to a spectator failed", event.get("type"))
+            self.pending.append(event)  # (not before the await: the list is swapped meanwhile)
+            self.wake.set()
+
+    async def _fanout(self) -> None:
+        # Everything that arrived while the last fan-out ran goes out as ONE message per
+        # spectator: when the process falls behind, batches grow instead of the backlog.
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            events, self.pending = self.pending, []
+            for event in coalesce(events):
+                for member in list(self.members):
+                    try:
+                        await member.hub_event(event)
+                    except Exception:  # noqa: BLE001 - one closed socket never stops the others
+                        logger.exception("relaying %s to a spectator failed", event.get("type"))
+            await asyncio.sleep(0)
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        for task in (self.task, getattr(self, "fanout", None)):
+            if task is not None:
+                task.cancel()
         if self.channel is not None:
             await self.layer.group_discard(self.group, self.channel)
+
+
+TICKS_HEAD, TICKS_TAIL = '{"type":"ticks","ticks":[', "]}"
+
+
+def coalesce(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merges runs of consecutive ``match.ticks`` events into one (their ticks in order)."""
+    out: list[dict[str, Any]] = []
+    for event in events:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and event.get("type") == "match.ticks" == last.get("type")
+            and event["text"].startswith(TICKS_HEAD)
+            and last["text"].endswith(TICKS_TAIL)
+        ):
+            inner = event["text"][len(TICKS_HEAD) : -len(TICKS_TAIL)]
+            text = last["text"][: -len(TICKS_TAIL)] + "," + inner + TICKS_TAIL
+            out[-1] = {**last, "last": event["last"], "text": text}
+        else:
+            out.append(event)
+    return out
 
 
 _hubs: dict[str, Hub] = {}

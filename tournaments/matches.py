@@ -356,6 +356,7 @@ def match_render_video(*, match_id: int, team_id: int, user_id: int):
     from replays.services import replay_ingest_file
     from tournaments.arena import MatchRecord
     from tournaments.arena.video import render_records_video
+    from tournaments.broadcast import win_model
 
     match = Match.objects.get(pk=match_id, state=Match.DONE)
     team = Team.objects.get(pk=team_id)
@@ -368,7 +369,10 @@ def match_render_video(*, match_id: int, team_id: int, user_id: int):
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         video = Path(tmp) / f"match-{match.pk}.mp4"
-        render_records_video(video, [MatchRecord.from_dict(g) for g in match.games], fps=30)
+        render_records_video(
+            video, [MatchRecord.from_dict(g) for g in match.games], fps=30,
+            match=match_info(match), win_prob=win_model(),
+        )  # fmt: skip
         name = f"match {match.pk} {match.p1_label} vs {match.p2_label}.mp4"
         replay, _ = replay_ingest_file(
             team=team, uploader=user, source=video, original_name=name, move=True, profile=arena

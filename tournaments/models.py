@@ -114,7 +114,7 @@ class Match(models.Model):
     round_seconds = models.PositiveSmallIntegerField(default=99)
     live = models.BooleanField(default=False, help_text="Played at 60 ticks/s and broadcast.")
     public = models.BooleanField(default=False, help_text="Anyone may watch, without a login.")
-    state = models.CharField(max_length=10, choices=STATES, default=DONE)
+    state = models.CharField(max_length=10, choices=STATES, default=SCHEDULED)
     record = models.JSONField(
         default=dict, help_text="MatchRecord.to_dict() of the last game: replays it bit for bit."
     )

@@ -14,18 +14,38 @@ from .broadcast import latest, tick_state
 from .matches import match_info
 from .models import Match
 
+PUBLIC_TTL_S = 2.0
+_public: dict[int, tuple[float, Match, dict[str, Any]]] = {}
+"""Recently read public matches and their spectator info: a crowd arriving at once costs one
+database read per process, not one per spectator."""
 
-def match_for(user, match_id: Any) -> Match | None:
-    """The match if ``user`` may watch it (public, or their team's), else None."""
+
+def match_for(user, match_id: Any, *, recent: bool = False) -> Match | None:
+    """The match if ``user`` may watch it (public, or their team's), else None.
+
+    ``recent``: a public match read in the last 2 s will do (spectators' sockets; the live
+    state itself comes from the cache, not from this row).
+    """
     try:
-        match = (
-            Match.objects.select_related("p1_agent", "p2_agent").filter(pk=int(match_id)).first()
-        )
+        pk = int(match_id)
     except (TypeError, ValueError):
         return None
+    hit = _public.get(pk) if recent else None
+    if hit is not None and time.monotonic() - hit[0] < PUBLIC_TTL_S:
+        return hit[1]
+    match = Match.objects.select_related("p1_agent", "p2_agent").filter(pk=pk).first()
     if match is None or not match.visible_to(user):
         return None
+    if match.public:
+        _public[pk] = (time.monotonic(), match, match_info(match))
     return match
+
+
+def _info(match: Match) -> dict[str, Any]:
+    hit = _public.get(match.pk)
+    if hit is not None and hit[1] is match and time.monotonic() - hit[0] < PUBLIC_TTL_S:
+        return hit[2]
+    return match_info(match)
 
 
 def _score(games: list[dict[str, Any]]) -> tuple[int, int]:
@@ -38,6 +58,12 @@ def _score(games: list[dict[str, Any]]) -> tuple[int, int]:
 def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The ``snapshot`` message for a spectator joining now, and the ``over`` message when the
     match has ended (None otherwise)."""
+    now = latest(match.pk) if match.live else None
+    if now is not None:  # a live match: the worker's latest tick (and its end, once over)
+        snap = {"type": "snapshot", "tick": now["tick"], "t": time.time(), "state": now["state"],
+                "match": _info(match)}  # fmt: skip
+        over = now.get("over")
+        return snap, ({"type": "over", **over} if over else None)
     match.refresh_from_db()
     info = match_info(match)
     if match.state == Match.DONE and match.games:
@@ -47,10 +73,6 @@ def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
         over = {"type": "over", "winner": match.winner, "ticks": match.ticks}
         return {"type": "snapshot", "tick": match.ticks, "t": time.time(), "state": state,
                 "match": info}, over  # fmt: skip
-    now = latest(match.pk) if match.live else None
-    if now is not None:
-        return {"type": "snapshot", "tick": now["tick"], "t": time.time(), "state": now["state"],
-                "match": info}, None  # fmt: skip
     return {"type": "snapshot", "tick": 0, "t": time.time(), "state": opening_state(match),
             "match": info}, None  # fmt: skip
 

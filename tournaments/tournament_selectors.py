@@ -134,3 +134,28 @@ def _side(slot: dict, side: str, played: dict) -> dict | None:
     if slot["winner"]:
         result["result"] = "win" if slot["winner"] == entrant else "loss"
     return result
+
+
+def tournament_match_info(match, info: dict[str, Any]) -> None:
+    """Adds the tournament, the entrants' names and their ratings to a spectator's ``match``
+    object (a ``tournaments.matches.MATCH_INFO_HOOKS`` hook)."""
+    from .models import TournamentMatch
+    from .ratings import ratings_of
+
+    tm = (
+        TournamentMatch.objects.filter(match_id=match.pk)
+        .select_related("tournament", "entrant1", "entrant2")
+        .first()
+    )
+    if tm is None:
+        return
+    t = tm.tournament
+    info["tournament"] = {"id": t.pk, "name": t.name, "key": tm.key, "url": t.get_absolute_url()}
+    ratings = ratings_of([tm.entrant1.identity, tm.entrant2.identity])
+    for side, entrant in (("p1", tm.entrant1), ("p2", tm.entrant2)):
+        rating = ratings.get(entrant.identity)
+        info[side] = {
+            **info.get(side, {}),
+            "name": entrant.name,
+            "rating": None if rating is None else round(rating, 1),
+        }

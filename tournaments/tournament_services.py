@@ -20,17 +20,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from coach.models import Team
-from coach.queue import enqueue
 from tournaments.arena import CHARACTER_NAMES
 from tournaments.brackets import Bracket, BracketError, Options, seed_entrants, series_winner
 
+from .matches import house_agent, match_create, match_enqueue, match_run
 from .models import Agent, Entrant, Match, Tournament, TournamentMatch
 from .ratings import ratings_of, ratings_update
 
 logger = logging.getLogger(__name__)
 
 HOUSE_BOTS = ("random", "cpu_easy", "cpu_medium", "cpu_hard")
-HOUSE_AGENT = ("Demo Team", "Copycat")  # the demo's imitation agent: (team name, agent name)
+GAME_TASK = "tournaments.tasks.tournament_game_play"
 RULES = {"max_rounds": (1, 5), "round_seconds": (5, 99)}  # allowed ranges of per-game rules
 
 
@@ -44,12 +44,6 @@ class EntrantChoice:
 
     ref: str
     character: str = ""
-
-
-def house_agent() -> Agent | None:
-    """The demo's imitation agent, which every team may enter (None before ``demo`` ran)."""
-    team, name = HOUSE_AGENT
-    return Agent.objects.filter(team__name=team, name=name, state=Agent.READY).first()
 
 
 def house_entrants() -> list[tuple[str, str]]:
@@ -79,6 +73,7 @@ def _options(format: str, best_of: int, options: dict | None) -> dict:
     driver = "caller" if options.get("driver") == "caller" else "queue"
     return {
         "driver": driver,
+        "live": bool(options.get("live")),
         "third_place": parsed.third_place,
         "grand_final_reset": parsed.grand_final_reset,
         "rounds": parsed.rounds,
@@ -247,30 +242,26 @@ def _schedule(tournament: Tournament, bracket: Bracket) -> list[TournamentMatch]
 
 
 def _game_create(tm: TournamentMatch) -> Match:
-    e1, e2 = tm.entrant1, tm.entrant2
-    game = Match.objects.create(
-        p1_agent=e1.agent,
-        p2_agent=e2.agent,
-        p1_label=e1.bot or e1.name,  # a bot side is labelled with the bot's name
-        p2_label=e2.bot or e2.name,
+    """The match (best of N games, on ``Match``) for a slot; again after a drawn one."""
+    tournament, e1, e2 = tm.tournament, tm.entrant1, tm.entrant2
+    rules = tournament.options.get("rules", {})
+    game = match_create(
+        p1=e1.agent or e1.bot,
+        p2=e2.agent or e2.bot,
+        characters=(e1.character, e2.character),
+        best_of=tournament.best_of,
+        live=bool(tournament.options.get("live")),
+        public=tournament.public,
         kind="tournament",
+        team=tournament.team,
         seed=zlib.crc32(f"{tm.tournament_id}:{tm.key}:{len(tm.games)}".encode()),
-        characters=[e1.character, e2.character],
-        record={},
+        max_rounds=rules.get("max_rounds", 3),
+        round_seconds=rules.get("round_seconds", 99),
     )
     tm.match = game
     tm.save(update_fields=["match"])
-    if tm.tournament.options.get("driver") == "caller":
-        return game  # the caller plays its games itself (run_tournament without --queue)
-    name = f"tournament-{tm.tournament_id}-{tm.key}-{len(tm.games) + 1}"
-    transaction.on_commit(
-        lambda: enqueue(
-            "tournaments.tasks.tournament_game_play",
-            game.pk,
-            name=name,
-            group=f"tournament-{tm.tournament_id}",
-        )
-    )
+    if tournament.options.get("driver") != "caller":  # else run_tournament plays it itself
+        transaction.on_commit(lambda: match_enqueue(game, task=GAME_TASK))
     return game
 
 
@@ -285,44 +276,9 @@ def tournament_game_play(*, match_id: int) -> None:
 
 
 def play_game(match_id: int, *, on_finish: Callable[[Match], None]) -> Match:
-    """The one place a tournament game is played.
-
-    A stand-in for the runner's ``tournaments.matches.match_run`` (same signature and promise:
-    ``on_finish`` runs inside the transaction that stores the result, once per match) until
-    that is on main.
-    """
-    from tournaments.arena import play_match
-
-    from .services import agent_policy
-
-    match = Match.objects.select_related("p1_agent", "p2_agent").get(pk=match_id)
-    if match.winner:
-        return match
-    tm = TournamentMatch.objects.select_related("tournament").get(match_id=match_id)
-    sides = [
-        agent_policy(a) if a else label
-        for a, label in ((match.p1_agent, match.p1_label), (match.p2_agent, match.p2_label))
-    ]
-    frame_skip = next((a.frame_skip for a in (match.p1_agent, match.p2_agent) if a), 4)
-    record = play_match(
-        seed=match.seed,
-        agents=sides,
-        characters=tuple(match.characters),
-        decision_ticks=frame_skip,
-        **tm.tournament.options.get("rules", {}),
-    )
-    with transaction.atomic():
-        match = Match.objects.select_for_update().get(pk=match_id)
-        if match.winner:  # someone else stored it first
-            return match
-        match.record, match.winner, match.ticks = (
-            record.to_dict(),
-            record.winner or "draw",
-            record.ticks,
-        )
-        match.save(update_fields=["record", "winner", "ticks"])
-        on_finish(match)
-    return match
+    """The one place a tournament match is played: the runner's ``match_run`` (``on_finish``
+    runs inside the transaction that stores the result, once per match, even after a crash)."""
+    return match_run(match_id, on_finish=on_finish)
 
 
 def tournament_record_result(*, match: Match) -> TournamentMatch | None:
@@ -343,8 +299,9 @@ def tournament_record_result(*, match: Match) -> TournamentMatch | None:
         if any(g["match"] == match.pk for g in tm.games):
             return tm
         tournament = Tournament.objects.select_for_update().get(pk=tm.tournament_id)
-        tm.games = [*tm.games, {"match": match.pk, "winner": match.winner}]
-        side = series_winner([g["winner"] for g in tm.games], tournament.best_of)
+        tm.games = [*tm.games, {"match": match.pk, "winner": match.winner or "draw"}]
+        # The runner plays the best-of-N; a drawn match is played again, three draws at most.
+        side = series_winner([g["winner"] for g in tm.games], 1)
         if side is None:  # the series goes on
             tm.save(update_fields=["games"])
             _game_create(tm)
@@ -373,27 +330,12 @@ def _series_won(tournament: Tournament, tm: TournamentMatch, side: str) -> None:
 
 
 def tournament_pending_games(tournament: Tournament) -> list[int]:
-    """Ids of the games of a running tournament still to be played."""
+    """Ids of the matches of a running tournament still to be played."""
     return list(
-        TournamentMatch.objects.filter(tournament=tournament, match__winner="")
+        TournamentMatch.objects.filter(tournament=tournament, match__state=Match.SCHEDULED)
         .exclude(state=TournamentMatch.DONE)
         .values_list("match_id", flat=True)
     )
-
-
-def tournaments_requeue_pending() -> int:
-    """Queues again every game of a running tournament left unplayed (after a restart)."""
-    waiting = TournamentMatch.objects.filter(
-        tournament__state=Tournament.RUNNING, match__winner=""
-    ).exclude(state=TournamentMatch.DONE)
-    for tm in waiting:
-        enqueue(
-            "tournaments.tasks.tournament_game_play",
-            tm.match_id,
-            name=f"tournament-{tm.tournament_id}-{tm.key}",
-            group=f"tournament-{tm.tournament_id}",
-        )
-    return len(waiting)
 
 
 def tournament_broadcast(tournament_id: int) -> None:

@@ -54,11 +54,13 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
         "grand_final_reset": bool(post.get("grand_final_reset")),
         "rounds": id_or_none(post.get("rounds")),
         "rules": QUICK_RULES if post.get("quick") else {},
+        "live": bool(post.get("live")),
     }
-    entrants = [
-        services.EntrantChoice(ref, post.get(f"character-{ref}", ""))
-        for ref in post.getlist("entrant")
-    ]
+    refs = post.getlist("entrant")
+    # Seeding by hand: the seed numbers typed in the form (blank ones after, in form order).
+    last = len(refs) + 1  # (not len() inside the key: a list is empty while it sorts)
+    refs.sort(key=lambda ref: id_or_none(post.get(f"seed-{ref}")) or last)
+    entrants = [services.EntrantChoice(ref, post.get(f"character-{ref}", "")) for ref in refs]
     try:
         tournament = services.tournament_create(
             team=team,

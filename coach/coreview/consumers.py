@@ -35,6 +35,8 @@ def replay_and_role(user, replay_id: int) -> tuple[int, bool] | None:
 @database_sync_to_async
 def start(user, replay_id: int, channel_name: str) -> int:
     replay = services.replay_for(user, replay_id)
+    if replay is None:  # no longer in the team
+        raise services.SessionError("this replay is no longer yours to review")
     return services.live_session_start(replay=replay, leader=user, channel_name=channel_name).pk
 
 

@@ -110,3 +110,14 @@ def session_state(replay_id: int) -> dict | None:
         "started_at": session.started_at.isoformat(),
         "participants": list(people.values()),
     }
+
+
+def live_sessions_end_all() -> int:
+    """Ends the sessions a stop left open (their sockets did not outlive the server).
+
+    Called by ``manage.py serve`` when it starts; returns how many were open.
+    """
+    from django.utils import timezone
+
+    LiveSessionMember.objects.all().delete()
+    return LiveSession.objects.filter(ended_at__isnull=True).update(ended_at=timezone.now())

@@ -13,6 +13,7 @@ import io
 import json
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import av
@@ -124,7 +125,8 @@ def note_mp4(note: Note, before_s: float = 2.0, after_s: float = 2.0) -> Path:
     if out.is_file():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    overlay = out.with_suffix(".png")
+    part = uuid.uuid4().hex  # two requests at once each write their own files, then one wins
+    overlay = out.with_name(f"{out.stem}.{part}.png")
     render_shapes(note.shapes, replay.width, replay.height).save(overlay)
     # The drawing is on from the note's first frame to its last: a quarter-frame margin on each
     # side keeps the window on those frames whatever the rounding of their timestamps.
@@ -132,7 +134,7 @@ def note_mp4(note: Note, before_s: float = 2.0, after_s: float = 2.0) -> Path:
     end_next = times[note.frame_end + 1] if note.frame_end + 1 < len(times) else times[-1] + step
     off = float(end_next) - t0 - step / 4
     seek = _first_frame_offset(replay.path) + t0
-    tmp = out.with_suffix(".part.mp4")
+    tmp = out.with_name(f"{out.stem}.{part}.part.mp4")
     args = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-y", "-v", "error"]
     args += ["-ss", f"{seek:.6f}", "-i", str(replay.path), "-i", str(overlay)]
     args += [

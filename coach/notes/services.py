@@ -203,5 +203,5 @@ def note_set_resolved(*, note: Note, user, resolved: object) -> Note:
     root = note.parent or note
     root.resolved = resolved
     root.resolved_by = user if resolved else None
-    root.save(update_fields=["resolved", "resolved_by", "updated_at"])
+    root.save(update_fields=["resolved", "resolved_by"])  # a status, not an edit
     return root

@@ -54,31 +54,7 @@ def main(argv: list[str]) -> int:
                            deaths=(6, 14), allies=(12.5,), vfr=True)  # fmt: skip
         print(_row("synthetic 720p VFR (exact truth)", match.video, match.profile, match.labels,
                    tolerance))  # fmt: skip
-        for line in _arena_rows(Path(tmp), tolerance):
-            print(line)
     return 0
-
-
-def _arena_rows(folder: Path, tolerance: float) -> list[str]:
-    """Rendered matches of the built-in arena game: K.O. = kill for p1's side, death for p2's."""
-    try:
-        from tournaments.arena import render_match_video
-        from tournaments.arena.profile import PROFILE_PATH
-    except ImportError:
-        return ["| arena | tournaments.arena not importable | | | | | |"]
-    rows = []
-    for seed, agents in ((3, ("cpu_hard", "cpu_easy")), (5, ("cpu_easy", "cpu_hard"))):
-        video = folder / f"arena_{seed}.mp4"
-        record = render_match_video(video, seed=seed, agents=agents, round_seconds=30)
-        index = own_frame_index(video)
-        truth = []
-        for winner, t in zip(record.round_winners, record.round_end_times_s, strict=True):
-            frame = min(int(index.searchsorted(t - 1e-4)), len(index) - 1)
-            for kind in {"p1": ["kill"], "p2": ["death"]}.get(winner, ["kill", "death"]):
-                truth.append(Event(kind, frame, float(index[frame]), 1.0, "label"))
-        name = f"arena 512x448 seed {seed} {agents[0]} vs {agents[1]} (exact truth)"
-        rows.append(_row(name, video, PROFILE_PATH, truth, tolerance))
-    return rows
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@
   const spectator = { ticks: 0, missing: 0, last: -1, over: null, match: null, delays: [] };
   window.matchSpectator = spectator;
   let latest = null;
+  // The site's button style would override the hidden attribute.
+  if (replayButton.hidden) replayButton.style.display = "none";
   let replaying = false;
 
   function names(match) {
@@ -21,7 +23,7 @@
     });
   }
   function showScore(state) {
-    if (state && state.score) score.textContent = "games " + state.score[0] + "–" + state.score[1];
+    if (state && state.score && spectator.match && spectator.match.best_of > 1) score.textContent = "games " + state.score[0] + "–" + state.score[1];
   }
   function frame() {
     if (latest && !replaying) { view.draw(latest); showScore(latest); latest = null; }
@@ -37,7 +39,7 @@
     const msg = JSON.parse(event.data);
     if (msg.type === "snapshot") {
       spectator.match = msg.match; spectator.last = msg.tick;
-      names(msg.match); latest = msg.state;
+      names(msg.match); view.setMatch(msg.match); latest = msg.state;
       status.textContent = msg.tick ? "Live from tick " + msg.tick + "." : "Waiting for the fight…";
     } else if (msg.type === "ticks") {
       const now = Date.now() / 1000;
@@ -53,7 +55,7 @@
       stateBadge.textContent = "Done";
       status.textContent = (msg.winner === "p1" ? spectator.match.p1.name + " wins" :
         msg.winner === "p2" ? spectator.match.p2.name + " wins" : "Draw") + " · " + msg.ticks + " ticks.";
-      replayButton.hidden = false;
+      replayButton.hidden = false; replayButton.style.display = "";
     }
   };
 

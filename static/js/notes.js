@@ -20,7 +20,7 @@
   let editing = null;                    // the thread being edited, or null
   let tool = null;                       // the drawing tool picked, or null
   let live = null;                       // the shape under the pointer now
-  let remote = null;                     // someone else's shape in progress (live co-review)
+  let remote = {};                       // others' shapes (live co-review), by who draws them
 
   // ---- the overlay: a canvas over exactly the video's picture (letterboxing aware) ----
   const canvas = document.createElement("canvas");
@@ -100,7 +100,10 @@
     });
     if (draft.frame <= frame && frame <= draftEnd()) shown.push.apply(shown, draft.shapes);
     if (live) shown.push(live);
-    if (remote) shown.push(remote);
+    Object.keys(remote).forEach(function (who) {
+      shown.push.apply(shown, remote[who].done);
+      if (remote[who].live) shown.push(remote[who].live);
+    });
     return shown;
   }
 
@@ -163,8 +166,7 @@
     }
     canvas.setPointerCapture(e.pointerId);
     live = Object.assign({ type: tool, points: [p, p] }, style());
-    redraw();
-    emitLive();
+    redraw();  // others see it once it moves: a bare click draws nothing
   });
 
   canvas.addEventListener("pointermove", function (e) {
@@ -188,7 +190,6 @@
     live = null;
     const a = shape.points[0], b = shape.points[shape.points.length - 1];
     if (Math.hypot(a[0] - b[0], a[1] - b[1]) < 0.005 && shape.points.length <= 2) {  // a click, not a drawing
-      emit("filmroom:drawing", { shape: null, done: true });
       redraw();
       return;
     }
@@ -227,8 +228,13 @@
   panel.querySelectorAll("[data-tool]").forEach(function (b) {
     b.addEventListener("click", function () { pickTool(b.dataset.tool); });
   });
-  $("note-undo").addEventListener("click", function () { draft.shapes.pop(); updateForm(); redraw(); });
-  $("note-clear").addEventListener("click", function () { draft.shapes = []; updateForm(); redraw(); });
+  // Others in a live session see the draft as it is now: cleared, then what is left, redrawn.
+  function resendDraft() {
+    emit("filmroom:drawing", { shape: null, done: true });
+    draft.shapes.forEach(function (s) { emit("filmroom:drawing", { shape: s, done: true }); });
+  }
+  $("note-undo").addEventListener("click", function () { draft.shapes.pop(); resendDraft(); updateForm(); redraw(); });
+  $("note-clear").addEventListener("click", function () { draft.shapes = []; resendDraft(); updateForm(); redraw(); });
   $("note-end-here").addEventListener("click", function () {
     const frame = review.currentFrame();
     if (frame < draft.frame) { showError("The end must not be before frame " + draft.frame + "."); return; }
@@ -278,7 +284,7 @@
     }).finally(function () { $("note-save").disabled = false; });
   });
 
-  $("note-cancel").addEventListener("click", function () { resetDraft(); redraw(); });
+  $("note-cancel").addEventListener("click", function () { resetDraft(); resendDraft(); redraw(); });
 
   function startEdit(thread) {
     editing = thread;
@@ -439,10 +445,31 @@
   }
 
   // ---- the notes lane on the timeline (a Plotly trace beside kills and deaths) ----
-  let laneTries = 0, laneClicks = false;
+  let laneTries = 0, laneClicks = false, ownLane = null;
+  // The review page's timeline, or (a replay with no detection has none) a notes-only lane.
+  function lanePlot() {
+    if (review.plot) return review.plot;
+    if (!window.Plotly || !review.frameCount()) return null;
+    if (!ownLane) {
+      ownLane = el("div", "notes-lane");
+      ownLane.id = "notes-lane";
+      panel.insertBefore(ownLane, panel.querySelector(".notes-grid"));
+      const last = review.frameCount() - 1;
+      const end = review.timeOfFrame(last) + (last ? review.timeOfFrame(last) / last : 1);
+      const axis = { gridcolor: "#2a313b", zeroline: false, color: "#8d96a3" };
+      Plotly.newPlot(ownLane, [], {
+        height: 80, margin: { l: 60, r: 20, t: 5, b: 30 }, showlegend: false, hovermode: "closest",
+        paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: "#e6e9ee" },
+        xaxis: Object.assign({ range: [0, end] }, axis),
+        yaxis: Object.assign({ type: "category", categoryarray: ["Notes"], fixedrange: true }, axis),
+      }, { displayModeBar: false, responsive: true });
+    }
+    return ownLane;
+  }
+
   function lane() {
-    const plot = review.plot;
-    if (!plot || !window.Plotly) return;
+    const plot = lanePlot();
+    if (!plot) return;
     if (!plot.data || !plot._fullLayout) {  // Plotly has not drawn the timeline yet
       if (laneTries++ < 100) setTimeout(lane, 100);
       return;
@@ -462,7 +489,7 @@
     const at = plot.data.findIndex(function (t) { return t.meta === "notes"; });
     const ready = at >= 0 ? Plotly.deleteTraces(plot, at) : Promise.resolve();
     ready.then(function () { return Plotly.addTraces(plot, trace); }).then(function () {
-      const lanes = (plot.layout.yaxis.categoryarray || []).filter(function (c) { return c !== "Notes"; });
+      const lanes = ((plot.layout.yaxis || {}).categoryarray || []).filter(function (c) { return c !== "Notes"; });
       return Plotly.relayout(plot, { "yaxis.categoryarray": ["Notes"].concat(lanes), "yaxis.categoryorder": "array" });
     }).then(function () {
       plot.dataset.notesLane = String(notes.length);
@@ -482,11 +509,22 @@
     redraw();
     markCurrent(e.detail.frame);
   });
+  // {shape} draws someone's shape in progress, {shape, done: true} keeps it until the note is
+  // saved, {shape: null} clears what they drew ("from", when given, keeps people apart).
   document.addEventListener("filmroom:remote-drawing", function (e) {
-    remote = e.detail && e.detail.shape ? e.detail.shape : null;
+    const d = e.detail || {};
+    const who = String(d.from || "");
+    if (!d.shape) delete remote[who];
+    else {
+      const mine = remote[who] || (remote[who] = { done: [], live: null });
+      if (d.done) { mine.done.push(d.shape); mine.live = null; } else mine.live = d.shape;
+    }
     redraw();
   });
   document.addEventListener("filmroom:notes-reload", function () { reload(); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && tool) { live = null; pickTool(null); redraw(); }
+  });
   video.addEventListener("loadedmetadata", layout);
   window.addEventListener("resize", layout);
   if (window.ResizeObserver) new ResizeObserver(layout).observe(video);

@@ -47,19 +47,24 @@
     if (!finished) setTimeout(poll, POLL_MS);
   }
 
-  let retries = 0;
+  // A socket that closes before it delivered anything counts as a failure; after three, poll.
+  let failures = 0;
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(scheme + location.host + "/ws/replays/" + replayId + "/");
-    let opened = false;
-    ws.onopen = function () { opened = true; retries = 0; job.dataset.channel = "socket"; };
+    let delivered = false;
     ws.onmessage = function (e) {
       const msg = JSON.parse(e.data);
-      if (msg.type === "status") show(msg);
+      if (msg.type !== "status") return;
+      delivered = true;
+      failures = 0;
+      job.dataset.channel = "socket";
+      show(msg);
     };
     ws.onclose = function () {
       if (finished) return;
-      if (opened && retries < 5) { retries += 1; setTimeout(connect, 1000 * retries); return; }
+      if (!delivered) failures += 1;
+      if (failures < 3) { setTimeout(connect, 1000); return; }
       job.dataset.channel = "polling";  // no socket: ask now and then
       poll();
     };

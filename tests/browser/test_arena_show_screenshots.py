@@ -78,14 +78,14 @@ def pose_sheet(char: str = "kaito") -> np.ndarray:
     from tournaments.arena.pose import palette, relative_limbs
     from tournaments.arena.render import _BACKGROUND, _blit, _sprite, _text, text_mask
 
-    cell_w, cell_h, cols = 84, 104, 5
+    cell_w, cell_h, cols = 84, 120, 5
     rows = -(-len(SHEET) // cols)
     sheet = np.zeros((rows * cell_h, cols * cell_w, 3), dtype=np.uint8)
     pal = palette(get_character(char).colors, 0)
     for i, (name, frame_no, length) in enumerate(SHEET):
         x0, y0 = (i % cols) * cell_w, (i // cols) * cell_h
         cell = sheet[y0 : y0 + cell_h, x0 : x0 + cell_w]
-        cell[:] = _BACKGROUND[110 : 110 + cell_h, 100 : 100 + cell_w]
+        cell[:] = _BACKGROUND[96 : 96 + cell_h, 100 : 100 + cell_w]
         rgb, mask, ox, oy, *_ = _sprite(relative_limbs(char, name, frame_no, length, 1), pal)
         feet = cell_h - 16 - (12 if name.startswith(("jump", "air")) else 0)
         _blit(cell, rgb, mask, cell_w // 2 - 8 + ox, feet + oy)

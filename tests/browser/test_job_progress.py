@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -19,6 +20,7 @@ def log_in(page, site, username: str) -> None:
 
 
 def test_the_page_shows_the_job_s_stage_and_time_left_pushed_over_the_socket(site, page):
+    """And, when the socket cannot connect, it falls back to asking every 10 s."""
     site.start()
     site.login("coach", site.password)
     assert site.wait_done(1, timeout=400)["state"] == "done"
@@ -49,3 +51,14 @@ def test_the_page_shows_the_job_s_stage_and_time_left_pushed_over_the_socket(sit
     assert any(m["eta_s"] is not None and m["eta_s"] > 0 for m in finding), states
     assert received[-1]["state"] == "done" and received[-1]["progress"] == 100
     assert polls == []  # nothing asked /status: it all came over the socket
+
+    # Without a socket (refused here), the page polls /status slowly and still reloads when done.
+    page.route_web_socket("**/ws/replays/**", lambda ws: ws.close())
+    polls.clear()
+    page.select_option("select[name=profile]", label="Shooter (synthetic)")
+    started = time.monotonic()
+    page.click("text=Detect with this profile")
+    page.wait_for_selector("#job[data-channel=polling]")
+    page.wait_for_selector("#job .state-done", timeout=120_000)
+    elapsed = time.monotonic() - started
+    assert 1 <= len(polls) <= elapsed / 10 + 2, (len(polls), elapsed)

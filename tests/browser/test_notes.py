@@ -88,6 +88,11 @@ def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site,
     page.wait_for_selector("#review[data-ready='1']")
     page.wait_for_selector("#notes[data-loaded]")
     go_to_frame(page, FRAME)
+    page.evaluate(
+        """() => { window.seen = [];
+        for (const name of ['filmroom:drawing', 'filmroom:notes-changed'])
+          document.addEventListener(name, e => window.seen.push({name, ...e.detail})); }"""
+    )
     page.click("button[data-tool=rect]")
     canvas = page.locator("#notes-overlay").bounding_box()
     # The overlay covers the picture only: a 4:3 picture in a wider player is pillarboxed.
@@ -107,6 +112,16 @@ def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site,
     page.click("#note-save")
     page.wait_for_selector("#note-list li.note")
     assert "frame 50" in page.inner_text("#note-list li.note")
+    # What live co-review relays: the shape while it is drawn, when it is done, and the save.
+    seen = page.evaluate("() => window.seen")
+    done = [e for e in seen if e["name"] == "filmroom:drawing" and e["done"]]
+    assert [e["shape"]["type"] for e in done] == ["rect"]
+    assert done[0]["shape"]["points"] == [
+        [pytest.approx(0.3, abs=0.01), pytest.approx(0.6, abs=0.01)],
+        [pytest.approx(0.7, abs=0.01), pytest.approx(0.9, abs=0.01)],
+    ]
+    assert any(e["name"] == "filmroom:drawing" and not e["done"] for e in seen)
+    assert seen[-1]["name"] == "filmroom:notes-changed"
     shot(page, "notes-drawn")
 
     page.reload()
@@ -122,6 +137,25 @@ def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site,
     assert page.evaluate(READ_PICTURE) == FRAME + 1
     off = page.evaluate(OVERLAY)
     assert off["shapes"] == 0 and off["red"] == 0, off
+    # Someone else's shape in progress (live co-review) is drawn until it is cleared.
+    remote = "{type: 'line', color: '#ff0000', width: 0.02, points: [[0.3, 0.6], [0.7, 0.6]]}"
+    page.evaluate(
+        f"""() => document.dispatchEvent(new CustomEvent('filmroom:remote-drawing',
+            {{detail: {{shape: {remote}}}}}))"""
+    )
+    assert page.evaluate(OVERLAY)["shapes"] == 1
+    # A finished shape stays while the next one is drawn; null clears that person's drawings.
+    for detail in (f"{{shape: {remote}, done: true}}", f"{{shape: {remote}}}"):
+        page.evaluate(
+            f"""() => document.dispatchEvent(new CustomEvent('filmroom:remote-drawing',
+                {{detail: {detail}}}))"""
+        )
+    assert page.evaluate(OVERLAY)["shapes"] == 2
+    page.evaluate(
+        """() => document.dispatchEvent(new CustomEvent('filmroom:remote-drawing',
+            {detail: {shape: null, done: true}}))"""
+    )
+    assert page.evaluate(OVERLAY)["shapes"] == 0
 
     # At another player size the drawing is still over the same spot of the picture.
     page.set_viewport_size({"width": 760, "height": 800})
@@ -132,6 +166,11 @@ def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site,
     # Clicking the note in the list seeks to its frame.
     go_to_frame(page, 5)
     page.click("#note-list li.note .note-text")
+    page.wait_for_function(f"() => document.getElementById('frame-no').textContent == '{FRAME}'")
+    # No detection ran on this replay, so no timeline: the notes get a lane of their own.
+    page.wait_for_function("() => document.getElementById('notes-lane').dataset.notesLane == '1'")
+    go_to_frame(page, 5)
+    page.locator("#notes-lane .scatterlayer .trace").last.locator(".point").click(force=True)
     page.wait_for_function(f"() => document.getElementById('frame-no').textContent == '{FRAME}'")
 
 

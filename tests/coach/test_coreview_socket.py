@@ -210,3 +210,15 @@ async def test_a_follower_leaving_stays_out_of_the_participants(
     assert await session_of(owner) is None
     await coach.disconnect()
     await owner.disconnect()
+
+
+async def test_it_closes_a_logged_out_socket(in_memory_layer, users, team_replay):
+    from django.contrib.auth.models import AnonymousUser
+
+    from coach.asgi import application
+
+    comm = WebsocketCommunicator(
+        application, f"/ws/coreview/{team_replay.pk}/", headers=[(b"origin", b"http://localhost")]
+    )
+    comm.scope["user"] = AnonymousUser()
+    assert (await comm.connect()) == (False, 4404)

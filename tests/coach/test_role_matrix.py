@@ -13,6 +13,8 @@ row in ``ROUTES`` / ``WEBSOCKETS`` below: a route added without one fails
   team 403; an outsider 404.
 - ``UPLOADER``: only the user who started the upload (everyone else 404).
 - ``STAFF``: staff only (the Django admin).
+- ``MATCH``: a private match of the team: like ``MEMBER``, but anonymous users get 404 too (a
+  public match is open to anyone, without a login).
 
 Users: ``owner`` (a player; uploader/owner of the replay, agent, upload), ``mate`` (another
 player of the team), ``coach``, ``outsider`` (a player of another team), ``staff`` (no team),
@@ -33,6 +35,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC, LOGIN, MEMBER, COACH = "public", "login", "member", "coach"
 A_COACH = "a_coach"
 OWNER_OR_COACH, UPLOADER, STAFF = "owner_or_coach", "uploader", "staff"
+MATCH = "match"
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,22 @@ ROUTES: dict[str, Row] = {
     "replays:team": Row(G, MEMBER),
     "replays:edit": Row(P, MEMBER),
     "replays:delete": Row(P, OWNER_OR_COACH),
-    # event corrections: the team's coach and staff correct; every member reads the labels
+    # event corrections (the team's coach)
     "replays:event-add": Row(P, COACH),
     "replays:event-confirm": Row(P, COACH),
     "replays:event-reject": Row(P, COACH),
     "replays:event-move": Row(P, COACH),
     "replays:labels": Row(G, MEMBER),
+    # notes and drawings (any member writes; the author or the coach edits and deletes)
+    "coach:replay-notes": Row(P, MEMBER),
+    "coach:note": Row("delete", OWNER_OR_COACH),
+    "coach:note-replies": Row(P, MEMBER),
+    "coach:note-resolve": Row(P, MEMBER),
+    "coach:note-export": Row(G, MEMBER),
+    # watching matches
+    "matches:detail": Row(G, MATCH),
+    "matches:frames": Row(G, MATCH),
+    "matches:render": Row(P, MEMBER),
     # game profiles (a team's profiles: any member edits them; built-in ones: staff)
     "profiles:list": Row(G, LOGIN),
     "profiles:import": Row(G, LOGIN),
@@ -93,6 +106,14 @@ ROUTES: dict[str, Row] = {
     "tournaments:agent-download": Row(G, MEMBER),
     "tournaments:agent-delete": Row(P, OWNER_OR_COACH),
     "tournaments:play": Row(G, MEMBER),
+    "tournaments:play-house": Row(G, LOGIN),
+    # tournaments (a private one: its team; public ones: anyone watches)
+    "bracket:list": Row(G, PUBLIC),
+    "bracket:leaderboard": Row(G, PUBLIC),
+    "bracket:create": Row(P, LOGIN),
+    "bracket:detail": Row(G, MATCH),
+    "bracket:enter": Row(P, MEMBER),
+    "bracket:start": Row(P, MEMBER),
     "tournaments:datasets": Row(G, LOGIN),
     "tournaments:dataset-download": Row(G, MEMBER),
     # playlists
@@ -109,6 +130,10 @@ ROUTES: dict[str, Row] = {
 PREFIX_LEVELS = {"admin/": STAFF}
 WEBSOCKETS: dict[str, str] = {
     "ws/play/<str:agent_id>/": MEMBER,
+    "ws/replays/<int:replay_id>/": MEMBER,
+    "ws/coreview/<int:replay_id>/": MEMBER,
+    "ws/matches/<str:match_id>/": MATCH,
+    "ws/tournaments/<int:tournament_id>/": MATCH,
 }
 
 
@@ -151,13 +176,14 @@ def test_every_websocket_route_is_in_the_role_table():
 @pytest.fixture
 def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
     from coach.models import Membership
+    from coach.notes.services import note_create
     from coach.playlists.services import playlist_add_events, playlist_create
     from detectors.synth import make_match
     from replays.detection import replay_cut_clips
     from replays.models import Event, GameProfile, Upload
     from replays.profiles.services import profile_save_version
     from tests.tournaments.conftest import agent_zip
-    from tournaments.models import Dataset
+    from tournaments.models import Dataset, Match, Tournament
     from tournaments.services import agent_upload
 
     mate = django_user_model.objects.create_user("mate", password="pw-mate-1")
@@ -190,6 +216,12 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
     )
     playlist = playlist_create(team=users["team"], created_by=users["coach"], title="List")
     playlist_add_events(playlist=playlist, event_ids=[event.pk])
+    note = note_create(replay=replay, author=users["owner"], frame=10, frame_end=10, text="hi")
+    match = Match.objects.filter(p1_agent=agent).first() or Match.objects.get(p2_agent=agent)
+    Match.objects.filter(pk=match.pk).update(public=False, team=users["team"])
+    cup = Tournament.objects.create(
+        team=users["team"], created_by=users["coach"], name="Cup", public=False
+    )
     return {
         **users,
         "mate": mate,
@@ -203,6 +235,9 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
         "dataset": dataset,
         "upload": upload,
         "playlist": playlist,
+        "note": note,
+        "match": match,
+        "tournament": cup,
     }
 
 
@@ -215,18 +250,21 @@ def _kwargs(key: str, route: str, w: dict) -> dict:
         "replays": w["replay"].pk,
         "profiles": w["profile"].pk,
         "playlists": w["playlist"].pk,
+        "coach": w["note"].pk,
+        "matches": w["match"].pk,
+        "bracket": w["tournament"].pk,
         "tournaments": w["dataset"].pk if "dataset" in key else w["agent"].pk,
     }.get(app)
     values = {
         "pk": pk,
         "event_id": w["event"].pk,
-        "what": "mp4",
+        "what": "png" if key == "coach:note-export" else "mp4",
         "slug": w["team"].slug,
         "upload_id": w["upload"].pk,
         "item_id": w["playlist"].items.first().pk,
         "replay_id": w["replay"].pk,
         "number": w["version"].number if key == "profiles:reference" else 0,
-        "name": w["reference"],
+        "name": "cpu_easy" if key == "tournaments:play-house" else w["reference"],
     }
     return {name: values[name] for name in names}
 
@@ -236,7 +274,7 @@ def _expected(level: str, who: str) -> str:
     if level == PUBLIC:
         return "ok"
     if who == "anonymous":
-        return "login"
+        return "404" if level == MATCH else "login"
     if level == LOGIN or who == "staff" and level != UPLOADER:
         return "ok"
     if level == STAFF:
@@ -247,7 +285,7 @@ def _expected(level: str, who: str) -> str:
         return "404"
     if level == UPLOADER:
         return "ok" if who == "owner" else "404"
-    if level == MEMBER:
+    if level in (MEMBER, MATCH):
         return "ok"
     if level == COACH:
         return "ok" if who == "coach" else "403"
@@ -303,7 +341,15 @@ def test_the_role_matrix_holds_for_every_view(client, world):
 
 
 def _ws_path(route: str, w: dict) -> str:
-    return "/" + route.replace("<str:agent_id>", str(w["agent"].pk))
+    values = {
+        "<str:agent_id>": w["agent"].pk,
+        "<int:replay_id>": w["replay"].pk,
+        "<str:match_id>": w["match"].pk,
+        "<int:tournament_id>": w["tournament"].pk,
+    }
+    for converter, value in values.items():
+        route = route.replace(converter, str(value))
+    return "/" + route
 
 
 @pytest.fixture

@@ -100,12 +100,18 @@ def test_the_uploader_or_the_coach_deletes_a_replay_and_its_files(client, replay
     replay_cut_clips(replay)
     clips = Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)
     assert replay.path.exists() and replay.thumbnail_path.exists() and any(clips.iterdir())
+    from coach.notes.services import note_create
+
+    note = note_create(replay=replay, author=users["owner"], frame=3, frame_end=3, text="look")
+    exported = Path(settings.MEDIA_ROOT) / "notes" / str(note.pk)
+    exported.mkdir(parents=True)
+    (exported / "frame.png").write_bytes(b"png")
     client.force_login(users[who])
     response = client.post(f"/replays/{replay.pk}/delete")
     assert response.status_code == 302 and response["Location"] == "/replays/"
     assert not Replay.objects.filter(pk=replay.pk).exists()
     assert not Event.objects.filter(replay_id=replay.pk).exists()
-    assert not replay.folder.exists() and not clips.exists()
+    assert not replay.folder.exists() and not clips.exists() and not exported.exists()
 
 
 def test_another_player_of_the_team_may_not_delete_it(client, replay, users, django_user_model):

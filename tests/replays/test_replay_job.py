@@ -29,6 +29,8 @@ def test_running_the_job_twice_leaves_the_same_result(replay):
     assert once == twice
     assert sorted(p.name for p in replay.folder.iterdir()) == [
         "frames.npy",
+        "review.json",
+        "review.mp4",
         "source.mp4",
         "thumb.jpg",
     ]

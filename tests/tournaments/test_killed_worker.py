@@ -63,9 +63,12 @@ def test_a_worker_killed_mid_match_is_replaced_and_the_match_finishes_once(tmp_p
         assert finished == 1
         time.sleep(2)  # no late duplicate either
         assert _row(db, match_id)[2] == 2
-        assert db.execute(
-            "select count(*) from auth_group where name = ?", (f"finished-{match_id}",)
-        ).fetchone()[0] == 1
+        assert (
+            db.execute(
+                "select count(*) from auth_group where name = ?", (f"finished-{match_id}",)
+            ).fetchone()[0]
+            == 1
+        )
         db.close()
     finally:
         site.interrupt()

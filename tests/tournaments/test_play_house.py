@@ -62,10 +62,10 @@ async def test_a_new_team_plays_a_house_bot_then_a_rematch_off_the_event_loop(
     assert ready == {"type": "ready", "agent": "cpu_easy", "characters": ready["characters"]}
     frames, over = await _play_to_the_end(comm)
     ticks = [f["state"]["tick"] for f in frames]
-    assert ticks == list(range(over["ticks"] + 1))
+    assert ticks == list(range(1, over["ticks"] + 1))
     assert over["winner"] in ("p1", "p2", "draw") and over["match"]
     frames2, over2 = await _play_to_the_end(comm)  # the rematch on the same socket
-    assert over2["match"] != over["match"] and len(frames2) == over2["ticks"] + 1
+    assert over2["match"] != over["match"] and len(frames2) == over2["ticks"]
     await comm.disconnect()
     assert stepped_in and all(name.startswith("play-match-") for name in stepped_in)
     assert threading.main_thread().name not in stepped_in

@@ -139,3 +139,19 @@ def test_a_finished_match_replays_every_tick_from_its_record(transactional_db, c
     assert frames[-1]["state"]["match_winner"] == done.games[-1]["winner"]
     assert frames[-1]["state"]["game"] == len(done.games) - 1
     assert Match.objects.get(pk=match.pk).state == Match.DONE
+
+
+def test_ticks_that_queue_up_go_out_as_one_message_in_order():
+    from tournaments.broadcast import dumps
+    from tournaments.hub import coalesce
+
+    def batch(first, last):
+        ticks = [{"tick": n, "t": 1.0, "state": {"tick": n}} for n in range(first, last + 1)]
+        return {"type": "match.ticks", "first": first, "last": last,
+                "text": dumps({"type": "ticks", "ticks": ticks})}  # fmt: skip
+
+    over = {"type": "match.over", "text": "{}"}
+    merged = coalesce([batch(1, 3), batch(4, 6), batch(7, 9), over])
+    assert len(merged) == 2 and merged[1] is over
+    assert (merged[0]["first"], merged[0]["last"]) == (1, 9)
+    assert [t["tick"] for t in json.loads(merged[0]["text"])["ticks"]] == list(range(1, 10))

@@ -167,3 +167,26 @@ async def test_a_private_tournament_socket_is_closed_for_an_outsider_and_a_visit
     await database_sync_to_async(tournament_broadcast)(tournament.pk)
     assert (await comm.receive_json_from(timeout=5))["tournament"]["id"] == tournament.pk
     await comm.disconnect()
+
+
+def test_seeding_by_hand_follows_the_seed_numbers_typed_in_the_form(client, users, memory_layer):
+    client_for(client, users["owner"])
+    client.post(
+        "/tournaments/new",
+        {
+            "team": users["team"].pk,
+            "name": "Hand seeded",
+            "format": "single",
+            "seeding": "manual",
+            "entrant": [f"bot:{b}" for b in BOTS],
+            "seed-bot:cpu_hard": "1",
+            "seed-bot:random": "2",
+        },
+    )
+    tournament = Tournament.objects.get(name="Hand seeded")
+    tournament_start(tournament=tournament)
+    order = list(tournament.entrants.order_by("seed").values_list("name", flat=True))
+    assert order == ["cpu_hard", "random", "cpu_easy", "cpu_medium"]
+    tournament.refresh_from_db()
+    first = tournament.bracket["entrants"]
+    assert [tournament.entrants.get(pk=int(e)).name for e in first][:2] == ["cpu_hard", "random"]

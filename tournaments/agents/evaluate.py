@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Policy, make_single_env
+from .common import Policy
 
 
 def match_winner(info: Mapping[str, Any]) -> str | None:
@@ -41,14 +41,14 @@ def play_matches(
     latencies: list[float] | None = None,
     cpu_latencies: list[float] | None = None,
 ) -> dict[str, Any]:
-    """Plays ``games`` full matches of ``policy`` against ``opponent``.
+    """Plays ``games`` full matches of ``policy`` against ``opponent`` (through the arena's runner).
 
     Args:
         policy: Callable obs -> action (an :class:`Agent` works; it is reset between matches).
         opponent: A bot name (``random``, ``cpu_medium``...) or a callable obs -> action.
         games: Number of matches.
         characters: (policy's character, opponent's character).
-        frame_skip: Ticks per decision.
+        frame_skip: Ticks per decision (both sides).
         seed: Seed of the first match (match ``i`` uses ``seed + i``).
         max_rounds: Rounds per match.
         alternate_sides: Play odd matches as ``p2`` (the state obs is mirrored, so this tests both).
@@ -59,41 +59,48 @@ def play_matches(
     Returns:
         ``{"games", "wins", "losses", "draws", "win_rate"}``.
     """
+    from tournaments.arena.env import observe_pixels
+    from tournaments.arena.runner import Player, make_player, run_match
+
+    if obs_type not in ("state", "pixels"):
+        raise ValueError(f'obs_type must be "state" or "pixels", got {obs_type!r}')
+    act = getattr(policy, "act", policy)
+
+    def timed(obs: Any) -> int:
+        if latencies is None:
+            return act(obs)
+        c0, t0 = time.thread_time(), time.perf_counter()
+        action = act(obs)
+        latencies.append(time.perf_counter() - t0)
+        if cpu_latencies is not None:
+            cpu_latencies.append(time.thread_time() - c0)
+        return action
+
+    reset = getattr(policy, "reset", None)
+    me = Player(
+        "agent",
+        policy=timed,
+        decision_ticks=frame_skip,
+        budget_s=None,  # measured here, not enforced: this is a training/evaluation tool
+        reset=(lambda _seed: reset()) if callable(reset) else None,
+        observe=observe_pixels if obs_type == "pixels" else None,
+    )
     wins = losses = draws = 0
-    envs: dict[str, Any] = {}
     for i in range(games):
         side = "p2" if alternate_sides and i % 2 else "p1"
-        if side not in envs:
-            chars = tuple(characters) if side == "p1" else tuple(reversed(characters))
-            envs[side] = make_single_env(
-                opponent=opponent, side=side, characters=chars, frame_skip=frame_skip,
-                obs=obs_type, seed=seed, max_rounds=max_rounds,
-            )  # fmt: skip
-        env = envs[side]
-        if hasattr(policy, "reset"):
-            policy.reset()
-        obs, info = env.reset(seed=seed + i)
-        done = False
-        while not done:
-            if latencies is None:
-                action = policy(obs)
-            else:
-                c0, t0 = time.thread_time(), time.perf_counter()
-                action = policy(obs)
-                latencies.append(time.perf_counter() - t0)
-                if cpu_latencies is not None:
-                    cpu_latencies.append(time.thread_time() - c0)
-            obs, _, terminated, truncated, info = env.step(action)
-            done = terminated or truncated
-        winner = match_winner(info)
-        if winner == side:
+        other = make_player(opponent, seed=seed + i, decision_ticks=frame_skip, budget_s=None)
+        players = (me, other) if side == "p1" else (other, me)
+        chars = tuple(characters) if side == "p1" else tuple(reversed(characters))
+        result = run_match(
+            players, seed=seed + i, characters=chars, max_rounds=max_rounds, banner_ticks=0,
+            on_error="raise",
+        )  # fmt: skip
+        if result.winner == side:
             wins += 1
-        elif winner is None:
+        elif result.winner == "draw":
             draws += 1
         else:
             losses += 1
-    for env in envs.values():
-        env.close()
     return {
         "games": games, "wins": wins, "losses": losses, "draws": draws,
         "win_rate": wins / games if games else 0.0,

@@ -1,4 +1,5 @@
-"""Speed benchmark: ``python -m tournaments.arena.bench [--seconds S]``.
+"""Speed benchmark: ``python -m tournaments.arena.bench [--seconds S]``; ``--detect``: rendered
+matches scored by the detector with the arena profile (the render-and-detect benchmark).
 
 Prints one row per measurement: the figure, the target from the issue and the ratio to it, the
 ratio to the single headless game measured in the same run (for the simulation rows), and the
@@ -156,13 +157,57 @@ def bench_video() -> float:
         return (record.ticks + 1) / (time.perf_counter() - start)
 
 
+def detect_rows(folder: Path, tolerance: float = 1.0) -> list[str]:
+    """Rendered matches read back by the detector with the arena profile (exact truth: the
+    record's round ends). A K.O. is a kill for p1's side, a death for p2's."""
+    from detectors import detect, load_profile
+    from detectors.evaluate import score
+    from detectors.events import Event
+    from detectors.video import own_frame_index
+
+    from .profile import PROFILE_PATH
+
+    rows = []
+    for seed, agents in ((3, ("cpu_hard", "cpu_easy")), (5, ("cpu_easy", "cpu_hard"))):
+        video = folder / f"arena_{seed}.mp4"
+        record = render_match_video(video, seed=seed, agents=agents, round_seconds=30)
+        index = own_frame_index(video)
+        truth = []
+        for winner, t in zip(record.round_winners, record.round_end_times_s, strict=True):
+            frame = min(int(index.searchsorted(t - 1e-4)), len(index) - 1)
+            for kind in {"p1": ["kill"], "p2": ["death"]}.get(winner, ["kill", "death"]):
+                truth.append(Event(kind, frame, float(index[frame]), 1.0, "label"))
+        result = detect(video, load_profile(PROFILE_PATH), frame_index=index)
+        got = score(result.events, truth, tolerance)
+        found = ", ".join(f"{e.kind}@{e.time_s:.2f}" for e in result.events) or "-"
+        rows.append(
+            f"| arena 512x448 seed {seed} {agents[0]} vs {agents[1]} (exact truth) "
+            f"| {got.labelled} | {got.detected} | {got.precision:.2f} | {got.recall:.2f} "
+            f"| {got.mean_error_s:.2f} s | {found} |"
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run every benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument(
+        "--detect",
+        action="store_true",
+        help="instead: render matches and score the detector with the arena profile",
+    )
     args = parser.parse_args(argv)
     if args.seconds <= 0:
         parser.error("--seconds must be positive")
+    if args.detect:
+        print("| match | labelled | detected | precision | recall | mean timing error "
+              "| detections |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
+        with tempfile.TemporaryDirectory() as tmp:
+            for row in detect_rows(Path(tmp)):
+                print(row)
+        return
     s = args.seconds
     rows = [
         ("game ticks/s, headless, 1 game", bench_game(s), TARGET_TICKS),

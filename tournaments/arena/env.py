@@ -151,16 +151,8 @@ class ArenaParallelEnv(ParallelEnv):  # type: ignore[misc]
                 "p1": _clip(observe(self.game, 0)),
                 "p2": _clip(observe(self.game, 1)),
             }
-        from .render import render_frame
-
-        frame = render_frame(self.game)
-        grey = frame[::2, ::2].mean(axis=2, dtype=np.float32).astype(np.uint8)[:, :, None]
-        out = {}
-        for i, name in enumerate(AGENTS):
-            me = self.game.p1 if i == 0 else self.game.p2
-            # Mirror the screen for a fighter facing left, as the state vector does.
-            out[name] = np.ascontiguousarray(grey[:, ::-1]) if me.facing < 0 else grey
-        return out
+        grey = _grey_screen(self.game)
+        return {name: _pixels_for(self.game, i, grey) for i, name in enumerate(AGENTS)}
 
     def render(self) -> np.ndarray | None:
         """Return the current RGB frame (224·s, 256·s, 3) uint8 when render_mode="rgb_array"."""
@@ -208,3 +200,22 @@ def make_env(
         max_rounds=max_rounds,
         **kwargs,
     )
+
+
+def _grey_screen(game: Game) -> np.ndarray:
+    from .render import render_frame
+
+    frame = render_frame(game)
+    return frame[::2, ::2].mean(axis=2, dtype=np.float32).astype(np.uint8)[:, :, None]
+
+
+def _pixels_for(game: Game, side: int, grey: np.ndarray) -> np.ndarray:
+    me = game.p1 if side == 0 else game.p2
+    # Mirror the screen for a fighter facing left, as the state vector does.
+    return np.ascontiguousarray(grey[:, ::-1]) if me.facing < 0 else grey
+
+
+def observe_pixels(game: Game, side: int) -> np.ndarray:
+    """The ``obs="pixels"`` observation of ``side`` (0 = p1): the screen halved, grey, mirrored
+    for a fighter facing left."""
+    return _pixels_for(game, side, _grey_screen(game))

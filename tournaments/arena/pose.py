@@ -267,7 +267,7 @@ def effects(game: Game) -> list[dict[str, Any]]:
                              round(sy + s_ * length), width])  # fmt: skip
         number = None
         if damage > 0 and age < spec["number_ticks"]:
-            number = [x, round(sy - 10 - spec["number_rise"] * age / spec["number_ticks"])]
+            number = [x, round(sy - 14 - spec["number_rise"] * age / spec["number_ticks"])]
         if not rays and number is None:
             continue
         out.append({"kind": kind, "target": "p1" if target == 0 else "p2", "x": x, "y": sy,

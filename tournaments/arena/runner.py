@@ -81,6 +81,7 @@ class Player:
         decision_ticks: the policy decides every this many ticks and holds its action.
         budget_s: CPU seconds one decision may take; None for no limit (people, trusted bots).
         reset: called with the game seed before each game (recurrent state, bot generators).
+        observe: ``observe(game, side) -> obs`` (default: the own-perspective state vector).
     """
 
     name: str
@@ -89,6 +90,7 @@ class Player:
     decision_ticks: int = 4
     budget_s: float | None = DEFAULT_BUDGET_S
     reset: Callable[[int], None] | None = None
+    observe: Callable[[Game, int], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.policy is None and self.keys is None:
@@ -177,7 +179,7 @@ class GameLoop:
             keys = player.keys.get()  # type: ignore[union-attr]
             facing_right = (game.p1 if side == 0 else game.p2).facing > 0
             return action_from_keys(**keys, facing_right=facing_right)
-        obs = observe(game, side)
+        obs = (player.observe or observe)(game, side)
         enabled = gc.isenabled()
         gc.disable()
         c0 = time.thread_time()

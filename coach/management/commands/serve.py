@@ -175,20 +175,18 @@ class Command(BaseCommand):
 
     def _requeue(self) -> None:
         """Hands out the work left waiting by a stop or by a queue that was down."""
+        from coach.coreview.services import live_sessions_end_all
         from replays.services import replays_requeue_pending
         from tournaments.matches import matches_requeue_orphans
         from tournaments.services import agents_requeue_pending
 
+        live_sessions_end_all()
         replays, agents = replays_requeue_pending(), agents_requeue_pending()
         matches = matches_requeue_orphans(include_scheduled=True)
         if replays or agents or matches:
             self.stdout.write(
                 f"Queue      {replays} replay(s), {agents} agent(s), {matches} match(es) handed out"
             )
-        from tournaments.tournament_services import tournaments_requeue_pending
-
-        if games := tournaments_requeue_pending():
-            self.stdout.write(f"Queue      {games} tournament game(s) handed out")
 
     def _wait_for_port(self, host: str, port: int) -> None:
         for _ in range(300):

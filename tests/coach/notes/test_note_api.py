@@ -181,8 +181,11 @@ def test_replies_form_a_thread_and_mention_teammates(client, users, note, teamma
 
 def test_any_member_resolves_and_reopens_a_thread(client, users, note, teammate):
     client.force_login(teammate)
+    Note.objects.filter(pk=note.pk).update(created_at=note.created_at.replace(year=2020))
+    Note.objects.filter(pk=note.pk).update(updated_at=note.created_at.replace(year=2020))
     done = post(client, f"/coach/notes/{note.pk}/resolve", {"resolved": True})
     assert done.status_code == 200 and done.json()["resolved_by"] == "mate"
+    assert done.json()["edited"] is False  # resolving is a status, not an edit of the text
     url = f"/coach/replays/{note.replay_id}/notes.json"
     assert client.get(url + "?unresolved=1").json()["notes"] == []
     assert post(client, f"/coach/notes/{note.pk}/resolve", {"resolved": False}).status_code == 200

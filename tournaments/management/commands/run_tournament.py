@@ -54,6 +54,9 @@ class Command(BaseCommand):
             help="best-of-3 rounds of 99 s (default: one 30 s round)",
         )
         parser.add_argument(
+            "--live", action="store_true", help="play at 60 ticks/s and broadcast (with --queue)"
+        )
+        parser.add_argument(
             "--queue",
             action="store_true",
             help="hand the games to the running site's django-q2 workers instead of playing here",
@@ -77,6 +80,7 @@ class Command(BaseCommand):
                         "rounds": o["rounds"],
                         "rules": {} if o["full_games"] else {"max_rounds": 1, "round_seconds": 30},
                         "driver": "queue" if o["queue"] else "caller",
+                        "live": o["live"],
                     },
                     banned_characters=o["ban"],
                     public=not o["private"],
