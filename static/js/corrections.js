@@ -78,11 +78,11 @@
     } else {
       row = document.createElement("tr");
       row.innerHTML = '<td class="thumbcell"></td><td><span></span></td><td class="event-time"></td>' +
-        '<td class="event-frame"></td><td></td><td class="muted"></td><td class="event-review"></td>' +
-        '<td class="event-actions"><button type="button" class="secondary" data-seek>Show</button> ' +
+        '<td class="event-frame"></td><td class="event-conf"></td><td class="muted event-source"></td><td class="event-review"></td>' +
+        '<td class="event-actions"><div class="event-buttons"><button type="button" class="secondary" data-seek>Show</button> ' +
         '<button type="button" class="secondary" data-correct="confirm" title="Right event, right frame">✓</button> ' +
         '<button type="button" class="secondary" data-correct="reject">✗</button> ' +
-        '<button type="button" class="secondary" data-correct="move" title="Move it to the frame on screen">⇥ here</button></td>';
+        '<button type="button" class="secondary" data-correct="move" title="Move it to the frame on screen">⇥ here</button></div></td>';
     }
     const cells = row.children;
     cells[1].firstElementChild.className = ev.kind;
