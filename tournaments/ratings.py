@@ -21,7 +21,7 @@ def _rating_for(entrant: Entrant) -> Rating:
     rating, _ = Rating.objects.select_for_update().get_or_create(
         identity=entrant.identity,
         defaults={
-            "name": entrant.name,
+            "name": entrant.bot or entrant.name,  # the bot, not its numbered entry
             "agent": entrant.agent,
             "mu": fresh.mu,
             "sigma": fresh.sigma,

@@ -23,7 +23,7 @@ def frame_is(page, n: int) -> None:
 def test_a_coach_boxes_an_indicator_tries_it_and_saves(site, page):
     site.start()
     site.login("coach", site.password)
-    assert site.wait_done(1)["state"] == "done"
+    assert site.wait_done(1, timeout=300)["state"] == "done"
     page.goto(site.url("/accounts/login/"))
     page.fill("input[name=username]", "coach")
     page.fill("input[name=password]", site.password)

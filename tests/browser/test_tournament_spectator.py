@@ -59,3 +59,11 @@ def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, pag
     assert page.evaluate("window.FilmRoomTournament.updates") >= 14  # start + 13 or 14 results
     wins = page.locator(".brackets-viewer .participant.win").count()
     assert wins >= 14
+    page.goto(live.url("/tournaments/leaderboard/"))  # rated: a public tournament
+    page.wait_for_selector("#history .main-svg")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 4  # the four bots, each entered twice, rated as one
+    assert not any("#" in name for name in page.locator("tbody td:nth-child(2)").all_inner_texts())
+    shot(page, "tournament-leaderboard")
+    page.goto(live.url("/tournaments/"))
+    assert "Booth cup" in page.locator("table").first.inner_text()
