@@ -34,4 +34,4 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 
 clean:
-	rm -rf var/static var/media var/*.sqlite3* var/redis.*
+	rm -rf var/static var/media var/demo-media var/*.sqlite3* var/redis.*

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 from pathlib import Path
 
 from django.conf import settings
@@ -135,6 +136,8 @@ def demo_setup() -> tuple[str, bool]:
     login_file.write_text(password)
     login_file.chmod(0o600)
     folder = Path(settings.VAR_DIR) / "demo-media"
+    # Scratch files of an earlier demo whose database was removed (make clean): made anew.
+    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     _demo_replays(team, User.objects.get(username="player"), folder)
     _demo_agent(team, User.objects.get(username="coach"), folder)

@@ -23,6 +23,10 @@ def enqueue(func: str, *args: object, name: str, group: str) -> bool:
             func, *args, task_name=name, group=group, sync=bool(settings.Q_CLUSTER.get("sync"))
         )
     except RedisError as exc:
-        logger.warning("%s waits for the workers: %s", name, exc)
+        logger.warning(
+            "%s is waiting: the queue is not running (%s); `manage.py serve` hands it out",
+            name,
+            exc,
+        )
         return False
     return True

@@ -172,7 +172,7 @@ def make_review_proxy(
     """
     src, dst = Path(src), Path(dst_mp4)
     args = [_ffmpeg(), "-nostdin", "-y", "-v", "error", "-i", str(src), "-map", "0:v:0"]
-    args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-pix_fmt", "yuv420p"]
     args += ["-g", str(keyint), "-keyint_min", str(keyint), "-sc_threshold", "0", "-bf", "0"]
     args += ["-fps_mode", "passthrough", "-enc_time_base:v", "demux"]  # keep every timestamp
     if height:

@@ -79,8 +79,15 @@ def clean_criteria(data, *, team: Team) -> dict:
 
 
 def matching_events(team: Team, criteria: dict) -> QuerySet[Event]:
-    """The team's events that the criteria pick, oldest replay first, in frame order."""
-    events = Event.objects.filter(replay__team=team).select_related("replay", "clip")
+    """The team's events that the criteria pick, oldest replay first, in frame order.
+
+    Events a coach rejected (they did not happen) are never picked.
+    """
+    events = (
+        Event.objects.filter(replay__team=team)
+        .exclude(review=Event.REJECTED)
+        .select_related("replay", "clip")
+    )
     if "player" in criteria:
         events = events.filter(replay__uploader_id=criteria["player"])
     if "kind" in criteria:

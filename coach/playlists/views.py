@@ -106,7 +106,11 @@ def playlist_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("playlists:edit", playlist.pk)
     replays = Replay.objects.filter(team=playlist.team, events__isnull=False).distinct()
     replay = replays.filter(pk=id_or_none(request.GET.get("replay"))).first()
-    candidates = Event.objects.filter(replay__team=playlist.team).select_related("replay", "clip")
+    candidates = (
+        Event.objects.filter(replay__team=playlist.team)
+        .exclude(review=Event.REJECTED)
+        .select_related("replay", "clip")
+    )
     if replay:
         candidates = candidates.filter(replay=replay)
     if (kind := request.GET.get("kind")) in (Event.KILL, Event.DEATH):

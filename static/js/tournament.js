@@ -61,7 +61,7 @@
     const m = data.matches[key] || Object.values(data.matches).find((x) => x.match === matchId);
     liveLabel.textContent = m ? `${key || ""} ${names(m.p1)} vs ${names(m.p2)}` : `match ${matchId}`;
     if (!matchPage) return; // the site has no live match page to embed
-    const src = `/matches/${matchId}/`;
+    const src = `/matches/${matchId}/?embed=1`;  // the match alone, without the site's top bar
     if (liveFrame.getAttribute("src") !== src) liveFrame.setAttribute("src", src);
     liveFrame.hidden = false;
   }

@@ -64,6 +64,11 @@ def test_an_agent_over_its_cpu_budget_forfeits_but_a_fast_one_does_not():
     assert result.games[0].forfeit is None and result.games[0].ticks > 100
 
 
+def test_a_built_in_bot_is_never_timed_out_but_an_agent_is():
+    assert make_player("cpu_hard").budget_s is None
+    assert make_player(_burns_cpu(0.1)).budget_s == pytest.approx(0.002)
+
+
 def test_an_invalid_action_is_a_forfeit():
     result = run_match([Player("bad", policy=lambda obs: 99), "random"], seed=2, round_seconds=3)
     assert result.winner == "p2" and "outside" in result.games[0].forfeit["reason"]

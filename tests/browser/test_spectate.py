@@ -32,7 +32,7 @@ def test_a_spectator_without_login_watches_a_live_match_to_its_end(page, tmp_pat
         site.manage("shell", "-c", START.format(pk=match_id))  # the spectator was there first
         page.wait_for_function("window.matchSpectator.ticks > 150")
         shot(page, "match-live")
-        page.wait_for_function("window.matchSpectator.over !== null", timeout=60_000)
+        page.wait_for_function("window.matchSpectator.over !== null", timeout=120_000)
         seen = page.evaluate("window.matchSpectator")
         assert seen["missing"] == 0 and seen["ticks"] == seen["over"]["ticks"] > 500
         assert seen["last"] == seen["over"]["ticks"]
@@ -41,7 +41,7 @@ def test_a_spectator_without_login_watches_a_live_match_to_its_end(page, tmp_pat
         assert page.inner_text("#match-state") == "Done"
         shot(page, "match-over")
         page.click("#replay")
-        page.wait_for_function("window.matchReplayed > 0", timeout=60_000)
+        page.wait_for_function("window.matchReplayed > 0", timeout=120_000)
         assert page.evaluate("window.matchReplayed") == seen["over"]["ticks"] + 1
         assert "Replay · tick" in page.inner_text("#match-status")
     finally:

@@ -57,6 +57,6 @@ def test_a_failed_upload_shows_its_reason(site, page, tmp_path):
     page.set_input_files("input[type=file]", str(bogus))
     page.click("#upload-form button[type=submit]")
     page.wait_for_url("**/replays/*/")
-    page.wait_for_selector("text=not a video file (it looks like text)", timeout=60_000)
+    page.wait_for_selector("text=not a video file (it looks like text)", timeout=240_000)
     assert page.inner_text("#job-state") == "Failed"
     shot(page, "replay-failed")

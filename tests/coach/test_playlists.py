@@ -172,6 +172,17 @@ def test_a_smart_playlist_is_evaluated_when_viewed(client, users, events, django
     assert b"No clips match this filter" in client.get(f"/playlists/{playlist.pk}/").content
 
 
+def test_a_smart_playlist_leaves_out_events_the_coach_rejected(users, events):
+    from coach.playlists.smart import matching_events
+
+    assert [e.pk for e in matching_events(users["team"], {"kind": "death"})] == [
+        events[0].pk,
+        events[2].pk,
+    ]
+    Event.objects.filter(pk=events[0].pk).update(review=Event.REJECTED)
+    assert [e.pk for e in matching_events(users["team"], {"kind": "death"})] == [events[2].pk]
+
+
 @pytest.mark.parametrize(
     "criteria,message",
     [

@@ -37,7 +37,18 @@ def test_the_replay_page_shows_stats_events_and_how_to_get_a_timeline(client, ev
     assert 'id="timeline-data"' not in page  # no detection run yet: the page says what to do
     assert "No detection yet" in page
     assert page.count('class="event"') == 4
-    assert "1.00</b> K/D" in page
+    # Events a person added do not make it an analysed replay: no K/D until detection ran.
+    assert "Not analysed" in page and "</b> K/D" not in page
+
+
+def test_an_analysed_replay_shows_its_kills_deaths_and_kd(client, events, users):
+    from replays.profiles.services import profiles_install_builtin
+
+    version = profiles_install_builtin()[0]
+    type(events).objects.filter(pk=events.pk).update(detected_with=version)
+    client.force_login(users["owner"])
+    page = client.get(f"/replays/{events.pk}/").content.decode()
+    assert "1.00</b> K/D" in page and "Not analysed" not in page
 
 
 def test_the_timeline_has_a_lane_per_kind_with_frames(events):

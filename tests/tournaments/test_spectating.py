@@ -128,6 +128,13 @@ def test_the_match_page_needs_no_login_for_a_public_match_but_hides_private_ones
     assert client.get(f"/matches/{private.pk}/").status_code == 200
 
 
+def test_an_embedded_match_page_shows_the_match_without_the_sites_top_bar(db, client):
+    public = match_create(p1="cpu_easy", p2="random", public=True, seed=1)
+    assert b'class="topbar"' in client.get(f"/matches/{public.pk}/").content
+    embedded = client.get(f"/matches/{public.pk}/?embed=1").content
+    assert b'class="topbar"' not in embedded and b"/ws/matches/%d/" % public.pk in embedded
+
+
 def test_a_finished_match_replays_every_tick_from_its_record(transactional_db, client):
     match = match_create(p1="cpu_hard", p2="cpu_medium", public=True, seed=6, best_of=3,
                          max_rounds=1, round_seconds=4)  # fmt: skip

@@ -114,7 +114,8 @@ def make_player(
         seed: seeds a bot made from its name.
         name: the player's name (default: the bot name or the object's ``name``).
         decision_ticks: ticks per decision.
-        budget_s: CPU budget per decision (None: unlimited).
+        budget_s: CPU budget per decision (None: unlimited); built-in bots named by a string
+            have none.
     """
     if isinstance(spec, Player):
         return spec
@@ -124,6 +125,9 @@ def make_player(
         if spec not in BOT_NAMES:
             raise ValueError(f"unknown bot {spec!r}; one of {', '.join(BOT_NAMES)}")
         spec = make_bot(spec, seed=seed)
+        # The built-in bots are the project's own code: trusted, never timed out. Timing them would
+        # let a busy machine hand their games to the other side.
+        budget_s = None
     act = getattr(spec, "act", spec)
     if not callable(act):
         raise ValueError(f"player {spec!r} is neither a bot name nor callable obs -> action")
