@@ -7,7 +7,7 @@ instead of polling. Messages (JSON, server → browser)::
      "stage": "finding kills and deaths", "eta_s": 12.3, "failure_reason": "", ...}
 
 ``eta_s`` is the estimated time left in seconds (null until it can be guessed: the first 2 %
-and the first second of a run). A stage change or a new state is always sent; progress within
+and the first 0.2 s of a run). A stage change or a new state is always sent; progress within
 one stage at most ``MAX_PER_S`` times a second. Publishing is best effort: a job never fails
 because the channel layer is down (the page then falls back to slow polling).
 """
@@ -49,7 +49,7 @@ def eta_seconds(progress: float, elapsed_s: float) -> float | None:
         progress: percent done, 0..100.
         elapsed_s: seconds since the run started.
     """
-    if progress < 2 or elapsed_s < 1 or progress >= 100:
+    if progress < 2 or elapsed_s < 0.2 or progress >= 100:
         return None if progress < 100 else 0.0
     return round(elapsed_s * (100 - progress) / progress, 1)
 

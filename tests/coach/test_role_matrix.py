@@ -61,6 +61,7 @@ ROUTES: dict[str, Row] = {
     "replays:status": Row(G, MEMBER),
     "replays:video": Row(G, MEMBER),
     "replays:thumbnail": Row(G, MEMBER),
+    "replays:review-video": Row(G, MEMBER),
     "replays:reprocess": Row(P, MEMBER),
     "replays:set-profile": Row(P, MEMBER),
     "replays:frames": Row(G, MEMBER),
