@@ -108,7 +108,15 @@ async def test_it_throttles_progress_within_a_stage_but_sends_every_stage_change
 
 @pytest.mark.parametrize(
     "done, elapsed, left",
-    [(0, 5, None), (1, 5, None), (50, 0.1, None), (50, 0.5, 0.5), (50, 10, 10.0), (20, 4, 16.0), (100, 9, 0.0)],
+    [
+        (0, 5, None),
+        (1, 5, None),
+        (50, 0.1, None),
+        (50, 0.5, 0.5),
+        (50, 10, 10.0),
+        (20, 4, 16.0),
+        (100, 9, 0.0),
+    ],
 )
 def test_the_time_left_is_the_rest_at_the_pace_so_far(done, elapsed, left):
     assert progress.eta_seconds(done, elapsed) == left
