@@ -53,7 +53,7 @@ def test_an_agent_that_raises_forfeits_the_game_and_the_reason_is_kept(caplog):
 
 
 def test_an_agent_over_its_cpu_budget_forfeits_but_a_fast_one_does_not():
-    slow = Player("slow", policy=_burns_cpu(5.0), budget_s=0.002)
+    slow = Player("slow", policy=_burns_cpu(5.0), budget_s=0.002, overage_s=0.0)
     result = run_match(["cpu_hard", slow], seed=1, round_seconds=5)
     assert result.winner == "p1"
     forfeit = result.games[0].forfeit
@@ -67,6 +67,29 @@ def test_an_agent_over_its_cpu_budget_forfeits_but_a_fast_one_does_not():
 def test_a_built_in_bot_is_never_timed_out_but_an_agent_is():
     assert make_player("cpu_hard").budget_s is None
     assert make_player(_burns_cpu(0.1)).budget_s == pytest.approx(0.002)
+
+
+def _slow_once(ms: float, at_call: int):
+    calls = {"n": 0}
+
+    def policy(obs):
+        calls["n"] += 1
+        if calls["n"] == at_call:
+            _burns_cpu(ms)(obs)
+        return 0
+
+    return policy
+
+
+def test_one_slow_decision_draws_on_the_reserve_but_a_slow_agent_spends_it_and_forfeits():
+    spike = Player("spike", policy=_slow_once(6.0, at_call=5), budget_s=0.002)
+    result = run_match([spike, "random"], seed=1, round_seconds=3, max_rounds=1)
+    assert result.games[0].forfeit is None and result.games[0].ticks > 100
+    # 5 ms a decision is 3 ms over: the 20 ms reserve lasts six decisions, the seventh forfeits.
+    slow = Player("slow", policy=_burns_cpu(5.0), budget_s=0.002)
+    forfeit = run_match([slow, "random"], seed=1, round_seconds=3).games[0].forfeit
+    assert forfeit["side"] == "p1" and "20 ms reserve for the game spent" in forfeit["reason"]
+    assert forfeit["tick"] == 6 * 4
 
 
 def test_an_invalid_action_is_a_forfeit():
