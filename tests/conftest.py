@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -75,8 +72,4 @@ def site(tmp_path):
     out = site.manage("demo")
     site.password = out.split("Demo login: player / ")[1].split()[0]
     yield site
-    if site.proc and site.proc.poll() is None:
-        try:
-            site.interrupt()  # an orderly stop takes the workers and Redis with it
-        except subprocess.TimeoutExpired:
-            os.killpg(site.proc.pid, signal.SIGKILL)
+    site.stop()

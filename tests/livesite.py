@@ -129,6 +129,15 @@ class Site:
         os.killpg(self.proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         self.proc.wait(timeout=30)
 
+    def stop(self) -> None:
+        """Stops a started site in order (Ctrl-C stops workers and Redis too), else kills it."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            self.interrupt()
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
 
 def upload_chunks(site: Site, team: int, name: str, size: int, chunks: Iterable[bytes]) -> dict:
     """Sends a file to the site the way the upload page does: chunk after chunk, with offsets."""

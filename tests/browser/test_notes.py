@@ -3,10 +3,7 @@ it sits on the timeline's notes lane. The recording shows each frame's index in 
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
 
 import pytest
 
@@ -54,10 +51,7 @@ def site(tmp_path_factory):
     site.password = site.manage("demo").split("Demo login: player / ")[1].split()[0]
     site.start()
     yield site
-    try:
-        site.interrupt()
-    except subprocess.TimeoutExpired:
-        os.killpg(site.proc.pid, signal.SIGKILL)
+    site.stop()
 
 
 def log_in(page, site, user: str) -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-
 import pytest
 
 from tests.browser.conftest import shot
@@ -34,10 +30,7 @@ def live(tmp_path):
     site.manage("migrate", "--noinput", "-v", "0")
     site.start()
     yield site
-    try:
-        site.interrupt()
-    except subprocess.TimeoutExpired:
-        os.killpg(site.proc.pid, signal.SIGKILL)
+    site.stop()
 
 
 def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, page):

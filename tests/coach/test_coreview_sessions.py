@@ -8,22 +8,6 @@ from coach.coreview import services
 from coach.models import LiveSession, LiveSessionMember
 
 
-@pytest.fixture
-def team_replay(users, media_root):
-    from replays.models import Replay
-
-    return Replay.objects.create(
-        team=users["team"],
-        uploader=users["owner"],
-        title="scrim",
-        original_name="scrim.mp4",
-        sha256="1" * 64,
-        size_bytes=1,
-        file="x/scrim.mp4",
-        state=Replay.DONE,
-    )
-
-
 def test_it_refuses_a_session_started_by_a_player(users, team_replay):
     with pytest.raises(services.SessionError, match="only the team's coach"):
         services.live_session_start(replay=team_replay, leader=users["owner"], channel_name="a")

@@ -14,22 +14,6 @@ def in_memory_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
-@pytest.fixture
-def team_replay(users, media_root):
-    from replays.models import Replay
-
-    return Replay.objects.create(
-        team=users["team"],
-        uploader=users["owner"],
-        title="scrim",
-        original_name="scrim.mp4",
-        sha256="0" * 64,
-        size_bytes=1,
-        file="x/scrim.mp4",
-        state=Replay.DONE,
-    )
-
-
 async def connect(user, replay_id: int) -> tuple[WebsocketCommunicator, dict]:
     from coach.asgi import application
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
 
 import pytest
 
@@ -20,10 +17,7 @@ def live(tmp_path):
     site.manage("migrate", "--noinput", "-v", "0")
     site.start()
     yield site
-    try:
-        site.interrupt()
-    except subprocess.TimeoutExpired:
-        os.killpg(site.proc.pid, signal.SIGKILL)
+    site.stop()
 
 
 @pytest.mark.slow
