@@ -62,19 +62,26 @@
   // A finished match replays exactly: the server re-runs its record (seed + action log).
   replayButton.addEventListener("click", function () {
     replayButton.disabled = true;
-    fetch(root.dataset.frames).then(function (r) { return r.json(); }).then(function (data) {
+    fetch(root.dataset.frames).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    }).then(function (data) {
       replaying = true;
       const frames = data.frames;
       let i = 0;
       const t0 = performance.now();
       function step(now) {
-        i = Math.min(frames.length - 1, Math.floor((now - t0) / (1000 / 60)));
+        // rAF's timestamp is when the frame began, which can be before t0: never below frame 0.
+        i = Math.max(0, Math.min(frames.length - 1, Math.floor((now - t0) / (1000 / 60))));
         view.draw(frames[i].state); showScore(frames[i].state);
         status.textContent = "Replay · tick " + frames[i].tick + " / " + frames[frames.length - 1].tick;
         if (i < frames.length - 1) window.requestAnimationFrame(step);
         else { replaying = false; replayButton.disabled = false; window.matchReplayed = frames.length; }
       }
       window.requestAnimationFrame(step);
+    }).catch(function () {
+      replaying = false; replayButton.disabled = false;
+      status.textContent = "The replay could not be loaded; try again.";
     });
   });
   view.stage();

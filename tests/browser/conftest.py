@@ -37,6 +37,10 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(30_000)
+    # Printed (and so shown by pytest when a test fails): what the page said and what broke in it.
+    page.on("console", lambda m: print(f"[console.{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: print(f"[pageerror] {e}"))
+    page.on("requestfailed", lambda r: print(f"[requestfailed] {r.url} {r.failure}"))
     yield page
     context.close()
 
