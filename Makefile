@@ -29,6 +29,10 @@ run: setup
 test: setup
 	$(PY) -m pytest
 
+# Every benchmark, one after another, into one Markdown report (var/bench/report.md); ~30 min.
+bench: setup
+	$(PY) -m coach.bench_report
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
