@@ -43,7 +43,8 @@ FOLDS = [
     Fold("Halo Infinite", HALO, "halo_infinite.labels.json", ("halo_kill_2.png",), 0.0, 0.9),
     Fold("Halo Infinite", HALO, "halo_infinite.labels.json", ("halo_kill_1.png",), 0.9, 99.0),
 ]
-# Foreign footage at 16:9. Negatives are scored with the game's full profile (every reference above): more chances to fire.
+# Foreign footage at 16:9. Negatives are scored with the game's full profile (every reference
+# above): more chances to fire.
 FOREIGN = [
     ("sf3_ken_vs_ryu_no_ko_1080p60.mp4", "SF3 clip, no K.O."),
     # The SF2 rounds (256x200, 5:4) are left out: a 16:9 profile scaled to them shrinks its
