@@ -243,6 +243,7 @@ def profile_editor(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "indicators": kept,
         "preview_url": _editor_url("preview", profile),
         "save_url": _editor_url("save", profile),
+        "discover_url": reverse("profiles:discover", args=[chosen.pk]) if chosen else None,
     }
     context = {
         "profile": profile,

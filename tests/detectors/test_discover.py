@@ -30,6 +30,14 @@ def test_finds_the_indicator_that_appears_at_every_moment(footage: Path) -> None
     assert any(m < proposal.reference_time_s < m + SHOWN_S for m in MOMENTS)
 
 
+def test_one_moment_marked_wrong_is_left_out(footage: Path) -> None:
+    # 7.5 s: nothing appears there; the two right moments still agree on the HUD line.
+    proposal = discover(footage, (2.0, 5.5, 7.5))
+    assert iou(proposal.box, TRUE_BOX) >= 0.5, proposal
+    assert proposal.ignored_moment_s == 7.5
+    assert any(m < proposal.reference_time_s < m + SHOWN_S for m in MOMENTS)
+
+
 def test_the_flash_at_one_moment_wins_only_when_that_moment_is_repeated(footage: Path) -> None:
     # The control for the test above: the flash is a strong change, and it is only the other
     # moments that rule it out.
