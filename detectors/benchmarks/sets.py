@@ -51,9 +51,9 @@ FOREIGN = [
     # template to a few pixels, which matches anything; see README for what they gave.
 ]
 NEGATIVES = [
-    Negative("Valorant", "valorant_stills/1-no.jpg", "Valorant still labelled 'no'"),
-    Negative("Valorant", "valorant_stills/2-no.jpg", "Valorant still labelled 'no'"),
-    Negative("Valorant", "valorant_stills/3-no.jpg", "still labelled 'no' (another game)"),
+    Negative("Valorant", "valorant_stills/1-no.jpg", "labelled 'no'"),
+    Negative("Valorant", "valorant_stills/2-no.jpg", "labelled 'no'"),
+    Negative("Valorant", "valorant_stills/3-no.jpg", "labelled 'no'; another game"),
     *(
         Negative(game, clip, what)
         for game in ("Valorant", "Halo Infinite")
