@@ -106,18 +106,18 @@ def _decode_at(path: Path, wanted: Sequence[float], scale: float | None) -> list
                 if frame.pts is None:
                     continue
                 t = (frame.pts - start) * tb
-                while pending and t > pending[0] + 1e-4:
+                while pending and t > pending[0] + 1e-4:  # prev is the frame shown then
                     if prev is not None:
-                        out.append((prev[0], prev[1]))
+                        out.append((prev[0], _prepare(prev[1], scale)))
                     pending.pop(0)
                 if not pending:
                     break
                 prev = (t, frame)
             if pending and prev is not None:  # the video ended: the last frame is still shown
-                out.append((prev[0], prev[1]))
+                out.append((prev[0], _prepare(prev[1], scale)))
     except (av.error.FFmpegError, OSError, IndexError) as exc:
         raise DiscoveryError(f"cannot decode {path.name}: {exc}") from exc
-    return [(t, _prepare(f, scale)) for t, f in out]
+    return out
 
 
 def _prepare(frame: av.VideoFrame, scale: float | None) -> np.ndarray:

@@ -102,6 +102,8 @@ def test_a_coach_boxes_an_indicator_tries_it_and_saves(site, page):
         "() => document.getElementById('discover-status').textContent.startsWith('Proposed')",
         timeout=60_000,
     )
+    # The proposal's frame loads onto the canvas with the box drawn on it.
+    page.wait_for_function("() => document.getElementById('box-label').textContent !== 'none'")
     proposed = [int(v) for v in page.inner_text("#box-label").strip("[]").split(", ")]
     assert iou(proposed, KILL_LINE) >= 0.5, proposed
     assert "12.000 s was left out" in page.inner_text("#discover-status")
