@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/preview", views.editor_preview, name="new-preview"),
     path("new/save", views.editor_save, name="new-save"),
     path("frame/<int:replay_id>/<int:number>.png", views.frame_png, name="frame"),
+    path("discover/<int:replay_id>", views.editor_discover, name="discover"),
     path("<int:pk>/", views.profile_detail, name="detail"),
     path("<int:pk>/edit/", views.profile_editor, name="edit"),
     path("<int:pk>/preview", views.editor_preview, name="preview"),

@@ -24,6 +24,7 @@ from detectors import ProfileError
 from ..corrections.selectors import profile_accuracy
 from ..models import GameProfile, ProfileVersion, Replay
 from . import services
+from .discovery import replay_discover
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -242,6 +243,7 @@ def profile_editor(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "indicators": kept,
         "preview_url": _editor_url("preview", profile),
         "save_url": _editor_url("save", profile),
+        "discover_url": reverse("profiles:discover", args=[chosen.pk]) if chosen else None,
     }
     context = {
         "profile": profile,
@@ -349,3 +351,19 @@ def editor_save(request: HttpRequest, pk: int | None) -> JsonResponse:
             "enqueued": enqueued,
         }
     )
+
+
+@login_required
+@require_POST
+def editor_discover(request: HttpRequest, replay_id: int) -> JsonResponse:
+    """Proposes an indicator box from moments the user marked on one of their replays."""
+    replay = Replay.objects.visible_to(request.user).filter(pk=replay_id).first()
+    if replay is None:
+        return _error("no such replay", 404)
+    try:
+        data = _json_body(request)
+        if replay.state != Replay.DONE:
+            raise ProfileError("the replay is not processed yet: wait for its frame index")
+        return JsonResponse(replay_discover(replay, data.get("frames")))
+    except ProfileError as exc:
+        return _error(str(exc))

@@ -200,6 +200,7 @@
     $("frame-total").textContent = times.length;
     $("use-frame").disabled = false;
     showFrame(0);
+    renderMoments();
   }).catch(function (err) { showError(err.message); });
 
   document.querySelectorAll("[data-step]").forEach(function (button) {
@@ -253,14 +254,13 @@
     $("add-indicator").disabled = !(box && box[2] >= 4 && box[3] >= 4);
   }
 
-  $("use-frame").addEventListener("click", function () {
-    const n = current;
-    showError("");
+  // Loads frame n onto the canvas, with a starting box (or none).
+  function loadCanvasFrame(n, startBox) {
     image.onload = function () {
       canvas.width = image.naturalWidth;
       canvas.height = image.naturalHeight;
       canvasFrame = n;
-      box = null;
+      box = startBox ? startBox.slice() : null;
       $("canvas-frame").textContent = n;
       $("canvas-hint").hidden = true;
       updateBoxLabel();
@@ -268,6 +268,61 @@
     };
     image.onerror = function () { showError("frame " + n + " could not be loaded"); };
     image.src = replay.frame_url + n + ".png";
+  }
+
+  $("use-frame").addEventListener("click", function () {
+    showError("");
+    loadCanvasFrame(current, null);
+  });
+
+  // ---- Discovery: marked moments in, a proposed box out (POST data.discover_url) ----
+  const moments = [];
+  const MAX_MOMENTS = 5;
+
+  function renderMoments() {
+    const list = $("moments");
+    list.textContent = "";
+    moments.forEach(function (n, i) {
+      const item = document.createElement("li");
+      item.textContent = "frame " + n + " · " + (times[n] || 0).toFixed(3) + " s ";
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "link remove";
+      remove.textContent = "Remove";
+      remove.addEventListener("click", function () { moments.splice(i, 1); renderMoments(); });
+      item.append(remove);
+      list.append(item);
+    });
+    $("mark-moment").disabled = !times.length || moments.length >= MAX_MOMENTS;
+    $("discover-run").disabled = moments.length < 2;
+  }
+
+  $("mark-moment").addEventListener("click", function () {
+    if (moments.indexOf(current) < 0 && moments.length < MAX_MOMENTS) moments.push(current);
+    moments.sort(function (a, b) { return a - b; });
+    renderMoments();
+  });
+
+  $("discover-run").addEventListener("click", async function () {
+    showError("");
+    const button = $("discover-run");
+    button.disabled = true;
+    $("discover-status").textContent = "Looking at the frames around each moment…";
+    try {
+      const found = await postJSON(data.discover_url, { frames: moments });
+      loadCanvasFrame(found.frame, found.box);
+      seekFrame(found.frame);
+      $("discover-status").textContent = "Proposed box [" + found.box.join(", ") + "] on frame " +
+        found.frame + " (score " + found.score.toFixed(2) + "): adjust it by dragging, choose " +
+        "the kind, then Add indicator." + (found.ignored_moment_s === null ? "" :
+        " The moment at " + found.ignored_moment_s.toFixed(3) + " s was left out: the others " +
+        "agree far more clearly without it.");
+    } catch (err) {
+      showError(err.message);
+      $("discover-status").textContent = "No proposal: see the message above.";
+    } finally {
+      button.disabled = moments.length < 2;
+    }
   });
 
   // Canvas pixels (the frame's own pixels) under the mouse, clamped to the frame.

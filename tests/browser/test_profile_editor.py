@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import shot
+from tests.discovery_footage import iou
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -81,6 +82,34 @@ def test_a_coach_boxes_an_indicator_tries_it_and_saves(site, page):
     assert page.locator("#indicators figure").count() == 2
     assert "new · replay 1 frame 123" in page.inner_text("#indicators")
     shot(page, "profile-editor-boxed")
+
+    # Discovery: mark the moments of the three kills (4.0, 11.0 and 12.0 s; the last one stacks
+    # into the feed's second slot, so it is left out) and let the site propose the box.
+    for _ in range(3):
+        page.click("button[data-step='-1']")
+    frame_is(page, 120)
+    page.click("#mark-moment")
+    for _ in range(7):
+        page.click("button[data-step='1s']")
+    frame_is(page, 330)
+    page.click("#mark-moment")
+    page.click("button[data-step='1s']")
+    frame_is(page, 360)
+    page.click("#mark-moment")
+    assert page.locator("#moments li").count() == 3
+    page.click("#discover-run")
+    page.wait_for_function(
+        "() => document.getElementById('discover-status').textContent.startsWith('Proposed')",
+        timeout=60_000,
+    )
+    # The proposal's frame loads onto the canvas with the box drawn on it.
+    page.wait_for_function("() => document.getElementById('box-label').textContent !== 'none'")
+    proposed = [int(v) for v in page.inner_text("#box-label").strip("[]").split(", ")]
+    assert iou(proposed, KILL_LINE) >= 0.5, proposed
+    assert "12.000 s was left out" in page.inner_text("#discover-status")
+    canvas_frame = int(page.inner_text("#canvas-frame"))
+    assert 120 < canvas_frame < 180 or 330 < canvas_frame < 390, canvas_frame  # a line is shown
+    shot(page, "profile-editor-discovered")
 
     page.click("#try-it")
     page.wait_for_selector("#results li", timeout=60_000)

@@ -92,6 +92,7 @@ ROUTES: dict[str, Row] = {
     "profiles:new-preview": Row(P, LOGIN),
     "profiles:new-save": Row(P, LOGIN),
     "profiles:frame": Row(G, MEMBER),
+    "profiles:discover": Row(P, MEMBER),
     "profiles:detail": Row(G, MEMBER),
     "profiles:edit": Row(G, MEMBER),
     "profiles:preview": Row(P, MEMBER),
