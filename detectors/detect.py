@@ -52,6 +52,10 @@ CLEAR_S = 1.0
 END_SLACK_FRAMES = 4
 # An indicator not locked yet is searched for over the whole frame once per this many samples.
 DISCOVER_EVERY = 8
+# ...and, after every two that found nothing, half as often, down to once per this many.
+DISCOVER_EVERY_MAX = 32
+# A find elsewhere must beat the match where the reference says by this much to move there.
+PREFER_REFERENCE = 0.03
 # Decoded frames waiting for the matcher (the decoding thread runs this far ahead).
 PREFETCH = 4
 
@@ -96,7 +100,10 @@ class _Track:
     last_seen_s: float = -1e9
 
     # A discovered scale and place waiting to be confirmed on the next sampled frame.
-    tentative: tuple[float, tuple[float, float, float, float]] | None = None
+    tentative: tuple[float, float, tuple[float, float, float, float]] | None = None
+    # Whole-frame searches that found nothing (they then come less often).
+    misses: int = 0
+    samples: int = 0
 
     def find(self, frame: SampledFrame) -> list[Match]:
         """The matches in a frame; with a verifier, its candidates that it keeps."""
@@ -221,6 +228,11 @@ def _track(indicator: Indicator, size: tuple[int, int], verifier: Verifier | Non
     return _Track(Matcher(indicator, size), verifier, threshold)
 
 
+def _discover_gap(misses: int) -> int:
+    """Samples between whole-frame searches after ``misses`` that found nothing."""
+    return min(DISCOVER_EVERY_MAX, DISCOVER_EVERY * 2 ** (misses // 2))
+
+
 def _search(
     tracks: list[_Track], sample: SampledFrame, *, due: bool
 ) -> dict[int, tuple[object, list[Match]]]:
@@ -243,10 +255,19 @@ def _search(
             track.tentative = None
             if matcher.locked:
                 continue
-        seen = any(m.score >= matcher.indicator.threshold for m in found)
-        if seen or due:
+        track.samples += 1
+        threshold = matcher.indicator.threshold
+        here = max((m.score for m in found if m.score >= threshold), default=None)
+        if here is not None or (due and track.samples >= _discover_gap(track.misses)):
+            track.samples = 0
             track.tentative = matcher.discover(sample)
-            if track.tentative is None and seen:
+            if track.tentative is None:
+                track.misses += 1
+            if here is not None and (
+                track.tentative is None or track.tentative[0] < here + PREFER_REFERENCE
+            ):
+                # Where the reference says, and nothing clearly better elsewhere.
+                track.tentative = None
                 matcher.lock_here()
     return done
 

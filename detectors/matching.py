@@ -35,13 +35,13 @@ from detectors.profile import Indicator, ProfileError
 # Template height (px) matching works at; larger templates are downscaled to it.
 WORK_HEIGHT = 24
 # Template height (px, at scale 1) of the coarse whole-frame search that discovers the scale.
-COARSE_HEIGHT = 16
+COARSE_HEIGHT = 10
 # Scales searched are this factor apart; a find is then refined at +-half a step.
-SCALE_STEP = 1.1
+SCALE_STEP = 1.15
 # A coarse candidate needs this much less than the threshold (it is confirmed at work size).
 COARSE_SLACK = 0.2
 # This many coarse candidates are confirmed at most per discovery.
-COARSE_CANDIDATES = 8
+COARSE_CANDIDATES = 3
 # Default search region: the box grown by this many box heights up/down and widths left/right,
 # because kill-feed lines move as entries stack.
 MARGIN_H = 4.0
@@ -202,10 +202,15 @@ class Matcher:
 
     # -- matching ------------------------------------------------------------------------------
 
-    def scores(self, frame: object, geometry: _Geometry | None = None) -> np.ndarray:
+    def scores(
+        self, frame: object, geometry: _Geometry | None = None, floor: float | None = None
+    ) -> np.ndarray:
         """The score map of the template over the search region of one frame.
 
         ``frame`` has ``luma`` (and ``chroma``, the U and V planes, for colour indicators).
+        With ``floor``, only scores that can reach it are exact: chroma is scored only around
+        places whose luma score is high enough for the mean to reach ``floor`` (elsewhere the
+        map holds a value below ``floor``). That makes large search regions cheap in colour.
         """
         geo = geometry or self.geometry
         x0, y0, x1, y1 = geo.region
@@ -220,17 +225,31 @@ class Matcher:
         fy, fx = chroma[0].shape[0] / luma.shape[0], chroma[0].shape[1] / luma.shape[1]
         cx0, cy0 = int(x0 * fx), int(y0 * fy)
         cx1, cy1 = max(cx0 + 1, math.ceil(x1 * fx)), max(cy0 + 1, math.ceil(y1 * fy))
-        total, weight = np.zeros_like(result), 0.0
+        rows, cols = slice(None), slice(None)
+        if floor is not None:
+            # Where even a perfect chroma score leaves the mean under ``floor``, skip chroma.
+            ys, xs = np.nonzero(result >= (floor - (1.0 - LUMA_WEIGHT)) / LUMA_WEIGHT)
+            if len(ys) == 0:
+                return LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
+            rows, cols = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
+        th, tw = geo.templates[0].shape
+        window = (slice(rows.start, None if rows.stop is None else rows.stop + th - 1),
+                  slice(cols.start, None if cols.stop is None else cols.stop + tw - 1))  # fmt: skip
+        total, weight = np.zeros_like(result[rows, cols]), 0.0
         for plane, tpl in zip(chroma, geo.templates[1:], strict=True):
             t_std = float(tpl.std())
             if t_std < CHROMA_MIN_STD:
                 continue
-            c_roi = _soften(_resized(plane[cy0:cy1, cx0:cx1], geo.work_size))
+            c_roi = _soften(_resized(plane[cy0:cy1, cx0:cx1], geo.work_size))[window]
             total += t_std * _chroma_score(c_roi, tpl, t_std)
             weight += t_std
         if weight == 0.0:
             return result
-        return LUMA_WEIGHT * result + (1.0 - LUMA_WEIGHT) * (total / weight)
+        combined = LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
+        combined[rows, cols] = LUMA_WEIGHT * result[rows, cols] + (1.0 - LUMA_WEIGHT) * (
+            total / weight
+        )
+        return combined
 
     def find(self, frame: object, threshold: float | None = None) -> list[Match]:
         """Every separate place (up to MAX_MATCHES) scoring at least ``threshold``.
@@ -238,7 +257,8 @@ class Matcher:
         ``threshold`` defaults to the indicator's.
         """
         limit = self.indicator.threshold if threshold is None else threshold
-        return _peaks(self.scores(frame), self.geometry.templates[0].shape, limit, MAX_MATCHES)
+        scores = self.scores(frame, floor=limit)
+        return _peaks(scores, self.geometry.templates[0].shape, limit, MAX_MATCHES)
 
     def box_of(self, match: Match) -> tuple[int, int, int, int]:
         """(x, y, w, h) of a match of the current geometry in video pixels, clipped to the frame."""
@@ -255,12 +275,13 @@ class Matcher:
 
     # -- scale and place -----------------------------------------------------------------------
 
-    def discover(self, frame: object) -> tuple[float, Box] | None:
+    def discover(self, frame: object) -> tuple[float, float, Box] | None:
         """Searches the whole frame at every scale of the range for the indicator.
 
         Coarse (luma, template ``COARSE_HEIGHT`` px tall at scale 1) to find candidates, then
         each candidate is confirmed at the work size (with colour), at its scale and half a step
-        either side. Returns the best confirmed (scale, box in video px), or None. A whole-frame
+        either side, and the best of those a quarter step either side. Returns the best
+        confirmed (score, scale, box in video px), or None. A whole-frame
         search meets more look-alikes than the search region does: :meth:`confirm` the find on
         the next sampled frame before relying on it.
         """
@@ -292,11 +313,20 @@ class Matcher:
                 if found is not None and found[0] >= threshold:
                     if best is None or found[0] > best[0]:
                         best = (found[0], s, found[1])
-        return None if best is None else (best[1], best[2])
+        if best is None:
+            return None
+        quarter = SCALE_STEP**0.25
+        score, scale, (x, y, w, h) = best
+        for s in (scale / quarter, scale * quarter):
+            pad_x, pad_y = w * 0.1 + 2, h * 0.2 + 2
+            found = self._best(frame, s, (x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y))
+            if found is not None and found[0] > best[0]:
+                best = (found[0], s, found[1])
+        return best
 
-    def confirm(self, frame: object, found: tuple[float, Box]) -> bool:
+    def confirm(self, frame: object, found: tuple[float, float, Box]) -> bool:
         """Locks on a :meth:`discover` find if it is still there, at the same place."""
-        scale, (x, y, w, h) = found
+        _score, scale, (x, y, w, h) = found
         pad = max(2.0, 0.1 * h)
         again = self._best(frame, scale, (x - pad, y - pad, x + w + pad, y + h + pad))
         if again is None or again[0] < self.indicator.threshold:
@@ -322,9 +352,15 @@ class Matcher:
     def _coarse_templates(self, coarse: float) -> list[tuple[float, np.ndarray]]:
         """Luma templates for the coarse search, one per scale of the range (cached)."""
         if self._coarse is None:
+            # On a grid through 1.0 (the reference's own size is the likeliest), ends included.
             low, high = self.indicator.scale
-            steps = max(0, math.ceil(math.log(high / low) / math.log(SCALE_STEP) - 1e-9))
-            scales = [low * (high / low) ** (i / max(steps, 1)) for i in range(steps + 1)]
+            step = math.log(SCALE_STEP)
+            first, last = math.ceil(math.log(low) / step), math.floor(math.log(high) / step)
+            scales = [SCALE_STEP**k for k in range(first, last + 1)]
+            if not scales or scales[0] / low > math.sqrt(SCALE_STEP):
+                scales.insert(0, low)
+            if scales[-1] < high / math.sqrt(SCALE_STEP):
+                scales.append(high)
             _bx, _by, bw, bh = self.indicator.box
             self._coarse = []
             for k in scales:
