@@ -23,6 +23,7 @@ A verifier (optional) gets the last word on candidates: see :func:`detect`.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class DetectionResult:
         frames_total: How many frames the video has (its frame index, or its header if larger).
         complete: False when the video broke off mid-way or the run was stopped.
         message: Empty when complete, else e.g. "decoded 312 of 600 frames".
+        match_s: Seconds spent matching (the decoding thread runs meanwhile).
+        wait_s: Seconds spent waiting for the decoding thread (matching was ahead of it).
     """
 
     events: list[Event]
@@ -87,6 +90,8 @@ class DetectionResult:
     frames_total: int
     complete: bool
     message: str = ""
+    match_s: float = 0.0
+    wait_s: float = 0.0
 
 
 @dataclass
@@ -192,7 +197,11 @@ def detect(
     debouncer = _Debouncer(profile.min_gap_s)
     pending: list[tuple[SampledFrame, dict[int, tuple[object, list[Match]]]]] = []
     stopped = False
+    match_s = wait_s = 0.0
+    clock = time.perf_counter()
     for sample in prefetched(reader, PREFETCH):
+        now = time.perf_counter()
+        wait_s += now - clock
         if tracks is None:
             size = (sample.luma.shape[1], sample.luma.shape[0])
             tracks = [_track(ind, size, verifier) for ind in profile.indicators]
@@ -203,12 +212,16 @@ def detect(
         full = len(pending) >= (2 if waiting else 1) * DISCOVER_EVERY
         if full or all(t.matcher.locked for t in tracks):
             _flush(pending, tracks, debouncer)
+        clock = time.perf_counter()
+        match_s += clock - now
         report(sample.time_s / duration if duration else 0.0)
         if should_stop is not None and should_stop():
             stopped = True
             break
     if tracks is not None:
+        now = time.perf_counter()
         _flush(pending, tracks, debouncer)
+        match_s += time.perf_counter() - now
     total = max(len(index), _declared_frames(video), reader.frames_reached)
     # Non-reference frames skipped at the very end are not a break: allow a few frames short.
     at_end = reader.frames_reached >= total - END_SLACK_FRAMES
@@ -220,7 +233,7 @@ def detect(
     if complete:
         report(1.0)
     events = sorted(debouncer.events, key=lambda e: (e.time_s, e.kind))
-    return DetectionResult(events, reached, total, complete, message)
+    return DetectionResult(events, reached, total, complete, message, match_s, wait_s)
 
 
 def _track(indicator: Indicator, size: tuple[int, int], verifier: Verifier | None) -> _Track:
