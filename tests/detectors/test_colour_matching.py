@@ -56,3 +56,11 @@ def test_colour_scores_separate_the_lines(feed):
             others.append(best)
     assert own and others
     assert min(own) >= 0.8 and max(others) <= 0.6, (own, others)
+
+
+def test_a_large_search_region_finds_the_same_kills(feed, tmp_path):
+    # Large regions are searched coarse-to-fine: same kills, same frames as the default region.
+    video, _auto, _luma = feed
+    folder = tmp_path / "large"
+    profile = load_profile(write_reference(folder, search=[0, 0, 1920, 540]))
+    assert [e.time_s for e in detect(video, profile).events] == list(OWN)
