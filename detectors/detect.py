@@ -199,25 +199,29 @@ def detect(
     stopped = False
     match_s = wait_s = 0.0
     clock = time.perf_counter()
-    for sample in prefetched(reader, PREFETCH):
-        now = time.perf_counter()
-        wait_s += now - clock
-        if tracks is None:
-            size = (sample.luma.shape[1], sample.luma.shape[0])
-            tracks = [_track(ind, size, verifier) for ind in profile.indicators]
-        due = len(pending) + 1 == DISCOVER_EVERY
-        pending.append((sample, _search(tracks, sample, due=due)))
-        # Frames wait while a find awaits confirmation, so they can be matched at its scale.
-        waiting = any(t.tentative is not None for t in tracks)
-        full = len(pending) >= (2 if waiting else 1) * DISCOVER_EVERY
-        if full or all(t.matcher.locked for t in tracks):
-            _flush(pending, tracks, debouncer)
-        clock = time.perf_counter()
-        match_s += clock - now
-        report(sample.time_s / duration if duration else 0.0)
-        if should_stop is not None and should_stop():
-            stopped = True
-            break
+    frames = prefetched(reader, PREFETCH)
+    try:
+        for sample in frames:
+            now = time.perf_counter()
+            wait_s += now - clock
+            if tracks is None:
+                size = (sample.luma.shape[1], sample.luma.shape[0])
+                tracks = [_track(ind, size, verifier) for ind in profile.indicators]
+            due = len(pending) + 1 == DISCOVER_EVERY
+            pending.append((sample, _search(tracks, sample, due=due)))
+            # Frames wait while a find awaits confirmation, so they can be matched at its scale.
+            waiting = any(t.tentative is not None for t in tracks)
+            full = len(pending) >= (2 if waiting else 1) * DISCOVER_EVERY
+            if full or all(t.matcher.locked for t in tracks):
+                _flush(pending, tracks, debouncer)
+            clock = time.perf_counter()
+            match_s += clock - now
+            report(sample.time_s / duration if duration else 0.0)
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+    finally:
+        frames.close()  # stops the decoding thread now, not when the generator is collected
     if tracks is not None:
         now = time.perf_counter()
         _flush(pending, tracks, debouncer)
