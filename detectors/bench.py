@@ -3,7 +3,12 @@
 Compares, on the same file in one run, each in its own process (peak RSS from ``wait4``):
 
 (a) our detector (``detect``: skip non-reference frames and the loop filter, 2 threads,
-    ~8 sampled frames/s, ROI template matching);
+    ~8 sampled frames/s, ROI template matching in the caller's thread while a thread decodes),
+    with each of two profiles: ``synthetic`` (a kill-feed line and a death banner, both colour
+    indicators, default search regions) and ``large`` (four indicators, one a colour one, with
+    search regions of a quarter to half the frame). Neither indicator appears in the generated
+    files, so the whole-frame scale search runs through the file: the costliest case. Its
+    split: (a) decode = the same reader alone, (a) match = time matching in the caller's thread.
 (b) FFmpeg decoding only what detection needs:
     ``ffmpeg -skip_frame noref -skip_loop_filter all -threads 2 -i X -f null -``;
 (c) the naive way public highlight clippers work: OpenCV reads every frame and matches the
@@ -59,10 +64,28 @@ def make_inputs(folder: Path, seconds: int) -> list[Path]:
     return [low, typical]
 
 
-def _bench_profile(folder: Path) -> Path:
+def _bench_profiles(folder: Path) -> dict[str, Path]:
+    """The synthetic UI's profile, and a "large" one: four indicators with big search regions."""
     from detectors.synth import _write_profile
 
-    return _write_profile(folder, "bench", (1920, 1080), seed=0)
+    small = _write_profile(folder, "bench", (1920, 1080), seed=0)
+    spec = json.loads(small.read_text())
+    kill, death = spec["events"]["kill"][0], spec["events"]["death"][0]
+    line = [kill["box"][0], kill["box"][1], round(kill["box"][2] / 0.52), kill["box"][3]]
+    spec["name"] = "large"
+    spec["events"] = {
+        "kill": [
+            {**kill, "search": [960, 0, 960, 540], "color": True},
+            {**kill, "box": line, "search": [960, 0, 960, 1080], "color": False},
+        ],
+        "death": [
+            {**death, "search": [0, 270, 1920, 810], "color": False},
+            {**death, "search": [480, 270, 960, 540], "color": False, "threshold": 0.8},
+        ],
+    }
+    large = folder / "large.profile.json"
+    large.write_text(json.dumps(spec))
+    return {"synthetic": small, "large": large}
 
 
 def _cpu() -> float:
@@ -92,7 +115,23 @@ def _child_detect(video: str, profile: str) -> None:
     result = detect(video, load_profile(profile), frame_index=index)
     done = time.perf_counter()
     print(json.dumps({"index_s": indexed - start, "detect_s": done - indexed,
-                      "cpu_s": _cpu() - cpu0, "events": len(result.events)}))  # fmt: skip
+                      "cpu_s": _cpu() - cpu0, "events": len(result.events),
+                      "match_s": result.match_s, "wait_s": result.wait_s}))  # fmt: skip
+
+
+def _child_decode(video: str, profile: str) -> None:
+    """The detector's reader alone (same frames, same planes): the decode half of the split."""
+    from detectors import load_profile
+    from detectors.matching import uses_color
+    from detectors.video import SampledReader, own_frame_index
+
+    spec = load_profile(profile)
+    chroma = any(uses_color(ind) for ind in spec.indicators)
+    index = own_frame_index(video)
+    start = time.perf_counter()
+    for _frame in SampledReader(video, index, spec.sample_fps, chroma=chroma):
+        pass
+    print(json.dumps({"decode_s": time.perf_counter() - start}))
 
 
 def _child_naive(video: str, profile: str, seconds: float) -> None:
@@ -133,52 +172,66 @@ def bench_file(
     length = _duration(video)
     ffmpeg = [_ffmpeg(), "-nostdin", "-v", "error", "-skip_frame", "noref", "-skip_loop_filter",
               "all", "-threads", "2", "-i", str(video), "-f", "null", "-"]  # fmt: skip
-    runs_a, runs_b = [], []
+    runs_a, runs_b, runs_d = [], [], []
     for _ in range(max(1, repeat)):
         # Alternating a and b, so a burst of load elsewhere hits both alike.
         _w, rss_a, out, _c = _measure([*py, "--child-detect", str(video), str(profile)])
         runs_a.append(json.loads(out))
         runs_b.append(_measure(ffmpeg))
+        runs_d.append(json.loads(_measure([*py, "--child-decode", str(video), str(profile)])[2]))
     a = min(runs_a, key=lambda r: r["detect_s"])
     b_s, rss_b, _, b_cpu = min(runs_b)
-    _w, rss_c, out, _c = _measure(
-        [*py, "--child-naive", str(video), str(profile), str(naive_seconds)]
-    )
-    c = json.loads(out)
-    return {
+    row = {
         "length_s": length,
         "a_s": a["detect_s"],
         "a_cpu": a["cpu_s"],
         "b_cpu": b_cpu,
         "index_s": a["index_s"],
         "b_s": b_s,
-        "c_per_video_s": c["seconds"] / c["video_s"],
-        "c_video_s": c["video_s"],
+        "decode_s": min(r["decode_s"] for r in runs_d),
+        "match_s": a["match_s"],
         "rss_a": rss_a,
         "rss_b": rss_b,
-        "rss_c": rss_c,
+        "c_per_video_s": float("nan"),
+        "c_video_s": 0.0,
+        "rss_c": float("nan"),
     }
+    if naive_seconds > 0:
+        _w, rss_c, out, _c = _measure(
+            [*py, "--child-naive", str(video), str(profile), str(naive_seconds)]
+        )
+        c = json.loads(out)
+        row.update(c_per_video_s=c["seconds"] / c["video_s"], c_video_s=c["video_s"], rss_c=rss_c)
+    return row
 
 
 def format_table(rows: list[tuple[str, dict[str, float]]]) -> str:
     """The benchmark table as Markdown."""
     head = (
-        "| file | length | (a) detector | (b) ffmpeg noref | (c) naive OpenCV | a/b | c/a "
-        "| (a) x realtime | CPU s a / b (a/b) | frame index | peak RSS a / b / c |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|"
+        "| file | profile | length | (a) detector | (a) split: decode / match | (b) ffmpeg noref "
+        "| (c) naive OpenCV | a/b | c/a | (a) x realtime | CPU s a / b (a/b) | frame index "
+        "| peak RSS a / b / c |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for name, r in rows:
         c_full = r["c_per_video_s"] * r["length_s"]
+        c_text = f"{c_full:.1f} s (est. from {r['c_video_s']:.0f} s)" if c_full == c_full else "-"
+        c_over_a = f"{c_full / r['a_s']:.1f}" if c_full == c_full else "-"
         lines.append(
-            f"| {name} | {r['length_s']:.1f} s | {r['a_s']:.2f} s | {r['b_s']:.2f} s "
-            f"| {c_full:.1f} s (est. from {r['c_video_s']:.0f} s) | {r['a_s'] / r['b_s']:.2f} "
-            f"| {c_full / r['a_s']:.1f} | {r['length_s'] / r['a_s']:.1f}x "
+            f"| {name} | {r['length_s']:.1f} s | {r['a_s']:.2f} s "
+            f"| {r['decode_s']:.2f} s / {r['match_s']:.2f} s | {r['b_s']:.2f} s "
+            f"| {c_text} | {r['a_s'] / r['b_s']:.2f} "
+            f"| {c_over_a} | {r['length_s'] / r['a_s']:.1f}x "
             f"| {r['a_cpu']:.1f} / {r['b_cpu']:.1f} ({r['a_cpu'] / r['b_cpu']:.2f}) "
             f"| {r['index_s']:.2f} s "
-            f"| {r['rss_a']:.0f} / {r['rss_b']:.0f} / {r['rss_c']:.0f} MiB |"
+            f"| {r['rss_a']:.0f} / {r['rss_b']:.0f} / {_mib(r['rss_c'])} |"
         )
     return "\n".join(lines)
+
+
+def _mib(value: float) -> str:
+    return f"{value:.0f} MiB" if value == value else "-"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child-detect"]:
         _child_detect(argv[1], argv[2])
+        return 0
+    if argv[:1] == ["--child-decode"]:
+        _child_decode(argv[1], argv[2])
         return 0
     if argv[:1] == ["--child-naive"]:
         _child_naive(argv[1], argv[2], float(argv[3]))
@@ -206,12 +262,16 @@ def main(argv: list[str] | None = None) -> int:
             if not f.is_file():
                 print(f"error: {f} does not exist", file=sys.stderr)
                 return 2
-        profile = _bench_profile(folder)
+        profiles = _bench_profiles(folder)
         rows = []
         load_before = os.getloadavg()[0]
         for f in files:
-            print(f"measuring {f.name}...", file=sys.stderr)
-            rows.append((f.name, bench_file(f, profile, args.naive_seconds, args.repeat)))
+            for pname, profile in profiles.items():
+                print(f"measuring {f.name} with the {pname} profile...", file=sys.stderr)
+                # The naive reader (c) does not depend on the profile: measured once per file.
+                naive = args.naive_seconds if pname == "synthetic" else 0.0
+                row = bench_file(f, profile, naive, args.repeat)
+                rows.append((f"{f.name} | {pname}", row))
         print(format_table(rows))
         # Wall-clock ratios only mean something on an idle machine; CPU seconds hold up better.
         print(

@@ -11,22 +11,39 @@ Event rule (documented in the README):
   is kept only if it is clearly a new one: a further entry stacked while the earlier one was still
   on screen, or the same indicator came back after being gone at least ``CLEAR_S``. Otherwise
   (e.g. a second indicator of the same kind confirming the same kill) it is dropped.
+
+Scale and place (see ``detectors.matching``): an indicator that is not locked yet is searched
+over the whole frame now and then (every ``DISCOVER_EVERY`` sampled frames, and on any frame where
+it matches where the reference says). Frames wait (at most ``DISCOVER_EVERY``) until every
+indicator is locked or searched for, so the first event of a HUD drawn at another scale is still
+reported at its first sampled frame.
+
+A verifier (optional) gets the last word on candidates: see :func:`detect`.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import av
 import numpy as np
 
 from detectors.events import Event
-from detectors.matching import Matcher
-from detectors.profile import Profile
-from detectors.video import SampledReader, VideoError, own_frame_index, progress_every
+from detectors.matching import Match, Matcher, uses_color
+from detectors.profile import Indicator, Profile
+from detectors.video import (
+    SampledFrame,
+    SampledReader,
+    VideoError,
+    own_frame_index,
+    prefetched,
+    progress_every,
+)
 
 # The last this-many seconds of counts must all be lower for a new appearance to count.
 HOLD_S = 0.3
@@ -34,6 +51,24 @@ HOLD_S = 0.3
 CLEAR_S = 1.0
 # A run that got this close to the last frame read the whole video.
 END_SLACK_FRAMES = 4
+# An indicator not locked yet is searched for over the whole frame once per this many samples.
+DISCOVER_EVERY = 8
+# ...and, after every two that found nothing, half as often, down to once per this many.
+DISCOVER_EVERY_MAX = 32
+# A find elsewhere must beat the match where the reference says by this much to move there.
+PREFER_REFERENCE = 0.03
+# Decoded frames waiting for the matcher (the decoding thread runs this far ahead).
+PREFETCH = 4
+
+
+class Verifier(Protocol):
+    """Decides on template-matching candidates (e.g. a small learned model per profile)."""
+
+    def candidate_threshold(self, indicator: Indicator) -> float | None:
+        """The score from which candidates are proposed; None: this indicator is not verified."""
+
+    def keep(self, indicator: Indicator, crop_luma: np.ndarray) -> bool:
+        """Whether a candidate (the uint8 luma crop at its box, video pixels) is an event."""
 
 
 @dataclass
@@ -46,6 +81,8 @@ class DetectionResult:
         frames_total: How many frames the video has (its frame index, or its header if larger).
         complete: False when the video broke off mid-way or the run was stopped.
         message: Empty when complete, else e.g. "decoded 312 of 600 frames".
+        match_s: Seconds spent matching (the decoding thread runs meanwhile).
+        wait_s: Seconds spent waiting for the decoding thread (matching was ahead of it).
     """
 
     events: list[Event]
@@ -53,6 +90,8 @@ class DetectionResult:
     frames_total: int
     complete: bool
     message: str = ""
+    match_s: float = 0.0
+    wait_s: float = 0.0
 
 
 @dataclass
@@ -60,8 +99,29 @@ class _Track:
     """Per-indicator state between sampled frames."""
 
     matcher: Matcher
+    verifier: Verifier | None = None
+    candidate_threshold: float | None = None
     recent: deque[tuple[float, int]] = field(default_factory=deque)
     last_seen_s: float = -1e9
+
+    # A discovered scale and place waiting to be confirmed on the next sampled frame.
+    tentative: tuple[float, float, tuple[float, float, float, float]] | None = None
+    # Whole-frame searches that found nothing (they then come less often).
+    misses: int = 0
+    samples: int = 0
+
+    def find(self, frame: SampledFrame) -> list[Match]:
+        """The matches in a frame; with a verifier, its candidates that it keeps."""
+        if self.verifier is None or self.candidate_threshold is None:
+            return self.matcher.find(frame)
+        found = self.matcher.find(frame, self.candidate_threshold)
+        ind = self.matcher.indicator
+        kept = []
+        for match in found:
+            x, y, w, h = self.matcher.box_of(match)
+            if self.verifier.keep(ind, np.ascontiguousarray(frame.luma[y : y + h, x : x + w])):
+                kept.append(match)
+        return kept
 
 
 class _Debouncer:
@@ -103,6 +163,7 @@ def detect(
     frame_index: np.ndarray | None = None,
     progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    verifier: Verifier | None = None,
 ) -> DetectionResult:
     """Finds every kill and death in a video.
 
@@ -112,6 +173,11 @@ def detect(
         frame_index: The video's frame index if the caller has it; computed otherwise.
         progress: Called now and then with the fraction done (0..1).
         should_stop: Polled between frames; returning True ends the run early (incomplete).
+        verifier: Optional. For each indicator for which ``verifier.candidate_threshold``
+            returns a score, matches at or above that score are candidates, and each counts
+            only if ``verifier.keep(indicator, crop_luma)`` says so (``crop_luma``: the frame's
+            luma at ``Matcher.box_of`` the match). Without one, matches at the indicator's
+            threshold count.
 
     Returns:
         The events (frame numbers index ``frame_index``) and how far decoding got.
@@ -123,23 +189,43 @@ def detect(
     index = own_frame_index(video) if frame_index is None else np.asarray(frame_index, float)
     if len(index) == 0:
         raise VideoError(f"cannot read video {video}: it holds no video frames")
-    reader = SampledReader(video, index, profile.sample_fps)
+    chroma = any(uses_color(ind) for ind in profile.indicators)
+    reader = SampledReader(video, index, profile.sample_fps, chroma=chroma)
     report = progress_every(progress)
     duration = float(index[-1]) if len(index) else 0.0
     tracks: list[_Track] | None = None
     debouncer = _Debouncer(profile.min_gap_s)
+    pending: list[tuple[SampledFrame, dict[int, tuple[object, list[Match]]]]] = []
     stopped = False
-    for sample in reader:
-        if tracks is None:
-            size = (sample.luma.shape[1], sample.luma.shape[0])
-            tracks = [_Track(Matcher(ind, size)) for ind in profile.indicators]
-        for track in tracks:
-            found = track.matcher.find(sample.luma)
-            debouncer.step(track, sample.number, sample.time_s, [m.score for m in found])
-        report(sample.time_s / duration if duration else 0.0)
-        if should_stop is not None and should_stop():
-            stopped = True
-            break
+    match_s = wait_s = 0.0
+    clock = time.perf_counter()
+    frames = prefetched(reader, PREFETCH)
+    try:
+        for sample in frames:
+            now = time.perf_counter()
+            wait_s += now - clock
+            if tracks is None:
+                size = (sample.luma.shape[1], sample.luma.shape[0])
+                tracks = [_track(ind, size, verifier) for ind in profile.indicators]
+            due = len(pending) + 1 == DISCOVER_EVERY
+            pending.append((sample, _search(tracks, sample, due=due)))
+            # Frames wait while a find awaits confirmation, so they can be matched at its scale.
+            waiting = any(t.tentative is not None for t in tracks)
+            full = len(pending) >= (2 if waiting else 1) * DISCOVER_EVERY
+            if full or all(t.matcher.locked for t in tracks):
+                _flush(pending, tracks, debouncer)
+            clock = time.perf_counter()
+            match_s += clock - now
+            report(sample.time_s / duration if duration else 0.0)
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+    finally:
+        frames.close()  # stops the decoding thread now, not when the generator is collected
+    if tracks is not None:
+        now = time.perf_counter()
+        _flush(pending, tracks, debouncer)
+        match_s += time.perf_counter() - now
     total = max(len(index), _declared_frames(video), reader.frames_reached)
     # Non-reference frames skipped at the very end are not a break: allow a few frames short.
     at_end = reader.frames_reached >= total - END_SLACK_FRAMES
@@ -151,7 +237,73 @@ def detect(
     if complete:
         report(1.0)
     events = sorted(debouncer.events, key=lambda e: (e.time_s, e.kind))
-    return DetectionResult(events, reached, total, complete, message)
+    return DetectionResult(events, reached, total, complete, message, match_s, wait_s)
+
+
+def _track(indicator: Indicator, size: tuple[int, int], verifier: Verifier | None) -> _Track:
+    threshold = None if verifier is None else verifier.candidate_threshold(indicator)
+    return _Track(Matcher(indicator, size), verifier, threshold)
+
+
+def _discover_gap(misses: int) -> int:
+    """Samples between whole-frame searches after ``misses`` that found nothing."""
+    return min(DISCOVER_EVERY_MAX, DISCOVER_EVERY * 2 ** (misses // 2))
+
+
+def _search(
+    tracks: list[_Track], sample: SampledFrame, *, due: bool
+) -> dict[int, tuple[object, list[Match]]]:
+    """Matches the indicators not locked yet; searches for their scale when due or seen.
+
+    Returns the matches found (by track) with the geometry they were found at, so the flush
+    does not match the same frame twice when nothing changed.
+    """
+    done: dict[int, tuple[object, list[Match]]] = {}
+    for i, track in enumerate(tracks):
+        matcher = track.matcher
+        if matcher.locked:
+            continue
+        geometry = matcher.geometry
+        found = track.find(sample)
+        done[i] = (geometry, found)
+        if track.tentative is not None:
+            # Seen again at the same place and scale: a HUD element, not a look-alike.
+            matcher.confirm(sample, track.tentative)
+            track.tentative = None
+            if matcher.locked:
+                continue
+        track.samples += 1
+        threshold = matcher.indicator.threshold
+        here = max((m.score for m in found if m.score >= threshold), default=None)
+        if here is not None or (due and track.samples >= _discover_gap(track.misses)):
+            track.samples = 0
+            track.tentative = matcher.discover(sample)
+            if track.tentative is None:
+                track.misses += 1
+            if here is not None and (
+                track.tentative is None or track.tentative[0] < here + PREFER_REFERENCE
+            ):
+                # Where the reference says, and nothing clearly better elsewhere.
+                track.tentative = None
+                matcher.lock_here()
+    return done
+
+
+def _flush(
+    pending: list[tuple[SampledFrame, dict[int, tuple[object, list[Match]]]]],
+    tracks: list[_Track],
+    debouncer: _Debouncer,
+) -> None:
+    """Steps every waiting frame through every indicator, in time order."""
+    for sample, done in pending:
+        for i, track in enumerate(tracks):
+            known = done.get(i)
+            if known is not None and known[0] is track.matcher.geometry:
+                found = known[1]
+            else:
+                found = track.find(sample)
+            debouncer.step(track, sample.number, sample.time_s, [m.score for m in found])
+    pending.clear()
 
 
 def _declared_frames(video: str | Path) -> int:

@@ -1,13 +1,30 @@
-"""Finding an indicator in a frame: scaled, cropped, downscaled template matching on luma.
+"""Finding an indicator in a frame: scaled, cropped, downscaled template matching.
 
-The template is cut from the reference screenshot and scaled to the video (same aspect, any
-resolution). Matching runs on the search region only, downscaled so the template is about
-``WORK_HEIGHT`` pixels tall: small enough to be cheap, big enough to read a kill-feed line.
-Normalised cross-correlation (TM_CCOEFF_NORMED) ignores brightness and contrast shifts.
+The template is cut from the reference screenshot and scaled to the video by its height. Matching
+runs on a search region only, downscaled so the template is about ``WORK_HEIGHT`` pixels tall:
+small enough to be cheap, big enough to read a kill-feed line.
+
+* Luma: normalised cross-correlation (TM_CCOEFF_NORMED) ignores brightness and contrast shifts.
+* Colour, for indicators whose colour carries meaning (your own kill-feed line has a red
+  outline, another player's the same text in grey): the two chroma planes the decoder already
+  gives at half size are correlated too, and the score is the mean of the luma score and the
+  chroma score. The chroma score is normalised with a floor on the frame's own chroma contrast,
+  so a grey line (flat chroma, where plain normalised correlation amplifies codec noise) scores
+  about 0. Whether an indicator is a colour one is the profile's ``color`` (default ``"auto"``:
+  yes when a good share of the box's pixels is clearly coloured and the box is at least
+  ``MIN_COLOR_HEIGHT`` px tall in the video: smaller, 4:2:0 subsampling and the codec smear a
+  thin outline's colour into its surroundings and colour would lose true matches).
+* Scale and place: HUD-scale settings, other aspect ratios and stream insets make the HUD
+  smaller, larger or elsewhere. Until an indicator is *locked*, it is matched where and at the
+  size the reference says, and now and then (:meth:`Matcher.discover`) searched over the whole
+  frame at every scale in the profile's ``scale`` range, coarse first and then confirmed at the
+  work size. The first confirmed find fixes the scale and moves the search region there for the
+  rest of the video.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -17,25 +34,83 @@ from detectors.profile import Indicator, ProfileError
 
 # Template height (px) matching works at; larger templates are downscaled to it.
 WORK_HEIGHT = 24
+# Template height (px, at scale 1) of the coarse whole-frame search that discovers the scale.
+COARSE_HEIGHT = 10
+# Scales searched are this factor apart; a find is then refined at +-half a step.
+SCALE_STEP = 1.15
+# A coarse candidate needs this much less than the threshold (it is confirmed at work size).
+COARSE_SLACK = 0.2
+# This many coarse candidates are confirmed at most per discovery.
+COARSE_CANDIDATES = 3
 # Default search region: the box grown by this many box heights up/down and widths left/right,
 # because kill-feed lines move as entries stack.
 MARGIN_H = 4.0
 MARGIN_W = 0.15
 # ...but never by more than this fraction of the screenshot's size.
 MARGIN_CAP = 0.15
+# A search region larger than this (work px) is searched coarse-to-fine (see Matcher.find).
+LARGE_REGION = 40_000
 # Blur (work pixels) applied to template and frame alike before matching.
 SOFTEN_SIGMA = 1.0
 # Up to this many separate matches are counted (stacked kill-feed entries).
 MAX_MATCHES = 6
+# Colour: a pixel is clearly coloured when a chroma component is this far from grey (of 255)...
+SATURATED = 24
+# ...and an indicator is a colour one ("auto") when this share of its box's pixels is.
+COLOR_SHARE = 0.04
+# ...and its box is at least this tall in the video (px).
+MIN_COLOR_HEIGHT = 24
+# Weight of the luma score in a colour indicator's score (the rest is chroma).
+LUMA_WEIGHT = 0.5
+# A frame's chroma contrast counts as at least this fraction of the template's (see above).
+CHROMA_FLOOR = 0.5
+# A chroma plane of the template flatter than this (std, of 255) carries no colour to match.
+CHROMA_MIN_STD = 1.0
+
+
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
 class Match:
-    """One place where the indicator was found: its score and centre in work pixels."""
+    """One place where the indicator was found: its score and top-left corner in work pixels."""
 
     score: float
     x: int
     y: int
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where and at what size an indicator is matched in one video."""
+
+    scale: float  # HUD size relative to the reference's scaled to the video's height
+    region: tuple[int, int, int, int]  # x0, y0, x1, y1 in video pixels
+    work_size: tuple[int, int]  # the region's size after downscaling
+    templates: tuple[np.ndarray, ...]  # softened luma, then chroma U, V for colour indicators
+
+
+def uses_color(indicator: Indicator, height_scale: float | None = None) -> bool:
+    """Whether the indicator is matched in colour (the profile's ``color``, or decided here).
+
+    Args:
+        indicator: The indicator.
+        height_scale: Video height / reference height; None: whether it may be, in some video.
+    """
+    if indicator.color is True or indicator.color is False:
+        return indicator.color
+    big = height_scale is None or indicator.box[3] * height_scale >= MIN_COLOR_HEIGHT
+    return big and _looks_coloured(indicator)
+
+
+def _looks_coloured(indicator: Indicator) -> bool:
+    """A good share of the box's pixels is clearly coloured (a red outline, a yellow medal)."""
+    if indicator.image_bgr is None:
+        return False
+    bx, by, bw, bh = indicator.box
+    yuv = cv2.cvtColor(indicator.image_bgr[by : by + bh, bx : bx + bw], cv2.COLOR_BGR2YUV)
+    chroma = np.abs(yuv[..., 1:].astype(np.int16) - 128).max(axis=2)
+    return float((chroma >= SATURATED).mean()) >= COLOR_SHARE
 
 
 class Matcher:
@@ -51,65 +126,346 @@ class Matcher:
 
     def __init__(self, indicator: Indicator, video_size: tuple[int, int]) -> None:
         self.indicator = indicator
+        self.video_size = video_size
         ref_w, ref_h = indicator.reference_size
         vid_w, vid_h = video_size
-        sx, sy = vid_w / ref_w, vid_h / ref_h
+        # The HUD is scaled by the video's height: a 21:9 or 16:10 frame adds or removes width.
+        self.base = vid_h / ref_h
+        self.color = uses_color(indicator, self.base)
         bx, by, bw, bh = indicator.box
-        self.factor = min(1.0, WORK_HEIGHT / max(bh * sy, 1.0))
-        tw = max(4, round(bw * sx * self.factor))
-        th = max(4, round(bh * sy * self.factor))
         crop = indicator.image[by : by + bh, bx : bx + bw]
-        self.template = _soften(cv2.resize(crop, (tw, th), interpolation=cv2.INTER_AREA))
-        if float(self.template.std()) < 2.0:
+        self._planes = [crop]
+        if self.color:
+            bgr = indicator.image_bgr[by : by + bh, bx : bx + bw]
+            yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)
+            self._planes += [yuv[..., 1].copy(), yuv[..., 2].copy()]
+        low, high = indicator.scale
+        self.searching = (low, high) != (1.0, 1.0)
+        start = min(max(1.0, low), high)
+        # Where the reference says: the search region keeps its place relative to the frame.
+        sx, sy = vid_w / ref_w, vid_h / ref_h
+        rx, ry, rw, rh = self._search_rect()
+        region = (rx * sx, ry * sy, (rx + rw) * sx, (ry + rh) * sy)
+        self.geometry = self._geometry(start, region)
+        if float(self.geometry.templates[0].std()) < 2.0:
             raise ProfileError(
                 f"the {indicator.kind} box {list(indicator.box)} in {indicator.reference} "
                 "is a flat colour: draw it around the indicator's text or shape"
             )
-        if indicator.search is not None:
-            sx0, sy0, sw, sh = indicator.search
-        else:
-            # Capped: a big banner does not move the way a small kill-feed line does, and a
-            # larger region only costs time.
-            mx = min(bw * MARGIN_W, ref_w * MARGIN_CAP)
-            my = min(bh * MARGIN_H, ref_h * MARGIN_CAP)
-            sx0, sy0, sw, sh = bx - mx, by - my, bw + 2 * mx, bh + 2 * my
-        x0, y0 = max(0, int(sx0 * sx)), max(0, int(sy0 * sy))
-        x1, y1 = (
-            min(vid_w, int(np.ceil((sx0 + sw) * sx))),
-            min(vid_h, int(np.ceil((sy0 + sh) * sy))),
+        self.locked = not self.searching
+        self._coarse: list[tuple[float, np.ndarray]] | None = None
+        self._half: tuple[_Geometry, np.ndarray] | None = None
+
+    # -- geometry ------------------------------------------------------------------------------
+
+    def _search_rect(self) -> tuple[float, float, float, float]:
+        """The search region in reference pixels (the profile's, or the box with margins)."""
+        ind = self.indicator
+        if ind.search is not None:
+            return tuple(float(v) for v in ind.search)  # type: ignore[return-value]
+        ref_w, ref_h = ind.reference_size
+        bx, by, bw, bh = ind.box
+        # Capped: a big banner does not move the way a small kill-feed line does, and a
+        # larger region only costs time.
+        mx = min(bw * MARGIN_W, ref_w * MARGIN_CAP)
+        my = min(bh * MARGIN_H, ref_h * MARGIN_CAP)
+        return bx - mx, by - my, bw + 2 * mx, bh + 2 * my
+
+    def _geometry(self, scale: float, region: tuple[float, float, float, float]) -> _Geometry:
+        """Templates at ``scale`` (of the base size) and the region (video px, clipped)."""
+        _bx, _by, bw, bh = self.indicator.box
+        size = self.base * scale
+        factor = min(1.0, WORK_HEIGHT / max(bh * size, 1.0))
+        tw = max(4, round(bw * size * factor))
+        th = max(4, round(bh * size * factor))
+        vid_w, vid_h = self.video_size
+        x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
+        x1 = min(vid_w, max(x0 + 1, math.ceil(region[2])))
+        y1 = min(vid_h, max(y0 + 1, math.ceil(region[3])))
+        templates = tuple(
+            _soften(cv2.resize(p, (tw, th), interpolation=cv2.INTER_AREA)) for p in self._planes
         )
-        self.region = (x0, y0, x1, y1)
         # The downscaled region must hold the template at least once.
-        self.work_size = (
-            max(tw, round((x1 - x0) * self.factor)),
-            max(th, round((y1 - y0) * self.factor)),
+        work = (max(tw, round((x1 - x0) * factor)), max(th, round((y1 - y0) * factor)))
+        return _Geometry(scale, (x0, y0, x1, y1), work, templates)
+
+    def _lock(self, scale: float, box: Box) -> None:
+        """Fixes the scale; the search region moves with the box found (video px)."""
+        ind = self.indicator
+        bx, by, _bw, _bh = ind.box
+        rx, ry, rw, rh = self._search_rect()
+        size = self.base * scale
+        x, y = box[0] + (rx - bx) * size, box[1] + (ry - by) * size
+        self.geometry = self._geometry(scale, (x, y, x + rw * size, y + rh * size))
+        self.locked = True
+
+    def lock_here(self) -> None:
+        """Keeps the geometry the reference gives (it matched; the search found nothing better)."""
+        self.locked = True
+
+    # -- matching ------------------------------------------------------------------------------
+
+    def scores(
+        self, frame: object, geometry: _Geometry | None = None, floor: float | None = None
+    ) -> np.ndarray:
+        """The score map of the template over the search region of one frame.
+
+        ``frame`` has ``luma`` (and ``chroma``, the U and V planes, for colour indicators).
+        With ``floor``, only scores that can reach it are exact: chroma is scored only around
+        places whose luma score is high enough for the mean to reach ``floor`` (elsewhere the
+        map holds a value below ``floor``). That makes large search regions cheap in colour.
+        """
+        geo = geometry or self.geometry
+        x0, y0, x1, y1 = geo.region
+        luma = frame.luma  # type: ignore[attr-defined]
+        roi = _soften(_resized(luma[y0:y1, x0:x1], geo.work_size))
+        result = cv2.matchTemplate(roi, geo.templates[0], cv2.TM_CCOEFF_NORMED)
+        if not self.color:
+            return result
+        chroma = frame.chroma  # type: ignore[attr-defined]
+        if chroma is None:
+            raise ValueError("a colour indicator needs frames read with chroma=True")
+        fy, fx = chroma[0].shape[0] / luma.shape[0], chroma[0].shape[1] / luma.shape[1]
+        cx0, cy0 = int(x0 * fx), int(y0 * fy)
+        cx1, cy1 = max(cx0 + 1, math.ceil(x1 * fx)), max(cy0 + 1, math.ceil(y1 * fy))
+        rows, cols = slice(None), slice(None)
+        if floor is not None:
+            # Where even a perfect chroma score leaves the mean under ``floor``, skip chroma.
+            ys, xs = np.nonzero(result >= (floor - (1.0 - LUMA_WEIGHT)) / LUMA_WEIGHT)
+            if len(ys) == 0:
+                return LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
+            rows, cols = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
+        th, tw = geo.templates[0].shape
+        window = (slice(rows.start, None if rows.stop is None else rows.stop + th - 1),
+                  slice(cols.start, None if cols.stop is None else cols.stop + tw - 1))  # fmt: skip
+        total, weight = np.zeros_like(result[rows, cols]), 0.0
+        for plane, tpl in zip(chroma, geo.templates[1:], strict=True):
+            t_std = float(tpl.std())
+            if t_std < CHROMA_MIN_STD:
+                continue
+            c_roi = _soften(_resized(plane[cy0:cy1, cx0:cx1], geo.work_size))[window]
+            total += t_std * _chroma_score(c_roi, tpl, t_std)
+            weight += t_std
+        if weight == 0.0:
+            return result
+        combined = LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
+        combined[rows, cols] = LUMA_WEIGHT * result[rows, cols] + (1.0 - LUMA_WEIGHT) * (
+            total / weight
         )
+        return combined
 
-    def scores(self, luma: np.ndarray) -> np.ndarray:
-        """The correlation map of the template over the search region of one frame."""
-        x0, y0, x1, y1 = self.region
-        roi = luma[y0:y1, x0:x1]
-        if roi.shape[1] != self.work_size[0] or roi.shape[0] != self.work_size[1]:
-            roi = cv2.resize(roi, self.work_size, interpolation=cv2.INTER_AREA)
-        return cv2.matchTemplate(_soften(roi), self.template, cv2.TM_CCOEFF_NORMED)
+    def find(self, frame: object, threshold: float | None = None) -> list[Match]:
+        """Every separate place (up to MAX_MATCHES) scoring at least ``threshold``.
 
-    def find(self, luma: np.ndarray) -> list[Match]:
-        """Every separate place (up to MAX_MATCHES) scoring at least the indicator's threshold."""
-        result = self.scores(luma)
-        threshold = self.indicator.threshold
-        th, tw = self.template.shape
+        ``threshold`` defaults to the indicator's.
+        """
+        limit = self.indicator.threshold if threshold is None else threshold
+        geo = self.geometry
+        if geo.work_size[0] * geo.work_size[1] < LARGE_REGION:
+            scores = self.scores(frame, floor=limit)
+            return _peaks(scores, geo.templates[0].shape, limit, MAX_MATCHES)
+        return self._find_coarse_to_fine(frame, limit)
+
+    def _find_coarse_to_fine(self, frame: object, limit: float) -> list[Match]:
+        """Large regions: candidates at half the work size, scored at full size around each.
+
+        A quarter of the pixels against a quarter of the template: about 16 times cheaper than
+        scoring the whole region, and the full score decides, so only recall can suffer; the
+        candidates' bar is ``COARSE_SLACK`` under the threshold for that reason.
+        """
+        geo = self.geometry
+        x0, y0, x1, y1 = geo.region
+        th, tw = geo.templates[0].shape
+        half_size = (max(1, geo.work_size[0] // 2), max(1, geo.work_size[1] // 2))
+        half_tpl = self._half_template()
+        roi = _soften(_resized(frame.luma[y0:y1, x0:x1], half_size))  # type: ignore[attr-defined]
+        if roi.shape[0] < half_tpl.shape[0] or roi.shape[1] < half_tpl.shape[1]:
+            return _peaks(self.scores(frame, floor=limit), (th, tw), limit, MAX_MATCHES)
+        coarse = cv2.matchTemplate(roi, half_tpl, cv2.TM_CCOEFF_NORMED)
+        fx, fy = geo.work_size[0] / (x1 - x0), geo.work_size[1] / (y1 - y0)
         found: list[Match] = []
-        for _ in range(MAX_MATCHES):
-            _lo, score, _lo_loc, (x, y) = cv2.minMaxLoc(result)
-            if score < threshold or not np.isfinite(score):
-                break
-            found.append(Match(float(score), x, y))
-            # Blank out this match's neighbourhood so the next peak is a different entry.
-            result[
-                max(0, y - int(th * 0.6)) : y + int(th * 0.6) + 1,
-                max(0, x - int(tw * 0.6)) : x + int(tw * 0.6) + 1,
-            ] = -1.0
-        return found
+        for cand in _peaks(coarse, half_tpl.shape, limit - COARSE_SLACK, 2 * MAX_MATCHES):
+            # The candidate's box at full work size, grown by 3 work px (1.5 coarse px) a side.
+            wx0, wy0 = max(0, 2 * cand.x - 3), max(0, 2 * cand.y - 3)
+            wx1 = min(geo.work_size[0], 2 * cand.x + tw + 3)
+            wy1 = min(geo.work_size[1], 2 * cand.y + th + 3)
+            if wx1 - wx0 < tw or wy1 - wy0 < th:
+                continue
+            window = (x0 + wx0 / fx, y0 + wy0 / fy, x0 + wx1 / fx, y0 + wy1 / fy)
+            sub = _Geometry(
+                geo.scale,
+                (int(window[0]), int(window[1]), math.ceil(window[2]), math.ceil(window[3])),
+                (wx1 - wx0, wy1 - wy0),
+                geo.templates,
+            )
+            for m in _peaks(self.scores(frame, sub, floor=limit), (th, tw), limit, 1):
+                found.append(Match(m.score, wx0 + m.x, wy0 + m.y))
+        # One match per place (windows of close candidates overlap), best first.
+        found.sort(key=lambda m: -m.score)
+        kept: list[Match] = []
+        for m in found:
+            if all(abs(m.x - k.x) > tw * 0.6 or abs(m.y - k.y) > th * 0.6 for k in kept):
+                kept.append(m)
+        return kept[:MAX_MATCHES]
+
+    def _half_template(self) -> np.ndarray:
+        geo = self.geometry
+        if self._half is None or self._half[0] is not geo:
+            th, tw = geo.templates[0].shape
+            size = (max(4, tw // 2), max(4, th // 2))
+            self._half = (geo, cv2.resize(geo.templates[0], size, interpolation=cv2.INTER_AREA))
+        return self._half[1]
+
+    def box_of(self, match: Match) -> tuple[int, int, int, int]:
+        """(x, y, w, h) of a match of the current geometry in video pixels, clipped to the frame."""
+        geo = self.geometry
+        x0, y0, x1, y1 = geo.region
+        fx, fy = geo.work_size[0] / (x1 - x0), geo.work_size[1] / (y1 - y0)
+        th, tw = geo.templates[0].shape
+        vid_w, vid_h = self.video_size
+        left, top = int(round(x0 + match.x / fx)), int(round(y0 + match.y / fy))
+        right, bottom = int(round(x0 + (match.x + tw) / fx)), int(round(y0 + (match.y + th) / fy))
+        left, top = min(max(0, left), vid_w - 1), min(max(0, top), vid_h - 1)
+        right, bottom = min(max(left + 1, right), vid_w), min(max(top + 1, bottom), vid_h)
+        return left, top, right - left, bottom - top
+
+    # -- scale and place -----------------------------------------------------------------------
+
+    def discover(self, frame: object) -> tuple[float, float, Box] | None:
+        """Searches the whole frame at every scale of the range for the indicator.
+
+        Coarse (luma, template ``COARSE_HEIGHT`` px tall at scale 1) to find candidates, then
+        each candidate is confirmed at the work size (with colour), at its scale and half a step
+        either side, and the best of those a quarter step either side. Returns the best
+        confirmed (score, scale, box in video px), or None. A whole-frame
+        search meets more look-alikes than the search region does: :meth:`confirm` the find on
+        the next sampled frame before relying on it.
+        """
+        luma = frame.luma  # type: ignore[attr-defined]
+        vid_w, vid_h = self.video_size
+        bh = self.indicator.box[3]
+        coarse = min(1.0, COARSE_HEIGHT / max(bh * self.base, 1.0))
+        small_size = (max(1, round(vid_w * coarse)), max(1, round(vid_h * coarse)))
+        small = _soften(cv2.resize(luma, small_size, interpolation=cv2.INTER_AREA))
+        threshold = self.indicator.threshold
+        candidates: list[tuple[float, float, int, int]] = []
+        for scale, tpl in self._coarse_templates(coarse):
+            th, tw = tpl.shape
+            if th > small.shape[0] or tw > small.shape[1]:
+                continue
+            result = cv2.matchTemplate(small, tpl, cv2.TM_CCOEFF_NORMED)
+            for m in _peaks(result, tpl.shape, threshold - COARSE_SLACK, 3):
+                candidates.append((m.score, scale, m.x, m.y))
+        candidates.sort(reverse=True)
+        best: tuple[float, float, Box] | None = None
+        _bx, _by, bw, bh = self.indicator.box
+        half = math.sqrt(SCALE_STEP)
+        for _score, scale, cx, cy in candidates[:COARSE_CANDIDATES]:
+            x, y = cx / coarse, cy / coarse
+            for s in (scale / half, scale, scale * half):
+                w, h = bw * self.base * s, bh * self.base * s
+                pad_x, pad_y = w * 0.15 + 2 / coarse, h * 0.5 + 2 / coarse
+                found = self._best(frame, s, (x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y))
+                if found is not None and found[0] >= threshold:
+                    if best is None or found[0] > best[0]:
+                        best = (found[0], s, found[1])
+        if best is None:
+            return None
+        quarter = SCALE_STEP**0.25
+        score, scale, (x, y, w, h) = best
+        for s in (scale / quarter, scale * quarter):
+            pad_x, pad_y = w * 0.1 + 2, h * 0.2 + 2
+            found = self._best(frame, s, (x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y))
+            if found is not None and found[0] > best[0]:
+                best = (found[0], s, found[1])
+        return best
+
+    def confirm(self, frame: object, found: tuple[float, float, Box]) -> bool:
+        """Locks on a :meth:`discover` find if it is still there, at the same place."""
+        _score, scale, (x, y, w, h) = found
+        pad = max(2.0, 0.1 * h)
+        again = self._best(frame, scale, (x - pad, y - pad, x + w + pad, y + h + pad))
+        if again is None or again[0] < self.indicator.threshold:
+            return False
+        self._lock(scale, again[1])
+        return True
+
+    def _best(
+        self, frame: object, scale: float, region: tuple[float, float, float, float]
+    ) -> tuple[float, Box] | None:
+        """The best score at ``scale`` in ``region`` (video px) and its box (video px)."""
+        geo = self._geometry(scale, region)
+        result = self.scores(frame, geo)
+        _lo, score, _lo_loc, (mx, my) = cv2.minMaxLoc(result)
+        if not np.isfinite(score):
+            return None
+        x0, y0, x1, y1 = geo.region
+        fx, fy = geo.work_size[0] / (x1 - x0), geo.work_size[1] / (y1 - y0)
+        _bx, _by, bw, bh = self.indicator.box
+        size = self.base * scale
+        return float(score), (x0 + mx / fx, y0 + my / fy, bw * size, bh * size)
+
+    def _coarse_templates(self, coarse: float) -> list[tuple[float, np.ndarray]]:
+        """Luma templates for the coarse search, one per scale of the range (cached)."""
+        if self._coarse is None:
+            # On a grid through 1.0 (the reference's own size is the likeliest), ends included.
+            low, high = self.indicator.scale
+            step = math.log(SCALE_STEP)
+            first, last = math.ceil(math.log(low) / step), math.floor(math.log(high) / step)
+            scales = [SCALE_STEP**k for k in range(first, last + 1)]
+            if not scales or scales[0] / low > math.sqrt(SCALE_STEP):
+                scales.insert(0, low)
+            if scales[-1] < high / math.sqrt(SCALE_STEP):
+                scales.append(high)
+            _bx, _by, bw, bh = self.indicator.box
+            self._coarse = []
+            for k in scales:
+                size = self.base * k * coarse
+                tw, th = max(4, round(bw * size)), max(4, round(bh * size))
+                tpl = cv2.resize(self._planes[0], (tw, th), interpolation=cv2.INTER_AREA)
+                self._coarse.append((k, _soften(tpl)))
+        return self._coarse
+
+
+def _peaks(result: np.ndarray, shape: tuple[int, ...], threshold: float, limit: int) -> list[Match]:
+    """Up to ``limit`` separate maxima of a score map at or above ``threshold``."""
+    th, tw = shape[:2]
+    found: list[Match] = []
+    for _ in range(limit):
+        _lo, score, _lo_loc, (x, y) = cv2.minMaxLoc(result)
+        if score < threshold or not np.isfinite(score):
+            break
+        found.append(Match(float(score), x, y))
+        # Blank out this match's neighbourhood so the next peak is a different entry.
+        result[
+            max(0, y - int(th * 0.6)) : y + int(th * 0.6) + 1,
+            max(0, x - int(tw * 0.6)) : x + int(tw * 0.6) + 1,
+        ] = -1.0
+    return found
+
+
+def _chroma_score(roi: np.ndarray, tpl: np.ndarray, t_std: float) -> np.ndarray:
+    """Correlation of a chroma plane, normalised with a floor on the frame's chroma contrast.
+
+    Plain normalised correlation divides by the frame window's own contrast, so a grey line's
+    flat chroma (codec noise only) can score as high as a coloured one. Here a window's contrast
+    counts as at least ``CHROMA_FLOOR`` times the template's, so flat chroma scores about 0.
+    """
+    th, tw = tpl.shape
+    n = th * tw
+    cov = cv2.matchTemplate(roi, tpl, cv2.TM_CCOEFF) / n
+    sums, squares = cv2.integral2(roi, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    s = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
+    q = squares[th:, tw:] - squares[:-th, tw:] - squares[th:, :-tw] + squares[:-th, :-tw]
+    var = np.maximum(q / n - (s / n) ** 2, 0.0)
+    std = np.maximum(np.sqrt(var), CHROMA_FLOOR * t_std).astype(np.float32)
+    return np.clip(cov / (std * t_std), -1.0, 1.0)
+
+
+def _resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if image.shape[1] == size[0] and image.shape[0] == size[1]:
+        return image
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def _soften(image: np.ndarray) -> np.ndarray:

@@ -7,7 +7,10 @@ The JSON form (extend, never break)::
                 "death": [{"reference": "death.png", "box": [676, 870, 292, 38]}]},
      "min_gap_s": 2.0}
 
-Optional per indicator: ``search`` ([x, y, w, h], the region to look in) and ``threshold``.
+Optional per indicator: ``search`` ([x, y, w, h], the region to look in), ``threshold``,
+``color`` ("auto", true or false: match the colour too, not only the luma) and ``scale``
+([low, high]: the HUD may be drawn this much smaller or larger than the reference's, relative
+to the video's height; [1, 1] turns the scale and position search off).
 Optional at the top: ``sample_fps`` (how many frames per second detection looks at).
 """
 
@@ -27,6 +30,10 @@ from detectors.events import KINDS
 DEFAULT_MIN_GAP_S = 2.0
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_SAMPLE_FPS = 8.0
+DEFAULT_COLOR = "auto"
+# HUD-scale settings and stream insets shrink or grow a HUD by up to about this much.
+DEFAULT_SCALE = (0.6, 1.4)
+SCALE_LIMITS = (0.2, 5.0)
 
 
 class ProfileError(ValueError):
@@ -44,6 +51,10 @@ class Indicator:
         search: [x, y, w, h] of the region to look in, or None for the default margin.
         threshold: Match score (normalised correlation) above which the indicator counts as shown.
         image: The reference screenshot in grayscale (not part of the JSON form).
+        color: "auto" (decide from the reference: see ``detectors.matching``), True or False.
+        scale: (low, high) factors on the reference's size (after scaling it to the video's
+            height) that detection searches once per video for the HUD's actual size.
+        image_bgr: The reference screenshot in colour (not part of the JSON form).
     """
 
     kind: str
@@ -52,6 +63,9 @@ class Indicator:
     search: tuple[int, int, int, int] | None
     threshold: float
     image: np.ndarray
+    color: bool | str = DEFAULT_COLOR
+    scale: tuple[float, float] = DEFAULT_SCALE
+    image_bgr: np.ndarray | None = None
 
     @property
     def reference_size(self) -> tuple[int, int]:
@@ -65,6 +79,10 @@ class Indicator:
             data["search"] = list(self.search)
         if self.threshold != DEFAULT_THRESHOLD:
             data["threshold"] = self.threshold
+        if self.color != DEFAULT_COLOR:
+            data["color"] = self.color
+        if self.scale != DEFAULT_SCALE:
+            data["scale"] = list(self.scale)
         return data
 
 
@@ -145,7 +163,7 @@ def _build(data: Any, base: Path) -> Profile:
     events = data.get("events")
     if not isinstance(events, dict) or not events:
         raise ProfileError("profile field 'events' must be an object like {\"kill\": [...]}")
-    images: dict[Path, tuple[np.ndarray, bytes]] = {}
+    images: dict[Path, tuple[np.ndarray, bytes, np.ndarray]] = {}
     indicators: list[Indicator] = []
     for kind in sorted(events, key=lambda k: (KINDS.index(k) if k in KINDS else 99, k)):
         if kind not in KINDS:
@@ -167,7 +185,11 @@ def _build(data: Any, base: Path) -> Profile:
 
 
 def _indicator(
-    kind: str, i: int, item: Any, base: Path, images: dict[Path, tuple[np.ndarray, bytes]]
+    kind: str,
+    i: int,
+    item: Any,
+    base: Path,
+    images: dict[Path, tuple[np.ndarray, bytes, np.ndarray]],
 ) -> Indicator:
     where = f"events.{kind}[{i}]"
     if not isinstance(item, dict):
@@ -178,7 +200,7 @@ def _indicator(
     ref_path = Path(ref) if Path(ref).is_absolute() else base / ref
     if ref_path not in images:
         images[ref_path] = _read_image(ref_path, where)
-    image = images[ref_path][0]
+    image, _raw, image_bgr = images[ref_path]
     height, width = image.shape[:2]
     box = _rect(item.get("box"), f"{where}.box", width, height, ref)
     search = None
@@ -188,20 +210,40 @@ def _indicator(
         if box[2] > sw or box[3] > sh:
             raise ProfileError(f"profile field '{where}.search' is smaller than its box")
     threshold = _number(item.get("threshold", DEFAULT_THRESHOLD), f"{where}.threshold", 0.0, 1.0)
-    return Indicator(kind, ref, box, search, threshold, image)
+    color = item.get("color", DEFAULT_COLOR)
+    if color not in ("auto", True, False):
+        raise ProfileError(f"profile field '{where}.color' must be \"auto\", true or false")
+    scale = _scale(item.get("scale", list(DEFAULT_SCALE)), f"{where}.scale")
+    return Indicator(kind, ref, box, search, threshold, image, color, scale, image_bgr)
 
 
-def _read_image(path: Path, where: str) -> tuple[np.ndarray, bytes]:
+def _scale(value: Any, where: str) -> tuple[float, float]:
+    low_limit, high_limit = SCALE_LIMITS
+    ok = (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
+    if not ok or not low_limit <= value[0] <= value[1] <= high_limit:
+        raise ProfileError(
+            f"profile field '{where}' must be [low, high] with {low_limit} <= low <= high <= "
+            f"{high_limit}, got {value!r}"
+        )
+    return float(value[0]), float(value[1])
+
+
+def _read_image(path: Path, where: str) -> tuple[np.ndarray, bytes, np.ndarray]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ProfileError(
             f"profile field '{where}.reference': cannot read {path} ({exc.strerror})"
         ) from exc
-    image = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_GRAYSCALE)
-    if image is None:
+    bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
         raise ProfileError(f"profile field '{where}.reference': {path} is not a readable image")
-    return image, raw
+    # Same grey as IMREAD_GRAYSCALE gave before (BT.601 weights), so matching on luma is unchanged.
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), raw, bgr
 
 
 def _rect(value: Any, where: str, width: int, height: int, ref: str) -> tuple[int, int, int, int]:
@@ -229,7 +271,7 @@ def _number(value: Any, where: str, low: float | None = None, high: float | None
     return float(value)
 
 
-def _hash(data: dict[str, Any], images: dict[Path, tuple[np.ndarray, bytes]]) -> str:
+def _hash(data: dict[str, Any], images: dict[Path, tuple[np.ndarray, bytes, np.ndarray]]) -> str:
     # Canonical JSON (sorted keys, no spaces) so formatting changes do not make a new version,
     # plus the reference bytes in a stable order so editing a screenshot does.
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode())

@@ -1,17 +1,21 @@
-"""Reading only what detection needs: sampled luma frames, numbered by the frame index.
+"""Reading only what detection needs: sampled frames, numbered by the frame index.
 
 Decoding is the cost of detection, so the reader asks the decoder to skip work whose result is
 never looked at: non-reference frames (``skip_frame=NONREF``) and the deblocking loop filter
 (``skip_loop_filter=all``; the slight blockiness it leaves does not move a template match). The
-luma plane is used as it comes out of the decoder (no colour conversion); memory stays flat in the
-video's length because one frame is held at a time.
+luma plane (and the half-size chroma planes, when a colour indicator asks for them) is used as it
+comes out of the decoder (no colour conversion). :func:`prefetched` decodes in a thread ahead of
+the matching; memory stays flat in the video's length because a bounded number of frames is held.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import av
 import numpy as np
@@ -21,6 +25,7 @@ _LUMA8 = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "
 _LUMA16 = {"yuv420p10le", "yuv422p10le", "yuv444p10le", "p010le"}
 # Presentation times are compared with this slack: a pts converted to seconds is not exact.
 _EPS_S = 1e-6
+_T = TypeVar("_T")
 
 
 class VideoError(RuntimeError):
@@ -34,12 +39,16 @@ class SampledFrame:
     Attributes:
         number: Its frame number (index into the frame index).
         time_s: Its presentation time, ``frame_index[number]``.
-        luma: The 8-bit luma plane (height x width), valid until the next frame is read.
+        luma: The 8-bit luma plane (height x width). It is a view of the decoder's frame, which
+            it keeps alive: holding a SampledFrame holds that frame's memory.
+        chroma: The 8-bit U and V planes (at the format's subsampling, e.g. half width and
+            height for yuv420p) when the reader was asked for them, else None.
     """
 
     number: int
     time_s: float
     luma: np.ndarray
+    chroma: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def own_frame_index(path: str | Path) -> np.ndarray:
@@ -68,6 +77,7 @@ class SampledReader:
         sample_fps: Frames per second to hand out.
         skip_nonref: Let the decoder drop non-reference frames (they are never handed out anyway
             at sampling rates well under the frame rate).
+        chroma: Hand out the chroma planes too (``SampledFrame.chroma``).
     """
 
     def __init__(
@@ -77,11 +87,13 @@ class SampledReader:
         sample_fps: float,
         *,
         skip_nonref: bool = True,
+        chroma: bool = False,
     ) -> None:
         self.path = Path(path)
         self.frame_index = np.asarray(frame_index, dtype=np.float64)
         self.interval_s = 1.0 / sample_fps
         self.skip_nonref = skip_nonref
+        self.chroma = chroma
         self.frames_reached = 0
         self.broken = False
         self.size: tuple[int, int] = (0, 0)
@@ -128,7 +140,8 @@ class SampledReader:
                     continue
                 while next_t <= t + _EPS_S:
                     next_t += self.interval_s
-                yield SampledFrame(number, float(index[number]), _luma(frame))
+                chroma = _chroma(frame) if self.chroma else None
+                yield SampledFrame(number, float(index[number]), _luma(frame), chroma)
         except av.error.FFmpegError:
             # A file that breaks off mid-way: keep what was read; the caller reports the break.
             self.broken = True
@@ -151,6 +164,89 @@ def _luma(frame: av.VideoFrame) -> np.ndarray:
         rows = np.frombuffer(plane, np.uint16).reshape(frame.height, plane.line_size // 2)
         return (rows[:, : frame.width] >> 2).astype(np.uint8)
     return frame.to_ndarray(format="gray")
+
+
+def _plane(frame: av.VideoFrame, i: int, name: str) -> np.ndarray:
+    """Plane ``i`` of a planar frame as 8-bit pixels (a view when it is 8-bit already)."""
+    plane = frame.planes[i]
+    if name in _LUMA16:
+        rows = np.frombuffer(plane, np.uint16).reshape(plane.height, plane.line_size // 2)
+        return (rows[:, : plane.width] >> 2).astype(np.uint8)
+    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    return rows[:, : plane.width]
+
+
+def _chroma(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The U and V planes; formats that are not planar YUV are converted (slower)."""
+    name = frame.format.name
+    if name in ("nv12", "nv21"):
+        plane = frame.planes[1]
+        rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        uv = rows[:, : plane.width * 2].reshape(plane.height, plane.width, 2)
+        u, v = uv[..., 0], uv[..., 1]
+        return (u, v) if name == "nv12" else (v, u)
+    if name in _LUMA8 or (name in _LUMA16 and name != "p010le"):
+        return _plane(frame, 1, name), _plane(frame, 2, name)
+    yuv = frame.reformat(format="yuv420p")
+    return _plane(yuv, 1, "yuv420p"), _plane(yuv, 2, "yuv420p")
+
+
+class _Failure:
+    """An exception raised in the prefetch thread, to be raised again in the caller's."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def prefetched(items: Iterable[_T], depth: int = 4) -> Iterator[_T]:
+    """Iterates ``items`` in a thread, up to ``depth`` items ahead of the caller.
+
+    Decoding and template matching both run mostly outside the GIL (FFmpeg, OpenCV), so the
+    matching of one frame overlaps the decoding of the next ones. An exception in the thread is
+    raised again here; leaving the loop early stops the thread and closes ``items``.
+    """
+    box: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        iterator = iter(items)
+        try:
+            for item in iterator:
+                if not put(item):
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            put(_Failure(exc))
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+            put(_DONE)
+
+    thread = threading.Thread(target=work, name="detect-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()
 
 
 def progress_every(
