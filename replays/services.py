@@ -21,9 +21,11 @@ from PIL import Image
 from coach.models import Team
 from coach.queue import enqueue
 from detectors.clips import ClipError, make_review_proxy
-from detectors.probe import ProbeError, probe, read_frame, sniff_container
+from detectors import sandbox
+from detectors.probe import ProbeError, sniff_container
 
 from . import detection
+from .decoding import decode_limits, probe_limits
 from .models import GameProfile, Replay, Upload
 
 logger = logging.getLogger(__name__)
@@ -179,7 +181,13 @@ def replay_process(*, replay_id: int) -> None:
 
 
 def _probe_step(replay: Replay) -> bool:
-    result = probe(replay.path)
+    """Probes the file in a limited child process (``detectors.sandbox``): a decoder that
+    crashes or hangs on it fails this replay with the reason, never the worker."""
+    try:
+        result = sandbox.probe(replay.path, limits=probe_limits(replay.size_bytes))
+    except sandbox.DecodeFailed as exc:
+        replay.mark_failed(f"reading the video failed: {exc}")
+        return False
     for name in (
         "container",
         "codec",
@@ -231,8 +239,10 @@ def _proxy_step(replay: Replay) -> None:
 def _thumbnail_step(replay: Replay) -> None:
     times = replay.frame_times()
     try:
-        rgb = read_frame(replay.path, float(times[len(times) // 10]))
-    except ProbeError as exc:
+        rgb = sandbox.read_frame(
+            replay.path, float(times[len(times) // 10]), limits=decode_limits(replay.duration_s)
+        )
+    except (ProbeError, sandbox.DecodeFailed) as exc:
         logger.warning("no thumbnail for replay %s: %s", replay.pk, exc)
         return
     image = Image.fromarray(rgb)
