@@ -58,6 +58,7 @@ _TYPES = {
     "Event": ("detectors.events", "Event"),
 }
 PROGRESS_PER_S = 10
+NEAR_CAP_BYTES = 64 * 1024 * 1024
 _PR_SET_PDEATHSIG = 1
 
 
@@ -88,10 +89,13 @@ def run(target: str, /, *args: Any, limits: Limits, progress: Callable | None = 
     request = pickle.dumps((target, args, kw, progress is not None, limits.memory_mb))
     read_fd, write_fd = os.pipe()
     env = {**os.environ, "MALLOC_ARENA_MAX": "2", "PYTHONFAULTHANDLER": ""}
-    with tempfile.TemporaryFile() as stderr:
+    # The request goes through a file, so a child that never reads it cannot block the caller.
+    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
+        stdin.write(request)
+        stdin.seek(0)
         child = subprocess.Popen(
             [sys.executable, "-m", "detectors.sandbox", str(write_fd)],
-            stdin=subprocess.PIPE,
+            stdin=stdin,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             pass_fds=(write_fd,),
@@ -100,7 +104,7 @@ def run(target: str, /, *args: Any, limits: Limits, progress: Callable | None = 
         )
         os.close(write_fd)
         try:
-            message = _talk(child, request, read_fd, limits, progress)
+            message = _talk(read_fd, limits, progress)
         finally:
             os.close(read_fd)
             if child.poll() is None:
@@ -129,13 +133,12 @@ def read_frame(path, time_s: float, /, *, limits: Limits, **kw: Any):
     return run("detectors.probe:read_frame", path, time_s, limits=limits, **kw)
 
 
-def _talk(child, request: bytes, read_fd: int, limits: Limits, progress) -> dict | None:
-    """Feeds the request, relays progress, returns the final message (None: none came)."""
-    try:
-        child.stdin.write(request)
-        child.stdin.close()
-    except BrokenPipeError:
-        return None
+def _talk(read_fd: int, limits: Limits, progress) -> dict | None:
+    """Relays progress until the final message, which it returns (None: the child ended first).
+
+    Raises:
+        DecodeFailed: the time limit passed first (the caller then kills the child).
+    """
     deadline = time.monotonic() + limits.timeout_s
     buffer = b""
     with selectors.DefaultSelector() as sel:
@@ -143,8 +146,7 @@ def _talk(child, request: bytes, read_fd: int, limits: Limits, progress) -> dict
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                child.kill()
-                raise DecodeFailed(f"decoding took longer than {limits.timeout_s:g} s")
+                raise DecodeFailed(f"decoding took longer than {limits.timeout_s:.3g} s")
             if not sel.select(timeout=min(left, 1.0)):
                 continue
             chunk = os.read(read_fd, 1 << 20)
@@ -235,12 +237,25 @@ def _decode(value: Any) -> Any:
 # The child ----------------------------------------------------------------------------------------
 
 
-def _address_space() -> int:
+def _address_space(field: str = "VmSize") -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def _gave_up(result: Any) -> bool:
+    """A probe that says the file is unusable, or a detection that stopped part-way."""
+    return getattr(result, "ok", True) is False or getattr(result, "complete", True) is False
+
+
+def _near(cap: int) -> bool:
+    """Whether the child's peak address space came within NEAR_CAP_BYTES of the cap: decoders
+    report a refused allocation as a generic error ("cannot decode"), so a failure this close to
+    the cap is put down to the cap. (One allocation bigger than the whole headroom, refused
+    from far below it, still reads as a file that cannot be decoded.)"""
+    return _address_space("VmPeak") >= cap - NEAR_CAP_BYTES
 
 
 def _out_of_memory(exc: BaseException | None) -> bool:
@@ -281,14 +296,19 @@ def _child(out_fd: int) -> None:
                 out.write(json.dumps({"progress": float(fraction)}) + "\n")
 
         kw["progress"] = report
+    cap = 0
     if memory_mb > 0:
         cap = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, resource.RLIM_INFINITY))
+    capped = memory_mb > 0
     try:
         result = func(*args, **kw)
         answer = {"result": _encode(result)}
+        if capped and _gave_up(result) and _near(cap):
+            answer = {"error": {"type": "MemoryError", "message": "an allocation was refused"}}
     except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as data
-        kind = "MemoryError" if memory_mb > 0 and _out_of_memory(exc) else type(exc).__name__
+        memory = capped and (_out_of_memory(exc) or _near(cap))
+        kind = "MemoryError" if memory else type(exc).__name__
         answer = {"error": {"type": kind, "message": str(exc) or "out of memory"}}
     out.write(json.dumps(answer) + "\n")
     out.flush()
