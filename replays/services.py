@@ -20,8 +20,8 @@ from PIL import Image
 
 from coach.models import Team
 from coach.queue import enqueue
-from detectors.clips import ClipError, make_review_proxy
 from detectors import sandbox
+from detectors.clips import ClipError, make_review_proxy
 from detectors.probe import ProbeError, sniff_container
 
 from . import detection
