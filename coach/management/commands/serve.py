@@ -20,6 +20,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 PR_SET_PDEATHSIG = 1
+# How long a stop waits for each part (30 s in all); a second Ctrl-C stops without waiting.
+STOP_WAIT_S = {"web": 5, "workers": 15, "redis": 3}
+DESCRIPTIONS = {"web": "web server", "redis": "Redis"}
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -125,7 +128,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options) -> None:
         self.children: list[tuple[str, subprocess.Popen]] = []
-        self.stopping = False
+        self.stopping = self.hurry = False
         self.groups_file = Path(settings.VAR_DIR) / "serve.groups"
         self._clear_stale_groups()
         redis = None
@@ -202,6 +205,8 @@ class Command(BaseCommand):
         raise CommandError(f"Daphne did not listen on {host}:{port} within 30 s")
 
     def _on_signal(self, signum, frame) -> None:
+        if self.stopping:  # a second Ctrl-C: no more waiting
+            self.hurry = True
         self.stopping = True
 
     def _supervise(self) -> int:
@@ -214,17 +219,54 @@ class Command(BaseCommand):
         return 0
 
     def _stop_all(self) -> None:
-        # Web first (no new work), then workers (finish or hand back tasks), Redis last.
-        for _name, proc in reversed(self.children):
+        """Stops the web server, then the workers, then Redis, within STOP_BUDGET_S in all.
+
+        Every child gets SIGTERM (a quiet stop for Python, and the same graceful stop as Ctrl-C for
+        the django-q2 cluster), saying first what it waits for. A job still running when the
+        workers' wait runs out is killed with them; its row stays running or queued, and the next
+        start hands it out again (the jobs are idempotent).
+        """
+        self.hurry = getattr(self, "hurry", False)
+        for name, proc in reversed(self.children):
+            wait = STOP_WAIT_S[name]
+            if name == "workers":
+                self.stdout.write(f"Stopping   workers: {self._running_jobs()} (up to {wait} s)")
+            else:
+                self.stdout.write(f"Stopping   {DESCRIPTIONS[name]}")
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM if _name != "workers" else signal.SIGINT)
-            deadline = time.monotonic() + 15
-            while proc.poll() is None and time.monotonic() < deadline:
+                proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + wait
+            while proc.poll() is None and time.monotonic() < deadline and not self.hurry:
                 time.sleep(0.1)
             if proc.poll() is None:
+                if name == "workers":
+                    self.stdout.write(
+                        "Stopping   workers still busy: stopped now, resumed at start"
+                    )
                 proc.kill()
                 proc.wait()
             _kill_group(proc.pid)  # whatever it started (the workers' processes) goes too
+
+    def _running_jobs(self) -> str:
+        """What the workers are in the middle of, for the person waiting on Ctrl-C."""
+        from replays.models import Replay
+        from tournaments.models import Agent, Match
+
+        try:
+            jobs = [
+                f"replay {r.pk} ({r.stage or r.state}, {r.progress:.0f}%)"
+                for r in Replay.objects.filter(state=Replay.RUNNING)
+            ]
+            jobs += [f"match {m.pk}" for m in Match.objects.filter(state=Match.RUNNING)]
+            jobs += [
+                f"agent {a.name!r} evaluation" for a in Agent.objects.filter(state=Agent.EVALUATING)
+            ]
+        except Exception:  # noqa: BLE001 - a stop never fails on its report
+            return "waiting for the running jobs to finish or be handed back"
+        if not jobs:
+            return "no job is running"
+        listed = ", ".join(jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
+        return f"waiting for {listed} to finish; what does not is resumed at the next start"
 
     def _track(self, name: str, proc: subprocess.Popen) -> None:
         self.children.append((name, proc))
