@@ -146,6 +146,33 @@ def replays_requeue_pending() -> int:
     return len(pending)
 
 
+def replays_requeue_orphans() -> int:
+    """Hands out again every running replay whose worker process is gone; returns how many.
+
+    Run by each django-q2 worker as it starts, so a worker killed mid-job (SIGKILL, out of
+    memory) is replaced and its replay finishes. The job is idempotent: events are replaced, not
+    added, and clips already cut are kept. Only one sweeper claims each replay.
+    """
+    import psutil
+
+    count = 0
+    for replay in Replay.objects.filter(state=Replay.RUNNING):
+        pid = replay.worker_pid
+        try:
+            alive = bool(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            alive = False
+        if alive:
+            continue
+        claimed = Replay.objects.filter(pk=replay.pk, state=Replay.RUNNING, worker_pid=pid).update(
+            state=Replay.QUEUED, worker_pid=None
+        )
+        if claimed:
+            replay_enqueue(replay)
+            count += 1
+    return count
+
+
 def replay_process(*, replay_id: int) -> None:
     """The replay job: probe and index, thumbnail, then detection and clips.
 
