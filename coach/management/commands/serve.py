@@ -23,6 +23,8 @@ PR_SET_PDEATHSIG = 1
 # How long a stop waits for each part (30 s in all); a second Ctrl-C stops without waiting.
 STOP_WAIT_S = {"web": 5, "workers": 15, "redis": 3}
 DESCRIPTIONS = {"web": "web server", "redis": "Redis"}
+# A web server that dies is restarted, up to this many times in this many seconds.
+WEB_RESTARTS, WEB_RESTART_WINDOW_S = 5, 60
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -148,7 +150,7 @@ class Command(BaseCommand):
             ),
         )
         self.stdout.write(f"Workers    django-q2 cluster, {settings.Q_CLUSTER['workers']} workers")
-        daphne = [
+        self.daphne = [
             sys.executable,
             "-m",
             "daphne",
@@ -160,7 +162,8 @@ class Command(BaseCommand):
             str(Path(settings.VAR_DIR) / "access.log"),
             "coach.asgi:application",
         ]
-        self._track("web", subprocess.Popen(daphne, env=env, preexec_fn=_die_with_parent))
+        self.env = env
+        self._track("web", self._start_web())
         self._wait_for_port(host, port)
         self.stdout.write(
             self.style.SUCCESS(f"Film Room  http://{host}:{port}/  (Ctrl-C stops it)")
@@ -175,6 +178,9 @@ class Command(BaseCommand):
         self.stdout.write("Stopped.")
         if code:
             raise CommandError("a part of the site stopped unexpectedly; everything was shut down")
+
+    def _start_web(self) -> subprocess.Popen:
+        return subprocess.Popen(self.daphne, env=self.env, preexec_fn=_die_with_parent)
 
     def _requeue(self) -> None:
         """Hands out the work left waiting by a stop or by a queue that was down."""
@@ -210,11 +216,24 @@ class Command(BaseCommand):
         self.stopping = True
 
     def _supervise(self) -> int:
+        """Waits for Ctrl-C. A web server that dies is started again (its spectators reconnect
+        and resume from a snapshot); the workers or Redis dying stops everything."""
+        restarts: list[float] = []
         while not self.stopping:
-            for name, proc in self.children:
-                if proc.poll() is not None:
-                    self.stderr.write(f"{name} exited with code {proc.returncode}")
-                    return 1
+            for index, (name, proc) in enumerate(self.children):
+                if proc.poll() is None:
+                    continue
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < WEB_RESTART_WINDOW_S]
+                if name == "web" and len(restarts) < WEB_RESTARTS and not self.stopping:
+                    restarts.append(now)
+                    _kill_group(proc.pid)
+                    self.stdout.write(f"Web        exited with code {proc.returncode}; restarting")
+                    self.children[index] = (name, self._start_web())
+                    self.groups_file.write_text("\n".join(str(p.pid) for _, p in self.children))
+                    continue
+                self.stderr.write(f"{name} exited with code {proc.returncode}")
+                return 1
             time.sleep(0.2)
         return 0
 
