@@ -179,6 +179,15 @@ class Command(BaseCommand):
         if code:
             raise CommandError("a part of the site stopped unexpectedly; everything was shut down")
 
+    def _abandon_play_matches(self) -> None:
+        """Play-page matches lived in the web process that died: they cannot finish."""
+        from tournaments.play import play_matches_abandon_orphans
+
+        try:
+            play_matches_abandon_orphans()
+        except Exception as exc:  # noqa: BLE001 - the site keeps running either way
+            self.stderr.write(f"could not mark the dead web process's matches: {exc}")
+
     def _start_web(self) -> subprocess.Popen:
         return subprocess.Popen(self.daphne, env=self.env, preexec_fn=_die_with_parent)
 
@@ -187,9 +196,11 @@ class Command(BaseCommand):
         from coach.coreview.services import live_sessions_end_all
         from replays.services import replays_requeue_pending
         from tournaments.matches import matches_requeue_orphans
+        from tournaments.play import play_matches_abandon_orphans
         from tournaments.services import agents_requeue_pending
 
         live_sessions_end_all()
+        play_matches_abandon_orphans()
         replays, agents = replays_requeue_pending(), agents_requeue_pending()
         matches = matches_requeue_orphans(include_scheduled=True)
         if replays or agents or matches:
@@ -230,6 +241,7 @@ class Command(BaseCommand):
                     _kill_group(proc.pid)
                     self.stdout.write(f"Web        exited with code {proc.returncode}; restarting")
                     self.children[index] = (name, self._start_web())
+                    self._abandon_play_matches()
                     self.groups_file.write_text("\n".join(str(p.pid) for _, p in self.children))
                     continue
                 self.stderr.write(f"{name} exited with code {proc.returncode}")
