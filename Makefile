@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
+# Where the site keeps its database, media and sockets (FILMROOM_VAR moves it), and where it listens.
+VAR ?= $(or $(FILMROOM_VAR),var)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test setup lint bench clean
 
@@ -24,7 +28,7 @@ node_modules: package-lock.json
 
 run: setup
 	$(PY) manage.py demo
-	$(PY) manage.py serve
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest
@@ -38,4 +42,5 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 
 clean:
-	rm -rf var/static var/media var/demo-media var/*.sqlite3* var/redis.*
+	rm -rf $(VAR)/static $(VAR)/media $(VAR)/demo-media $(VAR)/*.sqlite3* $(VAR)/redis.* \
+		$(VAR)/demo_login.txt $(VAR)/serve.groups

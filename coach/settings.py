@@ -197,6 +197,12 @@ CACHES = {
 # Uploads arrive in chunks written straight to disk; the whole file is never held in memory.
 FILMROOM_UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 8 * 1024**3)
 FILMROOM_UPLOAD_CHUNK_BYTES = envint("UPLOAD_CHUNK_BYTES", 8 * 1024**2)
+# Untrusted video is probed and decoded in a child process (detectors.sandbox) with these limits:
+# memory the decoder may add, and wall-clock time: BASE + PER_VIDEO_S x the video's length
+# (probing, before the length is known: BASE + 1 s per 20 MB of file).
+FILMROOM_DECODE_MEMORY_MB = envint("DECODE_MEMORY_MB", 4096)
+FILMROOM_DECODE_TIMEOUT_BASE_S = envint("DECODE_TIMEOUT_BASE_S", 120)
+FILMROOM_DECODE_TIMEOUT_PER_VIDEO_S = envint("DECODE_TIMEOUT_PER_VIDEO_S", 3)
 FILMROOM_CLIP_BEFORE_S = 8.0
 FILMROOM_CLIP_AFTER_S = 3.0
 # Matches an uploaded agent plays against each built-in opponent (half on each side).

@@ -16,12 +16,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from detectors import DETECTOR_VERSION, ProfileError, detect, load_profile
+from detectors import DETECTOR_VERSION, ProfileError, load_profile, sandbox
 from detectors.clips import ClipError, cut_clip, thumbnail
 from detectors.probe import ProbeError, clock_of
 from detectors.video import VideoError
 
 from .corrections.services import events_replace_detected
+from .decoding import decode_limits
 from .models import Clip, Event, ProfileVersion, Replay
 
 logger = logging.getLogger(__name__)
@@ -52,13 +53,15 @@ def replay_detect(replay: Replay, version: ProfileVersion) -> bool:
     """
     try:
         profile = load_profile(version.spec, base_dir=version.path)
-        result = detect(
+        # In a limited child process: a decoder crash or hang fails this replay, not the worker.
+        result = sandbox.detect(
             replay.path,
             profile,
             frame_index=replay.frame_times(),
             progress=throttled(replay, 0.3, 0.5, "finding kills and deaths"),
+            limits=decode_limits(replay.duration_s),
         )
-    except (ProfileError, VideoError) as exc:
+    except (ProfileError, VideoError, sandbox.DecodeFailed) as exc:
         replay.mark_failed(f"detection failed: {exc}")
         return False
     with transaction.atomic():

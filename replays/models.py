@@ -7,6 +7,7 @@ presentation time, never fps × seconds).
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -132,6 +133,9 @@ class Replay(models.Model):
     stage = models.CharField(max_length=100, blank=True)
     failure_reason = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # The process running the job: a running replay whose worker is gone (killed) is handed out
+    # again by the next worker that starts (``replays_requeue_orphans``).
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
 
     # Which detection produced the events (empty until detection ran).
     detected_with = models.ForeignKey(
@@ -233,7 +237,10 @@ class Replay(models.Model):
     def mark_running(self) -> None:
         self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
         self.attempts += 1
-        self.save(update_fields=["state", "progress", "stage", "failure_reason", "attempts"])
+        self.worker_pid = os.getpid()
+        self.save(
+            update_fields=["state", "progress", "stage", "failure_reason", "attempts", "worker_pid"]
+        )
         self.publish_status()
 
     def mark_failed(self, reason: str) -> None:

@@ -20,10 +20,12 @@ from PIL import Image
 
 from coach.models import Team
 from coach.queue import enqueue
+from detectors import sandbox
 from detectors.clips import ClipError, make_review_proxy
-from detectors.probe import ProbeError, probe, read_frame, sniff_container
+from detectors.probe import ProbeError, sniff_container
 
 from . import detection
+from .decoding import decode_limits, probe_limits
 from .models import GameProfile, Replay, Upload
 
 logger = logging.getLogger(__name__)
@@ -144,6 +146,33 @@ def replays_requeue_pending() -> int:
     return len(pending)
 
 
+def replays_requeue_orphans() -> int:
+    """Hands out again every running replay whose worker process is gone; returns how many.
+
+    Run by each django-q2 worker as it starts, so a worker killed mid-job (SIGKILL, out of
+    memory) is replaced and its replay finishes. The job is idempotent: events are replaced, not
+    added, and clips already cut are kept. Only one sweeper claims each replay.
+    """
+    import psutil
+
+    count = 0
+    for replay in Replay.objects.filter(state=Replay.RUNNING):
+        pid = replay.worker_pid
+        try:
+            alive = bool(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            alive = False
+        if alive:
+            continue
+        claimed = Replay.objects.filter(pk=replay.pk, state=Replay.RUNNING, worker_pid=pid).update(
+            state=Replay.QUEUED, worker_pid=None
+        )
+        if claimed:
+            replay_enqueue(replay)
+            count += 1
+    return count
+
+
 def replay_process(*, replay_id: int) -> None:
     """The replay job: probe and index, thumbnail, then detection and clips.
 
@@ -179,7 +208,13 @@ def replay_process(*, replay_id: int) -> None:
 
 
 def _probe_step(replay: Replay) -> bool:
-    result = probe(replay.path)
+    """Probes the file in a limited child process (``detectors.sandbox``): a decoder that
+    crashes or hangs on it fails this replay with the reason, never the worker."""
+    try:
+        result = sandbox.probe(replay.path, limits=probe_limits(replay.size_bytes))
+    except sandbox.DecodeFailed as exc:
+        replay.mark_failed(f"reading the video failed: {exc}")
+        return False
     for name in (
         "container",
         "codec",
@@ -231,8 +266,10 @@ def _proxy_step(replay: Replay) -> None:
 def _thumbnail_step(replay: Replay) -> None:
     times = replay.frame_times()
     try:
-        rgb = read_frame(replay.path, float(times[len(times) // 10]))
-    except ProbeError as exc:
+        rgb = sandbox.read_frame(
+            replay.path, float(times[len(times) // 10]), limits=decode_limits(replay.duration_s)
+        )
+    except (ProbeError, sandbox.DecodeFailed) as exc:
         logger.warning("no thumbnail for replay %s: %s", replay.pk, exc)
         return
     image = Image.fromarray(rgb)

@@ -23,9 +23,11 @@ def _sweep_orphans(sender, proc_name: str = "", **kwargs) -> None:
     import logging
 
     from .matches import matches_requeue_orphans
+    from .play import play_matches_abandon_orphans
 
     try:
         matches_requeue_orphans()
+        play_matches_abandon_orphans()
     except Exception:  # noqa: BLE001 - a worker must start even when the sweep cannot run
         logging.getLogger(__name__).exception("sweeping orphaned matches failed")
 

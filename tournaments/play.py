@@ -6,6 +6,7 @@ demo's imitation agent (``copycat``).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,7 @@ def start_match(
         live=True,
         state=Match.RUNNING,
         started_at=timezone.now(),
+        worker_pid=os.getpid(),  # the web process playing it (see play_matches_abandon_orphans)
     )
     live.dataset_id = dataset.pk
     live.match_id = match.pk
@@ -158,3 +160,26 @@ def finish_match(user, opponent, live: LiveMatch) -> Dataset:
     match.state, match.finished_at = Match.DONE, timezone.now()
     match.save()
     return dataset
+
+
+ABANDONED = "abandoned: the web process playing this match stopped before it ended"
+
+
+def play_matches_abandon_orphans() -> int:
+    """Marks failed every play-page match whose web process is gone; returns how many.
+
+    A play-page match lives in the Daphne process of its websocket: if that process dies, nothing
+    will ever finish it. Run when the site starts, when a worker starts and when ``serve``
+    restarts a web process that died.
+    """
+    from .matches import _pid_alive
+
+    count = 0
+    running = Match.objects.filter(kind="play", state=Match.RUNNING, task_func="")
+    for match in running:
+        if _pid_alive(match.worker_pid):
+            continue
+        count += Match.objects.filter(
+            pk=match.pk, state=Match.RUNNING, worker_pid=match.worker_pid
+        ).update(state=Match.FAILED, failure_reason=ABANDONED, finished_at=timezone.now())
+    return count

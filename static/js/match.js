@@ -8,7 +8,7 @@
   const stateBadge = document.getElementById("match-state");
   const score = document.getElementById("match-score");
   const replayButton = document.getElementById("replay");
-  const spectator = { ticks: 0, missing: 0, last: -1, over: null, match: null, delays: [] };
+  const spectator = { ticks: 0, missing: 0, last: -1, start: null, over: null, match: null, delays: [] };
   window.matchSpectator = spectator;
   let latest = null;
   // The site's button style would override the hidden attribute.
@@ -30,14 +30,31 @@
     window.requestAnimationFrame(frame);
   }
 
+  // The page reconnects after a lost connection (the web server restarted), with backoff: 0.5 s,
+  // 1 s, 2 s … up to 8 s. The server answers with a snapshot of the latest tick; the ticks in
+  // between are not replayed: each such jump is recorded in spectator.jumps, not as missing
+  // (spectator.start is the first snapshot's tick).
   const proto = location.protocol === "https:" ? "wss://" : "ws://";
-  const ws = new WebSocket(proto + location.host + root.dataset.ws);
-  ws.onclose = function (e) {
-    if (!spectator.over) status.textContent = e.code === 4404 ? "This match is not public." : "Disconnected.";
-  };
-  ws.onmessage = function (event) {
+  spectator.reconnects = 0; spectator.jumps = [];
+  let failures = 0;
+  function connect() {
+    const ws = new WebSocket(proto + location.host + root.dataset.ws);
+    ws.onopen = function () { failures = 0; };
+    ws.onclose = function (e) {
+      if (spectator.over) return;
+      if (e.code === 4404) { status.textContent = "This match is not public."; return; }
+      if (failures >= 10) { status.textContent = "Disconnected."; return; }  // ~1 min of tries
+      const wait = Math.min(8000, 500 * Math.pow(2, failures++));
+      status.textContent = "Disconnected; reconnecting in " + Math.round(wait / 100) / 10 + " s…";
+      window.setTimeout(function () { spectator.reconnects++; connect(); }, wait);
+    };
+    ws.onmessage = onMessage;
+  }
+  function onMessage(event) {
     const msg = JSON.parse(event.data);
     if (msg.type === "snapshot") {
+      if (spectator.last < 0) spectator.start = msg.tick;
+      else if (msg.tick > spectator.last + 1) spectator.jumps.push({ from: spectator.last, to: msg.tick });
       spectator.match = msg.match; spectator.last = msg.tick;
       names(msg.match); view.setMatch(msg.match); latest = msg.state;
       status.textContent = msg.tick ? "Live from tick " + msg.tick + "." : "Waiting for the fight…";
@@ -57,7 +74,8 @@
         msg.winner === "p2" ? spectator.match.p2.name + " wins" : "Draw") + " · " + msg.ticks + " ticks.";
       replayButton.hidden = false; replayButton.style.display = "";
     }
-  };
+  }
+  connect();
 
   // A finished match replays exactly: the server re-runs its record (seed + action log).
   replayButton.addEventListener("click", function () {

@@ -90,3 +90,21 @@ def test_the_frame_state_has_what_the_browser_draws():
     assert {"x", "feet", "facing", "height", "half_width", "state", "colors"} <= set(
         state["fighters"][0]
     )
+
+
+def test_a_match_whose_web_process_died_is_marked_abandoned(agent, users):
+    """The play-page match lives in its Daphne process; once that is gone it ends failed."""
+    import subprocess
+
+    from tournaments.play import ABANDONED, play_matches_abandon_orphans
+
+    live = start_match(users["owner"], agent, ("kaito", "brick"), seed=5)
+    other = start_match(users["owner"], agent, ("kaito", "brick"), seed=6)
+    assert play_matches_abandon_orphans() == 0  # this process (its web process) still runs them
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process that has ended: the Daphne that played the first match
+    Match.objects.filter(pk=live.match_id).update(worker_pid=gone.pid)
+    assert play_matches_abandon_orphans() == 1
+    dead, alive = Match.objects.get(pk=live.match_id), Match.objects.get(pk=other.match_id)
+    assert (dead.state, dead.failure_reason) == (Match.FAILED, ABANDONED)
+    assert dead.finished_at is not None and alive.state == Match.RUNNING

@@ -20,6 +20,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 PR_SET_PDEATHSIG = 1
+# How long a stop waits for each part (30 s in all); a second Ctrl-C stops without waiting.
+STOP_WAIT_S = {"web": 5, "workers": 15, "redis": 3}
+DESCRIPTIONS = {"web": "web server", "redis": "Redis"}
+# A web server that dies is restarted, up to this many times in this many seconds.
+WEB_RESTARTS, WEB_RESTART_WINDOW_S = 5, 60
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -125,7 +130,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options) -> None:
         self.children: list[tuple[str, subprocess.Popen]] = []
-        self.stopping = False
+        self.stopping = self.hurry = False
         self.groups_file = Path(settings.VAR_DIR) / "serve.groups"
         self._clear_stale_groups()
         redis = None
@@ -145,7 +150,7 @@ class Command(BaseCommand):
             ),
         )
         self.stdout.write(f"Workers    django-q2 cluster, {settings.Q_CLUSTER['workers']} workers")
-        daphne = [
+        self.daphne = [
             sys.executable,
             "-m",
             "daphne",
@@ -157,7 +162,8 @@ class Command(BaseCommand):
             str(Path(settings.VAR_DIR) / "access.log"),
             "coach.asgi:application",
         ]
-        self._track("web", subprocess.Popen(daphne, env=env, preexec_fn=_die_with_parent))
+        self.env = env
+        self._track("web", self._start_web())
         self._wait_for_port(host, port)
         self.stdout.write(
             self.style.SUCCESS(f"Film Room  http://{host}:{port}/  (Ctrl-C stops it)")
@@ -173,14 +179,28 @@ class Command(BaseCommand):
         if code:
             raise CommandError("a part of the site stopped unexpectedly; everything was shut down")
 
+    def _abandon_play_matches(self) -> None:
+        """Play-page matches lived in the web process that died: they cannot finish."""
+        from tournaments.play import play_matches_abandon_orphans
+
+        try:
+            play_matches_abandon_orphans()
+        except Exception as exc:  # noqa: BLE001 - the site keeps running either way
+            self.stderr.write(f"could not mark the dead web process's matches: {exc}")
+
+    def _start_web(self) -> subprocess.Popen:
+        return subprocess.Popen(self.daphne, env=self.env, preexec_fn=_die_with_parent)
+
     def _requeue(self) -> None:
         """Hands out the work left waiting by a stop or by a queue that was down."""
         from coach.coreview.services import live_sessions_end_all
         from replays.services import replays_requeue_pending
         from tournaments.matches import matches_requeue_orphans
+        from tournaments.play import play_matches_abandon_orphans
         from tournaments.services import agents_requeue_pending
 
         live_sessions_end_all()
+        play_matches_abandon_orphans()
         replays, agents = replays_requeue_pending(), agents_requeue_pending()
         matches = matches_requeue_orphans(include_scheduled=True)
         if replays or agents or matches:
@@ -202,29 +222,82 @@ class Command(BaseCommand):
         raise CommandError(f"Daphne did not listen on {host}:{port} within 30 s")
 
     def _on_signal(self, signum, frame) -> None:
+        if self.stopping:  # a second Ctrl-C: no more waiting
+            self.hurry = True
         self.stopping = True
 
     def _supervise(self) -> int:
+        """Waits for Ctrl-C. A web server that dies is started again (its spectators reconnect
+        and resume from a snapshot); the workers or Redis dying stops everything."""
+        restarts: list[float] = []
         while not self.stopping:
-            for name, proc in self.children:
-                if proc.poll() is not None:
-                    self.stderr.write(f"{name} exited with code {proc.returncode}")
-                    return 1
+            for index, (name, proc) in enumerate(self.children):
+                if proc.poll() is None:
+                    continue
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < WEB_RESTART_WINDOW_S]
+                if name == "web" and len(restarts) < WEB_RESTARTS and not self.stopping:
+                    restarts.append(now)
+                    _kill_group(proc.pid)
+                    self.stdout.write(f"Web        exited with code {proc.returncode}; restarting")
+                    self.children[index] = (name, self._start_web())
+                    self._abandon_play_matches()
+                    self.groups_file.write_text("\n".join(str(p.pid) for _, p in self.children))
+                    continue
+                self.stderr.write(f"{name} exited with code {proc.returncode}")
+                return 1
             time.sleep(0.2)
         return 0
 
     def _stop_all(self) -> None:
-        # Web first (no new work), then workers (finish or hand back tasks), Redis last.
-        for _name, proc in reversed(self.children):
+        """Stops the web server, then the workers, then Redis, within STOP_BUDGET_S in all.
+
+        Every child gets SIGTERM (a quiet stop for Python, and the same graceful stop as Ctrl-C for
+        the django-q2 cluster), saying first what it waits for. A job still running when the
+        workers' wait runs out is killed with them; its row stays running or queued, and the next
+        start hands it out again (the jobs are idempotent).
+        """
+        self.hurry = getattr(self, "hurry", False)
+        for name, proc in reversed(self.children):
+            wait = STOP_WAIT_S[name]
+            if name == "workers":
+                self.stdout.write(f"Stopping   workers: {self._running_jobs()} (up to {wait} s)")
+            else:
+                self.stdout.write(f"Stopping   {DESCRIPTIONS[name]}")
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM if _name != "workers" else signal.SIGINT)
-            deadline = time.monotonic() + 15
-            while proc.poll() is None and time.monotonic() < deadline:
+                proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + wait
+            while proc.poll() is None and time.monotonic() < deadline and not self.hurry:
                 time.sleep(0.1)
             if proc.poll() is None:
+                if name == "workers":
+                    self.stdout.write(
+                        "Stopping   workers still busy: stopped now, resumed at start"
+                    )
                 proc.kill()
                 proc.wait()
             _kill_group(proc.pid)  # whatever it started (the workers' processes) goes too
+
+    def _running_jobs(self) -> str:
+        """What the workers are in the middle of, for the person waiting on Ctrl-C."""
+        from replays.models import Replay
+        from tournaments.models import Agent, Match
+
+        try:
+            jobs = [
+                f"replay {r.pk} ({r.stage or r.state}, {r.progress:.0f}%)"
+                for r in Replay.objects.filter(state=Replay.RUNNING)
+            ]
+            jobs += [f"match {m.pk}" for m in Match.objects.filter(state=Match.RUNNING)]
+            jobs += [
+                f"agent {a.name!r} evaluation" for a in Agent.objects.filter(state=Agent.EVALUATING)
+            ]
+        except Exception:  # noqa: BLE001 - a stop never fails on its report
+            return "waiting for the running jobs to finish or be handed back"
+        if not jobs:
+            return "no job is running"
+        listed = ", ".join(jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
+        return f"waiting for {listed} to finish; what does not is resumed at the next start"
 
     def _track(self, name: str, proc: subprocess.Popen) -> None:
         self.children.append((name, proc))
