@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from PIL import Image
 
+from coach import storage
 from coach.models import Team
 from coach.queue import enqueue
 from detectors.clips import ClipError, make_review_proxy
@@ -102,6 +103,7 @@ def replay_ingest_file(
         container = sniff_container(fh.read(512)) or "bin"
     relative = Path("replays") / digest[:2] / digest / f"source.{container}"
     _atomic_place(source, Path(settings.MEDIA_ROOT) / relative, move)
+    storage.publish(Path(settings.MEDIA_ROOT) / relative, replace=False)
     title = Path(original_name).stem.replace("_", " ").strip()[:200] or digest[:12]
     try:
         with transaction.atomic():
@@ -156,6 +158,7 @@ def replay_process(*, replay_id: int) -> None:
         return
     replay.mark_running()
     try:
+        storage.fetch(replay.path)  # remote media: decode a local copy
         if not _probe_step(replay):
             return
         replay.set_progress(0.2, "making a thumbnail")
@@ -176,6 +179,18 @@ def replay_process(*, replay_id: int) -> None:
     except Exception as exc:  # noqa: BLE001 - a job must leave a readable state, never a crash
         logger.exception("replay %s failed", replay_id)
         replay.mark_failed(f"processing stopped unexpectedly: {exc}")
+    finally:
+        _trim_working_copy()
+
+
+def _trim_working_copy() -> None:
+    """Keeps this machine's copy of remote media bounded, sparing the replays still running."""
+    running = Replay.objects.filter(state=Replay.RUNNING)
+    keep = [r.folder for r in running] + [
+        Path(settings.MEDIA_ROOT) / "clips" / str(r.pk) for r in running
+    ]
+    if freed := storage.cache_trim(keep):
+        logger.info("media working copy trimmed by %d bytes", freed)
 
 
 def _probe_step(replay: Replay) -> bool:
@@ -199,6 +214,7 @@ def _probe_step(replay: Replay) -> bool:
     tmp = replay.frame_index_path.with_suffix(".tmp.npy")
     np.save(tmp, result.frame_times)
     os.replace(tmp, replay.frame_index_path)
+    storage.publish(replay.frame_index_path)
     return True
 
 
@@ -226,6 +242,7 @@ def _proxy_step(replay: Replay) -> None:
         "seconds": round(time.monotonic() - started, 2),
     }
     replay.proxy_info_path.write_text(json.dumps(info))
+    storage.publish(replay.proxy_path, replay.proxy_info_path)  # the info last: it says "ready"
 
 
 def _thumbnail_step(replay: Replay) -> None:
@@ -240,6 +257,7 @@ def _thumbnail_step(replay: Replay) -> None:
     tmp = replay.thumbnail_path.with_suffix(".tmp.jpg")
     image.save(tmp, "JPEG", quality=85)
     os.replace(tmp, replay.thumbnail_path)
+    storage.publish(replay.thumbnail_path)
 
 
 # Uploads ----------------------------------------------------------------------------------------
@@ -392,7 +410,5 @@ def _remove_note_exports(note_ids: list[int]) -> None:
 
 
 def _remove_folders(folders: list[Path]) -> None:
-    media = Path(settings.MEDIA_ROOT).resolve()
     for folder in folders:
-        if folder.resolve().is_relative_to(media) and folder.resolve() != media:
-            shutil.rmtree(folder, ignore_errors=True)
+        storage.remove_tree(folder)
