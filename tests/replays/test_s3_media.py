@@ -200,3 +200,26 @@ def test_a_bad_storage_url_is_refused_at_start_up():
     for url in ("http://bucket/x", "s3://", "s3://b/p?expiry=soon", "s3://b/p?regoin=x"):
         with pytest.raises(ImproperlyConfigured):
             _s3_storage(url)
+
+
+def test_an_agent_uploaded_on_one_node_plays_on_a_worker_from_the_bucket(
+    users, settings, bucket, tmp_path, monkeypatch
+):
+    import numpy as np
+    from django_q.conf import Conf
+
+    from tests.tournaments.conftest import agent_zip
+    from tournaments.arena import N_ACTIONS, OBS_SIZE
+    from tournaments.services import agent_delete, agent_policy, agent_upload
+
+    monkeypatch.setattr(Conf, "REDIS", f"unix://{tmp_path}/no-redis-here.sock")
+    machine(settings, tmp_path, "web-a")
+    with agent_zip(tmp_path).open("rb") as fh:
+        agent = agent_upload(team=users["team"], owner=users["owner"], name="Rookie", upload=fh)
+    stored = keys(bucket)
+    assert {f"agents/{agent.pk}/{n}" for n in ("config.json", "model.safetensors")} <= set(stored)
+    machine(settings, tmp_path, "worker-b")
+    act = agent_policy(agent)  # loads the files the worker fetched from the bucket
+    assert 0 <= int(act(np.zeros(OBS_SIZE, np.float32))) < N_ACTIONS
+    agent_delete(agent)
+    assert [k for k in keys(bucket) if k.startswith("agents/")] == []
