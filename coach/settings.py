@@ -174,7 +174,7 @@ def _s3_storage(url: str) -> dict:
             f"&expiry=SECONDS, not {url!r}"
         )
     try:
-        expiry = int(query.get("expiry", "600"))
+        expiry = int(query.get("expiry", "3600"))
     except ValueError as exc:
         raise ImproperlyConfigured(f"MEDIA_STORAGE_URL expiry must be seconds: {url!r}") from exc
     return {

@@ -38,7 +38,7 @@ class ExportError(RuntimeError):
 
 def _times(note: Note) -> np.ndarray:
     replay = note.replay
-    if not replay.frame_index_path.exists():
+    if not storage.exists(replay.frame_index_path):
         raise ExportError("the replay has no frame index yet (it is still being processed)")
     return replay.frame_times()
 

@@ -95,7 +95,7 @@ def ranged(client, url: str, header: str):
     assert response.status_code == 302, response.status_code
     assert response["Cache-Control"] == "private, no-store"
     location = response["Location"]
-    assert "X-Amz-Signature=" in location and "X-Amz-Expires=600" in location
+    assert "X-Amz-Signature=" in location and "X-Amz-Expires=3600" in location
     request = urllib.request.Request(location, headers={"Range": header})
     with urllib.request.urlopen(request, timeout=10) as answer:
         return answer.status, answer.headers, answer.read()
