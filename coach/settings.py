@@ -159,7 +159,7 @@ MEDIA_URL = "/media/"
 
 
 # Media on S3-compatible object storage (django-storages): MEDIA_STORAGE_URL names the bucket,
-#   s3://BUCKET/PREFIX?endpoint_url=http://host:9000&region=us-east-1&expiry=600
+#   s3://BUCKET/PREFIX?endpoint_url=http://host:9000&region=us-east-1&expiry=3600
 # with credentials from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. The bucket is then
 # the record and MEDIA_ROOT only this machine's working copy (coach.storage). Unset: local files.
 def _s3_storage(url: str) -> dict:

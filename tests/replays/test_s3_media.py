@@ -223,3 +223,27 @@ def test_an_agent_uploaded_on_one_node_plays_on_a_worker_from_the_bucket(
     assert 0 <= int(act(np.zeros(OBS_SIZE, np.float32))) < N_ACTIONS
     agent_delete(agent)
     assert [k for k in keys(bucket) if k.startswith("agents/")] == []
+
+
+def test_the_working_copy_is_trimmed_but_never_under_a_running_job(
+    users, settings, bucket, media_root, sample_mp4
+):
+    from coach import storage
+    from replays.services import _trim_working_copy, replay_ingest_file
+
+    replay, _ = replay_ingest_file(
+        team=users["team"],
+        uploader=users["owner"],
+        source=sample_mp4,
+        original_name="s.mp4",
+        move=False,
+        enqueue=False,
+    )
+    settings.FILMROOM_MEDIA_CACHE_BYTES = 0
+    Replay.objects.filter(pk=replay.pk).update(state=Replay.RUNNING)
+    _trim_working_copy()
+    assert replay.path.exists()  # its job still reads it
+    Replay.objects.filter(pk=replay.pk).update(state=Replay.DONE)
+    _trim_working_copy()
+    assert not replay.path.exists()
+    assert storage.fetch(replay.path).read_bytes() == sample_mp4.read_bytes()  # back on demand
