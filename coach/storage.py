@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 COPY_BLOCK = 1024 * 1024
 
 
+class StorageError(Exception):
+    """The media storage did not take a file; the message says which and why."""
+
+
 def remote() -> bool:
     """Whether media is kept in a storage other than this machine's MEDIA_ROOT."""
     return not isinstance(storages["default"], FileSystemStorage)
@@ -120,14 +124,21 @@ def publish(*paths: Path, replace: bool = True) -> None:
         paths: Files under MEDIA_ROOT.
         replace: False: skip a name the storage already holds (the same bytes, as names are
             content-derived: a second team's upload of a recording is not sent again).
+
+    Raises:
+        StorageError: the storage refused or could not be reached.
     """
     if not remote():
         return
     for path in paths:
-        if not replace and default_storage.exists(name_of(path)):
-            continue
-        with Path(path).open("rb") as fh:
-            default_storage.save(name_of(path), File(fh))
+        name = name_of(path)
+        try:
+            if not replace and default_storage.exists(name):
+                continue
+            with Path(path).open("rb") as fh:
+                default_storage.save(name, File(fh))
+        except Exception as exc:  # noqa: BLE001 - boto3's errors have no one base class
+            raise StorageError(f"the media storage did not take {name}: {exc}") from exc
 
 
 def _stored_names(prefix: str) -> Iterable[str]:

@@ -103,7 +103,12 @@ def replay_ingest_file(
         container = sniff_container(fh.read(512)) or "bin"
     relative = Path("replays") / digest[:2] / digest / f"source.{container}"
     _atomic_place(source, Path(settings.MEDIA_ROOT) / relative, move)
-    storage.publish(Path(settings.MEDIA_ROOT) / relative, replace=False)
+    try:
+        storage.publish(Path(settings.MEDIA_ROOT) / relative, replace=False)
+    except storage.StorageError:
+        if move:  # give the bytes back to the sender's upload: a retry finishes it
+            os.replace(Path(settings.MEDIA_ROOT) / relative, source)
+        raise
     title = Path(original_name).stem.replace("_", " ").strip()[:200] or digest[:12]
     try:
         with transaction.atomic():
@@ -327,14 +332,22 @@ def upload_append(*, upload: Upload, offset: int, chunks: Iterable[bytes]) -> Re
 def upload_finish(*, upload: Upload) -> Replay:
     with upload.part_path.open("r+b") as fh:
         fh.truncate(upload.size_bytes)  # drop the tail of a chunk that broke off and was re-sent
-    replay, _created = replay_ingest_file(
-        team=upload.team,
-        uploader=upload.uploader,
-        source=upload.part_path,
-        original_name=upload.filename,
-        move=True,
-        profile=upload.profile,
-    )
+    try:
+        replay, _created = replay_ingest_file(
+            team=upload.team,
+            uploader=upload.uploader,
+            source=upload.part_path,
+            original_name=upload.filename,
+            move=True,
+            profile=upload.profile,
+        )
+    except storage.StorageError as exc:  # all bytes are here: an empty PUT at the end retries
+        logger.warning("upload %s not stored: %s", upload.pk, exc)
+        raise UploadError(
+            "the file arrived whole but could not be stored; try again shortly",
+            status=503,
+            offset=upload.size_bytes,
+        ) from exc
     upload.state, upload.replay = Upload.COMPLETE, replay
     upload.save(update_fields=["state", "replay"])
     return replay

@@ -247,3 +247,28 @@ def test_the_working_copy_is_trimmed_but_never_under_a_running_job(
     _trim_working_copy()
     assert not replay.path.exists()
     assert storage.fetch(replay.path).read_bytes() == sample_mp4.read_bytes()  # back on demand
+
+
+def test_an_upload_the_storage_refuses_says_so_and_finishes_on_retry(
+    client, users, settings, bucket, media_root, sample_mp4, monkeypatch, tmp_path
+):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "REDIS", f"unix://{tmp_path}/no-redis-here.sock")
+    s3 = bucket
+    s3.delete_bucket(Bucket=s3.name)  # the storage is gone while the upload arrives
+    client.force_login(users["owner"])
+    data = sample_mp4.read_bytes()
+    upload_id = start(client, users["team"], "s.mp4", len(data)).json()["id"]
+    refused = put(client, upload_id, 0, data)
+    assert refused.status_code == 503
+    assert refused.json() == {
+        "error": "the file arrived whole but could not be stored; try again shortly",
+        "offset": len(data),
+    }
+    assert not Replay.objects.exists()
+    assert (media_root / "uploads" / f"{upload_id}.part").read_bytes() == data  # nothing lost
+    s3.create_bucket(Bucket=s3.name)
+    assert put(client, upload_id, len(data), b"").json()["state"] == "complete"
+    replay = Replay.objects.get()
+    assert f"{replay.file}" in keys(s3)
