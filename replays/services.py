@@ -190,6 +190,8 @@ def replay_process(*, replay_id: int) -> None:
 
 def _trim_working_copy() -> None:
     """Keeps this machine's copy of remote media bounded, sparing the replays still running."""
+    if not storage.remote():  # local media is the record: never trimmed
+        return
     running = Replay.objects.filter(state=Replay.RUNNING)
     keep = [r.folder for r in running] + [
         Path(settings.MEDIA_ROOT) / "clips" / str(r.pk) for r in running
