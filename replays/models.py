@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from coach import storage
 from coach.models import Team, TeamOwnedQuerySet
 from detectors import DETECTOR_VERSION
 from detectors import Event as DetectedEvent
@@ -90,7 +91,8 @@ class ProfileVersion(models.Model):
 
     @property
     def path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.folder
+        # Small and content-addressed: remote media is fetched whole on first use.
+        return storage.fetch_tree(Path(settings.MEDIA_ROOT) / self.folder)
 
 
 class Replay(models.Model):
@@ -199,7 +201,7 @@ class Replay(models.Model):
 
     def frame_times(self) -> np.ndarray:
         """The presentation time (s) of every frame: frame N is shown at ``frame_times()[N]``."""
-        return np.load(self.frame_index_path)
+        return np.load(storage.fetch(self.frame_index_path))
 
     @property
     def proxy_path(self) -> Path:
@@ -215,10 +217,11 @@ class Replay(models.Model):
         import json
 
         try:
-            info = json.loads(self.proxy_info_path.read_text())
+            info = json.loads(storage.fetch(self.proxy_info_path).read_text())
         except (OSError, ValueError):
             return None
-        return info if self.proxy_path.exists() else None
+        # Remote media: the info is published after the proxy, so it alone says "ready".
+        return info if storage.remote() or self.proxy_path.exists() else None
 
     @property
     def player_length_s(self) -> float:

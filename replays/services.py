@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from PIL import Image
 
+from coach import storage
 from coach.models import Team
 from coach.queue import enqueue
 from detectors import sandbox
@@ -104,6 +105,12 @@ def replay_ingest_file(
         container = sniff_container(fh.read(512)) or "bin"
     relative = Path("replays") / digest[:2] / digest / f"source.{container}"
     _atomic_place(source, Path(settings.MEDIA_ROOT) / relative, move)
+    try:
+        storage.publish(Path(settings.MEDIA_ROOT) / relative, replace=False)
+    except storage.StorageError:
+        if move:  # give the bytes back to the sender's upload: a retry finishes it
+            os.replace(Path(settings.MEDIA_ROOT) / relative, source)
+        raise
     title = Path(original_name).stem.replace("_", " ").strip()[:200] or digest[:12]
     try:
         with transaction.atomic():
@@ -185,6 +192,7 @@ def replay_process(*, replay_id: int) -> None:
         return
     replay.mark_running()
     try:
+        storage.fetch(replay.path)  # remote media: decode a local copy
         if not _probe_step(replay):
             return
         replay.set_progress(0.2, "making a thumbnail")
@@ -205,6 +213,20 @@ def replay_process(*, replay_id: int) -> None:
     except Exception as exc:  # noqa: BLE001 - a job must leave a readable state, never a crash
         logger.exception("replay %s failed", replay_id)
         replay.mark_failed(f"processing stopped unexpectedly: {exc}")
+    finally:
+        _trim_working_copy()
+
+
+def _trim_working_copy() -> None:
+    """Keeps this machine's copy of remote media bounded, sparing the replays still running."""
+    if not storage.remote():  # local media is the record: never trimmed
+        return
+    running = Replay.objects.filter(state=Replay.RUNNING)
+    keep = [r.folder for r in running] + [
+        Path(settings.MEDIA_ROOT) / "clips" / str(r.pk) for r in running
+    ]
+    if freed := storage.cache_trim(keep):
+        logger.info("media working copy trimmed by %d bytes", freed)
 
 
 def _probe_step(replay: Replay) -> bool:
@@ -234,6 +256,7 @@ def _probe_step(replay: Replay) -> bool:
     tmp = replay.frame_index_path.with_suffix(".tmp.npy")
     np.save(tmp, result.frame_times)
     os.replace(tmp, replay.frame_index_path)
+    storage.publish(replay.frame_index_path)
     return True
 
 
@@ -261,6 +284,7 @@ def _proxy_step(replay: Replay) -> None:
         "seconds": round(time.monotonic() - started, 2),
     }
     replay.proxy_info_path.write_text(json.dumps(info))
+    storage.publish(replay.proxy_path, replay.proxy_info_path)  # the info last: it says "ready"
 
 
 def _thumbnail_step(replay: Replay) -> None:
@@ -277,6 +301,7 @@ def _thumbnail_step(replay: Replay) -> None:
     tmp = replay.thumbnail_path.with_suffix(".tmp.jpg")
     image.save(tmp, "JPEG", quality=85)
     os.replace(tmp, replay.thumbnail_path)
+    storage.publish(replay.thumbnail_path)
 
 
 # Uploads ----------------------------------------------------------------------------------------
@@ -346,14 +371,22 @@ def upload_append(*, upload: Upload, offset: int, chunks: Iterable[bytes]) -> Re
 def upload_finish(*, upload: Upload) -> Replay:
     with upload.part_path.open("r+b") as fh:
         fh.truncate(upload.size_bytes)  # drop the tail of a chunk that broke off and was re-sent
-    replay, _created = replay_ingest_file(
-        team=upload.team,
-        uploader=upload.uploader,
-        source=upload.part_path,
-        original_name=upload.filename,
-        move=True,
-        profile=upload.profile,
-    )
+    try:
+        replay, _created = replay_ingest_file(
+            team=upload.team,
+            uploader=upload.uploader,
+            source=upload.part_path,
+            original_name=upload.filename,
+            move=True,
+            profile=upload.profile,
+        )
+    except storage.StorageError as exc:  # all bytes are here: an empty PUT at the end retries
+        logger.warning("upload %s not stored: %s", upload.pk, exc)
+        raise UploadError(
+            "the file arrived whole but could not be stored; try again shortly",
+            status=503,
+            offset=upload.size_bytes,
+        ) from exc
     upload.state, upload.replay = Upload.COMPLETE, replay
     upload.save(update_fields=["state", "replay"])
     return replay
@@ -429,7 +462,5 @@ def _remove_note_exports(note_ids: list[int]) -> None:
 
 
 def _remove_folders(folders: list[Path]) -> None:
-    media = Path(settings.MEDIA_ROOT).resolve()
     for folder in folders:
-        if folder.resolve().is_relative_to(media) and folder.resolve() != media:
-            shutil.rmtree(folder, ignore_errors=True)
+        storage.remove_tree(folder)

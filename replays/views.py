@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coach.media import ranged_file_response
+from coach import storage
 from coach.models import Team
 from coach.params import id_or_none
 
@@ -124,7 +124,7 @@ def replay_frames(request: HttpRequest, pk: int) -> JsonResponse:
     says where the review proxy is and when its frame 0 shows.
     """
     replay = _replay_for(request, pk)
-    if not replay.frame_index_path.exists():
+    if not storage.exists(replay.frame_index_path):
         raise Http404("not indexed yet")
     if request.GET.get("compact"):
         data = frameindex.encode(replay.frame_times(), replay.start_s)
@@ -146,7 +146,7 @@ def replay_review_video(request: HttpRequest, pk: int) -> HttpResponse:
     replay = _replay_for(request, pk)
     if replay.proxy_info() is None:
         raise Http404("no review proxy")
-    return ranged_file_response(request, replay.proxy_path, "video/mp4")
+    return storage.serve(request, replay.proxy_path, "video/mp4")
 
 
 @login_required
@@ -157,8 +157,8 @@ def event_clip(request: HttpRequest, pk: int, event_id: int, what: str) -> HttpR
     if what not in ("mp4", "jpg"):
         raise Http404("no such clip file")
     if what == "jpg":
-        return ranged_file_response(request, clip.thumbnail_path, "image/jpeg")
-    return ranged_file_response(request, clip.path, "video/mp4")
+        return storage.serve(request, clip.thumbnail_path, "image/jpeg")
+    return storage.serve(request, clip.path, "video/mp4")
 
 
 @login_required
@@ -212,16 +212,16 @@ def replay_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def replay_video(request: HttpRequest, pk: int) -> HttpResponse:
     replay = _replay_for(request, pk)
-    return ranged_file_response(request, replay.path, CONTAINER_TYPES.get(replay.container))
+    return storage.serve(request, replay.path, CONTAINER_TYPES.get(replay.container))
 
 
 @login_required
 @require_GET
 def replay_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     replay = _replay_for(request, pk)
-    if not replay.thumbnail_path.exists():
+    if not storage.exists(replay.thumbnail_path):
         raise Http404("no thumbnail yet")
-    return ranged_file_response(request, replay.thumbnail_path, "image/jpeg")
+    return storage.serve(request, replay.thumbnail_path, "image/jpeg")
 
 
 @login_required

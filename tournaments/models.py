@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from coach import storage
 from coach.models import Team, TeamOwnedQuerySet
 
 
@@ -53,7 +54,8 @@ class Agent(models.Model):
 
     @property
     def path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.folder
+        # Small and never changed once uploaded: remote media is fetched whole on first use.
+        return storage.fetch_tree(Path(settings.MEDIA_ROOT) / self.folder)
 
     @property
     def metrics_path(self) -> Path:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import shutil
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from coach import storage
 from coach.models import Team
 from coach.queue import enqueue
 from tournaments.agents.agent_file import (
@@ -75,6 +75,7 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
             agent.path.mkdir(parents=True, exist_ok=True)
             for member, data in files.items():
                 (agent.path / member).write_bytes(data)
+            storage.publish_tree(agent.path)
     except IntegrityError as exc:
         raise AgentUploadError(f"your team already has an agent called {name!r}") from exc
     if enqueue:  # otherwise the next `serve` start hands the evaluation out
@@ -217,4 +218,4 @@ def agent_delete(agent: Agent) -> None:
     folder: Path = agent.path
     with transaction.atomic():
         agent.delete()
-        transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+        transaction.on_commit(lambda: storage.remove_tree(folder))

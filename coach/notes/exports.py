@@ -22,6 +22,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
+from coach import storage
 from coach.models import Note
 from detectors.probe import ProbeError, read_frame
 
@@ -37,7 +38,7 @@ class ExportError(RuntimeError):
 
 def _times(note: Note) -> np.ndarray:
     replay = note.replay
-    if not replay.frame_index_path.exists():
+    if not storage.exists(replay.frame_index_path):
         raise ExportError("the replay has no frame index yet (it is still being processed)")
     return replay.frame_times()
 
@@ -55,7 +56,7 @@ def note_png(note: Note, frame: int | None = None) -> bytes:
     if frame >= len(times):
         raise ExportError(f"frame {frame} is outside the replay (it has {len(times)} frames)")
     try:
-        rgb = read_frame(note.replay.path, float(times[frame]))
+        rgb = read_frame(storage.fetch(note.replay.path), float(times[frame]))
     except ProbeError as exc:
         raise ExportError(str(exc)) from exc
     picture = Image.fromarray(rgb).convert("RGBA")
@@ -133,7 +134,7 @@ def note_mp4(note: Note, before_s: float = 2.0, after_s: float = 2.0) -> Path:
     on = float(times[note.frame]) - t0 - step / 4
     end_next = times[note.frame_end + 1] if note.frame_end + 1 < len(times) else times[-1] + step
     off = float(end_next) - t0 - step / 4
-    seek = _first_frame_offset(replay.path) + t0
+    seek = _first_frame_offset(storage.fetch(replay.path)) + t0
     tmp = out.with_name(f"{out.stem}.{part}.part.mp4")
     args = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-y", "-v", "error"]
     args += ["-ss", f"{seek:.6f}", "-i", str(replay.path), "-i", str(overlay)]

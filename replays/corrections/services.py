@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from coach import storage
 from coach.queue import enqueue
 from detectors import DETECTOR_VERSION
 from detectors import Event as DetectedEvent
@@ -57,8 +58,7 @@ def _drop_clip(event: Event) -> None:
         return
     others = Clip.objects.filter(file=clip.file).exclude(pk=clip.pk).exists()
     if not others:
-        clip.path.unlink(missing_ok=True)
-        clip.thumbnail_path.unlink(missing_ok=True)
+        storage.remove(clip.path, clip.thumbnail_path)
     clip.delete()
 
 

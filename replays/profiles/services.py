@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
+from coach import storage
 from coach.models import Team
 from detectors import ProfileError, VideoError, detect, load_profile
 from detectors.probe import ProbeError, read_frame
@@ -94,6 +95,7 @@ def profile_save_version(
         final = _profiles_root() / loaded.version_hash
         if not final.exists():
             shutil.copytree(folder, final)
+            storage.publish_tree(final)
     version = ProfileVersion.objects.create(
         profile=profile,
         number=(latest.number + 1) if latest else 1,
@@ -215,11 +217,11 @@ def replay_frame_png(replay: Replay, number: int) -> bytes:
     Raises:
         ProfileError: if the replay has no such frame or it cannot be decoded.
     """
-    times = replay.frame_times() if replay.frame_index_path.exists() else []
+    times = replay.frame_times() if storage.exists(replay.frame_index_path) else []
     if not 0 <= number < len(times):
         raise ProfileError(f"frame {number} is outside the replay (it has {len(times)} frames)")
     try:
-        rgb = read_frame(replay.path, float(times[number]))
+        rgb = read_frame(storage.fetch(replay.path), float(times[number]))
     except ProbeError as exc:
         raise ProfileError(str(exc)) from exc
     ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
@@ -356,7 +358,7 @@ def profile_preview(
         deadline = time.monotonic() + budget
         try:
             result = detect(
-                replay.path,
+                storage.fetch(replay.path),
                 profile,
                 frame_index=replay.frame_times(),
                 should_stop=lambda: time.monotonic() > deadline,

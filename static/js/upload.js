@@ -62,7 +62,9 @@
       const url = "/replays/uploads/" + up.id;
       let offset = up.offset, failures = 0, state = up;
       const started = performance.now();
-      while (offset < file.size) {
+      // Until the server says complete: a whole file it could not store yet (503) is retried
+      // with an empty chunk at the end.
+      while (offset < file.size || state.state !== "complete") {
         const end = Math.min(offset + up.chunk_bytes, file.size);
         try {
           state = await sendChunk(url, file.slice(offset, end), offset, function (loaded) {
@@ -71,6 +73,7 @@
             const mbps = done / 1e6 / ((performance.now() - started) / 1000);
             status.textContent = "Uploading… " + bar.value.toFixed(0) + "% (" + mbps.toFixed(1) + " MB/s)";
           });
+          if (!state.state) state = (await json(await fetch(url))).body;  // a 409: ask where
           offset = state.offset;
           failures = 0;
         } catch (err) {
@@ -79,6 +82,7 @@
           await new Promise(function (r) { setTimeout(r, 1000 * failures); });
           const now = await json(await fetch(url));
           offset = now.body.offset;
+          state = now.body;
         }
       }
       bar.value = 100;
