@@ -52,8 +52,10 @@ def _run(args: list[str], what: str) -> None:
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
         last = lines[-1] if lines else f"ffmpeg exit {proc.returncode}"
-        if any(s in proc.stderr for s in ("No space left on device", "File too large")):
-            last = f"the disk is full: {last}"
+        for code in DISK_FULL:  # FFmpeg's line names its muxer and address: say it plainly
+            if os.strerror(code) in proc.stderr:
+                last = f"the disk is full: {os.strerror(code)}"
+                break
         raise ClipError(f"{what} failed: {last}")
 
 
@@ -323,19 +325,26 @@ def make_review_proxy(
         args += ["-vf", f"scale=-2:{height}"]
     if _has_audio(src):
         args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k"]
-    args += ["-movflags", "+faststart", str(dst)]
+    tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")
+    args += ["-movflags", "+faststart", "-f", "mp4", str(tmp)]
     what = f"making the review proxy of {src.name}"
-    _run(args, what)
-    _check_video(dst, what)
-    source, proxy = probe(src), probe(dst)
-    same = (
-        proxy.ok
-        and proxy.frame_times.size == source.frame_times.size
-        and float(abs(proxy.frame_times - source.frame_times).max(initial=0)) < 0.001
-    )
-    if not same:
-        raise ClipError(
-            f"{what}: its frames differ from the source's "
-            f"({proxy.frame_times.size} vs {source.frame_times.size} frames)"
+    try:
+        _run(args, what)
+        _check_video(tmp, what)
+        source, proxy = probe(src), probe(tmp)
+        same = (
+            proxy.ok
+            and proxy.frame_times.size == source.frame_times.size
+            and float(abs(proxy.frame_times - source.frame_times).max(initial=0)) < 0.001
         )
+        if not same:
+            raise ClipError(
+                f"{what}: its frames differ from the source's "
+                f"({proxy.frame_times.size} vs {source.frame_times.size} frames)"
+            )
+        os.replace(tmp, dst)
+    except OSError as exc:
+        raise ClipError(f"{what} failed: {_os_reason(exc)}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     return Clock(start_s=proxy.start_s, container_start_s=proxy.container_start_s)

@@ -255,7 +255,8 @@ def _proxy_step(replay: Replay) -> None:
     except ClipError as exc:
         tmp.unlink(missing_ok=True)
         if "the disk is full" in str(exc):  # the clips would not fit either: say so now
-            raise DiskFullError(errno.ENOSPC, str(exc)) from exc
+            logger.warning("replay %s: %s", replay.pk, exc)
+            raise DiskFullError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from exc
         logger.warning("no review proxy for replay %s: %s", replay.pk, exc)
         return
     os.replace(tmp, replay.proxy_path)
