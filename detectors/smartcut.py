@@ -34,6 +34,7 @@ import numpy as np
 PROFILES = {66: "baseline", 77: "main", 100: "high"}
 NAL_SPS, NAL_PPS, NAL_IDR = 7, 8, 5
 HEAD_CRF = 20  # the head is a few frames: a little better than the clip default costs little
+HEAD_PRESET = "veryfast"
 
 
 class SmartCutError(RuntimeError):
@@ -334,7 +335,7 @@ def _encode(
     ctx.pix_fmt = "yuv420p"
     ctx.time_base = packets.time_base
     ctx.options = {
-        "preset": "veryfast",
+        "preset": HEAD_PRESET,
         "crf": str(HEAD_CRF),
         "profile": profile,
         "x264-params": f"sps-id={set_id}:bframes=0:keyint=100000:scenecut=0",
