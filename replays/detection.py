@@ -20,6 +20,7 @@ from coach import storage
 from detectors import DETECTOR_VERSION, ProfileError, load_profile, sandbox
 from detectors.clips import ClipError, cut_clip, thumbnail
 from detectors.probe import ProbeError, clock_of
+from detectors.smartcut import SmartCutError, read_packets
 from detectors.video import VideoError
 
 from .corrections.services import events_replace_detected
@@ -99,6 +100,10 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
         clock = clock_of(storage.fetch(replay.path))
     except ProbeError as exc:
         return f"cutting clips failed: {exc}"
+    try:  # read once, shared by every clip: clips of H.264 are stream-copied
+        packets = read_packets(replay.path)
+    except SmartCutError:
+        packets = None
     failures: list[str] = []
     window = (replay.team.clip_before_s, replay.team.clip_after_s)
     folder = Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)
@@ -111,16 +116,18 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
         start = max(0.0, event.time_s - window[0])
         end = min(replay.duration_s, event.time_s + window[1]) or event.time_s + window[1]
         try:
-            if not storage.exists(video):  # same event, same window: the clip is already there
-                tmp = video.with_suffix(".part.mp4")
-                cut_clip(replay.path, tmp, start, end, clock=clock)
-                tmp.replace(video)
+            # Same event, same window: the clip is already there. Both appear whole or not at all.
+            if not storage.exists(video):
+                cut_clip(replay.path, video, start, end, clock=clock, packets=packets)
                 storage.publish(video)
             if not storage.exists(thumb):
-                thumbnail(replay.path, event.time_s, thumb, width=320, clock=clock)
+                thumbnail(replay.path, event.time_s, thumb, width=320, clock=clock, packets=packets)
                 storage.publish(thumb)
         except ClipError as exc:
             logger.warning("no clip for %s: %s", event, exc)
+            if "the disk is full" in str(exc):  # the next clips would not fit either
+                made = n - 1
+                return f"cutting clips stopped, {made} of {len(events)} made: {exc}"
             failures.append(f"{event.kind} at frame {event.frame}: {exc}")
             continue
         media = Path(settings.MEDIA_ROOT)

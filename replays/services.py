@@ -6,6 +6,7 @@ a replay, in state ``failed`` with a reason a person can read, and its bytes are
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -22,7 +23,7 @@ from coach import storage
 from coach.models import Team
 from coach.queue import enqueue
 from detectors import sandbox
-from detectors.clips import ClipError, make_review_proxy
+from detectors.clips import DISK_FULL, ClipError, make_review_proxy
 from detectors.probe import ProbeError, sniff_container
 
 from . import detection
@@ -54,19 +55,39 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+class DiskFullError(OSError):
+    """Storing failed for want of space; the message is meant for the person who sent the file."""
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error is a full disk or a file-size limit (ENOSPC, EFBIG, EDQUOT)."""
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL
+
+
 def _atomic_place(source: Path, dest: Path, move: bool) -> None:
-    """Puts bytes at ``dest`` all at once, so a crash never leaves half a file under its name."""
+    """Puts bytes at ``dest`` all at once, so a crash or a full disk never leaves half a file
+    under its name; the source is kept until its copy is whole.
+
+    Raises:
+        DiskFullError: no room for the copy (the partial copy is removed, the source kept).
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():
         if move:
             source.unlink()
         return
     tmp = dest.with_suffix(dest.suffix + ".tmp")
-    if move:
-        shutil.move(source, tmp)  # a rename when both are on one filesystem
-    else:
-        shutil.copyfile(source, tmp)
-    os.replace(tmp, dest)
+    try:
+        if move:
+            shutil.move(source, tmp)  # a rename when both are on one filesystem
+        else:
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if disk_full(exc):
+            raise DiskFullError(exc.errno, f"the disk is full: {exc.strerror}") from exc
+        raise
 
 
 def replay_ingest_file(
@@ -210,6 +231,13 @@ def replay_process(*, replay_id: int) -> None:
                 replay.mark_failed(reason)
                 return
         replay.mark_done()
+    except OSError as exc:
+        if not disk_full(exc):
+            logger.exception("replay %s failed", replay_id)
+            replay.mark_failed(f"processing stopped unexpectedly: {exc}")
+            return
+        logger.warning("replay %s: the disk is full (%s)", replay_id, replay.stage)
+        replay.mark_failed(disk_full_reason(exc, replay.stage))
     except Exception as exc:  # noqa: BLE001 - a job must leave a readable state, never a crash
         logger.exception("replay %s failed", replay_id)
         replay.mark_failed(f"processing stopped unexpectedly: {exc}")
@@ -227,6 +255,13 @@ def _trim_working_copy() -> None:
     ]
     if freed := storage.cache_trim(keep):
         logger.info("media working copy trimmed by %d bytes", freed)
+
+
+def disk_full_reason(exc: OSError, doing: str = "") -> str:
+    """'the disk is full: No space left on device (while making the review proxy)'."""
+    text = exc.strerror or str(exc)
+    text = text if text.startswith("the disk is full") else f"the disk is full: {text}"
+    return f"{text} (while {doing})" if doing else text
 
 
 def _probe_step(replay: Replay) -> bool:
@@ -254,8 +289,11 @@ def _probe_step(replay: Replay) -> bool:
         replay.mark_failed(result.reason)
         return False
     tmp = replay.frame_index_path.with_suffix(".tmp.npy")
-    np.save(tmp, result.frame_times)
-    os.replace(tmp, replay.frame_index_path)
+    try:
+        np.save(tmp, result.frame_times)
+        os.replace(tmp, replay.frame_index_path)
+    finally:
+        tmp.unlink(missing_ok=True)
     storage.publish(replay.frame_index_path)
     return True
 
@@ -273,8 +311,11 @@ def _proxy_step(replay: Replay) -> None:
     try:
         clock = make_review_proxy(replay.path, tmp, keyint=REVIEW_KEYINT, crf=REVIEW_CRF)
     except ClipError as exc:
-        logger.warning("no review proxy for replay %s: %s", replay.pk, exc)
         tmp.unlink(missing_ok=True)
+        if "the disk is full" in str(exc):  # the clips would not fit either: say so now
+            logger.warning("replay %s: %s", replay.pk, exc)
+            raise DiskFullError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from exc
+        logger.warning("no review proxy for replay %s: %s", replay.pk, exc)
         return
     os.replace(tmp, replay.proxy_path)
     info = {
@@ -299,8 +340,11 @@ def _thumbnail_step(replay: Replay) -> None:
     image = Image.fromarray(rgb)
     image.thumbnail((480, 270))
     tmp = replay.thumbnail_path.with_suffix(".tmp.jpg")
-    image.save(tmp, "JPEG", quality=85)
-    os.replace(tmp, replay.thumbnail_path)
+    try:
+        image.save(tmp, "JPEG", quality=85)
+        os.replace(tmp, replay.thumbnail_path)
+    finally:
+        tmp.unlink(missing_ok=True)
     storage.publish(replay.thumbnail_path)
 
 
@@ -354,13 +398,26 @@ def upload_append(*, upload: Upload, offset: int, chunks: Iterable[bytes]) -> Re
             offset=upload.received_bytes,
         )
     written = 0
-    with upload.part_path.open("r+b") as fh:
-        fh.seek(offset)
-        for piece in chunks:
-            written += len(piece)
-            if offset + written > upload.size_bytes:
-                raise UploadError("the chunk runs past the declared file size")
-            fh.write(piece)
+    try:
+        with upload.part_path.open("r+b") as fh:
+            fh.seek(offset)
+            for piece in chunks:
+                written += len(piece)
+                if offset + written > upload.size_bytes:
+                    raise UploadError("the chunk runs past the declared file size")
+                fh.write(piece)
+    except OSError as exc:
+        if not disk_full(exc):
+            raise
+        # Give the space back: the client resumes from the last whole chunk once there is room.
+        with upload.part_path.open("r+b") as fh:
+            fh.truncate(upload.received_bytes)
+        raise UploadError(
+            f"the disk is full: the server could not store this chunk ({exc.strerror}); "
+            f"{upload.received_bytes:,} bytes are kept, resume when there is room",
+            status=507,
+            offset=upload.received_bytes,
+        ) from exc
     upload.received_bytes = offset + written
     upload.save(update_fields=["received_bytes"])
     if upload.received_bytes < upload.size_bytes:
@@ -386,6 +443,13 @@ def upload_finish(*, upload: Upload) -> Replay:
             "the file arrived whole but could not be stored; try again shortly",
             status=503,
             offset=upload.size_bytes,
+        ) from exc
+    except DiskFullError as exc:  # the whole file stays in its part file: finishing can be retried
+        raise UploadError(
+            f"{exc.strerror} while storing the upload; its bytes are kept: retry when there"
+            " is room",
+            status=507,
+            offset=upload.received_bytes,
         ) from exc
     upload.state, upload.replay = Upload.COMPLETE, replay
     upload.save(update_fields=["state", "replay"])

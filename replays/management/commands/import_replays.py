@@ -12,7 +12,7 @@ from django.db.models import Q
 from coach.models import Team
 from detectors.probe import sniff_container
 from replays.models import GameProfile
-from replays.services import replay_ingest_file
+from replays.services import DiskFullError, replay_ingest_file
 
 RECORDING_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm"}
 
@@ -85,24 +85,36 @@ class Command(BaseCommand):
             if not is_video:
                 skipped.append(path)
             else:
-                replay, created = replay_ingest_file(
-                    team=the_team,
-                    uploader=user,
-                    source=path,
-                    original_name=path.name,
-                    move=False,
-                    profile=the_profile,
-                )
+                try:
+                    replay, created = replay_ingest_file(
+                        team=the_team,
+                        uploader=user,
+                        source=path,
+                        original_name=path.name,
+                        move=False,
+                        profile=the_profile,
+                    )
+                except DiskFullError as exc:  # the next files would not fit either
+                    bar.close()
+                    self._report(imported, skipped, directory)
+                    raise CommandError(
+                        f"{exc.strerror} while importing {path.relative_to(directory)}: "
+                        f"imported {len(imported)} before it; nothing of it was stored, "
+                        "free some space and run the command again"
+                    ) from exc
                 (imported if created else known).append(replay)
             bar.advance(path.stat().st_size, path.name)
         bar.close()
-        for replay in imported:
-            self.stdout.write(f"  new     #{replay.pk} {replay.original_name}")
-        for path in skipped:
-            self.stdout.write(f"  skipped {path.relative_to(directory)} (not a video)")
+        self._report(imported, skipped, directory)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {len(imported)}, already known {len(known)}, "
                 f"skipped {len(skipped)} (not videos) into {the_team}."
             )
         )
+
+    def _report(self, imported: list, skipped: list[Path], directory: Path) -> None:
+        for replay in imported:
+            self.stdout.write(f"  new     #{replay.pk} {replay.original_name}")
+        for path in skipped:
+            self.stdout.write(f"  skipped {path.relative_to(directory)} (not a video)")

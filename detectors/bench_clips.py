@@ -1,0 +1,122 @@
+"""Clip benchmark: ``python -m detectors.bench_clips [VIDEO] [--events 10] [--seconds 30]``.
+
+On one file, in one run, it times what re-processing a replay costs: (a) detection (the bench
+profile's search regions, as ``detectors.bench``); (b) clips and thumbnails the way the job cuts
+them now (``cut_clip``: stream copy from the first IDR, head re-encoded; thumbnails decoded from
+the packet index), for ``--events`` events spread over the file with the default window (8 s
+before, 3 s after); (c) the old way, every clip re-encoded whole with x264 and thumbnails by
+FFmpeg's exact seek (the baseline); (d) the review proxy the job makes (keyint 6). Wall and CPU
+seconds (this process and its FFmpeg children) are printed for each, with ratios against (a).
+Without a file it makes a 1080p60 H.264 recording like OBS writes (GOP 120, 3 B-frames, 8 Mbit/s,
+grain, AAC audio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from detectors.bench import _bench_profile, _ffmpeg
+
+
+def make_input(path: Path, seconds: int) -> Path:
+    src = f"testsrc2=size=1920x1080:rate=60:duration={seconds}"
+    args = [_ffmpeg(), "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-i", src]
+    args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    args += ["-vf", "noise=alls=12:allf=t,hue=H=t", "-c:v", "libx264", "-preset", "superfast"]
+    args += ["-bf", "3", "-g", "120", "-b:v", "8M", "-maxrate", "10M", "-bufsize", "16M"]
+    args += ["-pix_fmt", "yuv420p", "-c:a", "aac", str(path)]
+    subprocess.run(args, check=True)
+    return path
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), _cpu()
+    fn()
+    return time.perf_counter() - wall, _cpu() - cpu
+
+
+def main(argv: list[str] | None = None) -> int:
+    from detectors import detect, load_profile
+    from detectors.clips import cut_clip, make_review_proxy, thumbnail
+    from detectors.probe import clock_of, frame_index
+    from detectors.smartcut import read_packets
+
+    parser = argparse.ArgumentParser(prog="python -m detectors.bench_clips", description=__doc__)
+    parser.add_argument("video", nargs="?", type=Path, help="a recording (default: generate)")
+    parser.add_argument("--seconds", type=int, default=30, help="length of the generated file")
+    parser.add_argument("--events", type=int, default=10, help="clips to cut")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        video = args.video
+        if video is None:
+            print(f"generating a {args.seconds} s 1080p60 recording...", file=sys.stderr)
+            video = make_input(folder / "typical_1080p60_8mbit.mp4", args.seconds)
+        times = frame_index(video)
+        length = float(times[-1])
+        events = [length * (i + 0.5) / args.events for i in range(args.events)]
+        windows = [(max(0.0, t - 8.0), min(length, t + 3.0), t) for t in events]
+        profile = load_profile(_bench_profile(folder))
+        clock = clock_of(video)
+        load = os.getloadavg()[0]
+        print("measuring (a) detection...", file=sys.stderr)
+        rows = {"(a) detection": timed(lambda: detect(video, profile, frame_index=times))}
+
+        def new() -> None:
+            packets = read_packets(video)
+            for n, (start, end, at) in enumerate(windows):
+                cut_clip(video, folder / f"n{n}.mp4", start, end, clock=clock, packets=packets)
+                thumbnail(video, at, folder / f"n{n}.jpg", clock=clock, packets=packets)
+
+        def old() -> None:
+            for n, (start, end, at) in enumerate(windows):
+                cut_clip(video, folder / f"o{n}.mp4", start, end, clock=clock, full=True)
+                thumbnail(video, at, folder / f"o{n}.jpg", clock=clock)
+
+        print("measuring (b) clips...", file=sys.stderr)
+        rows["(b) clips: stream copy + head"] = timed(new)
+        print("measuring (c) clips re-encoded whole...", file=sys.stderr)
+        rows["(c) clips re-encoded whole (old)"] = timed(old)
+        print("measuring (d) review proxy...", file=sys.stderr)
+        rows["(d) review proxy (keyint 6)"] = timed(
+            lambda: make_review_proxy(video, folder / "proxy.mp4", keyint=6)
+        )
+        size = lambda prefix: sum(  # noqa: E731
+            (folder / f"{prefix}{n}.mp4").stat().st_size for n in range(len(windows))
+        )
+        a_wall, a_cpu = rows["(a) detection"]
+        print(
+            f"{video.name}: {length:.1f} s, {len(windows)} events, clips 8 s before to 3 s after\n"
+        )
+        print("| step | wall s | CPU s | wall / (a) | CPU / (a) |")
+        print("|---|---|---|---|---|")
+        for name, (wall, cpu) in rows.items():
+            print(f"| {name} | {wall:.2f} | {cpu:.2f} | {wall / a_wall:.2f} | {cpu / a_cpu:.2f} |")
+        (_, b_cpu), (_, c_cpu) = (
+            rows["(b) clips: stream copy + head"],
+            rows["(c) clips re-encoded whole (old)"],
+        )
+        print(
+            f"\nclips now vs re-encoded whole: {c_cpu / b_cpu:.1f}x less CPU; "
+            f"{size('n') / 1e6:.1f} MB vs {size('o') / 1e6:.1f} MB of clips. "
+            f"{os.cpu_count()} CPUs, load average {load:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after."
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
