@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 
 from detectors.events import Event
 from detectors.matching import Matcher
-from detectors.profile import Profile
+from detectors.profile import Indicator, Profile
 from detectors.video import SampledReader, VideoError, own_frame_index, progress_every
 
 # The last this-many seconds of counts must all be lower for a new appearance to count.
@@ -60,6 +61,7 @@ class _Track:
     """Per-indicator state between sampled frames."""
 
     matcher: Matcher
+    verified: Indicator | None = None  # the profile's indicator, when a verifier decides for it
     recent: deque[tuple[float, int]] = field(default_factory=deque)
     last_seen_s: float = -1e9
 
@@ -103,6 +105,7 @@ def detect(
     frame_index: np.ndarray | None = None,
     progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    verifier: Any = None,
 ) -> DetectionResult:
     """Finds every kill and death in a video.
 
@@ -112,6 +115,9 @@ def detect(
         frame_index: The video's frame index if the caller has it; computed otherwise.
         progress: Called now and then with the fraction done (0..1).
         should_stop: Polled between frames; returning True ends the run early (incomplete).
+        verifier: Optional learned verifier (see ``detectors.verifier.Verifier``): matching
+            proposes candidates at its ``candidate_threshold(indicator)`` and only those it
+            ``keep``s count.
 
     Returns:
         The events (frame numbers index ``frame_index``) and how far decoding got.
@@ -132,9 +138,11 @@ def detect(
     for sample in reader:
         if tracks is None:
             size = (sample.luma.shape[1], sample.luma.shape[0])
-            tracks = [_Track(Matcher(ind, size)) for ind in profile.indicators]
+            tracks = [_track(ind, size, verifier) for ind in profile.indicators]
         for track in tracks:
             found = track.matcher.find(sample.luma)
+            if track.verified is not None and found:
+                found = _verified(track, found, sample.luma, verifier)
             debouncer.step(track, sample.number, sample.time_s, [m.score for m in found])
         report(sample.time_s / duration if duration else 0.0)
         if should_stop is not None and should_stop():
@@ -152,6 +160,24 @@ def detect(
         report(1.0)
     events = sorted(debouncer.events, key=lambda e: (e.time_s, e.kind))
     return DetectionResult(events, reached, total, complete, message)
+
+
+def _track(indicator: Indicator, size: tuple[int, int], verifier: Any) -> _Track:
+    low = None if verifier is None else verifier.candidate_threshold(indicator)
+    if low is None:
+        return _Track(Matcher(indicator, size))
+    return _Track(Matcher(replace(indicator, threshold=low), size), verified=indicator)
+
+
+def _verified(track: _Track, found: list, luma: np.ndarray, verifier: Any) -> list:
+    """The candidates the verifier keeps (their crops are the matched boxes in video pixels)."""
+    from detectors.verifier import crop_luma, match_box
+
+    return [
+        m
+        for m in found
+        if verifier.keep(track.verified, crop_luma(luma, match_box(track.matcher, m)))
+    ]
 
 
 def _declared_frames(video: str | Path) -> int:
