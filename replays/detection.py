@@ -23,6 +23,7 @@ from detectors.video import VideoError
 
 from .corrections.services import events_replace_detected
 from .models import Clip, Event, ProfileVersion, Replay
+from .verifiers.services import active_verifier
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def replay_detect(replay: Replay, version: ProfileVersion) -> bool:
             profile,
             frame_index=replay.frame_times(),
             progress=throttled(replay, 0.3, 0.5, "finding kills and deaths"),
+            verifier=active_verifier(version),
         )
     except (ProfileError, VideoError) as exc:
         replay.mark_failed(f"detection failed: {exc}")
