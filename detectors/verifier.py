@@ -45,8 +45,9 @@ PAD = 0.0
 # Candidates are proposed this far under the indicator's own threshold (never under FLOOR).
 CANDIDATE_MARGIN = 0.15
 CANDIDATE_FLOOR = 0.3
-# A label's crops: the samples from its frame to this many seconds after (it stays on screen).
-CROP_WINDOW_S = 0.4
+# A correction's crops: the samples from its frame to this many seconds after: an indicator stays
+# on screen a while, and detection asks the verifier on every sample it is shown.
+CROP_WINDOW_S = 1.5
 # Background negatives come from samples at least QUIET_S after and QUIET_AHEAD_S before every
 # known event (an indicator is on screen after its event, not before it).
 QUIET_S = 2.5
