@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "--labels", required=True, action="append", help="labels JSON, once per video, in order"
     )
     tv.add_argument("--out", help="weights file (default: beside the profile, .safetensors)")
+    tv.add_argument("--steps", type=int, default=200, help="training steps (default 200)")
     for p in (det, ev):
         p.add_argument("--verifier", help="use a trained verifier (.safetensors)")
     return parser
@@ -108,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             profile = load_profile(args.profile)
             out = Path(args.out or Path(args.profile).with_suffix(".verifier.safetensors"))
-            print(run(profile, args.videos, args.labels, out))
+            print(run(profile, args.videos, args.labels, out, steps=args.steps))
             return 0
         if args.tolerance < 0:
             raise _Usage(f"--tolerance must be >= 0, got {args.tolerance}")

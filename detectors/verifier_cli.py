@@ -17,7 +17,9 @@ from detectors.profile import Indicator, Profile
 from detectors.verifier import (
     Crop,
     Example,
+    TrainArgs,
     Training,
+    VerifierError,
     candidate_threshold_for,
     extract_crops,
     train_verifier,
@@ -50,16 +52,18 @@ def examples_of(video: str, labels_path: str, profile: Profile, n: int) -> list[
     return extract_crops(video, index, profile, examples, tag=f"v{n}:")
 
 
-def run(profile: Profile, videos: Sequence[str], labels: Sequence[str], out: Path) -> str:
+def run(
+    profile: Profile, videos: Sequence[str], labels: Sequence[str], out: Path, steps: int = 200
+) -> str:
     """Trains, writes ``out`` and returns the report the CLI prints."""
     if len(videos) != len(labels):
-        raise ValueError(
+        raise VerifierError(
             f"give one --labels file per video: {len(labels)} labels for {len(videos)} videos"
         )
     crops: list[Crop] = []
     for n, (video, label) in enumerate(zip(videos, labels, strict=True)):
         crops += examples_of(video, label, profile, n)
-    training = train_verifier(profile, crops)
+    training = train_verifier(profile, crops, TrainArgs(steps=steps))
     training.verifier.save(out)
     return report(training, crops, len(videos), out)
 

@@ -4,6 +4,8 @@ does not fit is refused with a clear message."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ import torch
 from safetensors.torch import save_file
 
 from detectors import detect, load_profile
+from detectors.cli import main
 from detectors.verifier import (
     Training,
     VerifierError,
@@ -115,3 +118,35 @@ def test_detection_uses_the_verifier_to_drop_look_alikes(trained, tmp_path):
 )
 def test_it_says_how_many_more_corrections_it_needs(positives, negatives, missing):
     assert examples_missing(positives, negatives) == missing
+
+
+def test_the_cli_trains_a_verifier_that_detect_then_uses(trained, tmp_path, capsys):
+    _, _, profile_path = trained
+    folder = profile_path.parent
+    out = tmp_path / "v.safetensors"
+    argv = ["train-verifier", "--profile", str(profile_path), "--steps", "40", "--out", str(out)]
+    argv += ["--labels", str(folder / "m0.labels.json"), "--labels", str(folder / "m1.labels.json")]
+    assert main([*argv, str(folder / "m0.mp4"), str(folder / "m1.mp4")]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"^template matching\s+\d\.\d{3}\s+\d\.\d{3}$", text, re.M), text
+    assert re.search(r"^with the verifier\s+\d\.\d{3}\s+\d\.\d{3}$", text, re.M), text
+    assert re.search(r"trained in [\d.]+ s on 1 thread \(load average [\d.]+", text), text
+    assert load_verifier(out).indicators
+    video, profile = str(folder / "m0.mp4"), str(profile_path)
+    assert main(["detect", video, "--profile", profile, "--verifier", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)
+
+
+def test_the_cli_says_what_is_wrong(trained, tmp_path, capsys):
+    _, _, profile_path = trained
+    folder = profile_path.parent
+    video, profile = str(folder / "m0.mp4"), str(profile_path)
+    argv = ["train-verifier", "--profile", profile, "--labels", str(folder / "m0.labels.json")]
+    assert main([*argv, video, str(folder / "m1.mp4")]) == 2
+    assert (
+        "error: give one --labels file per video: 1 labels for 2 videos" in capsys.readouterr().err
+    )
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"not weights")
+    assert main(["detect", video, "--profile", profile, "--verifier", str(junk)]) == 2
+    assert capsys.readouterr().err.startswith("error: cannot read verifier junk.safetensors")
