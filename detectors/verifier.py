@@ -553,9 +553,10 @@ def train_verifier(
     train_ids, held_ids = split_groups(crops, args.seed)
     train = [c for c in crops if c.group in train_ids]
     held = [c for c in crops if c.group in held_ids]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     net = train_net(train, heads, args, progress)
     train_s = time.perf_counter() - started
+    train_cpu_s = time.process_time() - cpu
     verifier = Verifier(net, {k: candidate_threshold_for(keys[k]) for k in used})
     thresholds = {k: keys[k].threshold for k in used}
     before, after = evaluate(verifier, held, thresholds)
@@ -569,6 +570,7 @@ def train_verifier(
         "held_out_examples": len(held_ids),
         "train_crops": len(train),
         "train_s": round(train_s, 2),
+        "train_cpu_s": round(train_cpu_s, 2),
         "load_average": round(load, 2),
         "profile_hash": profile.version_hash,
     }
