@@ -130,8 +130,10 @@ def profile_verifier_train(*, verifier_id: int) -> None:
         training = train_verifier(profile, crops)
         name = f"verifier-{row.pk}.safetensors"
         training.verifier.save(version.path / name)
-    except (VerifierError, VideoError, ProfileError, OSError) as exc:
-        row.state, row.failure_reason = ProfileVerifier.FAILED, str(exc)
+    except Exception as exc:  # noqa: BLE001 (a stuck "training" row would block every retrain)
+        if not isinstance(exc, VerifierError | VideoError | ProfileError | OSError):
+            logger.exception("verifier %s: training failed", row.pk)
+        row.state, row.failure_reason = ProfileVerifier.FAILED, str(exc) or type(exc).__name__
         row.finished_at = timezone.now()
         row.save(update_fields=["state", "failure_reason", "finished_at"])
         return
