@@ -42,6 +42,11 @@ INPUT_H, INPUT_W = 32, 96
 # Context around the box, as a fraction of its height. 0: detect()'s hook hands the verifier the
 # box itself, so training crops must be the box itself too.
 PAD = 0.0
+# keep() reuses the decision on a crop whose REUSE_SIZE thumbnail is within REUSE_DIFF grey
+# levels everywhere of one of the last REUSE_KEEP decided (the same line, one sample later).
+REUSE_SIZE = (24, 8)
+REUSE_DIFF = 4
+REUSE_KEEP = 4
 # Candidates are proposed this far under the indicator's own threshold (never under FLOOR).
 CANDIDATE_MARGIN = 0.15
 CANDIDATE_FLOOR = 0.3
@@ -147,6 +152,7 @@ class Verifier:
         self.indicators = dict(indicators)
         self.heads = {key: i for i, key in enumerate(self.indicators)}
         self.meta = dict(meta or {})
+        self._recent: dict[int, list[tuple[np.ndarray, bool]]] = {}
 
     def candidate_threshold(self, indicator: Indicator) -> float | None:
         """The threshold to propose candidates at, or None when this indicator is not verified."""
@@ -168,11 +174,20 @@ class Verifier:
         head = self.heads.get(indicator_key(indicator))
         if head is None:
             return True
-        # Called on every candidate of every sampled frame: no batching overhead, and a logit
-        # of 0 is a probability of 0.5.
+        # An indicator stays on screen for many samples and its crop barely changes: a crop
+        # (almost) equal to one just decided gets the same answer without the network.
+        thumb = cv2.resize(crop_luma, REUSE_SIZE, interpolation=cv2.INTER_AREA).astype(np.int16)
+        recent = self._recent.setdefault(head, [])
+        for seen, decision in recent:
+            if int(np.abs(seen - thumb).max()) <= REUSE_DIFF:
+                return decision
+        # No batching overhead, and a logit of 0 is a probability of 0.5.
         x = torch.from_numpy(_normalise(crop_luma)).view(1, 1, INPUT_H, INPUT_W)
         with torch.inference_mode():
-            return bool(self.net(x)[0, head] >= 0)
+            decision = bool(self.net(x)[0, head] >= 0)
+        recent.insert(0, (thumb, decision))
+        del recent[REUSE_KEEP:]
+        return decision
 
     def save(self, path: str | Path) -> None:
         """Writes the weights and metadata as safetensors (atomically: temp file, then rename)."""
