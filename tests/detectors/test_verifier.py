@@ -17,6 +17,7 @@ from detectors import detect, load_profile
 from detectors.cli import main
 from detectors.verifier import (
     Training,
+    Verifier,
     VerifierError,
     examples_missing,
     extract_crops,
@@ -150,3 +151,19 @@ def test_the_cli_says_what_is_wrong(trained, tmp_path, capsys):
     junk.write_bytes(b"not weights")
     assert main(["detect", video, "--profile", profile, "--verifier", str(junk)]) == 2
     assert capsys.readouterr().err.startswith("error: cannot read verifier junk.safetensors")
+
+
+def test_keep_reuses_a_decision_only_for_a_nearly_equal_crop(trained):
+    training, crops, profile_path = trained
+    verifier = Verifier(training.verifier.net, training.verifier.indicators)
+    indicator = load_profile(profile_path).indicators[0]
+    calls = []
+    forward = verifier.net.forward
+    verifier.net.forward = lambda x: calls.append(1) or forward(x)
+    line = next(c.pixels for c in crops if c.positive)
+    rival = next(c.pixels for c in crops if not c.positive and c.score >= indicator.threshold)
+    first = verifier.keep(indicator, line)
+    assert verifier.keep(indicator, np.clip(line.astype(int) + 1, 0, 255).astype(np.uint8)) == first
+    assert len(calls) == 1
+    assert verifier.keep(indicator, rival) is False
+    assert len(calls) == 2
