@@ -113,3 +113,26 @@ def test_another_teams_profile_answers_404(client, users, sync_jobs, matches):
     client.force_login(users["outsider"])
     assert client.post(f"/profiles/{version.profile.pk}/verifier/train").status_code == 404
     assert not ProfileVerifier.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("state", "active", "reason", "text"),
+    [
+        (ProfileVerifier.QUEUED, False, "", "Queued: training starts when a worker is free."),
+        (ProfileVerifier.TRAINING, False, "", "Training on confusers v1"),
+        (ProfileVerifier.DONE, False, "", "Trained, but not better than template matching"),
+        (ProfileVerifier.DONE, True, "", "Active: detection uses it"),
+        (ProfileVerifier.FAILED, False, "cannot open video x.mp4", "Training failed: cannot open"),
+    ],
+)
+def test_the_profile_page_says_what_state_the_verifier_is_in(
+    client, users, sync_jobs, matches, state, active, reason, text
+):
+    version = import_synth_profile(users["team"], matches[0], name="confusers")
+    ProfileVerifier.objects.create(
+        version=version, state=state, active=active, failure_reason=reason
+    )
+    client.force_login(users["coach"])
+    page = client.get(f"/profiles/{version.profile.pk}/").content.decode()
+    assert text in page
+    assert ('id="train-verifier"' in page) == (state not in ("queued", "training"))
