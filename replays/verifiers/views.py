@@ -28,8 +28,11 @@ def verifier_train(request: HttpRequest, pk: int) -> HttpResponse:
 
 def verifier_panel(profile: GameProfile) -> dict:
     """What the profile page shows about the verifier (the template's ``verifier`` block)."""
-    latest = ProfileVerifier.objects.filter(version__profile=profile).first()
-    active = ProfileVerifier.objects.filter(version__profile=profile, active=True).first()
+    # Only the latest version's: detection uses a verifier with the version it was trained on,
+    # so after an edit the page says "train again" rather than "active".
+    rows = ProfileVerifier.objects.filter(version=profile.latest) if profile.latest else None
+    latest = rows.first() if rows is not None else None
+    active = rows.filter(active=True).first() if rows is not None else None
     ready = verifier_readiness(profile) if profile.team_id is not None else None
     if latest is not None and latest.pending:
         state = latest.state
