@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from detectors.detect import DetectionResult, detect
 from detectors.evaluate import format_score, load_labels, score
@@ -30,7 +31,25 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--profile", required=True, help="game profile JSON")
     ev.add_argument("--labels", required=True, help="labelled events JSON")
     ev.add_argument("--tolerance", type=float, default=1.0, help="seconds (default 1.0)")
+    tv = sub.add_parser("train-verifier", help="train a learned verifier from labelled videos")
+    tv.add_argument("videos", nargs="+", metavar="VIDEO")
+    tv.add_argument("--profile", required=True, help="game profile JSON")
+    tv.add_argument(
+        "--labels", required=True, action="append", help="labels JSON, once per video, in order"
+    )
+    tv.add_argument("--out", help="weights file (default: beside the profile, .safetensors)")
+    tv.add_argument("--steps", type=int, default=200, help="training steps (default 200)")
+    for p in (det, ev):
+        p.add_argument("--verifier", help="use a trained verifier (.safetensors)")
     return parser
+
+
+def _verifier(path: str | None, profile):
+    if path is None:
+        return None
+    from detectors.verifier import load_verifier
+
+    return load_verifier(path, profile)
 
 
 def _progress_bar() -> Callable[[float], None] | None:
@@ -45,11 +64,15 @@ def _progress_bar() -> Callable[[float], None] | None:
     return show
 
 
-def _run_detect(video: str, profile_path: str, bar: bool) -> DetectionResult:
+def _run_detect(
+    video: str, profile_path: str, bar: bool, verifier: str | None = None
+) -> DetectionResult:
     profile = load_profile(profile_path)
     index = own_frame_index(video)
     progress = _progress_bar() if bar else None
-    result = detect(video, profile, frame_index=index, progress=progress)
+    result = detect(
+        video, profile, frame_index=index, progress=progress, verifier=_verifier(verifier, profile)
+    )
     if progress is not None:
         sys.stdout.write("\r" + " " * 40 + "\r")
     if not result.complete:
@@ -74,23 +97,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "detect":
-            result = _run_detect(args.video, args.profile, bar=not args.json)
+            result = _run_detect(args.video, args.profile, not args.json, args.verifier)
             if args.json:
                 keys = ("kind", "frame", "time_s", "confidence")
                 print(json.dumps([{k: e.to_dict()[k] for k in keys} for e in result.events]))
             else:
                 print(_table(result))
             return 0
+        if args.command == "train-verifier":
+            from detectors.verifier_cli import run
+
+            profile = load_profile(args.profile)
+            out = Path(args.out or Path(args.profile).with_suffix(".verifier.safetensors"))
+            print(run(profile, args.videos, args.labels, out, steps=args.steps))
+            return 0
         if args.tolerance < 0:
             raise _Usage(f"--tolerance must be >= 0, got {args.tolerance}")
         profile = load_profile(args.profile)
         index = own_frame_index(args.video)
         labels = load_labels(args.labels, index)
-        result = detect(args.video, profile, frame_index=index)
+        result = detect(
+            args.video, profile, frame_index=index, verifier=_verifier(args.verifier, profile)
+        )
         if not result.complete:
             print(f"warning: {result.message}", file=sys.stderr)
         print(format_score(score(result.events, labels, args.tolerance), args.tolerance))
         return 0
-    except (ProfileError, VideoError, EventError, _Usage) as exc:
+    except (ProfileError, VideoError, EventError, _Usage, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

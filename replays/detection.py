@@ -26,6 +26,7 @@ from detectors.video import VideoError
 from .corrections.services import events_replace_detected
 from .decoding import decode_limits
 from .models import Clip, Event, ProfileVersion, Replay
+from .verifiers.services import active_verifier
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def replay_detect(replay: Replay, version: ProfileVersion) -> bool:
             frame_index=replay.frame_times(),
             progress=throttled(replay, 0.3, 0.5, "finding kills and deaths"),
             limits=decode_limits(replay.duration_s),
+            verifier=active_verifier(version),
         )
     except (ProfileError, VideoError, sandbox.DecodeFailed) as exc:
         replay.mark_failed(f"detection failed: {exc}")

@@ -426,3 +426,41 @@ class Upload(models.Model):
     @property
     def part_path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / "uploads" / f"{self.id}.part"
+
+
+class ProfileVerifier(models.Model):
+    """A learned verifier trained for one profile version from its team's corrections.
+
+    Its weights are a safetensors file beside the version's references; ``metrics`` holds the
+    held-out precision and recall before (template matching alone) and after (with it). Only an
+    ``active`` one is used by detection: one that beat template matching on held-out data.
+    """
+
+    QUEUED, TRAINING, DONE, FAILED = "queued", "training", "done", "failed"
+    STATES = [(QUEUED, "Queued"), (TRAINING, "Training"), (DONE, "Trained"), (FAILED, "Failed")]
+
+    version = models.ForeignKey(ProfileVersion, on_delete=models.CASCADE, related_name="verifiers")
+    state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
+    active = models.BooleanField(default=False)
+    weights = models.CharField(max_length=500, blank=True, help_text="Path under MEDIA_ROOT.")
+    metrics = models.JSONField(default=dict, blank=True)
+    failure_reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"verifier {self.pk} of {self.version}"
+
+    @property
+    def weights_path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.weights
+
+    @property
+    def pending(self) -> bool:
+        return self.state in (self.QUEUED, self.TRAINING)

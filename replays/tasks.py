@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import services
 from .corrections import services as corrections
+from .verifiers import services as verifiers
 
 
 def process_replay(replay_id: int) -> None:
@@ -12,3 +13,7 @@ def process_replay(replay_id: int) -> None:
 
 def cut_clips(replay_id: int) -> None:
     corrections.replay_cut_missing_clips(replay_id=replay_id)
+
+
+def train_verifier(verifier_id: int) -> None:
+    verifiers.profile_verifier_train(verifier_id=verifier_id)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ..verifiers import views as verifier_views
 from . import views
 
 app_name = "profiles"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.profile_editor, name="edit"),
     path("<int:pk>/preview", views.editor_preview, name="preview"),
     path("<int:pk>/save", views.editor_save, name="save"),
+    path("<int:pk>/verifier/train", verifier_views.verifier_train, name="verifier-train"),
     path("<int:pk>/redetect", views.profile_redetect, name="redetect"),
     path("<int:pk>/export.json", views.profile_export_json, name="export-json"),
     path("<int:pk>/export.zip", views.profile_export_zip, name="export-zip"),

@@ -23,6 +23,7 @@ from detectors import ProfileError
 
 from ..corrections.selectors import profile_accuracy
 from ..models import GameProfile, ProfileVersion, Replay
+from ..verifiers.views import verifier_panel
 from . import services
 from .discovery import replay_discover
 
@@ -103,6 +104,7 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stale_count": sum(1 for r in replays if r.pk in stale),
         "editable": _can_edit(request.user, profile),
         "accuracy": profile_accuracy(profile, request.user),
+        "verifier": verifier_panel(profile),
     }
     return render(request, "replays/profiles/detail.html", context)
 

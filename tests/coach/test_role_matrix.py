@@ -98,6 +98,7 @@ ROUTES: dict[str, Row] = {
     "profiles:preview": Row(P, MEMBER),
     "profiles:save": Row(P, MEMBER),
     "profiles:redetect": Row(P, MEMBER),
+    "profiles:verifier-train": Row(P, MEMBER),
     "profiles:export-json": Row(G, MEMBER),
     "profiles:export-zip": Row(G, MEMBER),
     "profiles:reference": Row(G, MEMBER),

@@ -1,0 +1,598 @@
+"""A learned verifier: a tiny CNN that decides which template-matching candidates are events.
+
+Template matching proposes candidates at a lower threshold than the profile's (so it misses
+less); the verifier, trained on crops of events a coach confirmed and rejected, keeps the real
+ones (so it reports fewer look-alikes). One network per profile: shared convolutions over a
+32 x 96 luma crop of the matched box and one output per indicator.
+
+Weights are stored with ``safetensors`` (tensors plus string metadata) and read back only after
+every key and shape was checked: nothing is unpickled, and a file made for another profile or
+another network says so in one line (:class:`VerifierError`).
+
+Evaluation is per event, on held-out corrections: *before* counts an event as detected when its
+best match reaches the indicator's threshold (template matching alone); *after* when a match
+reaches the candidate threshold and the verifier keeps its crop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+from torch import nn
+
+from detectors.matching import Match, Matcher
+from detectors.profile import Indicator, Profile
+from detectors.video import SampledReader
+
+FORMAT = "filmroom-verifier"
+FORMAT_VERSION = "1"
+# The network's input: the crop of the matched box, resized to this.
+INPUT_H, INPUT_W = 32, 96
+# Context around the box, as a fraction of its height. 0: detect()'s hook hands the verifier the
+# box itself, so training crops must be the box itself too.
+PAD = 0.0
+# keep() reuses the decision on a crop whose REUSE_SIZE thumbnail is within REUSE_DIFF grey
+# levels everywhere of one of the last REUSE_KEEP decided (the same line, one sample later).
+REUSE_SIZE = (24, 8)
+REUSE_DIFF = 4
+REUSE_KEEP = 4
+# Candidates are proposed this far under the indicator's own threshold (never under FLOOR).
+CANDIDATE_MARGIN = 0.15
+CANDIDATE_FLOOR = 0.3
+# A correction's crops: the samples from its frame to this many seconds after: an indicator stays
+# on screen a while, and detection asks the verifier on every sample it is shown.
+CROP_WINDOW_S = 1.5
+# Background negatives come from samples at least QUIET_S after and QUIET_AHEAD_S before every
+# known event (an indicator is on screen after its event, not before it).
+QUIET_S = 2.5
+QUIET_AHEAD_S = 0.5
+BACKGROUND_PER_SAMPLE = 3
+# Fewer corrections than this and the job does not train (the profile page says how many more).
+MIN_EXAMPLES = 20
+MIN_PER_CLASS = 4
+HELD_OUT = 0.3
+
+
+class VerifierError(ValueError):
+    """A verifier file or training set that cannot be used; the message is one line."""
+
+
+def indicator_key(indicator: Indicator) -> str:
+    """A name for an indicator that survives a threshold change (kind, reference, box)."""
+    return f"{indicator.kind} {indicator.reference} {list(indicator.box)}"
+
+
+def candidate_threshold_for(indicator: Indicator) -> float:
+    """The lower threshold at which matching proposes candidates for the verifier."""
+    return max(CANDIDATE_FLOOR, indicator.threshold - CANDIDATE_MARGIN)
+
+
+def match_box(matcher: Matcher, match: Match) -> tuple[int, int, int, int]:
+    """The matched template's box (x, y, w, h) in video pixels.
+
+    ``Match.x, y`` is the template's top-left corner in the downscaled search region.
+    """
+    box_of = getattr(matcher, "box_of", None)
+    if box_of is not None:  # the matcher knows its own geometry (colour / multi-scale matching)
+        return tuple(int(v) for v in box_of(match))  # type: ignore[return-value]
+    x0, y0, x1, y1 = matcher.region
+    work_w, work_h = matcher.work_size
+    sx, sy = (x1 - x0) / work_w, (y1 - y0) / work_h
+    th, tw = matcher.template.shape[:2]
+    return (
+        int(round(x0 + match.x * sx)),
+        int(round(y0 + match.y * sy)),
+        max(1, int(round(tw * sx))),
+        max(1, int(round(th * sy))),
+    )
+
+
+def crop_luma(luma: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The box with PAD of its height around it (clipped to the frame), as a uint8 copy."""
+    x, y, w, h = box
+    pad = int(round(h * PAD))
+    height, width = luma.shape[:2]
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(width, x + w + pad), min(height, y + h + pad)
+    return np.ascontiguousarray(luma[y0:y1, x0:x1])
+
+
+def _normalise(crop: np.ndarray) -> np.ndarray:
+    """Resized to the input size, zero mean and unit spread: brightness and contrast drop out."""
+    small = cv2.resize(crop, (INPUT_W, INPUT_H), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return (small - small.mean()) / (small.std() + 8.0)
+
+
+class Net(nn.Module):
+    """Three strided 3x3 convolutions (8, 16, 32 channels, each halving the size) and one linear
+    head per indicator: ~7 k parameters for one indicator, ~0.1 ms per crop on one thread."""
+
+    def __init__(self, heads: int) -> None:
+        super().__init__()
+        # Strided convolutions rather than pooling: half the time per crop on one thread.
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(8, 16, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, stride=2, padding=1),
+            nn.ReLU(),
+        )
+        self.head = nn.Linear(32 * (INPUT_H // 8) * (INPUT_W // 8), heads)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).flatten(1))
+
+
+class Verifier:
+    """A trained network and the indicators it decides for (``detect(..., verifier=)``).
+
+    Args:
+        net: The network (its head count equals the number of indicators).
+        indicators: ``indicator_key`` -> candidate threshold, in head order.
+        meta: Free-form facts stored with the weights (profile hash, metrics).
+    """
+
+    def __init__(self, net: Net, indicators: dict[str, float], meta: dict | None = None) -> None:
+        self.net = net.eval()
+        # One crop at a time is too small to share between threads: extra ones only add
+        # synchronisation (and detection already decodes on two).
+        torch.set_num_threads(1)
+        self.indicators = dict(indicators)
+        self.heads = {key: i for i, key in enumerate(self.indicators)}
+        self.meta = dict(meta or {})
+        self._recent: dict[int, list[tuple[np.ndarray, bool]]] = {}
+
+    def candidate_threshold(self, indicator: Indicator) -> float | None:
+        """The threshold to propose candidates at, or None when this indicator is not verified."""
+        return self.indicators.get(indicator_key(indicator))
+
+    def probabilities(self, head: int | Sequence[int], crops: Sequence[np.ndarray]) -> np.ndarray:
+        """P(real event) for each crop (uint8 luma, any size), in one batch."""
+        if not crops:
+            return np.zeros(0, np.float32)
+        heads = [head] * len(crops) if isinstance(head, int) else list(head)
+        batch = torch.from_numpy(np.stack([_normalise(c) for c in crops])[:, None])
+        with torch.inference_mode():
+            logits = self.net(batch)
+        picked = logits[torch.arange(len(crops)), torch.tensor(heads)]
+        return torch.sigmoid(picked).numpy()
+
+    def keep(self, indicator: Indicator, crop_luma: np.ndarray) -> bool:
+        """Whether the candidate at this crop is a real event."""
+        head = self.heads.get(indicator_key(indicator))
+        if head is None:
+            return True
+        # An indicator stays on screen for many samples and its crop barely changes: a crop
+        # (almost) equal to one just decided gets the same answer without the network.
+        thumb = cv2.resize(crop_luma, REUSE_SIZE, interpolation=cv2.INTER_AREA).astype(np.int16)
+        recent = self._recent.setdefault(head, [])
+        for seen, decision in recent:
+            if int(np.abs(seen - thumb).max()) <= REUSE_DIFF:
+                return decision
+        # No batching overhead, and a logit of 0 is a probability of 0.5.
+        x = torch.from_numpy(_normalise(crop_luma)).view(1, 1, INPUT_H, INPUT_W)
+        with torch.inference_mode():
+            decision = bool(self.net(x)[0, head] >= 0)
+        recent.insert(0, (thumb, decision))
+        del recent[REUSE_KEEP:]
+        return decision
+
+    def save(self, path: str | Path) -> None:
+        """Writes the weights and metadata as safetensors (atomically: temp file, then rename)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".part")
+        tensors = {k: v.detach().contiguous() for k, v in self.net.state_dict().items()}
+        metadata = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "input": f"{INPUT_H}x{INPUT_W}",
+            "indicators": json.dumps(self.indicators),
+            "meta": json.dumps(self.meta),
+        }
+        save_file(tensors, str(tmp), metadata=metadata)
+        os.replace(tmp, path)
+
+
+def load_verifier(path: str | Path, profile: Profile | None = None) -> Verifier:
+    """Reads a verifier written by :meth:`Verifier.save`, checking every key and shape.
+
+    Args:
+        path: The ``.safetensors`` file.
+        profile: When given, every indicator the file names must be one of the profile's.
+
+    Raises:
+        VerifierError: unreadable file, not a verifier, other input size, missing or extra
+            tensors, a tensor of the wrong shape, or indicators the profile does not have.
+    """
+    path = Path(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (not a dict)
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise VerifierError(f"cannot read verifier {path.name}: {exc}") from exc
+    if metadata.get("format") != FORMAT:
+        raise VerifierError(f"{path.name} is not a Film Room verifier (no '{FORMAT}' metadata)")
+    if metadata.get("input") != f"{INPUT_H}x{INPUT_W}":
+        raise VerifierError(
+            f"{path.name} takes {metadata.get('input')} crops, not {INPUT_H}x{INPUT_W}"
+        )
+    try:
+        indicators = json.loads(metadata.get("indicators", ""))
+        meta = json.loads(metadata.get("meta", "{}"))
+    except json.JSONDecodeError as exc:
+        raise VerifierError(f"{path.name} has broken metadata: {exc.msg}") from exc
+    if not isinstance(indicators, dict) or not indicators:
+        raise VerifierError(f"{path.name} names no indicators")
+    net = Net(len(indicators))
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    if missing or extra:
+        what = f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}"
+        raise VerifierError(f"{path.name} does not fit the verifier network: {what}")
+    for key, want in expected.items():
+        got = tensors[key]
+        if tuple(got.shape) != tuple(want.shape) or got.dtype != want.dtype:
+            raise VerifierError(
+                f"{path.name} does not fit the verifier network: {key} is "
+                f"{list(got.shape)} {got.dtype}, expected {list(want.shape)} {want.dtype}"
+            )
+    net.load_state_dict(tensors)
+    if profile is not None:
+        known = {indicator_key(i) for i in profile.indicators}
+        unknown = [k for k in indicators if k not in known]
+        if unknown:
+            raise VerifierError(f"{path.name} was trained for another profile ({unknown[0]})")
+    return Verifier(net, {k: float(v) for k, v in indicators.items()}, meta)
+
+
+# --- training data ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    """One correction: an event that happened (positive) or a detection that was wrong."""
+
+    kind: str
+    time_s: float
+    positive: bool
+    group: str  # one id per correction: the held-out split never separates its crops
+
+
+@dataclass(frozen=True)
+class Crop:
+    """The best match of one indicator in one sampled frame near a correction."""
+
+    key: str
+    pixels: np.ndarray
+    score: float
+    positive: bool
+    group: str
+
+
+def extract_crops(
+    video: str | Path,
+    frame_index: np.ndarray,
+    profile: Profile,
+    examples: Sequence[Example],
+    *,
+    known_times: Sequence[float] = (),
+    tag: str = "",
+) -> list[Crop]:
+    """Crops for training and evaluation, from one decoding pass over the video.
+
+    For each correction: the best match of every indicator of its kind in the samples from its
+    time to CROP_WINDOW_S after it. Besides, *background* negatives: candidates (between the
+    candidate threshold and the indicator's own) in samples at least QUIET_S from every
+    correction and every ``known_times`` (events the detector found), grouped per QUIET_S
+    stretch. Lowering the threshold makes matching propose such places (scene edges, partial
+    lines); the verifier must learn to refuse them.
+
+    Args:
+        video: The recording.
+        frame_index: Its frame index.
+        profile: The profile whose indicators are matched.
+        examples: The corrections in this video.
+        known_times: Times of other events (not corrected) to keep background crops away from.
+        tag: Prefix for background groups (one per video), so groups of two videos never merge.
+    """
+    if not examples:
+        return []
+    order = sorted(examples, key=lambda e: e.time_s)
+    starts = np.array([e.time_s for e in order])
+    busy = np.sort(np.array([*starts, *known_times], dtype=float))
+    reader = SampledReader(video, frame_index, profile.sample_fps)
+    matchers: list[Matcher] | None = None
+    crops: list[Crop] = []
+    background: list[Crop] = []
+    for sample in reader:
+        if matchers is None:
+            size = (sample.luma.shape[1], sample.luma.shape[0])
+            matchers = [
+                Matcher(dataclasses.replace(ind, threshold=-1.0), size)
+                for ind in profile.indicators
+            ]
+        t = sample.time_s
+        lo = int(np.searchsorted(starts, t - CROP_WINDOW_S - 1e-6))
+        hi = int(np.searchsorted(starts, t + 1e-6, side="right"))
+        kinds = {e.kind for e in order[lo:hi]}
+        near = int(np.searchsorted(busy, t - QUIET_S))
+        quiet = near >= len(busy) or busy[near] > t + QUIET_AHEAD_S
+        if not kinds and not quiet:
+            continue
+        for ind, matcher in zip(profile.indicators, matchers, strict=True):
+            if ind.kind not in kinds and not quiet:
+                continue
+            found = matcher.find(sample.luma)
+            key = indicator_key(ind)
+            low = candidate_threshold_for(ind)
+            for example in order[lo:hi]:
+                if example.kind != ind.kind or not found:
+                    continue
+                pixels = crop_luma(sample.luma, match_box(matcher, found[0]))
+                crops.append(Crop(key, pixels, found[0].score, example.positive, example.group))
+                # Weaker candidates beside it (under the indicator's threshold, so not a
+                # stacked entry): what a lowered threshold adds around every real one.
+                for match in found[1 : 1 + BACKGROUND_PER_SAMPLE]:
+                    if low <= match.score < ind.threshold:
+                        pixels = crop_luma(sample.luma, match_box(matcher, match))
+                        crops.append(Crop(key, pixels, match.score, False, example.group + "/bg"))
+            if quiet:
+                group = f"{tag}bg{int(t // QUIET_S)}"
+                for match in found[:BACKGROUND_PER_SAMPLE]:
+                    if low <= match.score < ind.threshold:
+                        pixels = crop_luma(sample.luma, match_box(matcher, match))
+                        background.append(Crop(key, pixels, match.score, False, group))
+    return crops + _fewer_groups(background, max(MIN_EXAMPLES, len(examples)))
+
+
+def _fewer_groups(crops: list[Crop], keep: int) -> list[Crop]:
+    """The crops of at most ``keep`` of their groups, spread evenly (deterministic)."""
+    groups = sorted({c.group for c in crops})
+    if len(groups) <= keep:
+        return crops
+    chosen = {groups[i] for i in np.linspace(0, len(groups) - 1, keep).round().astype(int)}
+    return [c for c in crops if c.group in chosen]
+
+
+def split_groups(crops: Sequence[Crop], seed: int = 0) -> tuple[set[str], set[str]]:
+    """Train and held-out correction ids: HELD_OUT of each class (at least 2) held out."""
+    rng = np.random.default_rng(seed)
+    label = {c.group: c.positive for c in crops}
+    train: set[str] = set()
+    held: set[str] = set()
+    for positive in (True, False):
+        groups = sorted(g for g, p in label.items() if p == positive)
+        rng.shuffle(groups)
+        n = max(2, round(len(groups) * HELD_OUT)) if len(groups) >= 4 else len(groups) // 2
+        held.update(groups[:n])
+        train.update(groups[n:])
+    return train, held
+
+
+# --- augmentation and training ----------------------------------------------------------------
+
+
+def augment(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A plausible other capture of the same crop: rescaled and shifted a little, recompressed,
+    brighter or darker, noisier."""
+    h, w = crop.shape[:2]
+    scale = rng.uniform(0.88, 1.12)
+    dx, dy = rng.uniform(-0.05, 0.05) * w, rng.uniform(-0.08, 0.08) * h
+    matrix = np.float32(
+        [[scale, 0, (1 - scale) * w / 2 + dx], [0, scale, (1 - scale) * h / 2 + dy]]
+    )
+    out = cv2.warpAffine(crop, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < 0.5:  # a round trip through a lower-resolution capture
+        f = rng.uniform(0.5, 0.9)
+        small = cv2.resize(
+            out, (max(4, int(w * f)), max(4, int(h * f))), interpolation=cv2.INTER_AREA
+        )
+        out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    if rng.random() < 0.7:
+        quality = int(rng.integers(20, 90))
+        ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if ok:
+            out = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    gain, offset = rng.uniform(0.6, 1.4), rng.uniform(-30, 30)
+    noisy = out.astype(np.float32) * gain + offset + rng.normal(0, rng.uniform(0, 6), out.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+@dataclass
+class TrainArgs:
+    """Training settings (the defaults train in seconds on one CPU core)."""
+
+    steps: int = 200
+    """optimiser steps"""
+    batch: int = 48
+    """crops per step (each freshly augmented)"""
+    lr: float = 3e-3
+    """Adam's learning rate"""
+    seed: int = 0
+    """seeds the split, the augmentation and the initial weights"""
+    threads: int = 1
+    """torch threads (1: the worker shares its machine)"""
+
+
+def train_net(
+    crops: Sequence[Crop],
+    heads: dict[str, int],
+    args: TrainArgs,
+    progress: Callable[[float], None] | None = None,
+) -> Net:
+    """Trains a fresh network on the crops (balanced classes, augmented every step)."""
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    torch.set_num_threads(args.threads)
+    net = Net(len(heads))
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    pos = [i for i, c in enumerate(crops) if c.positive]
+    neg = [i for i, c in enumerate(crops) if not c.positive]
+    if not pos or not neg:
+        raise VerifierError("training needs both confirmed and rejected examples")
+    loss_fn = nn.BCEWithLogitsLoss()
+    net.train()
+    for step in range(args.steps):
+        half = args.batch // 2
+        picks = list(rng.choice(pos, half)) + list(rng.choice(neg, args.batch - half))
+        batch = np.stack([_normalise(augment(crops[i].pixels, rng)) for i in picks])
+        target = torch.tensor([float(crops[i].positive) for i in picks])
+        head_of = torch.tensor([heads[crops[i].key] for i in picks])
+        logits = net(torch.from_numpy(batch[:, None]))[torch.arange(len(picks)), head_of]
+        loss = loss_fn(logits, target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if progress is not None and step % 25 == 0:
+            progress(step / args.steps)
+    return net.eval()
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Per-correction outcome counts and the rates they give."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+        }
+
+
+def _rates(decisions: dict[str, bool], truth: dict[str, bool]) -> Rates:
+    tp = sum(1 for g, d in decisions.items() if d and truth[g])
+    fp = sum(1 for g, d in decisions.items() if d and not truth[g])
+    fn = sum(1 for g, d in decisions.items() if not d and truth[g])
+    return Rates(tp, fp, fn)
+
+
+def evaluate(
+    verifier: Verifier, crops: Sequence[Crop], thresholds: dict[str, float]
+) -> tuple[Rates, Rates]:
+    """(before, after) on these crops' corrections; see the module docstring."""
+    truth = {c.group: c.positive for c in crops}
+    before = dict.fromkeys(truth, False)
+    after = dict.fromkeys(truth, False)
+    candidates = [c for c in crops if c.score >= verifier.indicators.get(c.key, 2.0)]
+    kept = verifier.probabilities(
+        [verifier.heads[c.key] for c in candidates], [c.pixels for c in candidates]
+    )
+    for crop in crops:
+        if crop.score >= thresholds[crop.key]:
+            before[crop.group] = True
+    for crop, p in zip(candidates, kept, strict=True):
+        if p >= 0.5:
+            after[crop.group] = True
+    return _rates(before, truth), _rates(after, truth)
+
+
+@dataclass
+class Training:
+    """What :func:`train_verifier` made and measured."""
+
+    verifier: Verifier
+    before: Rates
+    after: Rates
+    train_examples: int
+    held_out_examples: int
+    train_s: float
+    load_average: float
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def better(self) -> bool:
+        """Used only when it beats template matching alone on held-out corrections (F1)."""
+        return self.after.f1 > self.before.f1
+
+
+def count_classes(examples: Iterable[Example]) -> tuple[int, int]:
+    """(positives, negatives)."""
+    ex = list(examples)
+    pos = sum(e.positive for e in ex)
+    return pos, len(ex) - pos
+
+
+def examples_missing(positives: int, negatives: int) -> int:
+    """How many more corrections training needs (0: enough): MIN_EXAMPLES in all, with at
+    least MIN_PER_CLASS confirmed and MIN_PER_CLASS rejected."""
+    per_class = max(0, MIN_PER_CLASS - positives) + max(0, MIN_PER_CLASS - negatives)
+    return max(MIN_EXAMPLES - positives - negatives, per_class, 0)
+
+
+def train_verifier(
+    profile: Profile,
+    crops: Sequence[Crop],
+    args: TrainArgs | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Training:
+    """Splits the corrections, trains on one part and measures before/after on the other.
+
+    Raises:
+        VerifierError: no crops for either class, or no indicator had any.
+    """
+    args = args or TrainArgs()
+    keys = {indicator_key(i): i for i in profile.indicators}
+    used = [k for k in keys if any(c.key == k for c in crops)]
+    if not used:
+        raise VerifierError("no crops: no indicator matched near any correction")
+    heads = {k: n for n, k in enumerate(used)}
+    train_ids, held_ids = split_groups(crops, args.seed)
+    train = [c for c in crops if c.group in train_ids]
+    held = [c for c in crops if c.group in held_ids]
+    started, cpu = time.perf_counter(), time.process_time()
+    net = train_net(train, heads, args, progress)
+    train_s = time.perf_counter() - started
+    train_cpu_s = time.process_time() - cpu
+    verifier = Verifier(net, {k: candidate_threshold_for(keys[k]) for k in used})
+    thresholds = {k: keys[k].threshold for k in used}
+    before, after = evaluate(verifier, held, thresholds)
+    load = os.getloadavg()[0]
+    training = Training(verifier, before, after, len(train_ids), len(held_ids), train_s, load)
+    training.metrics = {
+        "before": before.to_dict(),
+        "after": after.to_dict(),
+        "better": training.better,
+        "train_examples": len(train_ids),
+        "held_out_examples": len(held_ids),
+        "train_crops": len(train),
+        "train_s": round(train_s, 2),
+        "train_cpu_s": round(train_cpu_s, 2),
+        "load_average": round(load, 2),
+        "profile_hash": profile.version_hash,
+    }
+    verifier.meta = dict(training.metrics)
+    return training
