@@ -31,7 +31,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from detectors.matching import Match, Matcher
+from detectors.matching import Match, Matcher, uses_color
 from detectors.profile import Indicator, Profile
 from detectors.video import SampledReader
 
@@ -83,19 +83,7 @@ def match_box(matcher: Matcher, match: Match) -> tuple[int, int, int, int]:
 
     ``Match.x, y`` is the template's top-left corner in the downscaled search region.
     """
-    box_of = getattr(matcher, "box_of", None)
-    if box_of is not None:  # the matcher knows its own geometry (colour / multi-scale matching)
-        return tuple(int(v) for v in box_of(match))  # type: ignore[return-value]
-    x0, y0, x1, y1 = matcher.region
-    work_w, work_h = matcher.work_size
-    sx, sy = (x1 - x0) / work_w, (y1 - y0) / work_h
-    th, tw = matcher.template.shape[:2]
-    return (
-        int(round(x0 + match.x * sx)),
-        int(round(y0 + match.y * sy)),
-        max(1, int(round(tw * sx))),
-        max(1, int(round(th * sy))),
-    )
+    return matcher.box_of(match)
 
 
 def crop_luma(luma: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -314,7 +302,8 @@ def extract_crops(
     order = sorted(examples, key=lambda e: e.time_s)
     starts = np.array([e.time_s for e in order])
     busy = np.sort(np.array([*starts, *known_times], dtype=float))
-    reader = SampledReader(video, frame_index, profile.sample_fps)
+    chroma = any(uses_color(ind) for ind in profile.indicators)
+    reader = SampledReader(video, frame_index, profile.sample_fps, chroma=chroma)
     matchers: list[Matcher] | None = None
     crops: list[Crop] = []
     background: list[Crop] = []
@@ -336,7 +325,7 @@ def extract_crops(
         for ind, matcher in zip(profile.indicators, matchers, strict=True):
             if ind.kind not in kinds and not quiet:
                 continue
-            found = matcher.find(sample.luma)
+            found = matcher.find(sample)
             key = indicator_key(ind)
             low = candidate_threshold_for(ind)
             for example in order[lo:hi]:
