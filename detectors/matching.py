@@ -42,6 +42,12 @@ SCALE_STEP = 1.15
 COARSE_SLACK = 0.2
 # This many coarse candidates are confirmed at most per discovery.
 COARSE_CANDIDATES = 3
+# The whole-frame search skips scales at which the template is shorter than this (px in the
+# video): tiny templates match anything.
+MIN_SEARCH_HEIGHT = 12
+# A find by the whole-frame search must beat the threshold by this much (it meets more
+# look-alikes than the search region does).
+SEARCH_MARGIN = 0.05
 # Default search region: the box grown by this many box heights up/down and widths left/right,
 # because kill-feed lines move as entries stack.
 MARGIN_H = 4.0
@@ -347,9 +353,15 @@ class Matcher:
         coarse = min(1.0, COARSE_HEIGHT / max(bh * self.base, 1.0))
         small_size = (max(1, round(vid_w * coarse)), max(1, round(vid_h * coarse)))
         small = _soften(cv2.resize(luma, small_size, interpolation=cv2.INTER_AREA))
-        threshold = self.indicator.threshold
+        threshold = self.indicator.threshold + SEARCH_MARGIN
+        low, high = self.indicator.scale
+        low = max(low, MIN_SEARCH_HEIGHT / max(bh * self.base, 1e-9))
+        if low > high:
+            return None
         candidates: list[tuple[float, float, int, int]] = []
         for scale, tpl in self._coarse_templates(coarse):
+            if scale < low / math.sqrt(SCALE_STEP):
+                continue
             th, tw = tpl.shape
             if th > small.shape[0] or tw > small.shape[1]:
                 continue
@@ -362,7 +374,7 @@ class Matcher:
         half = math.sqrt(SCALE_STEP)
         for _score, scale, cx, cy in candidates[:COARSE_CANDIDATES]:
             x, y = cx / coarse, cy / coarse
-            for s in (scale / half, scale, scale * half):
+            for s in sorted({min(high, max(low, v)) for v in (scale / half, scale, scale * half)}):
                 w, h = bw * self.base * s, bh * self.base * s
                 pad_x, pad_y = w * 0.15 + 2 / coarse, h * 0.5 + 2 / coarse
                 found = self._best(frame, s, (x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y))
@@ -373,7 +385,7 @@ class Matcher:
             return None
         quarter = SCALE_STEP**0.25
         score, scale, (x, y, w, h) = best
-        for s in (scale / quarter, scale * quarter):
+        for s in (max(low, scale / quarter), min(high, scale * quarter)):
             pad_x, pad_y = w * 0.1 + 2, h * 0.2 + 2
             found = self._best(frame, s, (x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y))
             if found is not None and found[0] > best[0]:
@@ -385,7 +397,7 @@ class Matcher:
         _score, scale, (x, y, w, h) = found
         pad = max(2.0, 0.1 * h)
         again = self._best(frame, scale, (x - pad, y - pad, x + w + pad, y + h + pad))
-        if again is None or again[0] < self.indicator.threshold:
+        if again is None or again[0] < self.indicator.threshold + SEARCH_MARGIN:
             return False
         self._lock(scale, again[1])
         return True
