@@ -113,6 +113,14 @@ def make_confuser_match(
     video = out_dir / f"{name}.mp4"
     write_video(video, times, size, draw)
     profile = _write_profile(out_dir, name, (1920, 1080), seed)
+    # The feed is drawn at the reference's scale. Without this the scale search settles on 0.875
+    # here: the kill box covers the left half of a line, and a smaller template fits its text
+    # better than its outline, which is what tells your line from a rival's.
+    spec = json.loads(profile.read_text())
+    for items in spec["events"].values():
+        for item in items:
+            item["scale"] = [1.0, 1.0]
+    profile.write_text(json.dumps(spec, indent=1))
     events = _truth(times, kills, "kill")
     labels = out_dir / f"{name}.labels.json"
     labels.write_text(json.dumps([e.to_dict() for e in events], indent=1))
