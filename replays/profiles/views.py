@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from coach.models import Team
@@ -143,7 +144,7 @@ def profile_export_json(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version_for(request, profile)
     response = HttpResponse(json.dumps(version.spec, indent=2), content_type="application/json")
     filename = f"{profile.name}-v{version.number}.json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -153,7 +154,8 @@ def profile_export_zip(request: HttpRequest, pk: int) -> HttpResponse:
     profile = _profile_for(request, pk)
     version = _version_for(request, profile)
     response = HttpResponse(services.profile_export_zip(version), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{profile.name}-v{version.number}.zip"'
+    name = f"{profile.name}-v{version.number}.zip"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 
