@@ -304,10 +304,29 @@ def _json_view(handler):
     return login_required(require_POST(view))
 
 
+def _hide_other_teams_replays(user, data: dict) -> None:
+    """404 when the draft names a replay the user cannot see (as everywhere else), not 400.
+
+    A replay of one of the user's own teams that does not fit the draft stays a 400 with a
+    reason; one of another team must not be told apart from one that does not exist.
+    """
+    indicators = data.get("indicators")
+    named = [data.get("replay")]
+    if isinstance(indicators, list):
+        named += [item.get("replay") for item in indicators if isinstance(item, dict)]
+    ids = {i for i in map(id_or_none, named) if i is not None}
+    if not ids:
+        return
+    visible = set(Replay.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    if ids - visible:
+        raise Http404("no such replay")
+
+
 @_json_view
 def editor_preview(request: HttpRequest, pk: int | None) -> JsonResponse:
     """Runs the draft on the chosen replay and returns the events it finds (nothing is saved)."""
     profile, team, data = _draft_scope(request, pk)
+    _hide_other_teams_replays(request.user, data)
     replays = _usable_replays(request.user, team)
     replay = replays.filter(pk=id_or_none(data.get("replay"))).first()
     if replay is None:
@@ -326,6 +345,7 @@ def editor_preview(request: HttpRequest, pk: int | None) -> JsonResponse:
 def editor_save(request: HttpRequest, pk: int | None) -> JsonResponse:
     """Saves the draft as the next version and, if asked, re-detects the replays using it."""
     profile, team, data = _draft_scope(request, pk)
+    _hide_other_teams_replays(request.user, data)
     version, created = services.profile_save_draft(
         profile=profile,
         team=team,
