@@ -178,7 +178,7 @@ def profile_import_page(request: HttpRequest) -> HttpResponse:
                 version, created = services.profile_import(  # atomic: no empty profile left
                     team=team,
                     name=form["name"],
-                    upload=upload.read(),
+                    upload=upload,  # a file: a zip is unpacked member by member
                     filename=upload.name,
                     user=request.user,
                 )
