@@ -10,11 +10,12 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coach.settings")
 django_asgi_app = get_asgi_application()
 
+from coach.body_limits import BodyLimit, upload_limits  # noqa: E402
 from coach.routing import websocket_urlpatterns  # noqa: E402  (needs Django set up first)
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimit(django_asgi_app, upload_limits),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
