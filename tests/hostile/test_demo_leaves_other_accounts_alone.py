@@ -58,3 +58,16 @@ def test_a_fresh_site_gets_player_and_coach(transactional_db, django_user_model,
     assert login.usernames == {"player": "player", "coach": "coach"} and not login.notes
     assert team.slug == "demo"
     assert teams_of(django_user_model.objects.get(username="coach")) == [("demo", "coach")]
+
+
+def test_only_the_demos_own_copycat_is_a_house_opponent(transactional_db, var):
+    from tournaments.matches import house_agent
+    from tournaments.models import Agent
+
+    mine = Team.objects.create(name="Demo Team", slug="demo")
+    fields = dict(architecture="mlp_q", obs_type="state", frame_skip=4, config={}, folder="x")
+    Agent.objects.create(team=mine, name="Copycat", state=Agent.READY, **fields)
+    assert house_agent() is None  # a user's own team called "demo" shares nothing
+    _, team = demo_accounts()
+    theirs = Agent.objects.create(team=team, name="Copycat", state=Agent.READY, **fields)
+    assert house_agent() == theirs
