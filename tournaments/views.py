@@ -62,7 +62,8 @@ def agent_upload(request: HttpRequest) -> HttpResponse:
     except services.AgentUploadError as exc:
         messages.error(request, f"Agent not accepted: {exc}")
         return redirect("tournaments:agents")
-    messages.success(request, f"{agent.name} uploaded; it is being checked, then plays its evaluation matches.")
+    note = "it is being checked, then plays its evaluation matches"
+    messages.success(request, f"{agent.name} uploaded; {note}.")
     return redirect(agent)
 
 

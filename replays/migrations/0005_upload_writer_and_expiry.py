@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('replays', '0004_merge_0003_event_corrections_0003_replay_tags'),
+        ("replays", "0004_merge_0003_event_corrections_0003_replay_tags"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='upload',
-            name='writing_since',
+            model_name="upload",
+            name="writing_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tournaments', '0004_match_state_defaults_to_scheduled'),
+        ("tournaments", "0004_match_state_defaults_to_scheduled"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agent',
-            name='state',
-            field=models.CharField(choices=[('checking', 'Checking'), ('evaluating', 'Evaluating'), ('ready', 'Ready'), ('failed', 'Failed')], default='evaluating', max_length=12),
+            model_name="agent",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("checking", "Checking"),
+                    ("evaluating", "Evaluating"),
+                    ("ready", "Ready"),
+                    ("failed", "Failed"),
+                ],
+                default="evaluating",
+                max_length=12,
+            ),
         ),
     ]
