@@ -72,3 +72,46 @@ async def test_a_body_within_the_limit_reaches_the_view(transactional_db):
     await comm.send_input({"type": "http.request", "body": b"a=b&c", "more_body": False})
     start = await comm.receive_output(timeout=10)
     assert start["status"] in (302, 403)  # anonymous: the login redirect (or CSRF), not 413
+
+
+def _post_head(port: int, extra: str):
+    import socket
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+    head = (
+        "POST /profiles/import/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: multipart/form-data; boundary=x\r\n{extra}\r\n"
+    )
+    sock.sendall(head.encode())
+    return sock
+
+
+def test_daphne_refuses_before_it_buffers_the_body(tmp_path):
+    """The served site: Twisted would buffer the whole body before calling the application."""
+
+    from tests.livesite import Site
+
+    site = Site(tmp_path / "var")
+    site.manage("migrate", "--noinput", "-v", "0")
+    site.start()
+    try:
+        sock = _post_head(site.port, f"Content-Length: {200 * MB}\r\n")  # and no body at all
+        assert sock.recv(100).startswith(b"HTTP/1.1 413")
+        sock.close()
+        sock = _post_head(site.port, "Transfer-Encoding: chunked\r\n")
+        sock.settimeout(0.02)
+        sent, reply = 0, b""
+        while not reply and sent < 80 * MB:
+            try:
+                sock.sendall(b"100000\r\n" + b"x" * MB + b"\r\n")
+                sent += MB
+                reply = sock.recv(100)
+            except TimeoutError:
+                continue
+            except OSError:  # the server closed the connection after answering
+                break
+        sock.settimeout(20)
+        reply = reply or sock.recv(100)
+        assert reply.startswith(b"HTTP/1.1 413") and sent <= 56 * MB, sent / MB
+    finally:
+        site.stop()
