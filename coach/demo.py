@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from coach.models import Membership, Team
+from coach.models import DemoAccount, Membership, Team
 from replays.services import replay_ingest_file
 
 DEMO_TEAM = "Demo Team"
@@ -119,26 +120,78 @@ def _zip_profile(profile_json: Path) -> bytes:
     return buf.getvalue()
 
 
+@dataclass
+class DemoLogin:
+    """What ``manage.py demo`` prints: the accounts it made, their password, and why."""
+
+    password: str
+    created: bool
+    usernames: dict[str, str] = field(default_factory=dict)  # role -> username
+    notes: list[str] = field(default_factory=list)
+
+
 @transaction.atomic
-def demo_setup() -> tuple[str, bool]:
-    """Creates the demo team, users and replays once; returns (password, created)."""
-    User = get_user_model()
-    login_file = demo_login_file()
-    if Team.objects.filter(name=DEMO_TEAM).exists() and login_file.exists():
-        return login_file.read_text().strip(), False
-    password = secrets.token_urlsafe(9)
-    team, _ = Team.objects.get_or_create(name=DEMO_TEAM, defaults={"slug": "demo"})
-    for username, role in (("coach", Membership.COACH), ("player", Membership.PLAYER)):
-        user, _ = User.objects.get_or_create(username=username)
-        user.set_password(password)
-        user.save()
-        Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
-    login_file.write_text(password)
-    login_file.chmod(0o600)
+def demo_setup() -> DemoLogin:
+    """Creates the demo team, users and replays once (see :func:`demo_accounts`)."""
+    login, team = demo_accounts()
+    if not login.created:
+        return login
     folder = Path(settings.VAR_DIR) / "demo-media"
     # Scratch files of an earlier demo whose database was removed (make clean): made anew.
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    _demo_replays(team, User.objects.get(username="player"), folder)
-    _demo_agent(team, User.objects.get(username="coach"), folder)
-    return password, True
+    User = get_user_model()
+    _demo_replays(team, User.objects.get(username=login.usernames["player"]), folder)
+    _demo_agent(team, User.objects.get(username=login.usernames["coach"]), folder)
+    return login
+
+
+def demo_accounts() -> tuple[DemoLogin, Team]:
+    """The demo's team and its coach and player, made on the first run.
+
+    Only accounts the demo created itself (a ``DemoAccount`` row) are ever changed: a user who
+    signed up as ``player`` or ``coach`` keeps their password and teams, and the demo makes its
+    own account under a free name instead (the returned notes say so). The password is new only
+    when the login file was lost.
+    """
+    login_file = demo_login_file()
+    accounts = {a.role: a for a in DemoAccount.objects.select_related("user", "team")}
+    team = next(iter(accounts.values())).team if accounts else None
+    if team is not None and login_file.exists():
+        names = {role: a.user.get_username() for role, a in accounts.items()}
+        return DemoLogin(login_file.read_text().strip(), False, names), team
+    password = secrets.token_urlsafe(9)
+    login = DemoLogin(password, team is None)
+    if team is None:
+        team = Team.objects.create(name=DEMO_TEAM, slug=_free(Team, "slug", "demo"))
+    for role in (Membership.COACH, Membership.PLAYER):
+        account = accounts.get(role) or _demo_account(team, role, login.notes)
+        account.user.set_password(password)
+        account.user.save(update_fields=["password"])
+        Membership.objects.get_or_create(team=team, user=account.user, defaults={"role": role})
+        login.usernames[role] = account.user.get_username()
+    login_file.write_text(password)
+    login_file.chmod(0o600)
+    return login, team
+
+
+def _demo_account(team: Team, role: str, notes: list[str]) -> DemoAccount:
+    """A new user for the demo, named after its role unless someone already has that name."""
+    User = get_user_model()
+    username = _free(User, "username", role, first=f"demo-{role}")
+    if username != role:
+        notes.append(
+            f"A user named {role!r} already exists and was not made by the demo: left untouched; "
+            f"the demo {role} is {username!r}."
+        )
+    user = User.objects.create_user(username=username)
+    return DemoAccount.objects.create(user=user, team=team, role=role)
+
+
+def _free(model, field_name: str, wanted: str, first: str | None = None) -> str:
+    """``wanted`` if no row has it, else ``first``, ``first-2``, ``first-3``…"""
+    candidates = [wanted, first or wanted, *(f"{first or wanted}-{n}" for n in range(2, 1000))]
+    for candidate in candidates:
+        if not model.objects.filter(**{field_name: candidate}).exists():
+            return candidate
+    raise RuntimeError(f"no free {field_name} near {wanted!r}")

@@ -79,6 +79,19 @@ class Membership(models.Model):
         return f"{self.user} ({self.role}) in {self.team}"
 
 
+class DemoAccount(models.Model):
+    """A user that ``manage.py demo`` created: the only accounts the demo may ever change."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="demo_account"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="demo_accounts")
+    role = models.CharField(max_length=10, choices=Membership.ROLES)
+
+    def __str__(self) -> str:
+        return f"demo {self.role} {self.user}"
+
+
 class NoteQuerySet(models.QuerySet):
     def visible_to(self, user) -> NoteQuerySet:
         """Notes on replays of the user's teams (all of them for staff)."""

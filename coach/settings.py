@@ -252,6 +252,10 @@ FILMROOM_CLIP_BEFORE_S = 8.0
 FILMROOM_CLIP_AFTER_S = 3.0
 # Matches an uploaded agent plays against each built-in opponent (half on each side).
 FILMROOM_AGENT_EVALUATION_GAMES = envint("AGENT_EVALUATION_GAMES", 4)
+# Hostile input: play matches one person may run at once (each records a dataset), and how
+# long an unfinished chunked upload's part file is kept before it is removed (hours).
+FILMROOM_PLAY_MATCHES_PER_USER = envint("PLAY_MATCHES_PER_USER", 2)
+FILMROOM_UPLOAD_ABANDONED_HOURS = envint("UPLOAD_ABANDONED_HOURS", 24)
 
 LOGGING = {
     "version": 1,

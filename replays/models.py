@@ -408,7 +408,7 @@ class Clip(models.Model):
 class Upload(models.Model):
     """A browser upload in flight: chunks are appended to a part file until it is whole."""
 
-    OPEN, COMPLETE = "open", "complete"
+    OPEN, COMPLETE, EXPIRED = "open", "complete", "expired"
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="uploads")
     uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
@@ -419,6 +419,8 @@ class Upload(models.Model):
     profile = models.ForeignKey(GameProfile, on_delete=models.SET_NULL, null=True, blank=True)
     replay = models.ForeignKey(Replay, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while a PUT writes a chunk (and refreshed as it goes): one writer at a time.
+    writing_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.received_bytes}/{self.size_bytes})"

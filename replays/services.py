@@ -12,11 +12,14 @@ import logging
 import os
 import shutil
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from PIL import Image
 
 from coach import storage
@@ -389,14 +392,7 @@ def upload_append(*, upload: Upload, offset: int, chunks: Iterable[bytes]) -> Re
     Returns:
         The replay once the last chunk is in, else None.
     """
-    if upload.state != Upload.OPEN:
-        raise UploadError("this upload is already complete", status=409, offset=upload.size_bytes)
-    if offset != upload.received_bytes:
-        raise UploadError(
-            f"expected the chunk at byte {upload.received_bytes}, got {offset}",
-            status=409,
-            offset=upload.received_bytes,
-        )
+    _upload_claim(upload, offset)
     written = 0
     try:
         with upload.part_path.open("r+b") as fh:
@@ -406,6 +402,8 @@ def upload_append(*, upload: Upload, offset: int, chunks: Iterable[bytes]) -> Re
                 if offset + written > upload.size_bytes:
                     raise UploadError("the chunk runs past the declared file size")
                 fh.write(piece)
+                _upload_heartbeat(upload)
+        upload.received_bytes = offset + written
     except OSError as exc:
         if not disk_full(exc):
             raise
@@ -418,11 +416,62 @@ def upload_append(*, upload: Upload, offset: int, chunks: Iterable[bytes]) -> Re
             status=507,
             offset=upload.received_bytes,
         ) from exc
-    upload.received_bytes = offset + written
-    upload.save(update_fields=["received_bytes"])
+    finally:  # a broken chunk keeps the offset it started at; the writer's claim ends either way
+        upload.writing_since = None
+        upload.save(update_fields=["received_bytes", "writing_since"])
     if upload.received_bytes < upload.size_bytes:
         return None
     return upload_finish(upload=upload)
+
+
+# A PUT that is writing refreshes its claim this often; a claim not refreshed for the stale
+# time was left by a request that died, and the next PUT may take the upload over.
+_CLAIM_HEARTBEAT = timedelta(seconds=20)
+_CLAIM_STALE = timedelta(seconds=90)
+
+
+def _upload_claim(upload: Upload, offset: int) -> None:
+    """Makes this request the upload's only writer (one atomic UPDATE, any database, any node).
+
+    Raises:
+        UploadError: 409 when the upload is complete, expired, written by another request right
+            now, or expects another offset (the client asks for the offset and resumes).
+    """
+    now = timezone.now()
+    free = Q(writing_since__isnull=True) | Q(writing_since__lt=now - _CLAIM_STALE)
+    claimed = Upload.objects.filter(
+        free, pk=upload.pk, state=Upload.OPEN, received_bytes=offset
+    ).update(writing_since=now)
+    upload.refresh_from_db()
+    if claimed:
+        upload.heartbeat_at = now
+        return
+    if upload.state == Upload.COMPLETE:
+        raise UploadError("this upload is already complete", status=409, offset=upload.size_bytes)
+    if upload.state == Upload.EXPIRED:
+        raise UploadError(
+            "this upload was abandoned (no data for a long time) and removed: start it again",
+            status=410,
+        )
+    if offset != upload.received_bytes:
+        raise UploadError(
+            f"expected the chunk at byte {upload.received_bytes}, got {offset}",
+            status=409,
+            offset=upload.received_bytes,
+        )
+    raise UploadError(
+        "another request is sending a chunk of this upload right now: wait for it to end, "
+        "then ask for the offset",
+        status=409,
+        offset=upload.received_bytes,
+    )
+
+
+def _upload_heartbeat(upload: Upload) -> None:
+    now = timezone.now()
+    if now - upload.heartbeat_at >= _CLAIM_HEARTBEAT:
+        Upload.objects.filter(pk=upload.pk).update(writing_since=now)
+        upload.heartbeat_at = now
 
 
 def upload_finish(*, upload: Upload) -> Replay:

@@ -48,10 +48,10 @@ class PlayConsumer(AsyncWebsocketConsumer):
         self.thread: threading.Thread | None = None
         self.stopping = threading.Event()
         self.group: str | None = None
+        await self.accept()  # then close: a refused handshake is a bare 403 the page cannot read
         if self.opponent is None:
             await self.close(code=4404)
             return
-        await self.accept()
         await self.send_json(
             {"type": "ready", "agent": self.opponent.name, "characters": list(CHARACTER_NAMES)}
         )
@@ -62,7 +62,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             message = json.loads(text_data or "")
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
             await self.send_json({"type": "error", "message": "messages must be JSON"})
             return
         if not isinstance(message, dict):

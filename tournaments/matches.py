@@ -35,7 +35,7 @@ from .models import Agent, Match
 logger = logging.getLogger(__name__)
 
 RUN_TASK = "tournaments.tasks.match_run_task"
-HOUSE_AGENT = ("demo", "Copycat")
+HOUSE_AGENT_NAME = "Copycat"  # in the team that `manage.py demo` made
 """(team slug, agent name) of the demo's imitation agent, a house entrant every team may face."""
 
 MatchInfoHook = Callable[[Match, dict[str, Any]], None]
@@ -50,9 +50,13 @@ class MatchError(Exception):
 
 
 def house_agent() -> Agent | None:
-    """The demo's imitation agent (a house entrant), when the demo data is there."""
-    slug, name = HOUSE_AGENT
-    return Agent.objects.filter(team__slug=slug, name=name, state=Agent.READY).first()
+    """The demo's imitation agent (a house entrant), when the demo data is there.
+
+    The demo's team is the one ``manage.py demo`` made (its accounts are marked), not any team
+    that happens to be called "demo": a user's own Copycat never becomes a house entrant.
+    """
+    demo_team = Agent.objects.filter(team__demo_accounts__isnull=False)
+    return demo_team.filter(name=HOUSE_AGENT_NAME, state=Agent.READY).first()
 
 
 def side_from_name(name: str, *, user=None) -> Agent | str:

@@ -16,8 +16,13 @@ from coach.models import Team, TeamOwnedQuerySet
 class Agent(models.Model):
     """A trained fighter: safetensors weights + a JSON config, stored under MEDIA_ROOT."""
 
-    EVALUATING, READY, FAILED = "evaluating", "ready", "failed"
-    STATES = [(EVALUATING, "Evaluating"), (READY, "Ready"), (FAILED, "Failed")]
+    CHECKING, EVALUATING, READY, FAILED = "checking", "evaluating", "ready", "failed"
+    STATES = [
+        (CHECKING, "Checking"),
+        (EVALUATING, "Evaluating"),
+        (READY, "Ready"),
+        (FAILED, "Failed"),
+    ]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="agents")

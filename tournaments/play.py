@@ -7,11 +7,14 @@ demo's imitation agent (``copycat``).
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from coach.models import Team
@@ -23,6 +26,7 @@ from .matches import _agent_player, house_agent
 from .models import Agent, Dataset, Match
 
 HOUSE_OPPONENTS = (*BOT_NAMES, "copycat")
+_finishing = threading.Lock()
 
 
 @dataclass
@@ -77,6 +81,19 @@ def _team_for(user, opponent: Opponent) -> Team | None:
     return Team.objects.visible_to(user).first()
 
 
+# A play match lasts at most max_rounds x round_seconds (5 x 99 s); a row still "running" long
+# after that was left by a crashed process and no longer counts against the player.
+PLAY_MATCH_STALE = timedelta(minutes=15)
+
+
+def live_play_matches(user) -> int:
+    """How many play matches the user has running now (any tab, any Daphne node)."""
+    since = timezone.now() - PLAY_MATCH_STALE
+    return Match.objects.filter(
+        kind="play", state=Match.RUNNING, p1_label=user.get_username(), started_at__gte=since
+    ).count()
+
+
 def start_match(
     user, opponent: Opponent | Agent, characters: tuple[str, str], seed: int, **rules
 ) -> LiveMatch:
@@ -90,6 +107,11 @@ def start_match(
     team = _team_for(user, opponent)
     if team is None:
         raise ValueError("join a team first: recorded play belongs to a team")
+    if live_play_matches(user) >= settings.FILMROOM_PLAY_MATCHES_PER_USER:
+        raise ValueError(
+            f"you already play {settings.FILMROOM_PLAY_MATCHES_PER_USER} matches at once: "
+            "finish or close one first"
+        )
     dataset = Dataset.objects.create(
         team=team, player=user, opponent=opponent.name, characters=list(characters), folder=""
     )
@@ -135,9 +157,18 @@ def start_match(
 
 
 def finish_match(user, opponent, live: LiveMatch) -> Dataset:
-    """Closes the recording and stores the match (a match left unfinished is not kept)."""
+    """Closes the recording and stores the match (a match left unfinished is not kept).
+
+    Runs once per live match: a second call (a disconnect racing the end of the match) returns
+    the dataset and records nothing again.
+    """
     from .services import _forfeit_line
 
+    with _finishing:
+        first = not getattr(live, "finished", False)
+        live.finished = True
+    if not first:
+        return Dataset.objects.get(pk=live.dataset_id)
     ticks = live.close()
     dataset = Dataset.objects.get(pk=live.dataset_id)
     dataset.ticks = ticks
@@ -158,7 +189,9 @@ def finish_match(user, opponent, live: LiveMatch) -> Dataset:
         _forfeit_line(g, i, names) for i, g in enumerate(result.games) if g.forfeit
     )
     match.state, match.finished_at = Match.DONE, timezone.now()
-    match.save()
+    with transaction.atomic():  # only a running row becomes a result, whoever else tries
+        if Match.objects.select_for_update().filter(pk=match.pk, state=Match.RUNNING).exists():
+            match.save()
     return dataset
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import logging
 from pathlib import Path
 from typing import BinaryIO
@@ -17,11 +16,11 @@ from coach.queue import enqueue
 from tournaments.agents.agent_file import (
     METRICS_NAME,
     AgentFileError,
+    inspect_agent,
     load_agent,
     read_agent_files,
-    zip_bytes,
 )
-from tournaments.arena import CHARACTER_NAMES
+from tournaments.arena import CHARACTER_NAMES, N_ACTIONS, OBS_SIZE
 from tournaments.arena.runner import run_match
 
 from .models import Agent, Match
@@ -36,10 +35,14 @@ class AgentUploadError(Exception):
 
 
 def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description: str = "") -> Agent:
-    """Validates an agent zip (config.json + model.safetensors [+ metrics.csv]) and stores it.
+    """Checks an agent zip (config.json + model.safetensors [+ metrics.csv]) and stores it.
 
-    The weights are loaded into the architecture named by the config, from the project's
-    registry, without unpickling anything; the agent is then evaluated in the background.
+    In the request only what costs nothing is checked: the members and their sizes, the config,
+    the arena's observation and action sizes, and the weights' names, shapes and dtypes against
+    the declared architecture within a parameter budget (from the safetensors header and a
+    skeleton on torch's meta device). The agent is stored as "checking"; a worker then builds
+    the network and loads the weights (``agent_evaluate``), and marks it failed with the reason
+    or goes on to evaluate it.
 
     Raises:
         AgentUploadError: with the reason, for a bad file, name or observation type.
@@ -49,13 +52,10 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
         raise AgentUploadError("give the agent a name")
     try:
         files = read_agent_files(upload)
-        loaded = load_agent(io.BytesIO(zip_bytes(files)))
+        config = inspect_agent(files)
     except AgentFileError as exc:
         raise AgentUploadError(str(exc)) from exc
-    if loaded.obs_type != "state":
-        raise AgentUploadError(
-            "only agents that observe the state vector (obs=state) can play in the site yet"
-        )
+    _check_arena_sizes(config)
     try:
         with transaction.atomic():
             agent = Agent.objects.create(
@@ -63,12 +63,13 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
                 owner=owner,
                 name=name,
                 description=description[:2000],
-                architecture=loaded.architecture,
-                obs_type=loaded.obs_type,
-                frame_skip=loaded.frame_skip,
-                config=loaded.config,
+                architecture=config["architecture"],
+                obs_type=config["obs"]["type"],
+                frame_skip=config["frame_skip"],
+                config=config,
                 folder="",
                 has_metrics=METRICS_NAME in files,
+                state=Agent.CHECKING,
             )
             agent.folder = f"agents/{agent.pk}"
             agent.save(update_fields=["folder"])
@@ -78,9 +79,40 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
             storage.publish_tree(agent.path)
     except IntegrityError as exc:
         raise AgentUploadError(f"your team already has an agent called {name!r}") from exc
-    if enqueue:  # otherwise the next `serve` start hands the evaluation out
-        transaction.on_commit(lambda: agent_enqueue_evaluation(agent))
+    transaction.on_commit(lambda: agent_enqueue_evaluation(agent))
     return agent
+
+
+def _check_arena_sizes(config: dict) -> None:
+    """The site's arena feeds the state vector and takes one of its actions: nothing else fits."""
+    if config["obs"]["type"] != "state":
+        raise AgentUploadError(
+            "only agents that observe the state vector (obs=state) can play in the site yet"
+        )
+    if config["obs"]["shape"] != [OBS_SIZE]:
+        raise AgentUploadError(
+            f"obs.shape is {config['obs']['shape']}; the arena's state vector is [{OBS_SIZE}]"
+        )
+    if config["n_actions"] != N_ACTIONS:
+        raise AgentUploadError(
+            f"n_actions is {config['n_actions']!r}; the arena has {N_ACTIONS} actions"
+        )
+
+
+def agent_check(agent: Agent) -> bool:
+    """Builds the stored agent for real (in a worker) and records whether it loads.
+
+    Returns:
+        True when it loads (the agent moves on to "evaluating"), else False ("failed").
+    """
+    try:
+        load_agent(agent.path)
+    except AgentFileError as exc:
+        agent.state, agent.failure_reason = Agent.FAILED, f"not accepted: {exc}"
+    else:
+        agent.state, agent.failure_reason = Agent.EVALUATING, ""
+    agent.save(update_fields=["state", "failure_reason"])
+    return agent.state == Agent.EVALUATING
 
 
 def agent_enqueue_evaluation(agent: Agent) -> None:
@@ -91,7 +123,7 @@ def agent_enqueue_evaluation(agent: Agent) -> None:
 
 def agents_requeue_pending() -> int:
     """Enqueues the evaluation of every agent still waiting for it; returns how many."""
-    pending = list(Agent.objects.filter(state=Agent.EVALUATING))
+    pending = list(Agent.objects.filter(state__in=(Agent.CHECKING, Agent.EVALUATING)))
     for agent in pending:
         agent_enqueue_evaluation(agent)
     return len(pending)
@@ -113,7 +145,7 @@ def agent_evaluate(*, agent_id: str, games: int | None = None) -> None:
     Idempotent: a re-run replaces the agent's earlier evaluation matches.
     """
     agent = Agent.objects.filter(pk=agent_id).first()
-    if agent is None:
+    if agent is None or (agent.state == Agent.CHECKING and not agent_check(agent)):
         return
     games = games or settings.FILMROOM_AGENT_EVALUATION_GAMES
     try:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coach.models import Team
@@ -61,7 +62,8 @@ def agent_upload(request: HttpRequest) -> HttpResponse:
     except services.AgentUploadError as exc:
         messages.error(request, f"Agent not accepted: {exc}")
         return redirect("tournaments:agents")
-    messages.success(request, f"{agent.name} uploaded; it is playing its evaluation matches.")
+    note = "it is being checked, then plays its evaluation matches"
+    messages.success(request, f"{agent.name} uploaded; {note}.")
     return redirect(agent)
 
 
@@ -121,7 +123,7 @@ def agent_detail(request: HttpRequest, pk: str) -> HttpResponse:
 def agent_download(request: HttpRequest, pk: str) -> HttpResponse:
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
     response = HttpResponse(_zip_folder(agent.path), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{agent.name}.zip"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{agent.name}.zip")
     return response
 
 
@@ -174,7 +176,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 def dataset_download(request: HttpRequest, pk: str) -> HttpResponse:
     dataset = get_object_or_404(Dataset.objects.visible_to(request.user), pk=pk)
     response = HttpResponse(_zip_folder(dataset.path), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="dataset-{dataset.pk}.zip"'
+    response["Content-Disposition"] = content_disposition_header(True, f"dataset-{dataset.pk}.zip")
     return response
 
 

@@ -114,7 +114,7 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
         try:
             message = json.loads(text_data or "")
             kind = message["type"]
-        except (json.JSONDecodeError, TypeError, KeyError):
+        except (ValueError, RecursionError, TypeError, KeyError, IndexError):  # not an object
             await self.error('messages are JSON objects with a "type"')
             return
         user = self.scope["user"]

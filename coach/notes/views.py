@@ -8,6 +8,7 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coach.media import ranged_file_response
@@ -155,7 +156,7 @@ def note_export(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         return _error("frame, before and after must be numbers")
     except exports.ExportError as exc:
         return _error(str(exc))
-    response["Content-Disposition"] = (
-        f'inline; filename="replay{note.replay_id}-note{note.pk}-frame{note.frame}.{what}"'
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"replay{note.replay_id}-note{note.pk}-frame{note.frame}.{what}"
     )
     return response

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from ..models import Event, Replay
@@ -103,5 +104,7 @@ def replay_labels(request: HttpRequest, pk: int) -> JsonResponse:
     """Confirmed, moved and added events, in the shape ``detectors evaluate --labels`` reads."""
     replay = _replay_for(request, pk)
     response = JsonResponse(services.labels_of(replay))
-    response["Content-Disposition"] = f'inline; filename="replay-{replay.pk}-labels.json"'
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"replay-{replay.pk}-labels.json"
+    )
     return response

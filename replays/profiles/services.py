@@ -14,7 +14,10 @@ import shutil
 import tempfile
 import time
 import zipfile
+import zlib
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import cv2
 from django.conf import settings
@@ -30,6 +33,12 @@ from ..models import GameProfile, ProfileVersion, Replay
 from ..services import replay_enqueue
 
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
+# An imported zip: a profile has a handful of reference images, so these are generous; they
+# bound what one upload can make the server unpack (a zip bomb declares little and inflates).
+MAX_SPEC_BYTES = 1024 * 1024
+MAX_ZIP_MEMBERS = 100
+MAX_ZIP_TOTAL_BYTES = 100 * 1024 * 1024
+_BLOCK = 1024 * 1024
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
@@ -53,7 +62,7 @@ def profile_save_version(
     *,
     profile: GameProfile,
     spec: dict,
-    files: dict[str, bytes],
+    files: Mapping[str, bytes | Path],
     user=None,
     base: ProfileVersion | None = None,
 ) -> tuple[ProfileVersion, bool]:
@@ -62,7 +71,8 @@ def profile_save_version(
     Args:
         profile: The profile to add a version to.
         spec: The profile JSON (references are bare file names).
-        files: Reference images by file name; a reference not given here is taken from ``base``.
+        files: Reference images (bytes, or a file already unpacked) by file name; a reference
+            not given here is taken from ``base``.
         user: Who saved it.
         base: The version whose reference files may be reused (usually the latest).
 
@@ -80,9 +90,13 @@ def profile_save_version(
         for name in _references_of(spec):
             _check_name(name)
             if name in files:
-                if len(files[name]) > MAX_REFERENCE_BYTES:
+                given = files[name]
+                if isinstance(given, Path):  # unpacked and size-checked by the import
+                    shutil.copyfile(given, folder / name)
+                    continue
+                if len(given) > MAX_REFERENCE_BYTES:
                     raise ProfileError(f"reference {name} is larger than 20 MB")
-                (folder / name).write_bytes(files[name])
+                (folder / name).write_bytes(given)
             elif base is not None and (base.path / name).exists():
                 shutil.copyfile(base.path / name, folder / name)
         try:
@@ -115,20 +129,43 @@ def _profiles_root() -> Path:
 
 @transaction.atomic
 def profile_import(
-    *, team: Team | None, name: str, upload: bytes, filename: str, user=None
+    *, team: Team | None, name: str, upload: bytes | BinaryIO, filename: str, user=None
 ) -> tuple[ProfileVersion, bool]:
-    """Imports a profile from its JSON (references already known) or a zip of JSON + images."""
-    if filename.lower().endswith(".zip") or upload[:4] == b"PK\x03\x04":
-        spec, files = _read_zip(upload)
-    else:
-        spec, files = _parse_json(upload), {}
-    name = (name or str(spec.get("name") or "")).strip()[:100]
-    if not name:
-        raise ProfileError("the profile needs a name")
-    profile, _ = GameProfile.objects.get_or_create(team=team, name=name)
-    return profile_save_version(
-        profile=profile, spec=spec, files=files, user=user, base=profile.latest
-    )
+    """Imports a profile from its JSON (references already known) or a zip of JSON + images.
+
+    A zip is unpacked member by member to a scratch folder, never into memory, within
+    ``MAX_ZIP_MEMBERS`` members and ``MAX_ZIP_TOTAL_BYTES`` unpacked, counted as it inflates.
+
+    Raises:
+        ProfileError: with one line naming the problem (a corrupt member included).
+    """
+    source = io.BytesIO(upload) if isinstance(upload, bytes) else upload
+    source.seek(0)
+    is_zip = source.read(4) == b"PK\x03\x04"
+    source.seek(0)
+    with tempfile.TemporaryDirectory(dir=_profiles_root()) as scratch:
+        if filename.lower().endswith(".zip") or is_zip:
+            spec, files = _read_zip(source, Path(scratch))
+        else:
+            spec, files = _parse_json(_read_at_most(source, MAX_SPEC_BYTES, "the profile")), {}
+        name = (name or str(spec.get("name") or "")).strip()[:100]
+        if not name:
+            raise ProfileError("the profile needs a name")
+        profile, _ = GameProfile.objects.get_or_create(team=team, name=name)
+        return profile_save_version(
+            profile=profile, spec=spec, files=files, user=user, base=profile.latest
+        )
+
+
+def _read_at_most(source: BinaryIO, limit: int, label: str) -> bytes:
+    data = source.read(limit + 1)
+    if len(data) > limit:
+        raise ProfileError(f"{label} is larger than {_mb(limit)}")
+    return data
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:g} MB"
 
 
 def _parse_json(data: bytes) -> dict:
@@ -138,32 +175,81 @@ def _parse_json(data: bytes) -> dict:
         raise ProfileError("not a profile: expected a .json file or a .zip") from None
     try:
         spec = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ProfileError(f"malformed JSON: {exc}") from exc
     if not isinstance(spec, dict):
         raise ProfileError("the profile must be a JSON object")
     return spec
 
 
-def _read_zip(data: bytes) -> tuple[dict, dict[str, bytes]]:
+# What a damaged or unsupported member raises while it is read (CRC, deflate, encryption).
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                    RuntimeError, ValueError)  # fmt: skip
+
+
+def _read_zip(source: BinaryIO, folder: Path) -> tuple[dict, dict[str, Path]]:
+    """The profile JSON and its images, unpacked into ``folder`` within the limits."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ProfileError("not a readable zip file") from exc
-    spec, files = None, {}
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
-        path = PurePosixPath(info.filename)
-        if info.file_size > MAX_REFERENCE_BYTES:
-            raise ProfileError(f"{info.filename} in the zip is larger than 20 MB")
-        if path.suffix.lower() == ".json" and spec is None:
-            spec = _parse_json(archive.read(info))
-        else:
-            files[_check_name(path.name)] = archive.read(info)
+    with archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise ProfileError(
+                f"the zip holds {len(members)} files; a profile zip may hold {MAX_ZIP_MEMBERS}"
+            )
+        declared = sum(info.file_size for info in members)
+        if declared > MAX_ZIP_TOTAL_BYTES:
+            raise ProfileError(
+                f"the zip unpacks to {declared / 2**20:.0f} MB; at most "
+                f"{_mb(MAX_ZIP_TOTAL_BYTES)} is accepted"
+            )
+        spec, files, budget = None, {}, MAX_ZIP_TOTAL_BYTES
+        for info in members:
+            path = PurePosixPath(info.filename)
+            is_spec = path.suffix.lower() == ".json" and spec is None
+            limit = MAX_SPEC_BYTES if is_spec else MAX_REFERENCE_BYTES
+            if info.file_size > limit:
+                raise ProfileError(f"{info.filename} in the zip is larger than {_mb(limit)}")
+            if is_spec:
+                data = _unpack(archive, info, limit, budget)
+                budget -= len(data)
+                spec = _parse_json(data)
+                continue
+            name = _check_name(path.name)
+            if name in files:
+                raise ProfileError(f"the zip holds two files named {name}")
+            files[name] = folder / name
+            with files[name].open("wb") as out:
+                budget -= _unpack(archive, info, limit, budget, out)
     if spec is None:
         raise ProfileError("the zip holds no profile JSON")
     return spec, files
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: int, out=None):
+    """Inflates one member block by block, counting the bytes that really come out.
+
+    Returns the bytes (``out`` None) or how many were written to ``out``.
+    """
+    chunks, count = [], 0
+    try:
+        with archive.open(info) as member:
+            while block := member.read(_BLOCK):
+                count += len(block)
+                if count > limit or count > budget:
+                    raise ProfileError(
+                        f"{info.filename} in the zip unpacks to more than it declares "
+                        f"or is allowed ({_mb(min(limit, budget))})"
+                    )
+                if out is None:
+                    chunks.append(block)
+                else:
+                    out.write(block)
+    except _ZIP_READ_ERRORS as exc:
+        raise ProfileError(f"{info.filename} in the zip is damaged or unreadable ({exc})") from None
+    return b"".join(chunks) if out is None else count
 
 
 def profile_export_zip(version: ProfileVersion) -> bytes:

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from coach.models import Team
@@ -146,7 +147,7 @@ def profile_export_json(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version_for(request, profile)
     response = HttpResponse(json.dumps(version.spec, indent=2), content_type="application/json")
     filename = f"{profile.name}-v{version.number}.json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -156,7 +157,8 @@ def profile_export_zip(request: HttpRequest, pk: int) -> HttpResponse:
     profile = _profile_for(request, pk)
     version = _version_for(request, profile)
     response = HttpResponse(services.profile_export_zip(version), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{profile.name}-v{version.number}.zip"'
+    name = f"{profile.name}-v{version.number}.zip"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 
@@ -179,7 +181,7 @@ def profile_import_page(request: HttpRequest) -> HttpResponse:
                 version, created = services.profile_import(  # atomic: no empty profile left
                     team=team,
                     name=form["name"],
-                    upload=upload.read(),
+                    upload=upload,  # a file: a zip is unpacked member by member
                     filename=upload.name,
                     user=request.user,
                 )
@@ -306,10 +308,29 @@ def _json_view(handler):
     return login_required(require_POST(view))
 
 
+def _hide_other_teams_replays(user, data: dict) -> None:
+    """404 when the draft names a replay the user cannot see (as everywhere else), not 400.
+
+    A replay of one of the user's own teams that does not fit the draft stays a 400 with a
+    reason; one of another team must not be told apart from one that does not exist.
+    """
+    indicators = data.get("indicators")
+    named = [data.get("replay")]
+    if isinstance(indicators, list):
+        named += [item.get("replay") for item in indicators if isinstance(item, dict)]
+    ids = {i for i in map(id_or_none, named) if i is not None}
+    if not ids:
+        return
+    visible = set(Replay.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    if ids - visible:
+        raise Http404("no such replay")
+
+
 @_json_view
 def editor_preview(request: HttpRequest, pk: int | None) -> JsonResponse:
     """Runs the draft on the chosen replay and returns the events it finds (nothing is saved)."""
     profile, team, data = _draft_scope(request, pk)
+    _hide_other_teams_replays(request.user, data)
     replays = _usable_replays(request.user, team)
     replay = replays.filter(pk=id_or_none(data.get("replay"))).first()
     if replay is None:
@@ -328,6 +349,7 @@ def editor_preview(request: HttpRequest, pk: int | None) -> JsonResponse:
 def editor_save(request: HttpRequest, pk: int | None) -> JsonResponse:
     """Saves the draft as the next version and, if asked, re-detects the replays using it."""
     profile, team, data = _draft_scope(request, pk)
+    _hide_other_teams_replays(request.user, data)
     version, created = services.profile_save_draft(
         profile=profile,
         team=team,

@@ -42,6 +42,7 @@ MATCH = "match"
 class Row:
     method: str
     level: str
+    also: tuple[str, ...] = ()  # other methods the view takes, checked the same way
 
 
 G, P = "get", "post"
@@ -56,7 +57,7 @@ ROUTES: dict[str, Row] = {
     "replays:list": Row(G, LOGIN),
     "replays:upload": Row(G, LOGIN),
     "replays:upload-create": Row(P, LOGIN),
-    "replays:upload-chunk": Row(G, UPLOADER),
+    "replays:upload-chunk": Row(G, UPLOADER, also=("put",)),
     "replays:detail": Row(G, MEMBER),
     "replays:status": Row(G, MEMBER),
     "replays:video": Row(G, MEMBER),
@@ -171,6 +172,15 @@ def test_every_websocket_route_is_in_the_role_table():
 
     routes = {str(p.pattern) for p in websocket_urlpatterns}
     assert routes - set(WEBSOCKETS) == set(), f"classify: {sorted(routes - set(WEBSOCKETS))}"
+    assert set(WEBSOCKETS) - routes == set(), f"stale rows: {sorted(set(WEBSOCKETS) - routes)}"
+
+
+def test_every_level_in_the_table_is_one_the_matrix_knows():
+    for row in ROUTES.values():
+        for who in WHO:
+            _expected(row.level, who)  # raises for a level without rules
+        assert row.method in (G, P, "put", "delete") and set(row.also) <= {G, P, "put", "delete"}
+    assert set(WEBSOCKETS.values()) <= {MEMBER, MATCH}, "websocket levels: member or match"
 
 
 # The world every request is made in ----------------------------------------------------------
@@ -311,33 +321,69 @@ def _outcome(response) -> str:
 WHO = ("owner", "mate", "coach", "outsider", "staff", "anonymous")
 
 
-def test_the_role_matrix_holds_for_every_view(client, world):
+def _url(key: str, route: str, world: dict) -> str:
     from django.urls import reverse
 
+    if ":" in key or key in ("home", "healthz", "login", "logout"):
+        return reverse(key, kwargs=_kwargs(key, route, world))
+    return "/" + route
+
+
+def _request(client, world: dict, who: str, method: str, url: str):
+    client.logout()
+    if who != "anonymous":
+        client.force_login(world[who])
+    with transaction.atomic():
+        response = getattr(client, method)(url)
+        transaction.set_rollback(True)
+    return response
+
+
+def test_the_role_matrix_holds_for_every_view(client, world):
     wrong = []
     rows = [(k, r) for k, r in all_routes() if k in ROUTES] + [("admin:index", "admin/")]
     for key, route in rows:
         row = ROUTES.get(key, Row(G, STAFF))
-        url = reverse(key, kwargs=_kwargs(key, route, world)) if ":" in key or key in (
-            "home", "healthz", "login", "logout") else "/" + route  # fmt: skip
-        for who in WHO:
-            client.logout()
-            if who != "anonymous":
-                client.force_login(world[who])
-            with transaction.atomic():
-                response = getattr(client, row.method)(url)
-                transaction.set_rollback(True)
-            got, want = _outcome(response), _expected(row.level, who)
-            if want == "denied":
-                ok = got in ("403", "404", "login")
-            elif key == "logout":  # logging out ends on the login page
-                ok = got in ("ok", "login")
-            else:
-                ok = got == want
-            if not ok:
-                said = f"{got} ({response.status_code}), table says {want}"
-                wrong.append(f"{row.method.upper()} {url} as {who}: {said}")
+        url = _url(key, route, world)
+        for method in (row.method, *row.also):
+            for who in WHO:
+                response = _request(client, world, who, method, url)
+                got, want = _outcome(response), _expected(row.level, who)
+                if want == "denied":
+                    ok = got in ("403", "404", "login")
+                elif key == "logout":  # logging out ends on the login page
+                    ok = got in ("ok", "login")
+                else:
+                    ok = got == want
+                if not ok:
+                    said = f"{got} ({response.status_code}), table says {want}"
+                    wrong.append(f"{method.upper()} {url} as {who}: {said}")
+    wrong += _other_methods_open_nothing(client, world)
     assert not wrong, "\n".join(wrong)
+
+
+# Levels about one object of a team: another method must not open a door the table closes.
+OBJECT_LEVELS = (MEMBER, COACH, OWNER_OR_COACH, UPLOADER, MATCH)
+
+
+def _other_methods_open_nothing(client, world) -> list[str]:
+    """A POST-only view asked with GET (and a GET view with POST) by an outsider or anonymous
+    visitor: still 404 / the login page (405 where the method is refused before anything).
+    Part of the view matrix's test, so the world is built once."""
+    wrong = []
+    for key, route in all_routes():
+        row = ROUTES.get(key)
+        if row is None or row.level not in OBJECT_LEVELS:
+            continue
+        url = _url(key, route, world)
+        taken = {row.method, *row.also}
+        for method in [m for m in (G, P) if m not in taken]:
+            for who in ("outsider", "anonymous"):
+                got = _outcome(_request(client, world, who, method, url))
+                allowed = {"404", "405"} if who == "outsider" else {"login", "404", "405"}
+                if got not in allowed:
+                    wrong.append(f"{method.upper()} {url} as {who}: {got}")
+    return wrong
 
 
 # Websockets ----------------------------------------------------------------------------------
@@ -360,22 +406,40 @@ def in_memory_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
-@pytest.mark.parametrize("who", ["owner", "coach", "outsider", "anonymous"])
-async def test_the_role_matrix_holds_for_every_websocket(world, in_memory_layer, who):
+async def _ws_outcome(comm) -> str:
+    """ "ok", or "4404" for a socket refused at the handshake or closed with 4404 right after
+    (accepting first lets the browser read the code; a refused handshake is a bare 403)."""
+    connected, code = await comm.connect()
+    if not connected:
+        return str(code)
+    try:
+        first = await comm.receive_output(timeout=0.3)
+    except TimeoutError:
+        first = None
+    await comm.disconnect()
+    if first is not None and first.get("type") == "websocket.close":
+        return str(first.get("code"))
+    return "ok"
+
+
+async def test_the_role_matrix_holds_for_every_websocket(world, in_memory_layer):
     from channels.testing import WebsocketCommunicator
     from django.contrib.auth.models import AnonymousUser
 
     from coach.asgi import application
     from coach.routing import websocket_urlpatterns
 
+    wrong = []
     for pattern in websocket_urlpatterns:
         route = str(pattern.pattern)
         level = WEBSOCKETS[route]
-        comm = WebsocketCommunicator(
-            application, _ws_path(route, world), headers=[(b"origin", b"http://localhost")]
-        )
-        comm.scope["user"] = AnonymousUser() if who == "anonymous" else world[who]
-        connected, _code = await comm.connect()
-        await comm.disconnect()
-        want = _expected(level, who) == "ok"
-        assert connected == want, f"{route} as {who}: connected={connected}, table says {level}"
+        for who in WHO:
+            comm = WebsocketCommunicator(
+                application, _ws_path(route, world), headers=[(b"origin", b"http://localhost")]
+            )
+            comm.scope["user"] = AnonymousUser() if who == "anonymous" else world[who]
+            got = await _ws_outcome(comm)
+            want = "ok" if _expected(level, who) == "ok" else "4404"
+            if got != want:
+                wrong.append(f"{route} as {who}: {got}, table says {level} ({want})")
+    assert not wrong, "\n".join(wrong)

@@ -347,10 +347,10 @@ def test_a_bad_draft_gets_a_one_line_message(client, users, footage):
 def test_a_replay_of_another_team_cannot_be_used(client, users, footage, boxes):
     client.force_login(users["outsider"])
     body = {**draft(footage, boxes), "replay": footage.pk, "team": users["other"].pk, "name": "x"}
-    status, result = post(client, "/profiles/new/preview", body)
-    assert status == 400 and "choose a processed replay" in result["error"]
+    status, result = post(client, "/profiles/new/preview", body)  # as if it did not exist
+    assert (status, result) == (404, {"error": "no such profile or replay"})
     status, result = post(client, "/profiles/new/save", body)
-    assert status == 400 and "not one of this team's replays" in result["error"]
+    assert (status, result) == (404, {"error": "no such profile or replay"})
     body["team"] = users["team"].pk
     status, result = post(client, "/profiles/new/save", body)
     assert status == 400 and result["error"] == "choose one of your teams"

@@ -77,8 +77,10 @@ async def test_a_new_team_plays_a_house_bot_then_a_rematch_off_the_event_loop(
 
 
 async def test_an_unknown_house_opponent_is_refused(users, short_play):
-    connected, code = await communicator("cpu_impossible", users["owner"]).connect()
-    assert not connected and code == 4404
+    comm = communicator("cpu_impossible", users["owner"])
+    connected, _ = await comm.connect()  # accepted, then closed: the page can read the code
+    assert connected
+    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
 
 
 def test_the_agents_page_lists_the_house_opponents_and_their_play_pages_open(users, client):

@@ -41,6 +41,11 @@ MAX_ZIP_BYTES = 64 * 1024 * 1024
 MAX_MEMBER_BYTES = {CONFIG_NAME: 1024 * 1024, WEIGHTS_NAME: 256 * 1024 * 1024}
 MAX_MEMBER_BYTES[METRICS_NAME] = 16 * 1024 * 1024
 OBS_TYPES = ("state", "pixels")
+# The most float32 parameters a network may declare (64 MiB of weights, the zip's own limit):
+# checked on a skeleton built on torch's "meta" device, which allocates no memory, so a config
+# such as Linear(1_000_000, 4096) is refused before anything real is built.
+MAX_PARAMETERS = 16 * 2**20
+_MAX_HEADER_BYTES = 1024 * 1024
 
 
 class AgentFileError(ValueError):
@@ -134,7 +139,7 @@ def load_agent(path: str | os.PathLike[str] | BinaryIO) -> Agent:
         AgentFileError: With a one-line reason, for anything wrong with the file.
     """
     files = read_agent_files(path)
-    config = _parse_config(files[CONFIG_NAME])
+    config = inspect_agent(files)  # shapes and size first: nothing is built for a bad file
     try:
         tensors = load_safetensors_bytes(files[WEIGHTS_NAME])
     except (SafetensorError, ValueError, RuntimeError) as exc:
@@ -142,6 +147,87 @@ def load_agent(path: str | os.PathLike[str] | BinaryIO) -> Agent:
     model = _check_against_architecture(config, tensors)
     model.load_state_dict(tensors, strict=True)
     return Agent(model, config)
+
+
+def inspect_agent(files: Mapping[str, bytes]) -> dict[str, Any]:
+    """Checks an agent's config against its weights without building the network or loading
+    a tensor: the names, shapes and dtypes in the safetensors header must be exactly those of
+    the declared architecture, whose parameters must fit ``MAX_PARAMETERS``.
+
+    Args:
+        files: The members from :func:`read_agent_files`.
+
+    Returns:
+        The validated config.
+
+    Raises:
+        AgentFileError: With a one-line reason.
+    """
+    config = _parse_config(files[CONFIG_NAME])
+    header = _safetensors_header(files[WEIGHTS_NAME])
+    try:
+        with torch.device("meta"):  # a skeleton: shapes without memory
+            skeleton = build_network(
+                config["architecture"],
+                config["obs"]["shape"],
+                config["n_actions"],
+                config["hyperparameters"],
+            )
+    except ArchitectureError as exc:
+        raise AgentFileError(str(exc)) from None
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise AgentFileError(f"the config does not describe a network ({exc})") from None
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    count = sum(p.numel() for p in skeleton.parameters())
+    if count > MAX_PARAMETERS:
+        raise AgentFileError(
+            f"{config['architecture']} as configured has {count:,} parameters; "
+            f"at most {MAX_PARAMETERS:,} are accepted"
+        )
+    _compare(config, expected, {k: (v.get("dtype"), v.get("shape")) for k, v in header.items()})
+    return config
+
+
+def _safetensors_header(data: bytes) -> dict[str, dict]:
+    """The tensor table of a safetensors file (its JSON header), without reading a tensor."""
+    bad = f"{WEIGHTS_NAME} is not a valid safetensors file"
+    if len(data) < 8:
+        raise AgentFileError(f"{bad} (too short)")
+    size = int.from_bytes(data[:8], "little")
+    if size > min(_MAX_HEADER_BYTES, len(data) - 8):
+        raise AgentFileError(f"{bad} (header of {size} bytes)")
+    try:
+        header = json.loads(data[8 : 8 + size])
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise AgentFileError(f"{bad} ({exc})") from None
+    if not isinstance(header, dict):
+        raise AgentFileError(f"{bad} (header is not an object)")
+    header.pop("__metadata__", None)
+    if not all(isinstance(v, dict) for v in header.values()):
+        raise AgentFileError(f"{bad} (malformed tensor entry)")
+    return header
+
+
+def _compare(
+    config: dict[str, Any], expected: Mapping[str, tuple], found: Mapping[str, tuple]
+) -> None:
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    if missing:
+        raise AgentFileError(
+            f"weights are missing tensor(s) {missing[:5]} for {config['architecture']}"
+        )
+    if unexpected:
+        raise AgentFileError(f"weights have unexpected tensor(s) {unexpected[:5]}")
+    for name, shape in expected.items():
+        dtype, got = found[name]
+        got = tuple(got) if isinstance(got, list) else got
+        if got != shape:
+            raise AgentFileError(
+                f"shape mismatch for {name}: file has {got}, config implies {shape}"
+            )
+        if dtype != "F32":
+            raise AgentFileError(f"tensor {name} must be float32, got {dtype}")
 
 
 def read_agent_files(path: str | os.PathLike[str] | BinaryIO) -> dict[str, bytes]:

@@ -10,11 +10,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         for version in profiles_install_builtin():
             self.stdout.write(f"Built-in profile {version.profile.name} v{version.number}")
-        password, created = demo_setup()
-        if created:
+        login = demo_setup()
+        for note in login.notes:
+            self.stdout.write(self.style.WARNING(note))
+        player, coach = login.usernames["player"], login.usernames["coach"]
+        if login.created:
             self.stdout.write(
-                "Created demo data: team 'Demo Team' (a coach, a player), 3 replays, an agent."
+                f"Created demo data: team 'Demo Team' (coach {coach!r}, player {player!r}), "
+                "3 replays, an agent."
             )
         self.stdout.write(
-            self.style.SUCCESS(f"Demo login: player / {password}   (coach / {password})")
+            self.style.SUCCESS(
+                f"Demo login: {player} / {login.password}   ({coach} / {login.password})"
+            )
         )
