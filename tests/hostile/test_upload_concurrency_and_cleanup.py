@@ -100,7 +100,7 @@ def test_the_cleanup_is_scheduled_hourly_in_the_cluster(transactional_db):
 
     # The test database is flushed between tests: run the schedule's migration again, as
     # `manage.py migrate` does on a new site.
-    call_command("migrate", "replays", "0005", verbosity=0)
+    call_command("migrate", "replays", "0005_upload_writer_and_expiry", verbosity=0)
     call_command("migrate", "replays", verbosity=0)
     schedule = Schedule.objects.get(name="remove-abandoned-uploads")
     assert schedule.func == "replays.upload_cleanup.uploads_cleanup_task"
