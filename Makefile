@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test test-scaleout setup lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf var/static var/media var/demo-media var/*.sqlite3* var/redis.*
+
+# The scale-out profile: the database, queue and websocket tests against a throwaway PostgreSQL
+# cluster and a standalone redis-server (Debian's packages), both stopped however pytest ends.
+SCALEOUT_TESTS := tests/coach tests/replays tests/tournaments tests/scaleout
+test-scaleout: setup
+	$(PY) -m tests.services $(SCALEOUT_TESTS) -m "not browser" -p no:cacheprovider
