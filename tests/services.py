@@ -27,6 +27,7 @@ from pathlib import Path
 REDIS_SERVER = "/usr/bin/redis-server"
 # The profile's pytest sees these; the scale-out tests take a fresh database and Redis db from them.
 ADMIN_URL_VAR = "FILMROOM_TEST_POSTGRES"
+REDIS_URL_VAR = "FILMROOM_TEST_REDIS"
 
 
 class Missing(RuntimeError):
@@ -85,15 +86,20 @@ def postgres_database(admin_url: str, name: str) -> str:
     return admin_url.replace("/postgres?", f"/{name}?")
 
 
+def redis_binary() -> str:
+    if not Path(REDIS_SERVER).exists():
+        raise Missing("redis-server is not installed: `apt-get install redis-server`")
+    return REDIS_SERVER
+
+
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
     """Yields ``redis://127.0.0.1:<port>`` of a standalone redis-server (Debian's package)."""
-    if not Path(REDIS_SERVER).exists():
-        raise Missing("redis-server is not installed: `apt-get install redis-server`")
+    binary = redis_binary()
     root = Path(tempfile.mkdtemp(prefix="filmroom-redis-"))
     port = free_port()
     args = [
-        REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
         "--appendonly", "no", "--dir", str(root), "--loglevel", "warning",
     ]  # fmt: skip
     log = (root / "redis.log").open("ab")
@@ -137,6 +143,7 @@ def main(argv: list[str]) -> int:
         env = {
             **os.environ,
             ADMIN_URL_VAR: admin_url,
+            REDIS_URL_VAR: redis_url,
             "DATABASE_URL": postgres_database(admin_url, "filmroom"),
             "REDIS_URL": f"{redis_url}/0",
         }
