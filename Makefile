@@ -38,6 +38,7 @@ clean:
 
 # The scale-out profile: the database, queue and websocket tests against a throwaway PostgreSQL
 # cluster and a standalone redis-server (Debian's packages), both stopped however pytest ends.
+# Not the browser tests nor the other live-site ones: those run the embedded stack of `make run`.
 SCALEOUT_TESTS := tests/coach tests/replays tests/tournaments tests/scaleout
 test-scaleout: setup
-	$(PY) -m tests.services $(SCALEOUT_TESTS) -m "not browser" -p no:cacheprovider
+	$(PY) -m tests.services $(SCALEOUT_TESTS) -m "scaleout or not (browser or slow)"

@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 
 from tests.livesite import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scaleout]
 
 CREATE = """
 from tournaments.matches import match_create
