@@ -148,7 +148,17 @@ def main(argv: list[str]) -> int:
             "REDIS_URL": f"{redis_url}/0",
         }
         print(f"PostgreSQL {env['DATABASE_URL']}\nRedis      {env['REDIS_URL']}", flush=True)
-        return subprocess.call([sys.executable, "-m", "pytest", *argv], env=env)
+        pytest = subprocess.Popen([sys.executable, "-m", "pytest", *argv], env=env)
+        try:
+            return pytest.wait()
+        finally:  # stopped from outside: pytest goes first, then the servers it was using
+            if pytest.poll() is None:
+                pytest.terminate()
+                try:
+                    pytest.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    pytest.kill()
+                    pytest.wait()
 
 
 if __name__ == "__main__":
