@@ -77,15 +77,19 @@ def wait_for_port(port: int, proc, timeout: float = 60) -> None:
             time.sleep(0.2)
 
 
-async def watch(uri: str, origin: str, first: asyncio.Event | None = None) -> list[dict]:
+async def watch(
+    uri: str, origin: str, snapshots: list | None = None, ticking: asyncio.Event | None = None
+) -> list[dict]:
     """Everything one spectator receives, up to and including ``over``."""
     messages = []
     async with connect(uri, origin=origin, open_timeout=30) as ws:
         while True:
             msg = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
             messages.append(msg)
-            if first is not None and msg["type"] == "ticks":
-                first.set()
+            if snapshots is not None and msg["type"] == "snapshot":
+                snapshots.append(msg)
+            if ticking is not None and msg["type"] == "ticks":
+                ticking.set()
             if msg["type"] == "over":
                 return messages
 
@@ -104,11 +108,12 @@ async def test_spectators_on_two_daphne_nodes_see_the_same_live_match(nodes):
     uri = f"ws://127.0.0.1:{front.port}/ws/matches/{match_id}/"
     origin = f"http://127.0.0.1:{front.port}"
     try:
-        ticking = asyncio.Event()
-        early = [asyncio.create_task(watch(uri, origin, ticking)) for _ in range(4)]
-        while len(front.routed) < 4:
+        ticking, snapshots = asyncio.Event(), []
+        early = [asyncio.create_task(watch(uri, origin, snapshots, ticking)) for _ in range(4)]
+        deadline = time.monotonic() + 60
+        while len(snapshots) < 4:  # all four are in before the match starts
+            assert time.monotonic() < deadline, f"{len(snapshots)} of 4 spectators got in"
             await asyncio.sleep(0.05)
-        await asyncio.sleep(1.0)  # their snapshots are out before the match starts
         run = asyncio.create_task(
             asyncio.to_thread(nodes.manage, "shell", "-c", RUN, env={"MATCH_ID": str(match_id)})
         )
