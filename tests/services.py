@@ -76,13 +76,13 @@ def postgres_cluster() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def postgres_database(admin_url: str, name: str) -> str:
-    """Creates an empty database ``name`` on the cluster and returns its URL."""
+def postgres_database(admin_url: str, name: str, template: str = "template1") -> str:
+    """Creates database ``name`` on the cluster (a copy of ``template``) and returns its URL."""
     import psycopg
 
     with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        c.execute(f'CREATE DATABASE "{name}"')
+        c.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return admin_url.replace("/postgres?", f"/{name}?")
 
 

@@ -107,20 +107,32 @@ def wait_for_line(log: Path, text: str, proc: subprocess.Popen, timeout: float =
         time.sleep(0.2)
 
 
-REDIS_DBS = itertools.cycle(range(1, 16))
+REDIS_DBS = itertools.cycle(range(1, 15))
+TEMPLATE = "scaleout_migrated"
+
+
+@pytest.fixture(scope="session")
+def migrated(shared_services, tmp_path_factory):
+    """A migrated database that each test's database is copied from (migrating once)."""
+    admin_url, redis_url = shared_services
+    var = tmp_path_factory.mktemp("migrate")
+    Nodes(var, postgres_database(admin_url, TEMPLATE), f"{redis_url}/15").manage(
+        "migrate", "--noinput", "-v", "0"
+    )
+    return admin_url, redis_url
 
 
 @pytest.fixture
-def nodes(shared_services, tmp_path, request):
+def nodes(migrated, tmp_path, request):
     """A fresh database and Redis db for one test, and the processes it starts, stopped after."""
-    admin_url, redis_url = shared_services
-    index = next(REDIS_DBS)  # db 0 is the profile's own
+    admin_url, redis_url = migrated
+    index = next(REDIS_DBS)  # db 0 is the profile's own, 15 the migration's
     client = redis.Redis.from_url(f"{redis_url}/{index}")
     client.flushdb()
     name = "node_" + request.node.name.removeprefix("test_")[:40]
-    made = Nodes(tmp_path / "var", postgres_database(admin_url, name), f"{redis_url}/{index}")
+    database_url = postgres_database(admin_url, name, template=TEMPLATE)
+    made = Nodes(tmp_path / "var", database_url, f"{redis_url}/{index}")
     made.var.mkdir()
-    made.manage("migrate", "--noinput", "-v", "0")
     yield made
     made.stop()
     client.flushdb()
