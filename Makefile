@@ -8,7 +8,7 @@ VAR ?= $(or $(FILMROOM_VAR),var)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test test-scaleout setup lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,10 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VAR)/static $(VAR)/media $(VAR)/demo-media $(VAR)/*.sqlite3* $(VAR)/redis.* \
 		$(VAR)/demo_login.txt $(VAR)/serve.groups
+
+# The scale-out profile: the database, queue and websocket tests against a throwaway PostgreSQL
+# cluster and a standalone redis-server (Debian's packages), both stopped however pytest ends.
+# Not the browser tests nor the other live-site ones: those run the embedded stack of `make run`.
+SCALEOUT_TESTS := tests/coach tests/replays tests/tournaments tests/scaleout
+test-scaleout: setup
+	$(PY) -m tests.services $(SCALEOUT_TESTS) -m "scaleout or not (browser or slow)"

@@ -6,55 +6,29 @@ the site runs its migrations, demo data, job queue and uploads against it.
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from tests.livesite import Site, upload
 from tests.media import make_video
+from tests.services import ADMIN_URL_VAR, Missing, postgres_bin, postgres_cluster, postgres_database
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def postgres_url():
-    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not initdb:
-        pytest.skip("PostgreSQL is not installed: `apt-get install postgresql` to run this test")
-    bin_dir = Path(initdb[-1]).parent
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    root = Path(tempfile.mkdtemp(prefix="filmroom-pg-"))
-    if as_postgres:
-        shutil.chown(root, "postgres")
-    data, sock = root / "data", root / "sock"
-
-    def run(*args: str) -> None:
-        subprocess.run([*as_postgres, *args], check=True, capture_output=True)
-
-    run("mkdir", str(sock))
-    run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "filmroom")
-    run(
-        str(bin_dir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-w",
-        "-l",
-        str(root / "log"),
-        "start",
-        "-o",
-        f"-k {sock} -c listen_addresses=''",
-    )
+    """A fresh database: on the scale-out profile's cluster, else on a cluster of its own."""
+    if os.environ.get(ADMIN_URL_VAR):
+        yield postgres_database(os.environ[ADMIN_URL_VAR], "site_on_postgres")
+        return
     try:
-        run(str(bin_dir / "createdb"), "-h", str(sock), "-U", "filmroom", "filmroom")
-        yield f"postgres://filmroom@/filmroom?host={sock}"
-    finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        postgres_bin()
+    except Missing as exc:
+        pytest.skip(f"{exc} to run this test")
+    with postgres_cluster() as admin_url:
+        yield postgres_database(admin_url, "filmroom")
 
 
 def test_the_site_runs_on_postgresql(postgres_url, tmp_path):
