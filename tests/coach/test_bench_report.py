@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coach.bench_report import md_tables, read_detection, read_pages, read_review
+from coach.bench_report import md_tables, read_accuracy, read_detection, read_pages, read_review
 
 DETECTION = """
 | file | length | (a) detector | (b) ffmpeg noref | (c) naive OpenCV | a/b | c/a | x realtime |
@@ -48,3 +48,20 @@ def test_page_load_row_fails_its_target_when_requests_errored():
     assert read_pages(line + "errors: none", Path("."))[0].met == "yes"
     assert read_pages(line + "errors: {'/ 500': 3}", Path("."))[0].met == "NO"
     assert read_pages("nothing here", Path(".")) == []
+
+
+ACCURACY = """
+| game | footage | references from | labelled | detected | precision | recall | mean timing error |
+|---|---|---|---|---|---|---|---|
+| Valorant | clip 0-3.7 s | valorant 4.10 s | 1 | 1 | 0.00 | 0.00 | - |
+| **Valorant, all** | 6 runs | | 2 | 2 | **0.50** | **0.50** | 0.10 s |
+| synthetic | 720p VFR, 20 s (exact truth) | a screenshot | 6 | 6 | 1.00 | 1.00 | 0.00 s |
+"""
+
+
+def test_accuracy_rows_are_each_games_summary_and_the_exact_truth_set():
+    rows = read_accuracy(ACCURACY, Path("."))
+    assert [(r.value, r.baseline) for r in rows] == [
+        ("precision 0.50, recall 0.50", "labelled by hand"),
+        ("precision 1.00, recall 1.00", "exact truth"),
+    ]
