@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from detectors.bench import _bench_profile, _ffmpeg
+from detectors.bench import _bench_profiles, _ffmpeg
 
 
 def make_input(path: Path, seconds: int) -> Path:
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         length = float(times[-1])
         events = [length * (i + 0.5) / args.events for i in range(args.events)]
         windows = [(max(0.0, t - 8.0), min(length, t + 3.0), t) for t in events]
-        profile = load_profile(_bench_profile(folder))
+        profile = load_profile(_bench_profiles(folder)["synthetic"])
         clock = clock_of(video)
         load = os.getloadavg()[0]
         print("measuring (a) detection...", file=sys.stderr)

@@ -60,7 +60,7 @@ def test_the_page_shows_the_job_s_stage_and_time_left_pushed_over_the_socket(sit
     page.select_option("select[name=profile]", label="Shooter (synthetic)")
     started = time.monotonic()
     page.click("text=Detect with this profile")
-    page.wait_for_selector("#job[data-channel=polling]")
+    page.wait_for_selector("#job[data-channel=polling]", timeout=90_000)  # after 3 refusals
     page.wait_for_selector("#job .state-done", timeout=120_000)
     elapsed = time.monotonic() - started
     assert 1 <= len(polls) <= elapsed / 10 + 2, (len(polls), elapsed)
