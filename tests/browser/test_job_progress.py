@@ -55,7 +55,22 @@ def test_the_page_shows_the_job_s_stage_and_time_left_pushed_over_the_socket(sit
     assert polls == []  # nothing asked /status: it all came over the socket
 
     # Without a socket (refused here), the page polls /status slowly and still reloads when done.
+    # On a quiet machine this short run may end before its page loads (then the page has nothing
+    # to follow): that page is served once as if the job were still running, so the fallback is
+    # exercised either way; everything it then learns comes from the real /status.
     page.route_web_socket("**/ws/replays/**", lambda ws: ws.close())
+    served: list[str] = []
+
+    def as_running_once(route) -> None:
+        if served or route.request.method != "GET":
+            route.continue_()
+            return
+        response = route.fetch()
+        served.append(route.request.url)
+        body = response.text().replace('data-state="done"', 'data-state="running"', 1)
+        route.fulfill(response=response, body=body)
+
+    page.route("**/replays/1/", as_running_once)
     polls.clear()
     page.select_option("select[name=profile]", label="Shooter (synthetic)")
     started = time.monotonic()
