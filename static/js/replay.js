@@ -69,5 +69,6 @@
       poll();
     };
   }
-  if (replayId && "WebSocket" in window) connect(); else poll();
+  if (replayId && "WebSocket" in window) connect();
+  else { job.dataset.channel = "polling"; poll(); }  // no websockets here at all
 })();
