@@ -14,6 +14,13 @@
 // move the target, and the next seek goes straight to the latest target (a held key scrubs; a
 // burst of 10 presses ends 10 frames on). The label shows the target while a seek is in flight
 // and the picture's own frame once it has settled.
+//
+// The picture's own frame comes from requestVideoFrameCallback's mediaTime, not currentTime: on
+// an original with B-frames and a variable frame rate, Chromium takes a frame's duration from its
+// sample's decode-time delta, so after a seek it can keep showing an earlier frame whose
+// presentation ended (a seek to frame 150 shows 148), or one that ends too soon (a seek to 255
+// shows 256: the page then seeks to the frame before). When a seek settles on an earlier picture,
+// the page plays forward muted at 1/16 speed until the target is on screen, then pauses ("creep").
 (function () {
   "use strict";
   const review = document.getElementById("review");
@@ -25,6 +32,15 @@
   let times = [];
   let offset = 0;  // the player's clock = frame-index time + when the video's first frame shows
   let target = null;  // the frame a seek is on its way to (null: none)
+  let presented = null;  // the frame on screen per requestVideoFrameCallback (null: unknown)
+  let creep = null;  // {rate, muted, until} while playing forward onto a frame a seek missed
+  let crept = false;  // once per seek: a creep that timed out settles on what shows
+  let approach = null;  // a seek to the frame before the target, when a seek showed a later one
+  let backedOff = false;  // once per target
+  let miss = null;  // {asked, shown}: the last seek that settled on another frame than asked
+  let verifyTimer = null;  // a settled seek waits this long at most for the picture's frame
+  let hushPlay = false, hushPause = false;  // the creep's own play/pause are not the user's
+  const watchFrames = !!video.requestVideoFrameCallback;
 
   // The frame index arrives as runs of evenly spaced frames (replays/frameindex.py).
   function expand(d) {
@@ -51,37 +67,102 @@
     return lo;
   }
   function frameAt(t) { return frameAtIn(times, offset, t); }
-  // A quarter into the frame's interval, so rounding never lands on its neighbour.
+  // Just into the frame's interval (a quarter of it, 1 ms at most), so rounding never lands on
+  // its neighbour and a decoder's short sample duration does not drop the frame.
   function playerTimeIn(list, off, n) {
     const next = n + 1 < list.length ? list[n + 1] : list[n] + 1 / 30;
-    return off + list[n] + (next - list[n]) / 4;
+    return off + list[n] + Math.min((next - list[n]) / 4, 0.001);
   }
 
-  function current() { return frameAt(video.currentTime); }
+  function current() { return presented !== null ? presented : frameAt(video.currentTime); }
 
-  function seekNow(n) { video.currentTime = playerTimeIn(times, offset, n); }
+  let seekAt = 0;  // when the latest seek was asked for: a picture composited before is stale
+  function seekTo(t) {
+    presented = null;
+    crept = false;
+    seekAt = performance.now();
+    video.currentTime = t;
+  }
+  function seekNow(n) { approach = null; seekTo(playerTimeIn(times, offset, n)); }
 
   function seekFrame(n) {
     if (!times.length) return;
     n = Math.max(0, Math.min(times.length - 1, Math.round(n)));
+    stopCreep();
     if (!video.paused) video.pause();
+    if (n !== target) { backedOff = false; approach = null; }
     target = n;
     if (!video.seeking) seekNow(n);  // else: "seeked" goes on to the latest target
     show();
   }
 
   function step(d) {
-    seekFrame((target !== null ? target : current()) + d);
+    const from = target !== null ? target : current();
+    let n = from + d;
+    // A frame the browser showed as a later one would trap backward steps: go past it.
+    if (d < 0 && target === null && miss && miss.shown === from && n >= miss.asked) n = miss.asked - 1;
+    seekFrame(n);
   }
 
   video.addEventListener("seeked", function () {
-    if (target !== null && frameAt(video.currentTime) !== target) seekNow(target);
-    else target = null;
+    if (target !== null && approach === null && frameAt(video.currentTime) !== target) seekNow(target);
+    else if (target !== null && watchFrames) {
+      clearTimeout(verifyTimer);  // the next presented frame says whether the picture is there
+      verifyTimer = setTimeout(function () { settleOn(presented); }, 1000);
+      if (presented !== null) settleOn(presented);
+    } else target = null;
     show();
   });
 
+  // A seek's time is reached: is the picture on the target frame? An earlier one: creep onto it.
+  function settleOn(p) {
+    if (target === null || video.seeking || creep) return;
+    if (p !== null && p > target && !backedOff && target > 0) {
+      backedOff = true;  // the seek showed a later frame: go to the one before, then creep on
+      approach = playerTimeIn(times, offset, target - 1);
+      seekTo(approach);
+      return;
+    }
+    if (p !== null && p < target && !crept) { startCreep(); return; }
+    clearTimeout(verifyTimer);
+    approach = null;
+    miss = p !== null && p !== target ? { asked: target, shown: p } : null;
+    target = null;  // on the target, or past it (a picture a seek cannot reach): say what shows
+    show();
+  }
+  function startCreep() {
+    clearTimeout(verifyTimer);
+    crept = true;
+    creep = { rate: video.playbackRate, muted: video.muted, until: performance.now() + 3000 };
+    video.muted = true;
+    video.playbackRate = 0.0625;  // the slowest Chromium plays: a 16 ms frame shows 256 ms
+    hushPlay = true;
+    video.play().catch(function () { hushPlay = false; stopCreep(); settleOn(null); });
+  }
+  function stopCreep() {
+    if (!creep) return;
+    const was = creep;
+    creep = null;
+    if (!video.paused) { hushPause = true; video.pause(); }
+    video.playbackRate = was.rate;
+    video.muted = was.muted;
+  }
+  function onPicture(meta) {
+    if (meta.presentationTime < seekAt) return;
+    presented = frameAt(meta.mediaTime + 5e-4);
+    if (creep && (presented >= target || performance.now() > creep.until)) {
+      stopCreep();
+      settleOn(presented);
+    } else if (creep) {
+      return;
+    } else if (!creep && target !== null && video.paused && !video.seeking
+               && (approach !== null || frameAt(video.currentTime) === target)) settleOn(presented);
+    show();
+  }
+
   let shown = -1;
   function show() {
+    if (creep) { review.dataset.settled = "0"; return; }  // keep the main thread free meanwhile
     const n = current();
     if (n !== shown) {
       shown = n;
@@ -105,14 +186,14 @@
       : "loop " + (loopA === null ? "…" : loopA) + "–" + (loopB === null ? "…" : loopB);
   }
   function checkLoop(n) {
-    if (loopA === null || loopB === null || video.paused || loopB <= loopA) return;
+    if (loopA === null || loopB === null || video.paused || creep || loopB <= loopA) return;
     if (n >= loopB || n < loopA) video.currentTime = playerTimeIn(times, offset, loopA);
   }
   function setLoop(a, b) { loopA = a; loopB = b; showLoop(); }
 
   // Playback.
   const rateSelect = document.getElementById("rate");
-  function play() { target = null; return video.play().catch(function () { /* refused */ }); }
+  function play() { stopCreep(); target = null; return video.play().catch(function () { /* refused */ }); }
   function pause() { video.pause(); }
   function togglePlay() { if (video.paused) play(); else pause(); }
   function setRate(r) {
@@ -124,6 +205,8 @@
   const playButton = document.getElementById("play-toggle");
   ["play", "pause"].forEach(function (name) {
     video.addEventListener(name, function () {
+      if (name === "play" && hushPlay) { hushPlay = false; return; }
+      if (name === "pause" && hushPause) { hushPause = false; return; }
       if (playButton) playButton.textContent = video.paused ? "▶ play" : "❚❚ pause";
       document.dispatchEvent(new CustomEvent("filmroom:" + name, { detail: { frame: current() } }));
     });
@@ -229,8 +312,8 @@
   });
 
   ["seeking", "timeupdate", "loadedmetadata"].forEach(function (name) { video.addEventListener(name, show); });
-  if (video.requestVideoFrameCallback) {
-    const tick = function () { show(); video.requestVideoFrameCallback(tick); };
+  if (watchFrames) {
+    const tick = function (now, meta) { onPicture(meta); video.requestVideoFrameCallback(tick); };
     video.requestVideoFrameCallback(tick);
   }
 
@@ -333,12 +416,12 @@
     if (!cmp.active || !video.paused) return;
     compareSeek(cmp.anchorOther + (e.detail.frame - cmp.anchorMain));
   });
-  video.addEventListener("play", function () {
+  document.addEventListener("filmroom:play", function () {
     if (!cmp.active) return;
     compareVideo.playbackRate = video.playbackRate;
     compareVideo.play().catch(function () { /* refused */ });
   });
-  video.addEventListener("pause", function () {
+  document.addEventListener("filmroom:pause", function () {
     if (!cmp.active) return;
     compareVideo.pause();
     compareSeek(cmp.anchorOther + (current() - cmp.anchorMain));
