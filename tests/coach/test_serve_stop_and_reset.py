@@ -95,3 +95,39 @@ def test_ctrl_c_says_what_it_waits_for_and_a_reset_starts_cleanly(tmp_path):
         assert site.proc.returncode == 0
     finally:
         site.stop()
+
+
+def test_ctrl_c_while_the_site_starts_stops_it_cleanly(tmp_path):
+    """Ctrl-C right after the workers start (before Daphne listens) and right after the
+    "Film Room" line: both stop every part and exit 0, never a KeyboardInterrupt."""
+    site = Site(tmp_path / "var")
+    _run(site, "migrate", "--noinput", "-v", "0")
+    for when in ("Workers ", "Film Room  http://"):
+        site.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(site.port)],
+            env=site.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            lines = []
+            for line in site.proc.stdout:
+                lines.append(line)
+                if line.startswith(when):
+                    break
+            family = site.family()
+            os.killpg(site.proc.pid, signal.SIGINT)
+            rest = site.proc.stdout.read()
+            site.proc.wait(timeout=30)
+            out = "".join(lines) + rest
+            assert site.proc.returncode == 0, out
+            assert out.rstrip().endswith("Stopped."), out
+            assert _alarming(out) == [], out
+            time.sleep(0.5)
+            left = [p.pid for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+            assert left == []
+        finally:
+            site.stop()

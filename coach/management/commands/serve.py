@@ -131,6 +131,10 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options) -> None:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stopping = self.hurry = False
+        # From the first moment: a Ctrl-C while the parts start stops them in order too (a
+        # handler installed after the "Film Room" line let an early Ctrl-C kill serve outright).
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
         self.groups_file = Path(settings.VAR_DIR) / "serve.groups"
         self._clear_stale_groups()
         redis = None
@@ -165,11 +169,10 @@ class Command(BaseCommand):
         self.env = env
         self._track("web", self._start_web())
         self._wait_for_port(host, port)
-        self.stdout.write(
-            self.style.SUCCESS(f"Film Room  http://{host}:{port}/  (Ctrl-C stops it)")
-        )
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, self._on_signal)
+        if not self.stopping:
+            self.stdout.write(
+                self.style.SUCCESS(f"Film Room  http://{host}:{port}/  (Ctrl-C stops it)")
+            )
         code = self._supervise()
         self._stop_all()
         if redis:
@@ -210,6 +213,8 @@ class Command(BaseCommand):
 
     def _wait_for_port(self, host: str, port: int) -> None:
         for _ in range(300):
+            if self.stopping:
+                return
             try:
                 with socket.create_connection((host, port), timeout=0.2):
                     return
