@@ -36,8 +36,9 @@ def _alarming(output: str) -> list[str]:
     return [line for line in output.splitlines() if any(w in line.lower() for w in ALARMING)]
 
 
-def _start(site: Site) -> list[str]:
-    """Starts `serve` and returns what it printed up to the "Film Room http" line."""
+def _start(site: Site, until: str = "Film Room  http://") -> list[str]:
+    """Starts `serve` in its own process group and returns what it printed up to the first line
+    that starts with ``until``."""
     site.proc = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(site.port)],
         env=site.env,
@@ -50,7 +51,7 @@ def _start(site: Site) -> list[str]:
     lines = []
     for line in site.proc.stdout:
         lines.append(line)
-        if "Film Room  http://" in line:
+        if line.startswith(until):
             return lines
     raise AssertionError(f"serve exited early: {''.join(lines)}")
 
@@ -103,21 +104,8 @@ def test_ctrl_c_while_the_site_starts_stops_it_cleanly(tmp_path):
     site = Site(tmp_path / "var")
     _run(site, "migrate", "--noinput", "-v", "0")
     for when in ("Workers ", "Film Room  http://"):
-        site.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(site.port)],
-            env=site.env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
         try:
-            lines = []
-            for line in site.proc.stdout:
-                lines.append(line)
-                if line.startswith(when):
-                    break
+            lines = _start(site, until=when)
             family = site.family()
             os.killpg(site.proc.pid, signal.SIGINT)
             rest = site.proc.stdout.read()
