@@ -37,8 +37,10 @@
   let crept = false;  // once per seek: a creep that timed out settles on what shows
   let approach = null;  // a seek to the frame before the target, when a seek showed a later one
   let backedOff = false;  // once per target
+  let stepping = null;  // {from, dir} while a step's seek is on its way
   let miss = null;  // {asked, shown}: the last seek that settled on another frame than asked
   let verifyTimer = null;  // a settled seek waits this long at most for the picture's frame
+  let calmTimer = null;  // after a creep's pause: the picture may still move on by one frame
   let hushPlay = false, hushPause = false;  // the creep's own play/pause are not the user's
   const watchFrames = !!video.requestVideoFrameCallback;
 
@@ -85,10 +87,12 @@
   }
   function seekNow(n) { approach = null; seekTo(playerTimeIn(times, offset, n)); }
 
-  function seekFrame(n) {
+  function seekFrame(n, byStep) {
     if (!times.length) return;
+    if (!byStep) stepping = null;
     n = Math.max(0, Math.min(times.length - 1, Math.round(n)));
     stopCreep();
+    clearTimeout(calmTimer); calmTimer = null;
     if (!video.paused) video.pause();
     if (n !== target) { backedOff = false; approach = null; }
     target = n;
@@ -101,7 +105,8 @@
     let n = from + d;
     // A frame the browser showed as a later one would trap backward steps: go past it.
     if (d < 0 && target === null && miss && miss.shown === from && n >= miss.asked) n = miss.asked - 1;
-    seekFrame(n);
+    if (target === null) stepping = { from: from, dir: d < 0 ? -1 : 1 };
+    seekFrame(n, true);
   }
 
   video.addEventListener("seeked", function () {
@@ -116,7 +121,7 @@
 
   // A seek's time is reached: is the picture on the target frame? An earlier one: creep onto it.
   function settleOn(p) {
-    if (target === null || video.seeking || creep) return;
+    if (target === null || video.seeking || creep || calmTimer !== null) return;
     if (p !== null && p > target && !backedOff && target > 0) {
       backedOff = true;  // the seek showed a later frame: go to the one before, then creep on
       approach = playerTimeIn(times, offset, target - 1);
@@ -126,6 +131,12 @@
     if (p !== null && p < target && !crept) { startCreep(); return; }
     clearTimeout(verifyTimer);
     approach = null;
+    // A step whose picture did not move its way goes one frame further (the browser never
+    // showed the frame asked for).
+    const t = target + (stepping ? stepping.dir : 0);
+    if (stepping && p !== null && (stepping.dir < 0 ? p >= stepping.from : p <= stepping.from)
+        && t >= 0 && t < times.length) { seekFrame(t, true); return; }
+    stepping = null;
     miss = p !== null && p !== target ? { asked: target, shown: p } : null;
     target = null;  // on the target, or past it (a picture a seek cannot reach): say what shows
     show();
@@ -151,8 +162,8 @@
     if (meta.presentationTime < seekAt) return;
     presented = frameAt(meta.mediaTime + 5e-4);
     if (creep && (presented >= target || performance.now() > creep.until)) {
-      stopCreep();
-      settleOn(presented);
+      stopCreep();  // settle once a pause has surely taken hold, on the frame then shown
+      calmTimer = setTimeout(function () { calmTimer = null; settleOn(presented); }, 150);
     } else if (creep) {
       return;
     } else if (!creep && target !== null && video.paused && !video.seeking
