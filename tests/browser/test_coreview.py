@@ -114,6 +114,9 @@ def test_a_player_follows_the_coach_s_steps_seeks_play_and_pause_live(site, brow
         coach.wait_for_timeout(800)
         coach.evaluate("() => FilmRoomReview.video.pause()")
         coach.wait_for_function("() => !FilmRoomReview.video.seeking")
+        # A frame already on its way to the screen may still show after the pause; the page
+        # says the frame on screen (requestVideoFrameCallback), so read it once that is done.
+        coach.wait_for_timeout(300)
         paused_at = frame_of(coach)
         assert paused_at > 250
         wait_landed(player, paused_at)  # paused on the coach's frame
