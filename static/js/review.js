@@ -38,7 +38,6 @@
   let approach = null;  // a seek to the frame before the target, when a seek showed a later one
   let backedOff = false;  // once per target
   let stepping = null;  // {from, dir} while a step's seek is on its way
-  let miss = null;  // {asked, shown}: the last seek that settled on another frame than asked
   let verifyTimer = null;  // a settled seek waits this long at most for the picture's frame
   let calmTimer = null;  // after a creep's pause: the picture may still move on by one frame
   let hushPlay = false, hushPause = false;  // the creep's own play/pause are not the user's
@@ -102,9 +101,7 @@
 
   function step(d) {
     const from = target !== null ? target : current();
-    let n = from + d;
-    // A frame the browser showed as a later one would trap backward steps: go past it.
-    if (d < 0 && target === null && miss && miss.shown === from && n >= miss.asked) n = miss.asked - 1;
+    const n = from + d;
     if (target === null) stepping = { from: from, dir: d < 0 ? -1 : 1 };
     seekFrame(n, true);
   }
@@ -137,7 +134,6 @@
     if (stepping && p !== null && (stepping.dir < 0 ? p >= stepping.from : p <= stepping.from)
         && t >= 0 && t < times.length) { seekFrame(t, true); return; }
     stepping = null;
-    miss = p !== null && p !== target ? { asked: target, shown: p } : null;
     target = null;  // on the target, or past it (a picture a seek cannot reach): say what shows
     show();
   }
