@@ -65,15 +65,18 @@ async ({dir, steps}) => {
   const out = [];
   for (let i = 0; i < steps; i++) {
     const want = R.targetFrame() + dir;
-    const settled = new Promise(resolve => {
-      const f = () => {
-        if (review.dataset.settled === '1') { v.removeEventListener('seeked', f); resolve(); }
-      };
-      v.addEventListener('seeked', f);
+    // Settled is the page's own word that the picture shows the frame it reports: it now comes
+    // from the frame callback after "seeked", and may follow a slow creep onto the frame.
+    let done = null;
+    const settled = new Promise(resolve => { done = resolve; });
+    const watch = new MutationObserver(() => {
+      if (review.dataset.settled === '1') { watch.disconnect(); done(); }
     });
+    watch.observe(review, {attributes: true, attributeFilter: ['data-settled']});
     const t0 = performance.now();
     const key = dir > 0 ? '.' : ',';
     document.body.dispatchEvent(new KeyboardEvent('keydown', {key: key, bubbles: true}));
+    if (review.dataset.settled === '1') { watch.disconnect(); done(); }
     await settled;
     const ms = performance.now() - t0;
     out.push([ms, want, code(), Number(document.getElementById('frame-no').textContent)]);
