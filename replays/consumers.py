@@ -29,6 +29,7 @@ class ReplayProgressConsumer(AsyncWebsocketConsumer):
         replay_id = int(self.scope["url_route"]["kwargs"]["replay_id"])
         status = await visible_status(self.scope["user"], replay_id)
         if status is None:
+            await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
             return
         self.group = group_name(replay_id)

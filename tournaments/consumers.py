@@ -165,6 +165,7 @@ class MatchConsumer(AsyncWebsocketConsumer):
             self.scope["user"], match_id, recent=True
         )
         if self.match is None:
+            await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
             return
         self.group = group_name(self.match.pk)

@@ -30,6 +30,7 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         tournament_id = self.scope["url_route"]["kwargs"]["tournament_id"]
         payload = await database_sync_to_async(_payload_for)(self.scope["user"], tournament_id)
         if payload is None:
+            await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
             return
         self.group = f"tournament-{tournament_id}"

@@ -87,6 +87,7 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
         user = self.scope["user"]
         found = await replay_and_role(user, int(self.scope["url_route"]["kwargs"]["replay_id"]))
         if found is None:
+            await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
             return
         self.replay_id, self.can_lead = found

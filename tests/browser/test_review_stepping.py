@@ -93,7 +93,9 @@ def test_a_burst_of_ten_presses_on_a_vfr_file_ends_ten_frames_on(live, page, tmp
     assert settle(page) == (150, 150)
 
 
-def test_on_a_vfr_original_with_b_frames_the_label_is_the_picture_and_steps_move_it(live, page, tmp_path):
+def test_on_a_vfr_original_with_b_frames_the_label_is_the_picture_and_steps_move_it(
+    live, page, tmp_path
+):
     """Chromium times a frame of such a file by its sample's decode-time delta, so a seek can keep
     showing an earlier frame (a seek to 150 shows 148) or skip one. The page plays forward onto
     the frame, says which frame is on screen, and a step always moves the picture its way."""
@@ -101,7 +103,9 @@ def test_on_a_vfr_original_with_b_frames_the_label_is_the_picture_and_steps_move
     video = make_vfr_video(tmp_path / "vfr original.mp4", durations, size=(320, 64))
     replay_id = add_replay(live, video)
     open_review(page, live, replay_id, "?original=1")
-    page.evaluate("() => { const v = window.FilmRoomReview.video; v.muted = false; v.playbackRate = 1.5; }")
+    page.evaluate(
+        "() => { const v = window.FilmRoomReview.video; v.muted = false; v.playbackRate = 1.5; }"
+    )
     landed = []
     for frame in (150, 148, 160, 200, 47, 255):
         page.evaluate(f"() => window.FilmRoomReview.seekFrame({frame})")
@@ -109,7 +113,10 @@ def test_on_a_vfr_original_with_b_frames_the_label_is_the_picture_and_steps_move
         assert label == picture and abs(picture - frame) <= 1, (frame, label, picture)
         landed.append(picture == frame)
     assert sum(landed) >= 4, landed  # a plain seek lands on 148 for 150 and 158 for 160
-    state = "() => { const v = window.FilmRoomReview.video; return [v.paused, v.muted, v.playbackRate]; }"
+    state = (
+        "() => { const v = window.FilmRoomReview.video;"
+        " return [v.paused, v.muted, v.playbackRate]; }"
+    )
     assert page.evaluate(state) == [True, False, 1.5]  # the page's own playing is undone
     page.evaluate("() => window.FilmRoomReview.seekFrame(165)")
     before = settle(page)[1]

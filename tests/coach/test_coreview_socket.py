@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from coach.models import LiveSession, LiveSessionMember
+from tests.sockets import close_code
 
 
 @pytest.fixture
@@ -57,8 +58,7 @@ async def test_it_closes_an_outsiders_socket(in_memory_layer, users, team_replay
         application, f"/ws/coreview/{team_replay.pk}/", headers=[(b"origin", b"http://localhost")]
     )
     comm.scope["user"] = users["outsider"]
-    connected, code = await comm.connect()
-    assert not connected and code == 4404
+    assert await close_code(comm) == 4404
 
 
 async def test_it_closes_the_socket_of_a_replay_that_does_not_exist(in_memory_layer, users):
@@ -68,7 +68,7 @@ async def test_it_closes_the_socket_of_a_replay_that_does_not_exist(in_memory_la
         application, "/ws/coreview/404/", headers=[(b"origin", b"http://localhost")]
     )
     comm.scope["user"] = users["coach"]
-    assert (await comm.connect()) == (False, 4404)
+    assert await close_code(comm) == 4404
 
 
 async def test_a_player_cannot_start_a_session(in_memory_layer, users, team_replay):
@@ -205,4 +205,4 @@ async def test_it_closes_a_logged_out_socket(in_memory_layer, users, team_replay
         application, f"/ws/coreview/{team_replay.pk}/", headers=[(b"origin", b"http://localhost")]
     )
     comm.scope["user"] = AnonymousUser()
-    assert (await comm.connect()) == (False, 4404)
+    assert await close_code(comm) == 4404

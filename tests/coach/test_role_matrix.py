@@ -407,11 +407,12 @@ def in_memory_layer(settings):
 
 
 async def _ws_outcome(comm) -> str:
-    """ "ok", or "4404" for a socket refused at the handshake or closed with 4404 right after
-    (accepting first lets the browser read the code; a refused handshake is a bare 403)."""
+    """ "ok", "4404" for a socket closed with 4404 right after it was accepted, or "refused"
+    for one refused at the handshake: a browser sees that as a bare 403 and cannot tell "not
+    yours" from a network fault, so every socket must accept and then close."""
     connected, code = await comm.connect()
     if not connected:
-        return str(code)
+        return f"refused ({code})"
     try:
         first = await comm.receive_output(timeout=0.3)
     except TimeoutError:

@@ -8,6 +8,7 @@ from channels.testing import WebsocketCommunicator
 
 from replays import progress
 from replays.models import Replay
+from tests.sockets import close_code
 
 
 @pytest.fixture
@@ -39,15 +40,11 @@ async def test_a_team_member_gets_the_current_status_on_connect(
 
 
 async def test_it_closes_an_outsiders_socket(in_memory_layer, users, replay):
-    comm = communicator(replay.pk, users["outsider"])
-    connected, code = await comm.connect()
-    assert not connected and code == 4404
+    assert await close_code(communicator(replay.pk, users["outsider"])) == 4404
 
 
 async def test_it_closes_the_socket_of_a_replay_that_does_not_exist(in_memory_layer, users):
-    comm = communicator(999, users["owner"])
-    connected, code = await comm.connect()
-    assert not connected and code == 4404
+    assert await close_code(communicator(999, users["owner"])) == 4404
 
 
 async def test_the_job_s_progress_reaches_the_socket_with_stage_and_time_left(

@@ -8,6 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from tests.conftest import client_for
+from tests.sockets import close_code
 from tournaments.models import Tournament
 from tournaments.tournament_services import (
     EntrantChoice,
@@ -158,8 +159,7 @@ async def test_a_private_tournament_socket_is_closed_for_an_outsider_and_a_visit
 ):
     tournament = await database_sync_to_async(make)(users, public=False)
     for user in (users["outsider"], AnonymousUser()):
-        connected, code = await communicator(tournament.pk, user).connect()
-        assert not connected and code == 4404
+        assert await close_code(communicator(tournament.pk, user)) == 4404
     comm = communicator(tournament.pk, users["coach"])
     connected, _ = await comm.connect()
     assert connected
