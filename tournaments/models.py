@@ -280,7 +280,9 @@ class Entrant(models.Model):
 class TournamentMatch(models.Model):
     """A bracket slot being played: a best-of-N series of games, each one a ``Match`` row."""
 
-    WAITING, PLAYING, DONE = "waiting", "playing", "done"
+    # FAILED: its game stopped on an error; the bracket waits for the organiser (play it again,
+    # or award the series).
+    WAITING, PLAYING, DONE, FAILED = "waiting", "playing", "done", "failed"
     tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="matches")
     key = models.CharField(max_length=20, help_text="The bracket slot, e.g. W1-3.")
     entrant1 = models.ForeignKey(Entrant, on_delete=models.CASCADE, related_name="+")

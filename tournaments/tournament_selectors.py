@@ -32,8 +32,10 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
             "p1": str(tm.entrant1_id),
             "p2": str(tm.entrant2_id),
             "winner": str(tm.winner_id) if tm.winner_id else None,
+            # Why its game stopped, while the slot waits for the organiser.
+            "failure": tm.match.failure_reason if tm.state == "failed" and tm.match else "",
         }
-        for tm in tournament.matches.all()
+        for tm in tournament.matches.select_related("match")
     }
     view = Bracket.from_dict(tournament.bracket).view() if tournament.bracket else None
     live = [m["match"] for m in matches.values() if m["state"] == "playing"]

@@ -272,7 +272,65 @@ def tournament_game_play(*, match_id: int) -> None:
         return
     TournamentMatch.objects.filter(pk=tm.pk).update(state=TournamentMatch.PLAYING)
     _group_send(tm.tournament_id, {"type": "match_started", "key": tm.key, "match": match_id})
-    play_game(match_id, on_finish=lambda match: tournament_record_result(match=match))
+    try:
+        play_game(match_id, on_finish=lambda match: tournament_record_result(match=match))
+    except Exception:
+        _game_failed(match_id)
+        raise  # the task's own record says what went wrong, too
+
+
+def _game_failed(match_id: int) -> None:
+    """A game stopped on an error: its slot says so and waits for the organiser, instead of
+    staying "playing" for ever with the bracket stalled behind it."""
+    failed = (
+        TournamentMatch.objects.filter(match_id=match_id, match__state=Match.FAILED)
+        .exclude(state=TournamentMatch.DONE)
+        .update(state=TournamentMatch.FAILED)
+    )
+    if failed:
+        tm = TournamentMatch.objects.get(match_id=match_id)
+        logger.warning("tournament %s: %s failed; waiting for the organiser", tm.tournament_id, tm)
+        tournament_broadcast(tm.tournament_id)
+
+
+def tournament_match_settle(*, tournament: Tournament, key: str, action: str) -> TournamentMatch:
+    """The organiser's way past a failed game: play it again, or award the series.
+
+    ``action`` is ``"replay"`` (the same game from its seed, queued again: most failures are of
+    the machine, not the game), or ``"p1"`` / ``"p2"`` (a walk-over for that side: the bracket
+    advances, the ratings do not change, and the games list marks it ``"walkover"``).
+
+    Raises:
+        TournamentError: no such slot, it has not failed, or an unknown action.
+    """
+    if action not in ("replay", "p1", "p2"):
+        raise TournamentError("choose to play the game again or to award the match to one side")
+    with transaction.atomic():
+        tournament = Tournament.objects.select_for_update().get(pk=tournament.pk)
+        tm = (
+            TournamentMatch.objects.select_for_update()
+            .select_related("entrant1", "entrant2", "match")
+            .filter(tournament=tournament, key=key)
+            .first()
+        )
+        if tm is None:
+            raise TournamentError(f"this tournament has no match {key}")
+        if tm.state != TournamentMatch.FAILED:
+            raise TournamentError(f"match {key} has not failed")
+        if action == "replay":
+            Match.objects.filter(pk=tm.match_id).update(
+                state=Match.SCHEDULED, failure_reason="", worker_pid=None
+            )
+            tm.state = TournamentMatch.WAITING
+            tm.save(update_fields=["state"])
+            game = tm.match
+            if tournament.options.get("driver") != "caller":
+                transaction.on_commit(lambda: match_enqueue(game, task=GAME_TASK))
+        else:
+            tm.games = [*tm.games, {"match": tm.match_id, "winner": action, "walkover": True}]
+            _series_won(tournament, tm, action, rated=False)
+    transaction.on_commit(lambda: tournament_broadcast(tournament.pk))
+    return tm
 
 
 def play_game(match_id: int, *, on_finish: Callable[[Match], None]) -> Match:
@@ -311,13 +369,16 @@ def tournament_record_result(*, match: Match) -> TournamentMatch | None:
     return tm
 
 
-def _series_won(tournament: Tournament, tm: TournamentMatch, side: str) -> None:
+def _series_won(
+    tournament: Tournament, tm: TournamentMatch, side: str, *, rated: bool = True
+) -> None:
     winner, loser = (tm.entrant1, tm.entrant2) if side == "p1" else (tm.entrant2, tm.entrant1)
     bracket = Bracket.from_dict(tournament.bracket)
     bracket.record(tm.key, str(winner.pk))
     tm.winner, tm.state = winner, TournamentMatch.DONE
     tm.save(update_fields=["games", "winner", "state"])
-    if tournament.public and winner.identity != loser.identity:  # private ones are practice
+    # Private tournaments are practice; a walk-over says nothing about skill.
+    if rated and tournament.public and winner.identity != loser.identity:
         ratings_update(winner=winner, loser=loser, match=tm)
     tournament.bracket = bracket.to_dict()
     if bracket.done:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.tournament_detail, name="detail"),
     path("<int:pk>/enter", views.tournament_enter, name="enter"),
     path("<int:pk>/start", views.tournament_start, name="start"),
+    path("<int:pk>/matches/<str:key>/settle", views.tournament_match_settle, name="settle"),
 ]

@@ -151,6 +151,24 @@ def tournament_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(tournament)
 
 
+@login_required
+@require_POST
+def tournament_match_settle(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """The organiser plays a failed game again or awards its match (``action``)."""
+    tournament = get_object_or_404(Tournament.objects.visible_to(request.user), pk=pk)
+    action = request.POST.get("action", "")
+    try:
+        tm = services.tournament_match_settle(tournament=tournament, key=key, action=action)
+    except services.TournamentError as exc:
+        messages.error(request, f"Nothing changed: {exc}")
+        return redirect(tournament)
+    if action == "replay":
+        messages.success(request, f"{key}: the game is played again.")
+    else:
+        messages.success(request, f"{key}: awarded to {tm.winner.name} (a walk-over, unrated).")
+    return redirect(tournament)
+
+
 def leaderboard(request: HttpRequest) -> HttpResponse:
     ratings = list(Rating.objects.select_related("agent")[:200])
     ratings.sort(key=lambda r: r.ordinal, reverse=True)

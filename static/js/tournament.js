@@ -66,9 +66,50 @@
     liveFrame.hidden = false;
   }
 
+  // Games that stopped on an error: why, and (for the organiser) the two ways past them.
+  const failedCard = document.getElementById("failed-card");
+  const failedList = document.getElementById("failed-list");
+  function settleForm(key, action, label) {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.className = "inline";
+    form.action = failedList.dataset.settle.replace("KEY", encodeURIComponent(key));
+    const token = failedList.querySelector("input[name=csrfmiddlewaretoken]").cloneNode();
+    const act = document.createElement("input");
+    act.type = "hidden";
+    act.name = "action";
+    act.value = action;
+    const button = document.createElement("button");
+    button.textContent = label;
+    form.append(token, act, button);
+    return form;
+  }
+  function drawFailed() {
+    if (!failedCard) return;
+    for (const li of failedList.querySelectorAll("li")) li.remove();
+    const failed = Object.entries(data.matches).filter(([, m]) => m.state === "failed");
+    failedCard.hidden = failed.length === 0;
+    for (const [key, m] of failed) {
+      const li = document.createElement("li");
+      const what = document.createElement("b");
+      what.textContent = `${key}: ${names(m.p1)} vs ${names(m.p2)}`;
+      const why = document.createElement("span");
+      why.className = "muted";
+      why.textContent = ` — stopped: ${m.failure || "an error"} `;
+      li.append(what, why);
+      if (failedList.dataset.organiser === "1") {
+        li.append(settleForm(key, "replay", "Play it again"), " ",
+          settleForm(key, "p1", `Award to ${names(m.p1)}`), " ",
+          settleForm(key, "p2", `Award to ${names(m.p2)}`));
+      }
+      failedList.append(li);
+    }
+  }
+
   function drawAll() {
     drawBracket();
     drawStandings();
+    drawFailed();
     const live = Object.entries(data.matches).find(([, m]) => m.state === "playing");
     showLive(live ? live[0] : null, live ? live[1].match : null);
   }

@@ -118,6 +118,7 @@ ROUTES: dict[str, Row] = {
     "bracket:detail": Row(G, MATCH),
     "bracket:enter": Row(P, MEMBER),
     "bracket:start": Row(P, MEMBER),
+    "bracket:settle": Row(P, MEMBER),
     "tournaments:datasets": Row(G, LOGIN),
     "tournaments:dataset-download": Row(G, MEMBER),
     # playlists
@@ -278,6 +279,7 @@ def _kwargs(key: str, route: str, w: dict) -> dict:
         "replay_id": w["replay"].pk,
         "number": w["version"].number if key == "profiles:reference" else 0,
         "name": "cpu_easy" if key == "tournaments:play-house" else w["reference"],
+        "key": "W1-1",
     }
     return {name: values[name] for name in names}
 

@@ -190,3 +190,25 @@ def test_seeding_by_hand_follows_the_seed_numbers_typed_in_the_form(client, user
     tournament.refresh_from_db()
     first = tournament.bracket["entrants"]
     assert [tournament.entrants.get(pk=int(e)).name for e in first][:2] == ["cpu_hard", "random"]
+
+
+def test_the_organiser_awards_a_failed_match_from_the_page(client, users, memory_layer):
+    from tournaments.models import Match, TournamentMatch
+    from tournaments.tournament_services import tournament_game_play
+
+    tournament = make(users, public=True)
+    tournament_start(tournament=tournament)
+    tm = TournamentMatch.objects.filter(tournament=tournament).order_by("key").first()
+    Match.objects.filter(pk=tm.match_id).update(p1_label="retired_bot")
+    with pytest.raises(ValueError):
+        tournament_game_play(match_id=tm.match_id)
+    client_for(client, users["owner"])
+    page = client.get(f"/tournaments/{tournament.pk}/").content.decode()
+    assert "Stopped games" in page and "unknown bot" in page  # the card and the reason
+    url = f"/tournaments/{tournament.pk}/matches/{tm.key}/settle"
+    shown = client.post(url, {"action": "sideways"}, follow=True).content.decode()
+    assert "Nothing changed: choose to play the game again" in shown
+    shown = client.post(url, {"action": "p1"}, follow=True).content.decode()
+    assert f"{tm.key}: awarded to {tm.entrant1.name} (a walk-over, unrated)" in shown
+    tm.refresh_from_db()
+    assert tm.state == TournamentMatch.DONE and tm.winner_id == tm.entrant1_id

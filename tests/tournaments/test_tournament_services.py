@@ -125,3 +125,67 @@ def test_spectators_of_a_tournament_match_see_its_slot_names_and_ratings(
     assert info["tournament"]["id"] == tournament.pk and info["tournament"]["key"] == "W2-1"
     assert info["p1"]["name"] == tm.entrant1.name
     assert isinstance(info["p1"]["rating"], float)  # rated after the first round
+
+
+def _failed_slot(users) -> tuple[Tournament, TournamentMatch]:
+    """A started tournament whose first game really fails: its p1 is a bot the site no longer
+    has (as after an upgrade that retired one), so the runner raises while playing it."""
+    from tournaments.tournament_services import tournament_game_play
+
+    tournament = create(users)
+    tournament_start(tournament=tournament)
+    tm = TournamentMatch.objects.filter(tournament=tournament).order_by("key").first()
+    Match.objects.filter(pk=tm.match_id).update(p1_label="retired_bot")
+    with pytest.raises(ValueError, match="unknown bot"):
+        tournament_game_play(match_id=tm.match_id)
+    tm.refresh_from_db()
+    tournament.refresh_from_db()
+    return tournament, tm
+
+
+def test_a_failed_game_stops_its_slot_with_the_reason_instead_of_playing_for_ever(
+    users, memory_layer
+):
+    from tournaments.tournament_selectors import tournament_payload
+
+    tournament, tm = _failed_slot(users)
+    assert tm.state == TournamentMatch.FAILED
+    shown = tournament_payload(tournament)["matches"][tm.key]
+    assert shown["state"] == "failed" and "unknown bot 'retired_bot'" in shown["failure"]
+    assert tm.key not in tournament_payload(tournament)["bracket"]["results"]
+
+
+def test_the_organiser_awards_a_failed_match_and_the_bracket_goes_on_unrated(users, memory_layer):
+    from tournaments.tournament_services import tournament_match_settle
+
+    tournament, tm = _failed_slot(users)
+    with pytest.raises(TournamentError, match="choose"):
+        tournament_match_settle(tournament=tournament, key=tm.key, action="p3")
+    other = TournamentMatch.objects.filter(tournament=tournament).exclude(pk=tm.pk).first()
+    with pytest.raises(TournamentError, match="has not failed"):
+        tournament_match_settle(tournament=tournament, key=other.key, action="p1")
+    tournament_match_settle(tournament=tournament, key=tm.key, action="p2")
+    tm.refresh_from_db()
+    tournament.refresh_from_db()
+    assert tm.state == TournamentMatch.DONE and tm.winner_id == tm.entrant2_id
+    assert tm.games[-1] == {"match": tm.match_id, "winner": "p2", "walkover": True}
+    assert tournament.bracket["results"][tm.key] == str(tm.entrant2_id)
+    assert RatingChange.objects.count() == 0  # a walk-over says nothing about skill
+    with pytest.raises(TournamentError, match="has not failed"):  # settled once only
+        tournament_match_settle(tournament=tournament, key=tm.key, action="p1")
+
+
+def test_the_organiser_plays_a_failed_game_again_and_it_counts(users, memory_layer):
+    from tournaments.tournament_services import tournament_game_play, tournament_match_settle
+
+    tournament, tm = _failed_slot(users)
+    Match.objects.filter(pk=tm.match_id).update(p1_label="cpu_easy")  # the cause is gone
+    tournament_match_settle(tournament=tournament, key=tm.key, action="replay")
+    tm.refresh_from_db()
+    assert tm.state == TournamentMatch.WAITING
+    assert Match.objects.get(pk=tm.match_id).state == Match.SCHEDULED
+    tournament_game_play(match_id=tm.match_id)  # what the queued task runs
+    tm.refresh_from_db()
+    tournament.refresh_from_db()
+    assert tm.state == TournamentMatch.DONE and tm.games[-1]["winner"] in ("p1", "p2")
+    assert tm.key in tournament.bracket["results"]
