@@ -73,3 +73,14 @@ def site(tmp_path):
     site.password = out.split("Demo login: player / ")[1].split()[0]
     yield site
     site.stop()
+
+
+@pytest.fixture
+def live(tmp_path):
+    """The whole site running (Daphne, django-q2, embedded Redis) on an empty migrated database.
+    A test module that needs another set-up defines its own ``live``."""
+    site = Site(tmp_path / "var")
+    site.manage("migrate", "--noinput", "-v", "0")
+    site.start()
+    yield site
+    site.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import shot
-from tests.livesite import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,15 +31,6 @@ except ValueError:
     pass
 print(t.pk, tm.key)
 """
-
-
-@pytest.fixture
-def live(tmp_path):
-    site = Site(tmp_path / "var")
-    site.manage("migrate", "--noinput", "-v", "0")
-    site.start()
-    yield site
-    site.stop()
 
 
 def test_a_stopped_game_shows_its_reason_and_the_organiser_awards_the_match(live, page):

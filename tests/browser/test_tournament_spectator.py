@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import shot
-from tests.livesite import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,15 +21,6 @@ t = tournament_create(team=team, created_by=user, name="Booth cup", format="doub
     options={"rules": {"max_rounds": 1, "round_seconds": 10}})
 print(t.pk)
 """
-
-
-@pytest.fixture
-def live(tmp_path):
-    site = Site(tmp_path / "var")
-    site.manage("migrate", "--noinput", "-v", "0")
-    site.start()
-    yield site
-    site.stop()
 
 
 def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, page):

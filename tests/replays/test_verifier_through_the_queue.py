@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from detectors.verifier_synth import make_confuser_match, spaced_times
-from tests.livesite import Site
 
 SETUP = """
 import json
@@ -55,15 +54,6 @@ print("ok")
 """
 
 STATES = "from replays.models import Replay; print(sorted(set(Replay.objects.values_list('state', flat=True))))"  # noqa: E501
-
-
-@pytest.fixture
-def live(tmp_path):
-    site = Site(tmp_path / "var")
-    site.manage("migrate", "--noinput", "-v", "0")
-    site.start()
-    yield site
-    site.stop()
 
 
 def _wait(check, seconds: float, what: str):

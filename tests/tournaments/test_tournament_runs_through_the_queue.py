@@ -6,18 +6,7 @@ import re
 
 import pytest
 
-from tests.livesite import Site
-
 BOTS = ["random", "cpu_easy", "cpu_medium", "cpu_hard"]
-
-
-@pytest.fixture
-def live(tmp_path):
-    site = Site(tmp_path / "var")
-    site.manage("migrate", "--noinput", "-v", "0")
-    site.start()
-    yield site
-    site.stop()
 
 
 @pytest.mark.slow
