@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-async def close_code(comm) -> int | str:
+async def close_code(comm, timeout: float = 5) -> int | str:
     """The code a socket is closed with right after it was accepted.
 
     Every socket that refuses someone accepts and then closes with 4404, so the page can read why:
@@ -15,9 +15,9 @@ async def close_code(comm) -> int | str:
     if not connected:
         return f"refused ({code})"
     try:
-        first = await comm.receive_output(timeout=5)
+        first = await comm.receive_output(timeout=timeout)
     except TimeoutError:
-        return "open"
+        first = {}
     if first.get("type") != "websocket.close":
         await comm.disconnect()
         return "open"

@@ -32,6 +32,8 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.sockets import close_code
+
 PUBLIC, LOGIN, MEMBER, COACH = "public", "login", "member", "coach"
 A_COACH = "a_coach"
 OWNER_OR_COACH, UPLOADER, STAFF = "owner_or_coach", "uploader", "staff"
@@ -409,20 +411,10 @@ def in_memory_layer(settings):
 
 
 async def _ws_outcome(comm) -> str:
-    """ "ok", "4404" for a socket closed with 4404 right after it was accepted, or "refused"
-    for one refused at the handshake: a browser sees that as a bare 403 and cannot tell "not
-    yours" from a network fault, so every socket must accept and then close."""
-    connected, code = await comm.connect()
-    if not connected:
-        return f"refused ({code})"
-    try:
-        first = await comm.receive_output(timeout=0.3)
-    except TimeoutError:
-        first = None
-    await comm.disconnect()
-    if first is not None and first.get("type") == "websocket.close":
-        return str(first.get("code"))
-    return "ok"
+    """ "ok", "4404" for a socket closed with 4404 right after it was accepted, or "refused (…)"
+    for one refused at the handshake (see ``tests.sockets.close_code``)."""
+    got = await close_code(comm, timeout=0.3)
+    return "ok" if got == "open" else str(got)
 
 
 async def test_the_role_matrix_holds_for_every_websocket(world, in_memory_layer):
