@@ -42,7 +42,7 @@ GUARD_S = 0.1
 SETTLE_S = 0.2
 HOLD_S = 1.2
 # An onset whose held span the video cuts short still counts with this many frames held.
-MIN_HELD = 6
+MIN_HELD = 9
 # Control times: up to CONTROLS of them, searched over +- CONTROL_TOLERANCE_S, each at least
 # CONTROL_GAP_S from every mark (so that no marked onset falls in their windows).
 CONTROLS = 4
@@ -64,6 +64,9 @@ STACK_SHIFT = 0.07
 # Boxes larger than this share of the frame are ranked down in proportion (a HUD sign is small;
 # a hard cut or a camera that stops moving is not).
 COMPACT_AREA = 0.04
+# A region thinner than this (map px) is a sliver along an edge that happened to hold, not a sign
+# (the smallest sign tested: SF2's score digits, 9 px high at 256x200).
+MIN_SIDE = 4
 # Regions on the same rows (overlapping by LINE_OVERLAP of the lower one's height) and at most
 # LINE_GAP heights apart are one line of a feed (measured: 34 px between the portrait and the
 # weapon icon of an 11 px high Valorant line, at its weakest).
@@ -300,7 +303,7 @@ def _search(
         before = [f for w, f in frames.items() if tau - BEFORE_S - 1e-6 <= w <= tau - GUARD_S]
         held = (tau + SETTLE_S - 1e-6, tau + SETTLE_S + HOLD_S + 1e-6)
         after = [f for w, f in frames.items() if held[0] <= w <= held[1]]
-        if len(before) < 2 or len(after) < MIN_HELD:
+        if len(before) < 2 or len(after) < min(MIN_HELD, round(HOLD_S / STEP_S) + 1):
             continue
         if any(tau - GUARD_S + 1e-6 < c < held[0] + 2e-6 for c in cut_at):
             continue
@@ -404,6 +407,8 @@ def _regions(combined: np.ndarray) -> list[tuple[tuple[int, int, int, int], floa
         ys, xs = np.nonzero(inside)
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
         box = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+        if min(box[2], box[3]) < MIN_SIDE:
+            continue  # a sliver along an edge of the scene, not a sign
         mean = float(combined[y0:y1, x0:x1].mean())
         found.append((box, _rank(box, mean, frame_area), mean))
     found = _lines(found, combined)

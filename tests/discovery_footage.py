@@ -51,3 +51,73 @@ def make_hud_footage(path: Path, seconds: float = 11.0) -> Path:
     scene = cv2.resize(small, (SIZE[0] * 2, SIZE[1]), interpolation=cv2.INTER_NEAREST)
     write_video(path, frame_times(seconds, FPS, vfr=False), SIZE, lambda t: _draw(t, scene, rng))
     return path
+
+
+# Busy footage: the same HUD line, now staying like a kill feed, among distractors that also
+# "appear after and not before" a marked moment.
+BUSY_KILLS = (3.0, 8.0, 13.0)  # where the line appears
+BUSY_SHOWN_S = 3.0
+# Where a coach marked them: late, early, late (0.4-0.5 s off). A clock tick falls inside each
+# mark's old before/after gap, so discovery without an onset search proposes the clock.
+BUSY_MARKS = (3.5, 7.5, 13.4)
+CLOCK_BOX = (285, 6, 70, 26)  # "0:SS", ticking every second at k + 0.5 s
+MINIMAP_BOX = (8, 8, 112, 112)  # dots jumping every 0.3 s
+AMMO_BOX = (520, 296, 104, 48)  # a counter that changes at every kill and at other times too
+AMMO_CHANGES = (3.0, 5.5, 8.0, 10.5, 13.0)
+
+
+def _draw_busy(t: float, scene: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    w, _h = SIZE
+    shift = int(t * 90) % w
+    img = scene[:, shift : shift + w].copy()
+    cx = int(320 + 200 * np.sin(t * 1.3))
+    cv2.circle(img, (cx, 250), 40, (40, 200, 240), -1)
+    x, y, cw, ch = CLOCK_BOX
+    cv2.rectangle(img, (x, y), (x + cw - 1, y + ch - 1), (30, 30, 30), -1)
+    secs = 59 - int(t - 0.5) if t >= 0.5 else 59
+    cv2.putText(img, f"0:{secs:02d}", (x + 6, y + 20), cv2.FONT_HERSHEY_SIMPLEX, 0.65,
+                (255, 255, 255), 2, cv2.LINE_AA)  # fmt: skip
+    x, y, mw, mh = MINIMAP_BOX
+    cv2.rectangle(img, (x, y), (x + mw - 1, y + mh - 1), (60, 90, 60), -1)
+    dots = np.random.default_rng(int(t / 0.3)).integers(6, mw - 6, size=(6, 2))
+    for dx, dy in dots:
+        cv2.circle(img, (x + int(dx), y + int(dy)), 4, (0, 220, 255), -1)
+    x, y, aw, ah = AMMO_BOX
+    ammo = 30 - sum(t >= c for c in AMMO_CHANGES) * 4
+    cv2.rectangle(img, (x, y), (x + aw - 1, y + ah - 1), (25, 25, 25), -1)
+    cv2.putText(img, f"{ammo:02d}/90", (x + 4, y + 34), cv2.FONT_HERSHEY_SIMPLEX, 0.9,
+                (255, 255, 255), 2, cv2.LINE_AA)  # fmt: skip
+    if any(k <= t < k + BUSY_SHOWN_S for k in BUSY_KILLS):
+        x, y, bw, bh = TRUE_BOX
+        cv2.rectangle(img, (x, y), (x + bw - 1, y + bh - 1), (20, 20, 30), -1)
+        cv2.rectangle(img, (x, y), (x + bw - 1, y + bh - 1), (0, 0, 230), 2)
+        cv2.putText(img, "YOU > enemy", (x + 8, y + 19), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
+                    (240, 240, 240), 1, cv2.LINE_AA)  # fmt: skip
+    return cv2.add(img, rng.integers(0, 12, size=img.shape, dtype=np.uint8))
+
+
+def make_busy_footage(path: Path, seconds: float = 16.0) -> Path:
+    """Writes the busy footage (H.264, 20 fps) to ``path``: the HUD line at BUSY_KILLS, a clock,
+    a minimap and an ammo counter."""
+    rng = np.random.default_rng(11)
+    small = rng.integers(30, 220, size=(12, 40, 3), dtype=np.uint8)
+    scene = cv2.resize(small, (SIZE[0] * 2, SIZE[1]), interpolation=cv2.INTER_NEAREST)
+    write_video(
+        path, frame_times(seconds, FPS, vfr=False), SIZE, lambda t: _draw_busy(t, scene, rng)
+    )
+    return path
+
+
+def make_plain_footage(path: Path, seconds: float = 6.0) -> Path:
+    """Writes footage with nothing that appears and holds: the panning, noisy scene alone."""
+    rng = np.random.default_rng(5)
+    small = rng.integers(30, 220, size=(12, 40, 3), dtype=np.uint8)
+    scene = cv2.resize(small, (SIZE[0] * 2, SIZE[1]), interpolation=cv2.INTER_NEAREST)
+
+    def draw(t: float) -> np.ndarray:
+        shift = int(t * 90) % SIZE[0]
+        img = scene[:, shift : shift + SIZE[0]].copy()
+        return cv2.add(img, rng.integers(0, 12, size=img.shape, dtype=np.uint8))
+
+    write_video(path, frame_times(seconds, FPS, vfr=False), SIZE, draw)
+    return path
