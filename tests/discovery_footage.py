@@ -62,7 +62,9 @@ BUSY_SHOWN_S = 3.0
 BUSY_MARKS = (3.5, 7.5, 13.4)
 CLOCK_BOX = (285, 6, 70, 26)  # "0:SS", ticking every second at k + 0.5 s
 MINIMAP_BOX = (8, 8, 112, 112)  # dots jumping every 0.3 s
-AMMO_BOX = (520, 296, 104, 48)  # a counter that changes at every kill and at other times too
+# A counter on a panel that changes colour at every kill and at other times too: without control
+# times it is the stronger sign.
+AMMO_BOX = (440, 270, 190, 80)
 AMMO_CHANGES = (3.0, 5.5, 8.0, 10.5, 13.0)
 
 
@@ -83,10 +85,12 @@ def _draw_busy(t: float, scene: np.ndarray, rng: np.random.Generator) -> np.ndar
     for dx, dy in dots:
         cv2.circle(img, (x + int(dx), y + int(dy)), 4, (0, 220, 255), -1)
     x, y, aw, ah = AMMO_BOX
-    ammo = 30 - sum(t >= c for c in AMMO_CHANGES) * 4
-    cv2.rectangle(img, (x, y), (x + aw - 1, y + ah - 1), (25, 25, 25), -1)
-    cv2.putText(img, f"{ammo:02d}/90", (x + 4, y + 34), cv2.FONT_HERSHEY_SIMPLEX, 0.9,
-                (255, 255, 255), 2, cv2.LINE_AA)  # fmt: skip
+    changes = sum(t >= c for c in AMMO_CHANGES)
+    ammo = 30 - changes * 4
+    panel = ((230, 60, 20), (20, 60, 230))[changes % 2]  # it flashes its colour at each change
+    cv2.rectangle(img, (x, y), (x + aw - 1, y + ah - 1), panel, -1)
+    cv2.putText(img, f"{ammo:02d}/90", (x + 6, y + 62), cv2.FONT_HERSHEY_SIMPLEX, 1.8,
+                (255, 255, 255), 5, cv2.LINE_AA)  # fmt: skip
     if any(k <= t < k + BUSY_SHOWN_S for k in BUSY_KILLS):
         x, y, bw, bh = TRUE_BOX
         cv2.rectangle(img, (x, y), (x + bw - 1, y + bh - 1), (20, 20, 30), -1)

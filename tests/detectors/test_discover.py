@@ -107,6 +107,22 @@ def test_the_clock_is_what_a_short_hold_without_controls_finds(busy: Path, monke
     assert iou(proposal.box, CLOCK_BOX) > 0, proposal
 
 
+def test_a_counter_that_changes_between_kills_too_is_ruled_out_by_control_times(
+    busy: Path, monkeypatch
+) -> None:
+    # The ammo panel changes colour at every kill, and also at 5.5 and 10.5 s: at the marks it
+    # is a stronger sign than the line (the control half below), at the control times (sampled
+    # between the marks) it changes too, so it is not one.
+    proposal = discover(busy, BUSY_MARKS)
+    assert iou(proposal.box, TRUE_BOX) >= 0.7, proposal
+    assert all(iou(b, AMMO_BOX) < 0.5 for b, _ in proposal.candidates), proposal
+    import detectors.discover as d
+
+    monkeypatch.setattr(d, "CONTROLS", 0)
+    proposal = d.discover(busy, BUSY_MARKS)
+    assert iou(proposal.box, AMMO_BOX) >= 0.7, proposal
+
+
 @pytest.mark.skipif(not SF2.is_file(), reason=f"real footage {SF2} is not beside the checkout")
 def test_real_street_fighter_ii_hits_point_at_the_score_counter() -> None:
     # Three of Zangief's hits on E. Honda (Honda's health bar starts to drain at these times,
