@@ -142,10 +142,12 @@ def _open(path: Path) -> _Video:
             stream = container.streams.video[0]
             ctx = stream.codec_context
             width, height = int(ctx.width), int(ctx.height)
+            # Frame-index time counts from the stream's first frame, which may start late.
             if stream.duration is not None:
                 duration = float(stream.duration * stream.time_base)
             elif container.duration is not None:
-                duration = container.duration / av.time_base
+                late = float((stream.start_time or 0) * stream.time_base)
+                duration = (container.duration - (container.start_time or 0)) / av.time_base - late
             else:
                 duration = float("inf")
     except (av.error.FFmpegError, OSError) as exc:
