@@ -37,6 +37,8 @@ import numpy as np
 # HOLD_S]; tau is searched over the mark +- TOLERANCE_S in steps of STEP_S.
 TOLERANCE_S = 1.0
 STEP_S = 0.1
+# How much less an onset a full TOLERANCE_S from the mark counts than one on it.
+NEAR_WEIGHT = 0.5
 BEFORE_S = 0.4
 GUARD_S = 0.1
 SETTLE_S = 0.2
@@ -309,7 +311,11 @@ def _search(
             continue
         if any(tau - GUARD_S + 1e-6 < c < held[0] + 2e-6 for c in cut_at):
             continue
-        onsets.append((tau, change_map(before, after)))
+        found = change_map(before, after)
+        if tolerance > 0 and NEAR_WEIGHT > 0:
+            # The mark is a hint: an onset a full tolerance away counts NEAR_WEIGHT less.
+            found = cv2.convertScaleAbs(found, alpha=1.0 - NEAR_WEIGHT * abs(tau - t) / tolerance)
+        onsets.append((tau, found))
     if not onsets:
         return None
     best = onsets[0][1]
@@ -335,11 +341,14 @@ def _control_times(video: _Video, moments: Sequence[float]) -> list[float]:
 
 
 def penalty(controls: list[np.ndarray]) -> np.ndarray | None:
-    """What appears at most control times (per pixel, the value that at least half of them
-    reach): a clock or an ammo counter does; a kill nobody marked, at one control, does not."""
+    """What appears at half the control times or more, and at two at least (per pixel, the
+    value that many of them reach): a clock or an ammo counter does; a kill nobody marked, at
+    one control, does not."""
     if not controls:
         return None
-    return np.sort(np.stack(controls), axis=0)[(len(controls) - 1) // 2]
+    n = len(controls)
+    need = min(n, max(2, -(-n // 2)))
+    return np.sort(np.stack(controls), axis=0)[n - need]
 
 
 def _stacked(m: np.ndarray) -> np.ndarray:
@@ -498,7 +507,7 @@ def discover(video: str | Path, moments_s: Sequence[float]) -> Proposal:
     if not regions:
         raise DiscoveryError(
             "nothing appeared in the same place after the moments: mark the frames where the "
-            "event happens, just before its sign shows"
+            "event happens, within a second of its sign showing"
         )
     inv = 1.0 / info.scale
 
