@@ -7,14 +7,18 @@ event, is rarely on the onset itself) and, for every candidate onset in that spa
 pixel by how far the frames held after the onset differ from every frame just before it, less how
 much the held frames differ among themselves. The held span is ``HOLD_S`` (1.2 s): a kill-feed
 line or a score counter stays that long; a clock digit, a minimap, particles or a panning camera
-change within it, so they score low. The best onset per pixel gives the moment's map.
+change within it, so they score low. Onsets with a hard cut between "before" and "held" are
+skipped (across a cut everything appears), and onsets further from the mark count a little less
+(``NEAR_WEIGHT``). The best onset per pixel gives the moment's map.
 
 Regions that also appear at *control* times (times well away from every mark, sampled in the same
 video) are penalised: an ammo counter or a clock appears there too. The moments' maps are then
 combined so that only a region that appeared at every moment (at most one left out; see
 :func:`consensus`) survives, allowing each other moment's region to sit up to ``STACK_SHIFT``
-of the frame height higher or lower (a kill feed stacks its lines). Compact boxes are preferred
-over sprawling ones, and the strongest region is the proposal.
+of the frame height higher or lower (a kill feed stacks its lines). Pieces of one text line are
+joined, compact, clear boxes rank above sprawling ones, and a region whose onsets at two moments
+are the same change seen twice (marks closer than two tolerances) is passed over. The best
+region left is the proposal.
 
 Pure Python (PyAV, OpenCV, NumPy); no Django. ``python -m detectors.discover VIDEO T1 T2 T3``
 prints the box.
