@@ -15,19 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.discover import DiscoveryError, discover
+from detectors.discover import DiscoveryError, discover, iou
 from detectors.synth import _Layout, make_match
 
 KILLS = (3.0, 7.5, 12.0)
 JITTERS = (0.0, 0.4, 0.8)
 TRIALS = 3
-
-
-def _iou(a, b) -> float:
-    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def _lines(size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
@@ -54,7 +47,7 @@ def main(argv: list[str]) -> int:
                     start = time.perf_counter()
                     try:
                         box = discover(match.video, marks).box
-                        best = max(_iou(box, line) for line in _lines(size))
+                        best = max(iou(box, line) for line in _lines(size))
                     except DiscoveryError:
                         best = 0.0
                     seconds[jitter] += time.perf_counter() - start

@@ -560,6 +560,15 @@ def discover(video: str | Path, moments_s: Sequence[float]) -> Proposal:
     )
 
 
+def iou(a: Sequence[int], b: Sequence[int]) -> float:
+    """Intersection over union of two [x, y, w, h] boxes (how tests and benchmarks score a
+    proposal against a box read off the frame)."""
+    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
 def main(argv: Sequence[str]) -> int:
     """``python -m detectors.discover VIDEO T1 T2 [T3 ...]``: prints the proposal as JSON."""
     if len(argv) < 1 + MIN_MOMENTS:
