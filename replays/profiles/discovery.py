@@ -4,8 +4,9 @@ The editor sends frame numbers of the replay (exact, from its frame index); disc
 frame-index seconds (``detectors.discover``), so the numbers are turned into times here, and the
 proposal's reference time back into a frame number the editor can load and cut from.
 
-Measured on this machine (2 shared cores): 0.4 s on a 256x200 replay, 0.6 s at 640x360 and
-3.8 s on 1080p60 (H.264 and AV1) for three moments, so it runs inside the request, like "Try it".
+Measured on this machine (2 shared cores): see ``detectors/discover.py`` and the README; about a
+second at 640x360 and a few at 1080p60 for three moments, so it runs inside the request, like
+"Try it".
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ def replay_discover(replay: Replay, frames: object) -> dict:
     """Proposes an indicator box from moments (frame numbers) of a processed replay.
 
     Returns:
-        ``{"box": [x, y, w, h], "score", "frame", "time_s", "candidates": [{box, score}]}``,
-        ``frame`` being the frame to cut the reference from (the box is in its pixels).
+        ``{"box": [x, y, w, h], "score", "frame", "time_s", "candidates": [{box, score}],
+        "onset_frames", ...}``, ``frame`` being the frame to cut the reference from (the box is
+        in its pixels) and ``onset_frames`` where the sign appeared near each marked moment
+        (a mark may be up to a second off).
 
     Raises:
         ProfileError: bad moments, or nothing found (one line for the editor's banner).
@@ -55,9 +58,11 @@ def replay_discover(replay: Replay, frames: object) -> dict:
         raise ProfileError(str(exc)) from exc
     frame = int(np.searchsorted(times, proposal.reference_time_s - 1e-4))
     frame = min(frame, len(times) - 1)
+    onsets = np.searchsorted(times, np.asarray(proposal.onsets_s) - 1e-4)
     return {
         **proposal.to_dict(),
         "frame": frame,
         "time_s": round(float(times[frame]), 4),
         "moments": numbers,
+        "onset_frames": [int(min(n, len(times) - 1)) for n in onsets],
     }

@@ -314,7 +314,8 @@
       seekFrame(found.frame);
       $("discover-status").textContent = "Proposed box [" + found.box.join(", ") + "] on frame " +
         found.frame + " (score " + found.score.toFixed(2) + "): adjust it by dragging, choose " +
-        "the kind, then Add indicator." + (found.ignored_moment_s === null ? "" :
+        "the kind, then Add indicator. The sign appeared near frames " +
+        found.onset_frames.join(", ") + "." + (found.ignored_moment_s === null ? "" :
         " The moment at " + found.ignored_moment_s.toFixed(3) + " s was left out: the others " +
         "agree far more clearly without it.");
     } catch (err) {

@@ -106,7 +106,12 @@ def test_a_coach_boxes_an_indicator_tries_it_and_saves(site, page):
     page.wait_for_function("() => document.getElementById('box-label').textContent !== 'none'")
     proposed = [int(v) for v in page.inner_text("#box-label").strip("[]").split(", ")]
     assert iou(proposed, KILL_LINE) >= 0.5, proposed
-    assert "12.000 s was left out" in page.inner_text("#discover-status")
+    status = page.inner_text("#discover-status")
+    assert "12.000 s was left out" in status
+    # Where the sign appeared near each mark (frames 120, 330, 360 were marked).
+    near = status.split("appeared near frames ")[1].split(".")[0]
+    onsets = [int(n) for n in near.split(", ")]
+    assert [abs(a - b) <= 9 for a, b in zip(onsets[:2], (120, 330), strict=True)] == [True] * 2
     canvas_frame = int(page.inner_text("#canvas-frame"))
     assert 120 < canvas_frame < 180 or 330 < canvas_frame < 390, canvas_frame  # a line is shown
     shot(page, "profile-editor-discovered")

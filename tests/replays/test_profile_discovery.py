@@ -9,7 +9,14 @@ import pytest
 
 from replays.models import Replay
 from replays.services import replay_ingest_file
-from tests.discovery_footage import MOMENTS, SHOWN_S, TRUE_BOX, iou, make_hud_footage
+from tests.discovery_footage import (
+    MOMENTS,
+    SHOWN_S,
+    TRUE_BOX,
+    iou,
+    make_hud_footage,
+    make_plain_footage,
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +63,20 @@ def test_three_marked_frames_give_the_indicator_box(client, users, hud_replay) -
     assert got["time_s"] == pytest.approx(float(hud_replay.frame_times()[got["frame"]]), abs=1e-3)
 
 
+def test_frames_marked_late_give_the_box_and_the_onset_frames(client, users, hud_replay) -> None:
+    # Marked 0.4 s after each line appeared (as a detected event would be): the box is the
+    # same, and the answer says at which frames the sign actually appeared.
+    late = [m + 0.4 for m in MOMENTS]
+    status, got = _post(
+        client, users["owner"], hud_replay.pk, {"frames": _frames(hud_replay, late)}
+    )
+    assert status == 200, got
+    assert iou(got["box"], TRUE_BOX) >= 0.5, got
+    index = hud_replay.frame_times()
+    onsets = [float(index[n]) for n in got["onset_frames"]]
+    assert onsets == pytest.approx(MOMENTS, abs=0.25), got
+
+
 def test_bad_moments_get_a_one_line_reason(client, users, hud_replay) -> None:
     frames = _frames(hud_replay, MOMENTS)
     cases = [
@@ -64,11 +85,19 @@ def test_bad_moments_get_a_one_line_reason(client, users, hud_replay) -> None:
         ({"frames": [frames[0], 10**6]}, "outside the replay"),
         ({"frames": [frames[0], "x"]}, "is not a frame number"),
         ("{nope", "send the draft as JSON"),
-        ({"frames": _frames(hud_replay, (4.5, 7.5, 10.0))}, "nothing appeared"),
     ]
     for body, reason in cases:
         status, got = _post(client, users["owner"], hud_replay.pk, body)
         assert status == 400 and reason in got["error"], (body, got)
+
+
+def test_nothing_found_is_a_one_line_reason(client, users, sync_jobs, tmp_path) -> None:
+    # A replay where nothing appears and holds (a panning, noisy scene alone).
+    video = make_plain_footage(tmp_path / "plain.mp4", seconds=10.0)
+    replay = _ingest(users["team"], users["owner"], video)
+    body = {"frames": _frames(replay, (2.5, 5.0, 7.5))}
+    status, got = _post(client, users["owner"], replay.pk, body)
+    assert status == 400 and "nothing appeared" in got["error"], got
 
 
 def test_another_teams_replay_is_a_404(client, users, hud_replay, hud_video) -> None:
