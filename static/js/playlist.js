@@ -31,8 +31,13 @@
     index = i;
     const item = items[i];
     advancing = false;
-    video.src = source(item);
-    if (play) video.play().catch(() => {});  // a browser may refuse before the first click
+    if (item.end === null) {  // a clip: cut on its first open, "cutting…" meanwhile
+      window.FilmRoomClip.open(video, item.src, $("pl-clip-status"), play);
+    } else {
+      $("pl-clip-status").hidden = true;
+      video.src = source(item);
+      if (play) video.play().catch(() => {});  // a browser may refuse before the first click
+    }
     $("pl-index").textContent = i + 1;
     $("pl-kind").textContent = item.kind;
     $("pl-kind").className = item.kind;
@@ -62,6 +67,8 @@
     show(index + 1, true);
   }
 
+  // The page's first clip may not be cut yet: say "cutting…" (or why not) while it loads.
+  if (items[index].end === null) window.FilmRoomClip.open(video, items[index].src, $("pl-clip-status"), false);
   video.addEventListener("ended", clipOver);
   video.addEventListener("timeupdate", () => {
     const item = items[index];

@@ -1,0 +1,43 @@
+// Opening a clip: its video is cut the first time anybody opens it (a few seconds), so the page
+// asks for its first byte before playing it, says "Cutting the clip…" while it waits, and shows
+// the server's reason when the cut failed (the next open tries again).
+(function () {
+  "use strict";
+  const SLOW_MS = 300;  // a clip already cut answers at once: no flash of the message
+
+  function say(status, text, failed) {
+    if (!status) return;
+    status.textContent = text;
+    status.hidden = !text;
+    status.classList.toggle("error", Boolean(failed));
+  }
+
+  // Loads ``url`` into ``video`` once the clip exists; resolves true when it does.
+  async function open(video, url, status, play) {
+    const ticket = (video.dataset.clipTicket = String(Number(video.dataset.clipTicket || 0) + 1));
+    const slow = setTimeout(function () {
+      say(status, "Cutting the clip… (the first open of a clip takes a few seconds)");
+    }, SLOW_MS);
+    let response;
+    try {
+      response = await fetch(url, { headers: { Range: "bytes=0-0" }, credentials: "same-origin" });
+    } catch (err) {
+      response = null;
+    }
+    clearTimeout(slow);
+    if (video.dataset.clipTicket !== ticket) return false;  // another clip was opened meanwhile
+    if (!response || !response.ok) {
+      const reason = response ? (await response.text()).trim() : "The server could not be reached.";
+      video.removeAttribute("src");
+      video.load();
+      say(status, reason || "This clip could not be opened.", true);
+      return false;
+    }
+    say(status, "");
+    video.src = url;
+    if (play) video.play().catch(function () { /* autoplay refused: the controls are there */ });
+    return true;
+  }
+
+  window.FilmRoomClip = { open: open };
+})();
