@@ -28,6 +28,7 @@ from detectors.probe import ProbeError, clock_of
 from detectors.smartcut import SmartCutError, read_packets
 
 from .models import Clip
+from .services import trim_working_copy
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def _cut(clip: Clip) -> None:
         logger.warning("no clip for %s: %s", clip.event, exc)
         _failed(clip, f"This clip could not be cut: {exc}. Opening it again tries again.")
     logger.info("cut %s in %.2f s", clip.file, time.monotonic() - started)
+    trim_working_copy()  # remote media: a web node's copy of the original stays bounded
     if clip.error:
         clip.error = ""
         Clip.objects.filter(pk=clip.pk).update(error="")

@@ -245,10 +245,10 @@ def replay_process(*, replay_id: int) -> None:
         logger.exception("replay %s failed", replay_id)
         replay.mark_failed(f"processing stopped unexpectedly: {exc}")
     finally:
-        _trim_working_copy()
+        trim_working_copy()
 
 
-def _trim_working_copy() -> None:
+def trim_working_copy() -> None:
     """Keeps this machine's copy of remote media bounded, sparing the replays still running."""
     if not storage.remote():  # local media is the record: never trimmed
         return
