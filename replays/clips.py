@@ -113,7 +113,8 @@ def _cut(clip: Clip) -> None:
         logger.warning("no clip for %s: %s", clip.event, exc)
         _failed(clip, f"This clip could not be cut: {exc}. Opening it again tries again.")
     logger.info("cut %s in %.2f s", clip.file, time.monotonic() - started)
-    trim_working_copy()  # remote media: a web node's copy of the original stays bounded
+    # Remote media: the copy of the original fetched to cut from stays within the budget.
+    trim_working_copy(also_keep=[clip.path])
     if clip.error:
         clip.error = ""
         Clip.objects.filter(pk=clip.pk).update(error="")
