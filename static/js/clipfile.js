@@ -34,7 +34,8 @@
       return false;
     }
     say(status, "");
-    video.src = url;
+    // Already loading it (the page's own src): keep its playback, unless that load failed.
+    if (video.src !== new URL(url, location.href).href || video.error) video.src = url;
     if (play) video.play().catch(function () { /* autoplay refused: the controls are there */ });
     return true;
   }
