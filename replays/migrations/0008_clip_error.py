@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('replays', '0007_merge_20261204_0736'),
+        ("replays", "0007_merge_20261204_0736"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clip',
-            name='error',
-            field=models.CharField(blank=True, default='', max_length=500),
+            model_name="clip",
+            name="error",
+            field=models.CharField(blank=True, default="", max_length=500),
         ),
     ]
