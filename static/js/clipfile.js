@@ -20,13 +20,17 @@
     }, SLOW_MS);
     let response;
     try {
-      response = await fetch(url, { headers: { Range: "bytes=0-0" }, credentials: "same-origin" });
+      // Not followed: with media on S3 the site answers a redirect to the bucket once the clip
+      // is stored, and the bucket need not allow this page's origin (the <video> needs no CORS).
+      response = await fetch(url, {
+        headers: { Range: "bytes=0-0" }, credentials: "same-origin", redirect: "manual",
+      });
     } catch (err) {
       response = null;
     }
     clearTimeout(slow);
     if (video.dataset.clipTicket !== ticket) return false;  // another clip was opened meanwhile
-    if (!response || !response.ok) {
+    if (!response || !(response.ok || response.type === "opaqueredirect")) {
       const reason = response ? (await response.text()).trim() : "The server could not be reached.";
       video.removeAttribute("src");
       video.load();
