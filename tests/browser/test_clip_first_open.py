@@ -14,6 +14,7 @@ from replays.models import Clip, Event
 from replays.services import replay_ingest_file
 from tests.detectors.test_clips_smartcut import coded_h264
 from tests.replays.test_lazy_clips import cuts  # noqa: F401
+from tests.replays.test_s3_media import bucket, moto_server  # noqa: F401
 
 pytestmark = [pytest.mark.browser]
 
@@ -26,15 +27,8 @@ def sync_orm_beside_playwright():
         yield
 
 
-def test_the_first_open_says_cutting_then_plays_and_a_failed_cut_says_why(
-    live_server,
-    page,
-    client,
-    users,
-    sync_jobs,
-    cuts,  # noqa: F811
-    tmp_path,
-):
+def _replay_page(page, client, users, live_server, tmp_path):
+    """The replay page of a replay with two clips not cut yet; returns the two Clip rows."""
     replay, _ = replay_ingest_file(
         team=users["team"],
         uploader=users["owner"],
@@ -47,20 +41,35 @@ def test_the_first_open_says_cutting_then_plays_and_a_failed_cut_says_why(
     for frame in (55, 120):
         Event.objects.create(replay=replay, kind="death", frame=frame, time_s=float(times[frame]))
     assert replay_cut_clips(replay) == ""
-    good, bad = Clip.objects.filter(event__replay=replay).order_by("event__frame")
-    Clip.objects.filter(pk=bad.pk).update(start_s=2.0, end_s=2.0)  # no frames: the cut fails
     client.force_login(users["owner"])
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
     page.goto(f"{live_server.url}/replays/{replay.pk}/")
+    return list(Clip.objects.filter(event__replay=replay).order_by("event__frame"))
+
+
+PLAYS = (
+    "() => { const v = document.getElementById('clip-player');"
+    " return v.currentSrc.includes('/clip.mp4') && v.readyState >= 2; }"
+)
+
+
+def test_the_first_open_says_cutting_then_plays_and_a_failed_cut_says_why(
+    live_server,
+    page,
+    client,
+    users,
+    sync_jobs,
+    cuts,  # noqa: F811
+    tmp_path,
+):
+    good, bad = _replay_page(page, client, users, live_server, tmp_path)
+    Clip.objects.filter(pk=bad.pk).update(start_s=2.0, end_s=2.0)  # no frames: the cut fails
 
     page.click(f'tr.event[data-id="{good.event_id}"] button[data-clip]')
     page.wait_for_selector("#clip-status:has-text('Cutting the clip')")
-    page.wait_for_function(
-        "() => { const v = document.getElementById('clip-player');"
-        " return v.currentSrc.endsWith('/clip.mp4') && v.readyState >= 2; }"
-    )
+    page.wait_for_function(PLAYS)
     assert page.is_hidden("#clip-status") and len(cuts) == 1
 
     page.click(f'tr.event[data-id="{bad.event_id}"] button[data-clip]')
@@ -68,3 +77,16 @@ def test_the_first_open_says_cutting_then_plays_and_a_failed_cut_says_why(
     reason = page.inner_text("#clip-status")
     assert reason.startswith("This clip could not be cut: ") and "tries again" in reason
     assert not page.evaluate("() => document.getElementById('clip-player').getAttribute('src')")
+
+
+@pytest.mark.usefixtures("bucket")
+def test_with_media_on_s3_the_first_open_plays_from_the_bucket(
+    live_server, page, client, users, sync_jobs, tmp_path
+):
+    clip, _ = _replay_page(page, client, users, live_server, tmp_path)
+    answers = []
+    page.on("response", lambda r: answers.append((r.status, r.url)))
+    page.click(f'tr.event[data-id="{clip.event_id}"] button[data-clip]')
+    page.wait_for_function(PLAYS)
+    assert any(status == 206 and "X-Amz-Signature=" in url for status, url in answers), answers
+    assert page.is_hidden("#clip-status")
