@@ -231,7 +231,7 @@ def test_the_working_copy_is_trimmed_but_never_under_a_running_job(
     users, settings, bucket, media_root, sample_mp4
 ):
     from coach import storage
-    from replays.services import _trim_working_copy, replay_ingest_file
+    from replays.services import trim_working_copy, replay_ingest_file
 
     replay, _ = replay_ingest_file(
         team=users["team"],
@@ -243,10 +243,10 @@ def test_the_working_copy_is_trimmed_but_never_under_a_running_job(
     )
     settings.FILMROOM_MEDIA_CACHE_BYTES = 0
     Replay.objects.filter(pk=replay.pk).update(state=Replay.RUNNING)
-    _trim_working_copy()
+    trim_working_copy()
     assert replay.path.exists()  # its job still reads it
     Replay.objects.filter(pk=replay.pk).update(state=Replay.DONE)
-    _trim_working_copy()
+    trim_working_copy()
     assert not replay.path.exists()
     assert storage.fetch(replay.path).read_bytes() == sample_mp4.read_bytes()  # back on demand
 
