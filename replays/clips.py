@@ -87,10 +87,16 @@ def clip_file(clip: Clip) -> Path:
     path = clip.path
     if storage.exists(path):
         return storage.fetch(path)
-    with _locked(path):
-        if storage.exists(path):  # cut by whoever held the lock before us
-            return storage.fetch(path)
-        _cut(clip)
+    try:
+        with _locked(path):
+            if storage.exists(path):  # cut by whoever held the lock before us
+                return storage.fetch(path)
+            _cut(clip)
+    except OSError as exc:  # the lock file or the working copy: a full disk, say
+        _failed(
+            clip,
+            f"This clip could not be cut: {exc.strerror or exc}. Opening it again tries again.",
+        )
     return path
 
 

@@ -149,6 +149,7 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False, eager: bool | None 
                 "thumbnail": str(thumb.relative_to(media)),
                 "start_s": start,
                 "end_s": end,
+                "error": "" if previous is None or previous.path != video else previous.error,
             },
         )
         if eager:
