@@ -1,11 +1,14 @@
 """Chromium on the replay page: a clip nobody has opened says "Cutting the clip…" while it is cut,
-then plays; a clip whose cut fails shows the server's reason instead of a dead player.
+then plays; a clip whose cut fails shows the server's reason instead of a dead player; the
+playlist player has the next clip cut while one plays.
 
 pytest-django's live server runs the site in this process, so the real cut is wrapped (as in
 ``tests/replays/test_lazy_clips.py``) to take a second longer: long enough to see the message.
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -90,3 +93,26 @@ def test_with_media_on_s3_the_first_open_plays_from_the_bucket(
     page.wait_for_function(PLAYS)
     assert any(status == 206 and "X-Amz-Signature=" in url for status, url in answers), answers
     assert page.is_hidden("#clip-status")
+
+
+def test_the_playlist_player_cuts_the_next_clip_while_one_plays(
+    live_server, page, client, users, sync_jobs, tmp_path
+):
+    from coach.playlists.services import playlist_add_events, playlist_create
+
+    first, second = _replay_page(page, client, users, live_server, tmp_path)
+    playlist = playlist_create(
+        team=users["team"], created_by=users["coach"], title="Both", assignee_id=None
+    )
+    playlist_add_events(playlist=playlist, event_ids=[first.event_id, second.event_id], note="")
+    assert not first.path.exists() and not second.path.exists()
+    page.goto(f"{live_server.url}/playlists/{playlist.pk}/")
+    page.wait_for_function(
+        "() => { const v = document.getElementById('pl-video');"
+        " return v.currentSrc.includes('/clip.mp4') && v.readyState >= 2; }"
+    )
+    deadline = time.monotonic() + 30
+    while not second.path.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert second.path.exists()  # cut before anyone asked for it: "next" will not wait
+    assert page.inner_text("#pl-index") == "1"
