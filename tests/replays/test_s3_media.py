@@ -231,7 +231,7 @@ def test_the_working_copy_is_trimmed_but_never_under_a_running_job(
     users, settings, bucket, media_root, sample_mp4
 ):
     from coach import storage
-    from replays.services import trim_working_copy, replay_ingest_file
+    from replays.services import replay_ingest_file, trim_working_copy
 
     replay, _ = replay_ingest_file(
         team=users["team"],
