@@ -251,6 +251,8 @@ FILMROOM_DECODE_TIMEOUT_BASE_S = envint("DECODE_TIMEOUT_BASE_S", 120)
 FILMROOM_DECODE_TIMEOUT_PER_VIDEO_S = envint("DECODE_TIMEOUT_PER_VIDEO_S", 3)
 FILMROOM_CLIP_BEFORE_S = 8.0
 FILMROOM_CLIP_AFTER_S = 3.0
+# Clips are cut when first opened; true: the replay job cuts them all up front (slower jobs).
+FILMROOM_EAGER_CLIPS = envbool("EAGER_CLIPS", False)
 # Matches an uploaded agent plays against each built-in opponent (half on each side).
 FILMROOM_AGENT_EVALUATION_GAMES = envint("AGENT_EVALUATION_GAMES", 4)
 # Hostile input: play matches one person may run at once (each records a dataset), and how

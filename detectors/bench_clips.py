@@ -1,12 +1,16 @@
 """Clip benchmark: ``python -m detectors.bench_clips [VIDEO] [--events 10] [--seconds 30]``.
 
 On one file, in one run, it times what re-processing a replay costs: (a) detection (the bench
-profile's search regions, as ``detectors.bench``); (b) clips and thumbnails the way the job cuts
-them now (``cut_clip``: stream copy from the first IDR, head re-encoded; thumbnails decoded from
-the packet index), for ``--events`` events spread over the file with the default window (8 s
-before, 3 s after); (c) the old way, every clip re-encoded whole with x264 and thumbnails by
-FFmpeg's exact seek (the baseline); (d) the review proxy the job makes (keyint 6). Wall and CPU
-seconds (this process and its FFmpeg children) are printed for each, with ratios against (a).
+profile's search regions, as ``detectors.bench``); (b) the job's clip step now: a thumbnail per
+event, decoded from the packet index, and no clip (clips are cut when first opened:
+``replays.clips``), for ``--events`` events spread over the file; (c) cutting every clip up
+front with its thumbnail (``cut_clip``: stream copy from the first IDR, head re-encoded; the job
+before clips were lazy, and ``EAGER_CLIPS=true`` now) with the default window (8 s before, 3 s
+after); (d) the older way, every clip re-encoded whole with x264 and thumbnails by FFmpeg's exact
+seek; (e) the review proxy the job makes (keyint 6); (f) one first open of a clip, what a viewer
+waits for: the source's clock and packet index read, then one 11 s clip cut (the median of
+``--opens`` clips). Wall and CPU seconds (this process and its FFmpeg children) are printed for
+each, with ratios against (a).
 Without a file it makes a 1080p60 H.264 recording like OBS writes (GOP 120, 3 B-frames, 8 Mbit/s,
 grain, AAC audio).
 """
@@ -58,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("video", nargs="?", type=Path, help="a recording (default: generate)")
     parser.add_argument("--seconds", type=int, default=30, help="length of the generated file")
     parser.add_argument("--events", type=int, default=10, help="clips to cut")
+    parser.add_argument("--opens", type=int, default=3, help="first opens to time for (f)")
+    parser.add_argument(
+        "--skip-whole", action="store_true", help="skip (d), the slowest step (minutes)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -75,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         print("measuring (a) detection...", file=sys.stderr)
         rows = {"(a) detection": timed(lambda: detect(video, profile, frame_index=times))}
 
-        def new() -> None:
+        def thumbs() -> None:
+            packets = read_packets(video)
+            for n, (_, _, at) in enumerate(windows):
+                thumbnail(video, at, folder / f"t{n}.jpg", clock=clock, packets=packets)
+
+        def eager() -> None:
             packets = read_packets(video)
             for n, (start, end, at) in enumerate(windows):
                 cut_clip(video, folder / f"n{n}.mp4", start, end, clock=clock, packets=packets)
@@ -86,14 +99,31 @@ def main(argv: list[str] | None = None) -> int:
                 cut_clip(video, folder / f"o{n}.mp4", start, end, clock=clock, full=True)
                 thumbnail(video, at, folder / f"o{n}.jpg", clock=clock)
 
-        print("measuring (b) clips...", file=sys.stderr)
-        rows["(b) clips: stream copy + head"] = timed(new)
-        print("measuring (c) clips re-encoded whole...", file=sys.stderr)
-        rows["(c) clips re-encoded whole (old)"] = timed(old)
-        print("measuring (d) review proxy...", file=sys.stderr)
-        rows["(d) review proxy (keyint 6)"] = timed(
+        def first_open(n: int) -> None:  # what replays.clips.clip_file does for a missing file
+            start, end, _ = windows[n]
+            opened = clock_of(video)
+            cut_clip(
+                video, folder / f"f{n}.mp4", start, end, clock=opened, packets=read_packets(video)
+            )
+
+        print("measuring (b) the job's clip step (thumbnails)...", file=sys.stderr)
+        rows["(b) job's clip step now: thumbnails only"] = timed(thumbs)
+        print("measuring (c) clips cut up front...", file=sys.stderr)
+        rows["(c) every clip cut up front + thumbnails (before; EAGER_CLIPS)"] = timed(eager)
+        if not args.skip_whole:
+            print("measuring (d) clips re-encoded whole...", file=sys.stderr)
+            rows["(d) every clip re-encoded whole + thumbnails (older)"] = timed(old)
+        print("measuring (e) review proxy...", file=sys.stderr)
+        rows["(e) review proxy (keyint 6)"] = timed(
             lambda: make_review_proxy(video, folder / "proxy.mp4", keyint=6)
         )
+        print("measuring (f) first opens...", file=sys.stderr)
+        full = [n for n, (start, end, _) in enumerate(windows) if end - start > 10.9]
+        picks = (full or list(range(len(windows))))[: args.opens]
+        opens = sorted((timed(lambda n=n: first_open(n)) for n in picks), key=lambda r: r[0])
+        rows[f"(f) one first open of an 11 s clip (median of {len(opens)})"] = opens[
+            len(opens) // 2
+        ]
         size = lambda prefix: sum(  # noqa: E731
             (folder / f"{prefix}{n}.mp4").stat().st_size for n in range(len(windows))
         )
@@ -105,14 +135,19 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---|---|---|---|")
         for name, (wall, cpu) in rows.items():
             print(f"| {name} | {wall:.2f} | {cpu:.2f} | {wall / a_wall:.2f} | {cpu / a_cpu:.2f} |")
-        (_, b_cpu), (_, c_cpu) = (
-            rows["(b) clips: stream copy + head"],
-            rows["(c) clips re-encoded whole (old)"],
+        b_cpu, c_cpu = (rows[k][1] for k in list(rows)[1:3])
+        f_wall = rows[list(rows)[-1]][0]
+        whole = (
+            "" if args.skip_whole else f"; re-encoded whole: {rows[list(rows)[3]][1] / a_cpu:.2f}x"
+        )
+        sizes = f"{size('n') / 1e6:.1f} MB" + (
+            "" if args.skip_whole else f" vs {size('o') / 1e6:.1f} MB re-encoded whole"
         )
         print(
-            f"\nclips now vs re-encoded whole: {c_cpu / b_cpu:.1f}x less CPU; "
-            f"{size('n') / 1e6:.1f} MB vs {size('o') / 1e6:.1f} MB of clips. "
-            f"{os.cpu_count()} CPUs, load average {load:.1f} before, "
+            f"\nthe job's clip step: {b_cpu:.2f} s CPU = {b_cpu / a_cpu:.2f}x detection "
+            f"(cutting every clip up front: {c_cpu / a_cpu:.2f}x{whole}). A viewer's first "
+            f"open of a clip waits {f_wall:.2f} s; later opens read the stored file. Clips cut "
+            f"up front: {sizes}. {os.cpu_count()} CPUs, load average {load:.1f} before, "
             f"{os.getloadavg()[0]:.1f} after."
         )
     return 0

@@ -1,4 +1,4 @@
-"""The detection part of the replay job: events in one transaction, then a clip per event.
+"""The detection part of the replay job: events in one transaction, then a clip row per event.
 
 Events found by a run are tagged with the detector version and the profile version that produced
 them. A repeated or retried run replaces its own unreviewed events and their clips, never
@@ -18,7 +18,7 @@ from django.db import transaction
 
 from coach import storage
 from detectors import DETECTOR_VERSION, ProfileError, load_profile, sandbox
-from detectors.clips import ClipError, cut_clip, thumbnail
+from detectors.clips import ClipError, thumbnail
 from detectors.probe import ProbeError, clock_of
 from detectors.smartcut import SmartCutError, read_packets
 from detectors.video import VideoError
@@ -84,12 +84,18 @@ def _clip_name(event: Event, team_window: tuple[float, float]) -> str:
     return f"{event.kind}-{event.frame}-{before:g}-{after:g}"
 
 
-def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
-    """Cuts a browser-ready clip and a thumbnail for every event that has none yet.
+def replay_cut_clips(replay: Replay, *, quiet: bool = False, eager: bool | None = None) -> str:
+    """Makes a thumbnail and a ``Clip`` row for every event that has none yet.
+
+    The clip's video is cut the first time somebody opens it (``replays.clips.clip_file``):
+    cutting every clip here cost several times what detection did, for clips mostly never
+    watched. With ``eager`` (default: the ``FILMROOM_EAGER_CLIPS`` setting) they are cut here
+    too, for sites that would rather pay up front than make the first viewer wait.
 
     Args:
         replay: The replay.
-        quiet: Report no progress (clips cut after a correction, outside the replay job).
+        quiet: Report no progress (clips made after a correction, outside the replay job).
+        eager: Cut the clips' videos now as well.
 
     Clip windows are frame-index times; ``clock_of`` places them on FFmpeg's clock, so videos
     that start late cut right.
@@ -98,11 +104,14 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
         "" when every clip was made, else a reason a person can read ("2 of 3 clips failed:
         ..."); the job then fails its clip step with it instead of saying Done.
     """
+    from .clips import ClipUnavailable, clip_file
+
+    eager = settings.FILMROOM_EAGER_CLIPS if eager is None else eager
     try:
         clock = clock_of(storage.fetch(replay.path))
     except ProbeError as exc:
         return f"cutting clips failed: {exc}"
-    try:  # read once, shared by every clip: clips of H.264 are stream-copied
+    try:  # read once, shared by every thumbnail: H.264 frames are decoded from the index
         packets = read_packets(replay.path)
     except SmartCutError:
         packets = None
@@ -111,17 +120,15 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
     folder = Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)
     folder.mkdir(parents=True, exist_ok=True)
     events = list(replay.events.select_related("clip").order_by("frame"))
-    report = (lambda _: None) if quiet else throttled(replay, 0.8, 0.2, "cutting clips")
+    report = (lambda _: None) if quiet else throttled(replay, 0.8, 0.2, "making clip thumbnails")
+    media = Path(settings.MEDIA_ROOT)
     for n, event in enumerate(events, 1):
         name = _clip_name(event, window)
         video, thumb = folder / f"{name}.mp4", folder / f"{name}.jpg"
         start = max(0.0, event.time_s - window[0])
         end = min(replay.duration_s, event.time_s + window[1]) or event.time_s + window[1]
         try:
-            # Same event, same window: the clip is already there. Both appear whole or not at all.
-            if not storage.exists(video):
-                cut_clip(replay.path, video, start, end, clock=clock, packets=packets)
-                storage.publish(video)
+            # Same event, same window: the thumbnail is already there.
             if not storage.exists(thumb):
                 thumbnail(replay.path, event.time_s, thumb, width=320, clock=clock, packets=packets)
                 storage.publish(thumb)
@@ -132,19 +139,24 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False) -> str:
                 return f"cutting clips stopped, {made} of {len(events)} made: {exc}"
             failures.append(f"{event.kind} at frame {event.frame}: {exc}")
             continue
-        media = Path(settings.MEDIA_ROOT)
         previous = getattr(event, "clip", None)
         if previous is not None and previous.path != video:  # the team changed its clip window
             storage.remove(previous.path, previous.thumbnail_path)
-        Clip.objects.update_or_create(
+        clip, _ = Clip.objects.update_or_create(
             event=event,
             defaults={
                 "file": str(video.relative_to(media)),
                 "thumbnail": str(thumb.relative_to(media)),
                 "start_s": start,
                 "end_s": end,
+                "error": "" if previous is None or previous.path != video else previous.error,
             },
         )
+        if eager:
+            try:
+                clip_file(clip)
+            except ClipUnavailable as exc:
+                failures.append(f"{event.kind} at frame {event.frame}: {exc}")
         report(n / len(events))
     if failures:
         return f"{len(failures)} of {len(events)} clips failed: {failures[0]}"

@@ -385,13 +385,19 @@ class Event(models.Model):
 
 
 class Clip(models.Model):
-    """A short browser-ready H.264 clip around one event, with its thumbnail."""
+    """A short browser-ready H.264 clip around one event, with its thumbnail.
+
+    The replay job makes the thumbnail and this row; the video file is cut the first time
+    somebody opens it (``replays.clips.clip_file``), so ``file`` may not exist yet.
+    """
 
     event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="clip")
     file = models.CharField(max_length=500)
     thumbnail = models.CharField(max_length=500)
     start_s = models.FloatField()
     end_s = models.FloatField()
+    # Why the last cut failed, for the replay page; cleared when a cut succeeds.
+    error = models.CharField(max_length=500, blank=True, default="")
 
     def __str__(self) -> str:
         return f"clip of {self.event}"

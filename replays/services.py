@@ -245,15 +245,16 @@ def replay_process(*, replay_id: int) -> None:
         logger.exception("replay %s failed", replay_id)
         replay.mark_failed(f"processing stopped unexpectedly: {exc}")
     finally:
-        _trim_working_copy()
+        trim_working_copy()
 
 
-def _trim_working_copy() -> None:
-    """Keeps this machine's copy of remote media bounded, sparing the replays still running."""
+def trim_working_copy(also_keep: Iterable[Path] = ()) -> None:
+    """Keeps this machine's copy of remote media bounded, sparing the replays still running
+    (and ``also_keep``: a clip just cut for a viewer)."""
     if not storage.remote():  # local media is the record: never trimmed
         return
     running = Replay.objects.filter(state=Replay.RUNNING)
-    keep = [r.folder for r in running] + [
+    keep = [*also_keep, *(r.folder for r in running)] + [
         Path(settings.MEDIA_ROOT) / "clips" / str(r.pk) for r in running
     ]
     if freed := storage.cache_trim(keep):

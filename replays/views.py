@@ -18,6 +18,7 @@ from coach.params import id_or_none
 
 from . import frameindex, services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
+from .clips import ClipUnavailable, clip_file
 from .corrections.services import can_correct
 from .manage_views import filter_replays, tag_choices
 from .models import Clip, Event, GameProfile, Replay, Upload
@@ -152,13 +153,28 @@ def replay_review_video(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def event_clip(request: HttpRequest, pk: int, event_id: int, what: str) -> HttpResponse:
+    """The clip's thumbnail, or its video (ranged), cut now if this is its first open.
+
+    The first open waits for the cut (seconds; the pages say "cutting the clip…" meanwhile).
+    A cut that fails answers 503 (410: the replay's video is gone) with the reason as text.
+    """
     replay = _replay_for(request, pk)
-    clip = get_object_or_404(Clip, event__replay=replay, event_id=event_id)
+    clip = get_object_or_404(
+        Clip.objects.select_related("event"), event__replay=replay, event_id=event_id
+    )
     if what not in ("mp4", "jpg"):
         raise Http404("no such clip file")
     if what == "jpg":
         return storage.serve(request, clip.thumbnail_path, "image/jpeg")
-    return storage.serve(request, clip.path, "video/mp4")
+    try:
+        path = clip_file(clip)
+    except ClipUnavailable as exc:
+        response = HttpResponse(
+            str(exc), status=exc.status, content_type="text/plain; charset=utf-8"
+        )
+        response["Cache-Control"] = "no-store"  # the next open tries again
+        return response
+    return storage.serve(request, path, "video/mp4")
 
 
 @login_required

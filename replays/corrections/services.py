@@ -52,7 +52,8 @@ def _frame_time(replay: Replay, frame: object) -> tuple[int, float]:
 
 
 def _drop_clip(event: Event) -> None:
-    """Removes a clip that no longer shows the event (after a move); the clip job cuts anew."""
+    """Removes a clip that no longer shows the event (after a move); the clip task makes a new
+    record, and the clip is cut when next opened."""
     clip = Clip.objects.filter(event=event).first()
     if clip is None:
         return
@@ -156,9 +157,10 @@ def event_add(*, replay: Replay, kind: object, frame: object, user) -> Event:
 
 
 def replay_cut_missing_clips(*, replay_id: int) -> None:
-    """Cuts clips for events that have none (after a move or an add), unless a job is running.
+    """Makes the clip records and thumbnails of events that have none (after a move or an add),
+    unless a job is running; each clip is cut when first opened (``replays.clips``).
 
-    A running job cuts them itself at its end.
+    A running job makes them itself at its end.
     """
     from ..detection import replay_cut_clips
 

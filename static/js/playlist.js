@@ -26,13 +26,24 @@
     $("pl-reviewed-count").textContent = items.filter((i) => i.reviewed).length;
   }
 
+  // Back to back: the next clip is cut while this one plays, if it is still the one shown.
+  function warmNext(i) {
+    const next = items[i + 1];
+    if (next && next.end === null && index === i) window.FilmRoomClip.warm(next.src);
+  }
+
   function show(i, play) {
     if (i < 0 || i >= items.length) return;
     index = i;
     const item = items[i];
     advancing = false;
-    video.src = source(item);
-    if (play) video.play().catch(() => {});  // a browser may refuse before the first click
+    if (item.end === null) {  // a clip: cut on its first open, "cutting…" meanwhile
+      window.FilmRoomClip.open(video, item.src, $("pl-clip-status"), play).then(() => warmNext(i));
+    } else {
+      $("pl-clip-status").hidden = true;
+      video.src = source(item);
+      if (play) video.play().catch(() => {});  // a browser may refuse before the first click
+    }
     $("pl-index").textContent = i + 1;
     $("pl-kind").textContent = item.kind;
     $("pl-kind").className = item.kind;
@@ -62,6 +73,11 @@
     show(index + 1, true);
   }
 
+  // The page's first clip may not be cut yet: say "cutting…" (or why not) while it loads.
+  if (items[index].end === null) {
+    const first = index;
+    window.FilmRoomClip.open(video, items[first].src, $("pl-clip-status"), false).then(() => warmNext(first));
+  }
   video.addEventListener("ended", clipOver);
   video.addEventListener("timeupdate", () => {
     const item = items[index];

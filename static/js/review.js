@@ -352,8 +352,8 @@
       row.classList.add("current");
       if (clip) {
         clipBox.hidden = false;
-        clipPlayer.src = clip.dataset.clip;
-        clipPlayer.play().catch(function () { /* autoplay refused: the controls are there */ });
+        // Cut on first open: FilmRoomClip says "cutting…" meanwhile, or why it failed.
+        window.FilmRoomClip.open(clipPlayer, clip.dataset.clip, document.getElementById("clip-status"), true);
       } else {
         seekFrame(Number(row.dataset.frame));
       }

@@ -9,6 +9,7 @@ import pytest
 
 from detectors import DETECTOR_VERSION
 from detectors.synth import make_match
+from replays.clips import clip_file
 from replays.models import Clip, Event, GameProfile, Replay
 from replays.profiles.services import (
     profile_import,
@@ -55,7 +56,7 @@ def detected(users, sync_jobs, match):
     return replay, version
 
 
-def test_it_finds_each_event_and_cuts_a_clip_for_it(detected, match):
+def test_it_finds_each_event_and_makes_a_clip_cut_when_first_opened(detected, match):
     replay, version = detected
     assert replay.state == "done", replay.failure_reason
     got = list(replay.events.values_list("kind", "time_s"))
@@ -66,10 +67,12 @@ def test_it_finds_each_event_and_cuts_a_clip_for_it(detected, match):
     assert replay.detected_with == version
     assert replay.detector_version == DETECTOR_VERSION
     assert set(replay.events.values_list("profile_version", flat=True)) == {version.pk}
-    for event in replay.events.all():
+    events = list(replay.events.select_related("clip"))
+    assert events and not any(e.clip.path.exists() for e in events)  # cut when first opened
+    for event in events:
         clip = event.clip
-        with av.open(str(clip.path)) as clip_file:
-            stream = clip_file.streams.video[0]
+        with av.open(str(clip_file(clip))) as opened:
+            stream = opened.streams.video[0]
             assert stream.codec_context.name == "h264"
             seconds = float(stream.duration * stream.time_base)
         assert seconds == pytest.approx(clip.end_s - clip.start_s, abs=0.1)
@@ -98,7 +101,7 @@ def test_a_repeated_run_replaces_its_own_events_and_keeps_coach_events(detected,
         f for f in clips_before
     ]
     files = sorted(p.name for p in (replay.path.parents[3] / "clips" / str(replay.pk)).iterdir())
-    assert len(files) == 2 * len(after) + 2  # mp4 + jpg per event (auto events + the coach's)
+    assert len(files) == len(after) + 1  # a jpg per event (auto events + the coach's); no mp4
 
 
 def test_a_new_profile_version_redetects_only_the_replays_that_used_it(

@@ -83,15 +83,16 @@ def test_a_worker_killed_mid_detection_is_replaced_and_the_replay_finishes_once(
         assert [k for k, _ in events] == ["kill", "death", "kill", "kill"]
         assert len(set(events)) == len(events)
         clips = db.execute(
-            "select file from replays_clip join replays_event e on e.id = event_id "
+            "select thumbnail from replays_clip join replays_event e on e.id = event_id "
             "where e.replay_id = ?",
             (replay_id,),
         ).fetchall()
         assert len(clips) == len(events)
         folder = site.var / "media" / "clips" / str(replay_id)
-        assert sorted(p.name for p in folder.glob("*.mp4")) == sorted(
+        assert sorted(p.name for p in folder.glob("*.jpg")) == sorted(
             os.path.basename(f) for (f,) in clips
         )  # no duplicate and no half-written (.part) file
+        assert not list(folder.glob("*.mp4"))  # clips are cut when first opened
         time.sleep(2)  # no late second run either
         assert row()[4] == 2
         db.close()

@@ -89,11 +89,12 @@ def test_choosing_a_profile_reruns_detection_with_it(client, replay, users, sync
 
 
 def test_a_coach_sets_the_clip_window_and_reprocessing_recuts_clips(client, replay, users):
+    from replays.clips import clip_file
     from replays.detection import replay_cut_clips
 
     event = Event.objects.create(replay=replay, kind="death", frame=45, time_s=1.5)
     replay_cut_clips(replay)
-    old = Event.objects.get(pk=event.pk).clip.path
+    old = clip_file(Event.objects.get(pk=event.pk).clip)  # opened once: cut
     client.force_login(users["owner"])
     client.post("/replays/teams/owls/", {"clip_before_s": "1", "clip_after_s": "0.25"})
     users["team"].refresh_from_db()
@@ -106,7 +107,7 @@ def test_a_coach_sets_the_clip_window_and_reprocessing_recuts_clips(client, repl
     replay_cut_clips(replay)
     clip = Event.objects.get(pk=event.pk).clip
     assert (clip.start_s, clip.end_s) == (0.5, 1.75)
-    assert clip.path.exists() and not old.exists()
+    assert not old.exists() and clip_file(clip).exists()
 
 
 @pytest.mark.parametrize("before,after", [("x", "1"), ("-1", "2"), ("0", "0"), ("61", "1")])

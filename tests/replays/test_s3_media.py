@@ -138,8 +138,8 @@ def test_an_upload_is_processed_from_the_bucket_and_its_clips_land_there(
         assert f"{folder}/{name}" in stored
     clips = Clip.objects.filter(event__replay=replay)
     assert clips.count() == replay.events.count() == 2
-    for clip in clips:
-        assert clip.file in stored and clip.thumbnail in stored
+    for clip in clips:  # the job stores thumbnails; a clip is cut when first opened
+        assert clip.file not in stored and clip.thumbnail in stored
     assert [k for k in stored if k.startswith("profiles/")]  # the worker read the references there
     source = s3.get_object(Bucket=s3.name, Key=f"{PREFIX}/{folder}/source.mp4")["Body"].read()
     assert source == match.video.read_bytes()
@@ -166,9 +166,9 @@ def test_another_web_node_serves_ranged_video_from_the_bucket(
     assert (status, len(body)) == (206, 300)
     assert body == s3.get_object(Bucket=s3.name, Key=f"{folder}/source.mp4")["Body"].read()[-300:]
     clip = Clip.objects.filter(event__replay=replay).first()
-    clip_bytes = s3.get_object(Bucket=s3.name, Key=f"{PREFIX}/{clip.file}")["Body"].read()
     url = f"/replays/{replay.pk}/events/{clip.event_id}/clip.mp4"
-    status, headers, body = ranged(client, url, "bytes=0-")
+    status, headers, body = ranged(client, url, "bytes=0-")  # the first open cuts it here
+    clip_bytes = s3.get_object(Bucket=s3.name, Key=f"{PREFIX}/{clip.file}")["Body"].read()
     assert (status, body) == (206, clip_bytes)
     assert headers["Content-Range"] == f"bytes 0-{len(clip_bytes) - 1}/{len(clip_bytes)}"
     # The page's JSON comes from the bucket too: the frame index and where the proxy is.
@@ -176,7 +176,9 @@ def test_another_web_node_serves_ranged_video_from_the_bucket(
     assert frames["proxy"]["url"] == f"/replays/{replay.pk}/review.mp4"
     assert client.get(f"/replays/{replay.pk}/thumbnail").status_code == 302
     web = Path(settings.MEDIA_ROOT)
-    assert sorted(p.name for p in web.rglob("*") if p.is_file()) == ["frames.npy", "review.json"]
+    # The original fetched to cut the clip from is trimmed (budget 0); the clip just cut stays.
+    names = sorted(p.name for p in web.rglob("*") if p.is_file())
+    assert names == sorted(["frames.npy", "review.json", clip.path.name])
     # The URL's lifetime is the setting's (S3 refuses it afterwards; moto does not check).
     use_bucket(settings, f"s3://{s3.name}/{PREFIX}?endpoint_url={s3.endpoint}&expiry=30")
     assert "X-Amz-Expires=30&" in client.get(f"/replays/{replay.pk}/review.mp4")["Location"]
@@ -229,7 +231,7 @@ def test_the_working_copy_is_trimmed_but_never_under_a_running_job(
     users, settings, bucket, media_root, sample_mp4
 ):
     from coach import storage
-    from replays.services import _trim_working_copy, replay_ingest_file
+    from replays.services import replay_ingest_file, trim_working_copy
 
     replay, _ = replay_ingest_file(
         team=users["team"],
@@ -241,10 +243,10 @@ def test_the_working_copy_is_trimmed_but_never_under_a_running_job(
     )
     settings.FILMROOM_MEDIA_CACHE_BYTES = 0
     Replay.objects.filter(pk=replay.pk).update(state=Replay.RUNNING)
-    _trim_working_copy()
+    trim_working_copy()
     assert replay.path.exists()  # its job still reads it
     Replay.objects.filter(pk=replay.pk).update(state=Replay.DONE)
-    _trim_working_copy()
+    trim_working_copy()
     assert not replay.path.exists()
     assert storage.fetch(replay.path).read_bytes() == sample_mp4.read_bytes()  # back on demand
 
