@@ -136,7 +136,8 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False, eager: bool | None 
             logger.warning("no clip for %s: %s", event, exc)
             if "the disk is full" in str(exc):  # the next clips would not fit either
                 made = n - 1
-                return f"cutting clips stopped, {made} of {len(events)} made: {exc}"
+                what = "clips" if eager else "clip thumbnails"
+                return f"making {what} stopped, {made} of {len(events)} made: {exc}"
             failures.append(f"{event.kind} at frame {event.frame}: {exc}")
             continue
         previous = getattr(event, "clip", None)

@@ -198,7 +198,7 @@ def test_cutting_clips_on_a_full_disk_fails_the_job_with_the_reason(
         )
         replay.refresh_from_db()
         assert replay.state == "failed"
-        assert replay.failure_reason.startswith("cutting clips stopped, 0 of 3 made: ")
+        assert replay.failure_reason.startswith("making clip thumbnails stopped, 0 of 3 made: ")
         assert "the disk is full: " in replay.failure_reason
         assert leftovers(disk) == [] and not Clip.objects.exists()
         assert replay.events.count() == 3  # detection's work is kept
