@@ -186,8 +186,8 @@ def detect(
         verifier: Optional. For each indicator for which ``verifier.candidate_threshold``
             returns a score, matches at or above that score are candidates, and each counts
             only if ``verifier.keep(indicator, crop_luma)`` says so (``crop_luma``: the frame's
-            luma at ``Matcher.box_of`` the match, grown by ``verifier.context`` if it has one). Without one, matches at the indicator's
-            threshold count.
+            luma at ``Matcher.box_of`` the match, grown by ``verifier.context`` if it has one).
+            Without one, matches at the indicator's threshold count.
 
     Returns:
         The events (frame numbers index ``frame_index``) and how far decoding got.
