@@ -16,7 +16,6 @@ reaches the candidate threshold and the verifier keeps its crop.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -89,9 +88,7 @@ def match_box(matcher: Matcher, match: Match) -> tuple[int, int, int, int]:
     return matcher.box_of(match)
 
 
-def crop_luma(
-    luma: np.ndarray, box: tuple[int, int, int, int], context: float = PAD
-) -> np.ndarray:
+def crop_luma(luma: np.ndarray, box: tuple[int, int, int, int], context: float = PAD) -> np.ndarray:
     """The box with ``context`` of its height around it (clipped to the frame), as a uint8 copy:
     the crop detect() hands ``Verifier.keep`` for that box."""
     x, y, w, h = box
