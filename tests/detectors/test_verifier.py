@@ -86,6 +86,8 @@ def test_the_weights_round_trip_through_safetensors(trained, tmp_path):
     )
     assert loaded.indicators == training.verifier.indicators
     assert loaded.meta["after"] == training.metrics["after"]
+    # detect() crops for it with the context its training crops had.
+    assert loaded.context == training.verifier.context == PAD > 0
 
 
 def test_a_file_with_wrong_shapes_or_keys_is_refused(trained, tmp_path):
@@ -103,6 +105,12 @@ def test_a_file_with_wrong_shapes_or_keys_is_refused(trained, tmp_path):
     save_file(good, str(tmp_path / "plain.safetensors"))
     with pytest.raises(VerifierError, match="not a Film Room verifier"):
         load_verifier(tmp_path / "plain.safetensors")
+    save_file(good, str(tmp_path / "context.safetensors"), metadata=dict(meta, context="2.5"))
+    with pytest.raises(VerifierError, match=r"broken metadata: context 2.5 not in \[0, 1\]"):
+        load_verifier(tmp_path / "context.safetensors")
+    # A file from before the context was stored was trained on the box itself.
+    save_file(good, str(tmp_path / "old.safetensors"), metadata=meta)
+    assert load_verifier(tmp_path / "old.safetensors").context == 0.0
     (tmp_path / "junk.safetensors").write_bytes(b"\x80\x04not a safetensors file")
     with pytest.raises(VerifierError, match="cannot read verifier junk.safetensors"):
         load_verifier(tmp_path / "junk.safetensors")
