@@ -510,8 +510,14 @@ def train_net(
     heads: dict[str, int],
     args: TrainArgs,
     progress: Callable[[float], None] | None = None,
+    thresholds: dict[str, float] | None = None,
 ) -> Net:
-    """Trains a fresh network on the crops (balanced classes, augmented every step)."""
+    """Trains a fresh network on the crops (balanced classes, augmented every step).
+
+    With ``thresholds`` (indicator key -> its own threshold), half of each step's negatives are
+    look-alikes: rejected crops that score at the threshold, which template matching alone
+    reports and the verifier is there to refuse. Drawn uniformly they are few among the
+    background candidates near every correction."""
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(args.threads)
@@ -523,9 +529,12 @@ def train_net(
         raise VerifierError("training needs both confirmed and rejected examples")
     loss_fn = nn.BCEWithLogitsLoss()
     net.train()
+    hard = [i for i in neg if thresholds and crops[i].score >= thresholds[crops[i].key]]
     for step in range(args.steps):
         half = args.batch // 2
-        picks = list(rng.choice(pos, half)) + list(rng.choice(neg, args.batch - half))
+        n_hard = (args.batch - half) // 2 if hard else 0
+        picks = list(rng.choice(pos, half)) + list(rng.choice(neg, args.batch - half - n_hard))
+        picks += list(rng.choice(hard, n_hard)) if n_hard else []
         batch = np.stack([_normalise(augment(crops[i].pixels, rng)) for i in picks])
         target = torch.tensor([float(crops[i].positive) for i in picks])
         head_of = torch.tensor([heads[crops[i].key] for i in picks])
@@ -650,12 +659,12 @@ def train_verifier(
     train_ids, held_ids = split_groups(crops, args.seed)
     train = [c for c in crops if c.group in train_ids]
     held = [c for c in crops if c.group in held_ids]
+    thresholds = {k: keys[k].threshold for k in used}
     started, cpu = time.perf_counter(), time.process_time()
-    net = train_net(train, heads, args, progress)
+    net = train_net(train, heads, args, progress, thresholds)
     train_s = time.perf_counter() - started
     train_cpu_s = time.process_time() - cpu
     verifier = Verifier(net, {k: candidate_threshold_for(keys[k]) for k in used})
-    thresholds = {k: keys[k].threshold for k in used}
     before, after = evaluate(verifier, held, thresholds)
     load = os.getloadavg()[0]
     training = Training(verifier, before, after, len(train_ids), len(held_ids), train_s, load)
