@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "--labels", required=True, action="append", help="labels JSON, once per video, in order"
     )
     tv.add_argument("--out", help="weights file (default: beside the profile, .safetensors)")
-    tv.add_argument("--steps", type=int, default=200, help="training steps (default 200)")
+    tv.add_argument("--steps", type=int, default=400, help="training steps (default 400)")
     for p in (det, ev):
         p.add_argument("--verifier", help="use a trained verifier (.safetensors)")
     return parser

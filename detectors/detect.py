@@ -68,7 +68,11 @@ class Verifier(Protocol):
         """The score from which candidates are proposed; None: this indicator is not verified."""
 
     def keep(self, indicator: Indicator, crop_luma: np.ndarray) -> bool:
-        """Whether a candidate (the uint8 luma crop at its box, video pixels) is an event."""
+        """Whether a candidate (the uint8 luma crop at its box, video pixels) is an event.
+
+        A verifier with a ``context`` attribute gets the box grown by that fraction of its
+        height on every side (clipped to the frame).
+        """
 
 
 @dataclass
@@ -117,9 +121,15 @@ class _Track:
         found = self.matcher.find(frame, self.candidate_threshold)
         ind = self.matcher.indicator
         kept = []
+        # Context around the box (a fraction of its height a side; the learned verifier's PAD):
+        # where the scale search settles a little small, an outline lies just outside the box.
+        grow = float(getattr(self.verifier, "context", 0.0))
         for match in found:
             x, y, w, h = self.matcher.box_of(match)
-            if self.verifier.keep(ind, np.ascontiguousarray(frame.luma[y : y + h, x : x + w])):
+            pad = int(round(h * grow))
+            x0, y0 = max(0, x - pad), max(0, y - pad)
+            crop = np.ascontiguousarray(frame.luma[y0 : y + h + pad, x0 : x + w + pad])
+            if self.verifier.keep(ind, crop):
                 kept.append(match)
         return kept
 
@@ -176,8 +186,8 @@ def detect(
         verifier: Optional. For each indicator for which ``verifier.candidate_threshold``
             returns a score, matches at or above that score are candidates, and each counts
             only if ``verifier.keep(indicator, crop_luma)`` says so (``crop_luma``: the frame's
-            luma at ``Matcher.box_of`` the match). Without one, matches at the indicator's
-            threshold count.
+            luma at ``Matcher.box_of`` the match, grown by ``verifier.context`` if it has one).
+            Without one, matches at the indicator's threshold count.
 
     Returns:
         The events (frame numbers index ``frame_index``) and how far decoding got.

@@ -16,11 +16,10 @@ reaches the candidate threshold and the verifier keeps its crop.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,17 +30,20 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from detectors.detect import DISCOVER_EVERY, DISCOVER_EVERY_MAX, PREFER_REFERENCE
 from detectors.matching import Match, Matcher, uses_color
 from detectors.profile import Indicator, Profile
-from detectors.video import SampledReader
+from detectors.video import SampledFrame, SampledReader
 
 FORMAT = "filmroom-verifier"
 FORMAT_VERSION = "1"
 # The network's input: the crop of the matched box, resized to this.
 INPUT_H, INPUT_W = 32, 96
-# Context around the box, as a fraction of its height. 0: detect()'s hook hands the verifier the
-# box itself, so training crops must be the box itself too.
-PAD = 0.0
+# Context around the matched box, as a fraction of its height on every side: detection's scale
+# search can settle up to ~15 % small (a kill-feed box fits its text better than its outline),
+# and the thin outline that tells your line from a look-alike then lies just outside the box.
+# Stored with the weights as ``context``; detect() grows the box by it (Verifier.context).
+PAD = 0.25
 # keep() reuses the decision on a crop whose REUSE_SIZE thumbnail is within REUSE_DIFF grey
 # levels everywhere of one of the last REUSE_KEEP decided (the same line, one sample later).
 REUSE_SIZE = (24, 8)
@@ -86,10 +88,11 @@ def match_box(matcher: Matcher, match: Match) -> tuple[int, int, int, int]:
     return matcher.box_of(match)
 
 
-def crop_luma(luma: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """The box with PAD of its height around it (clipped to the frame), as a uint8 copy."""
+def crop_luma(luma: np.ndarray, box: tuple[int, int, int, int], context: float = PAD) -> np.ndarray:
+    """The box with ``context`` of its height around it (clipped to the frame), as a uint8 copy:
+    the crop detect() hands ``Verifier.keep`` for that box."""
     x, y, w, h = box
-    pad = int(round(h * PAD))
+    pad = int(round(h * context))
     height, width = luma.shape[:2]
     x0, y0 = max(0, x - pad), max(0, y - pad)
     x1, y1 = min(width, x + w + pad), min(height, y + h + pad)
@@ -130,10 +133,19 @@ class Verifier:
         net: The network (its head count equals the number of indicators).
         indicators: ``indicator_key`` -> candidate threshold, in head order.
         meta: Free-form facts stored with the weights (profile hash, metrics).
+        context: Context around the matched box its crops had in training (see PAD).
     """
 
-    def __init__(self, net: Net, indicators: dict[str, float], meta: dict | None = None) -> None:
+    def __init__(
+        self,
+        net: Net,
+        indicators: dict[str, float],
+        meta: dict | None = None,
+        context: float = PAD,
+    ) -> None:
         self.net = net.eval()
+        # detect() cuts the crops it hands keep() with this much context: the training crops'.
+        self.context = context
         # One crop at a time is too small to share between threads: extra ones only add
         # synchronisation (and detection already decodes on two).
         torch.set_num_threads(1)
@@ -186,6 +198,7 @@ class Verifier:
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "input": f"{INPUT_H}x{INPUT_W}",
+            "context": repr(self.context),
             "indicators": json.dumps(self.indicators),
             "meta": json.dumps(self.meta),
         }
@@ -244,7 +257,14 @@ def load_verifier(path: str | Path, profile: Profile | None = None) -> Verifier:
         unknown = [k for k in indicators if k not in known]
         if unknown:
             raise VerifierError(f"{path.name} was trained for another profile ({unknown[0]})")
-    return Verifier(net, {k: float(v) for k, v in indicators.items()}, meta)
+    try:
+        # Files written before the context was stored were trained on the box itself.
+        context = float(metadata.get("context", "0"))
+    except ValueError as exc:
+        raise VerifierError(f"{path.name} has broken metadata: context {exc}") from exc
+    if not 0.0 <= context <= 1.0:
+        raise VerifierError(f"{path.name} has broken metadata: context {context} not in [0, 1]")
+    return Verifier(net, {k: float(v) for k, v in indicators.items()}, meta, context)
 
 
 # --- training data ----------------------------------------------------------------------------
@@ -271,6 +291,75 @@ class Crop:
     group: str
 
 
+@dataclass
+class _Lock:
+    """One indicator's scale search state in :func:`locked_samples` (as detection keeps it)."""
+
+    matcher: Matcher
+    tentative: tuple[float, float, tuple[float, float, float, float]] | None = None
+    misses: int = 0
+    samples: int = 0
+
+    def step(self, sample: object, *, due: bool) -> None:
+        """Detection's rule (``detectors.detect``): search the whole frame when the indicator
+        matched where the reference says, or now and then (less often after misses); lock on a
+        find seen again on the next sample, or where the reference says when nothing elsewhere
+        is clearly better."""
+        matcher = self.matcher
+        if matcher.locked:
+            return
+        found = matcher.find(sample)
+        if self.tentative is not None:
+            matcher.confirm(sample, self.tentative)
+            self.tentative = None
+            if matcher.locked:
+                return
+        self.samples += 1
+        here = found[0].score if found else None
+        gap = min(DISCOVER_EVERY_MAX, DISCOVER_EVERY * 2 ** (self.misses // 2))
+        if here is not None or (due and self.samples >= gap):
+            self.samples = 0
+            self.tentative = matcher.discover(sample)
+            if self.tentative is None:
+                self.misses += 1
+            if here is not None and (
+                self.tentative is None or self.tentative[0] < here + PREFER_REFERENCE
+            ):
+                self.tentative = None
+                matcher.lock_here()
+
+
+def locked_samples(
+    reader: Iterable[SampledFrame], profile: Profile
+) -> Iterator[tuple[SampledFrame, list[Matcher]]]:
+    """Each sample with the profile's matchers at the scale and place detection would use on it.
+
+    The same per-video search as :func:`detectors.detect.detect` (the same :class:`Matcher`,
+    the same lock rule), and the same wait: samples are held back (at most
+    2 x DISCOVER_EVERY) until every indicator is locked, so samples before the lock are cut at
+    the locked scale too, as detection matches them. Training crops are therefore the crops the
+    verifier is later shown, whatever the HUD scale, aspect ratio or stream inset.
+    """
+    locks: list[_Lock] | None = None
+    pending: list[SampledFrame] = []
+    for sample in reader:
+        if locks is None:
+            size = (sample.luma.shape[1], sample.luma.shape[0])
+            locks = [_Lock(Matcher(ind, size)) for ind in profile.indicators]
+        due = len(pending) + 1 == DISCOVER_EVERY
+        for lock in locks:
+            lock.step(sample, due=due)
+        pending.append(sample)
+        waiting = any(lock.tentative is not None for lock in locks)
+        full = len(pending) >= (2 if waiting else 1) * DISCOVER_EVERY
+        if full or all(lock.matcher.locked for lock in locks):
+            matchers = [lock.matcher for lock in locks]
+            yield from ((s, matchers) for s in pending)
+            pending.clear()
+    if locks is not None:
+        yield from ((s, [lock.matcher for lock in locks]) for s in pending)
+
+
 def extract_crops(
     video: str | Path,
     frame_index: np.ndarray,
@@ -289,6 +378,11 @@ def extract_crops(
     stretch. Lowering the threshold makes matching propose such places (scene edges, partial
     lines); the verifier must learn to refuse them.
 
+    Matches and crops are detection's: each indicator's scale and place are searched and locked
+    as :func:`detectors.detect.detect` does (:func:`locked_samples`), and a crop is the frame's
+    full-resolution luma at ``Matcher.box_of`` the match, as detection hands it to
+    ``Verifier.keep`` (both resize it to the network's input the same way, ``_normalise``).
+
     Args:
         video: The recording.
         frame_index: Its frame index.
@@ -304,16 +398,9 @@ def extract_crops(
     busy = np.sort(np.array([*starts, *known_times], dtype=float))
     chroma = any(uses_color(ind) for ind in profile.indicators)
     reader = SampledReader(video, frame_index, profile.sample_fps, chroma=chroma)
-    matchers: list[Matcher] | None = None
     crops: list[Crop] = []
     background: list[Crop] = []
-    for sample in reader:
-        if matchers is None:
-            size = (sample.luma.shape[1], sample.luma.shape[0])
-            matchers = [
-                Matcher(dataclasses.replace(ind, threshold=-1.0), size)
-                for ind in profile.indicators
-            ]
+    for sample, matchers in locked_samples(reader, profile):
         t = sample.time_s
         lo = int(np.searchsorted(starts, t - CROP_WINDOW_S - 1e-6))
         hi = int(np.searchsorted(starts, t + 1e-6, side="right"))
@@ -325,7 +412,7 @@ def extract_crops(
         for ind, matcher in zip(profile.indicators, matchers, strict=True):
             if ind.kind not in kinds and not quiet:
                 continue
-            found = matcher.find(sample)
+            found = matcher.find(sample, -1.0)
             key = indicator_key(ind)
             low = candidate_threshold_for(ind)
             for example in order[lo:hi]:
@@ -405,8 +492,9 @@ def augment(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 class TrainArgs:
     """Training settings (the defaults train in seconds on one CPU core)."""
 
-    steps: int = 200
-    """optimiser steps"""
+    steps: int = 400
+    """optimiser steps (crops with context around a box the scale search locked vary more than
+    crops of the reference's box: 200 left look-alikes at another HUD scale near 0.5)"""
     batch: int = 48
     """crops per step (each freshly augmented)"""
     lr: float = 3e-3
@@ -422,8 +510,14 @@ def train_net(
     heads: dict[str, int],
     args: TrainArgs,
     progress: Callable[[float], None] | None = None,
+    thresholds: dict[str, float] | None = None,
 ) -> Net:
-    """Trains a fresh network on the crops (balanced classes, augmented every step)."""
+    """Trains a fresh network on the crops (balanced classes, augmented every step).
+
+    With ``thresholds`` (indicator key -> its own threshold), half of each step's negatives are
+    look-alikes: rejected crops that score at the threshold, which template matching alone
+    reports and the verifier is there to refuse. Drawn uniformly they are few among the
+    background candidates near every correction."""
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(args.threads)
@@ -435,9 +529,12 @@ def train_net(
         raise VerifierError("training needs both confirmed and rejected examples")
     loss_fn = nn.BCEWithLogitsLoss()
     net.train()
+    hard = [i for i in neg if thresholds and crops[i].score >= thresholds[crops[i].key]]
     for step in range(args.steps):
         half = args.batch // 2
-        picks = list(rng.choice(pos, half)) + list(rng.choice(neg, args.batch - half))
+        n_hard = (args.batch - half) // 2 if hard else 0
+        picks = list(rng.choice(pos, half)) + list(rng.choice(neg, args.batch - half - n_hard))
+        picks += list(rng.choice(hard, n_hard)) if n_hard else []
         batch = np.stack([_normalise(augment(crops[i].pixels, rng)) for i in picks])
         target = torch.tensor([float(crops[i].positive) for i in picks])
         head_of = torch.tensor([heads[crops[i].key] for i in picks])
@@ -562,12 +659,12 @@ def train_verifier(
     train_ids, held_ids = split_groups(crops, args.seed)
     train = [c for c in crops if c.group in train_ids]
     held = [c for c in crops if c.group in held_ids]
+    thresholds = {k: keys[k].threshold for k in used}
     started, cpu = time.perf_counter(), time.process_time()
-    net = train_net(train, heads, args, progress)
+    net = train_net(train, heads, args, progress, thresholds)
     train_s = time.perf_counter() - started
     train_cpu_s = time.process_time() - cpu
     verifier = Verifier(net, {k: candidate_threshold_for(keys[k]) for k in used})
-    thresholds = {k: keys[k].threshold for k in used}
     before, after = evaluate(verifier, held, thresholds)
     load = os.getloadavg()[0]
     training = Training(verifier, before, after, len(train_ids), len(held_ids), train_s, load)

@@ -1,8 +1,10 @@
-"""Verifier benchmark: ``python -m detectors.verifier_bench [--seconds 30] [--repeat 3]``.
+"""Verifier benchmark: ``python -m detectors.verifier_bench [--seconds 30] [--repeat 3]
+[--hud-scale 1.25]``.
 
 Generates footage with realistic confusers (``detectors.verifier_synth``: other players' lines
 that differ from yours only in the outline, and "ALLY" lines), three videos to train on and two
-to test on (720p, 30 fps, other seeds and brightness). Then, in one run:
+to test on (720p, 30 fps, other seeds and brightness; the test videos' HUD at ``--hud-scale``,
+the training videos' at the reference's). Then, in one run:
 
 1. training, as ``python -m detectors train-verifier`` does it (its time and the load average);
 2. precision and recall of whole detection runs on the test videos against their true labels,
@@ -31,7 +33,7 @@ from detectors.verifier_synth import make_confuser_match, spaced_times
 from detectors.video import own_frame_index
 
 
-def _videos(folder: Path, seconds: float) -> tuple[list, list]:
+def _videos(folder: Path, seconds: float, hud_scale: float) -> tuple[list, list]:
     rng = np.random.default_rng(42)
     made = []
     for n in range(5):
@@ -45,6 +47,7 @@ def _videos(folder: Path, seconds: float) -> tuple[list, list]:
                 duration_s=seconds,
                 size=(1280, 720),
                 brightness=(1.0, 0.8, 1.2, 0.9, 1.1)[n],
+                hud_scale=1.0 if n < 3 else hud_scale,
                 name=f"{'train' if n < 3 else 'test'}{n}",
                 seed=100 + n,
             )
@@ -56,10 +59,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each video")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each mode")
+    parser.add_argument(
+        "--hud-scale", type=float, default=1.0, help="HUD scale of the test videos (default 1)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     folder = Path(tempfile.mkdtemp(prefix="verifier-bench-"))
-    train, test = _videos(folder, args.seconds)
+    train, test = _videos(folder, args.seconds, args.hud_scale)
     profile = load_profile(train[0].profile)
     crops = []
     started = time.perf_counter()
@@ -81,7 +87,7 @@ def main() -> None:
     print(f"  template matching alone  precision {b.precision:.3f}  recall {b.recall:.3f}")
     print(f"  with the verifier        precision {a.precision:.3f}  recall {a.recall:.3f}")
     verifier = training.verifier
-    print("\ntest videos (whole detection runs against the true labels):")
+    print(f"\ntest videos at HUD scale {args.hud_scale:g} (whole detection runs, true labels):")
     print(
         f"{'video':<10} {'mode':<10} {'precision':>9} {'recall':>7} "
         f"{'wall s':>7} {'ratio':>6} {'CPU s':>6} {'ratio':>6}"

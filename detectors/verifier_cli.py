@@ -53,7 +53,7 @@ def examples_of(video: str, labels_path: str, profile: Profile, n: int) -> list[
 
 
 def run(
-    profile: Profile, videos: Sequence[str], labels: Sequence[str], out: Path, steps: int = 200
+    profile: Profile, videos: Sequence[str], labels: Sequence[str], out: Path, steps: int = 400
 ) -> str:
     """Trains, writes ``out`` and returns the report the CLI prints."""
     if len(videos) != len(labels):

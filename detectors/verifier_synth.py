@@ -6,6 +6,10 @@ kills: *rivals*, the very same "YOU  X  ENEMY" line with a grey outline instead 
 highlighted one (as in CS:GO, where only the outline marks your own kills; luma correlation
 scores them close to the real thing), and *allies*, "ALLY  X  ENEMY" lines (score a little
 under the threshold; candidates once the threshold is lowered).
+
+The feed can be drawn at another HUD scale than the reference screenshot's (``hud_scale``, as a
+game's HUD-scale setting does: anchored to the screen's top-right corner), so training and
+detection meet the per-video scale search of ``detectors.matching``.
 """
 
 from __future__ import annotations
@@ -35,6 +39,22 @@ RIVAL_EDGE = (110, 110, 110)
 
 
 @dataclass(frozen=True)
+class _HudLayout(_Layout):
+    """``detectors.synth``'s layout with the kill feed scaled by a HUD-scale setting."""
+
+    hud_scale: float = 1.0
+
+    @property
+    def line(self) -> tuple[int, int, int, int]:
+        x, y, w, h = super().line
+        s = self.hud_scale
+        # The feed keeps its distance to the top-right corner in HUD units.
+        gap = self.width - (x + w)
+        sw, sh = round(w * s), round(h * s)
+        return round(self.width - gap * s) - sw, round(y * s), sw, sh
+
+
+@dataclass(frozen=True)
 class ConfuserMatch:
     """A generated match: files, true kills and the look-alikes' times."""
 
@@ -60,10 +80,11 @@ def render(
     scene: np.ndarray,
     noise: np.ndarray | None,
     brightness: float,
+    hud_scale: float = 1.0,
 ) -> np.ndarray:
     """The frame at ``t``: the scrolling scene and the feed lines on screen (BGR)."""
     w, _h = size
-    lay = _Layout(*size)
+    lay = _HudLayout(*size, hud_scale)
     shift = int(t * w * 0.15) % w
     img = scene[:, shift : shift + w].copy()
     shown = [what for start, what in feed if start <= t < start + FEED_S]
@@ -89,10 +110,16 @@ def make_confuser_match(
     fps: float = 30.0,
     size: tuple[int, int] = (1280, 720),
     brightness: float = 1.0,
+    hud_scale: float = 1.0,
     name: str = "confusers",
     seed: int = 0,
 ) -> ConfuserMatch:
-    """Writes a match with own kills, rival and ally lines; its profile and its kill labels."""
+    """Writes a match with own kills, rival and ally lines; its profile and its kill labels.
+
+    The profile's reference screenshot is 1080p at HUD scale 1 whatever ``size`` and
+    ``hud_scale`` are, and its indicators keep the default ``scale`` range: detection (and the
+    verifier's training) find the feed's scale and place per video.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -108,19 +135,11 @@ def make_confuser_match(
     counter = iter(range(len(times)))
 
     def draw(t: float) -> np.ndarray:
-        return render(size, t, feed, scene, noises[next(counter) % 4], brightness)
+        return render(size, t, feed, scene, noises[next(counter) % 4], brightness, hud_scale)
 
     video = out_dir / f"{name}.mp4"
     write_video(video, times, size, draw)
     profile = _write_profile(out_dir, name, (1920, 1080), seed)
-    # The feed is drawn at the reference's scale. Without this the scale search settles on 0.875
-    # here: the kill box covers the left half of a line, and a smaller template fits its text
-    # better than its outline, which is what tells your line from a rival's.
-    spec = json.loads(profile.read_text())
-    for items in spec["events"].values():
-        for item in items:
-            item["scale"] = [1.0, 1.0]
-    profile.write_text(json.dumps(spec, indent=1))
     events = _truth(times, kills, "kill")
     labels = out_dir / f"{name}.labels.json"
     labels.write_text(json.dumps([e.to_dict() for e in events], indent=1))

@@ -1,6 +1,13 @@
 """The learned verifier: trained on crops of confirmed and rejected kill-feed lines, it beats
 template matching alone on held-out corrections; its safetensors file round-trips and a file that
-does not fit is refused with a clear message."""
+does not fit is refused with a clear message.
+
+The generated footage keeps the profile's default scale range: detection's scale search settles
+a little under the reference's scale on it (the kill box fits its text better than its outline),
+and at 0.75x or 1.25x on footage drawn at another HUD scale. Training locks the same scale and
+cuts the same crops, so a verifier trained at one HUD scale still refuses the look-alike at
+another.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +23,11 @@ from safetensors.torch import save_file
 from detectors import detect, load_profile
 from detectors.cli import main
 from detectors.verifier import (
+    PAD,
     Training,
     Verifier,
     VerifierError,
+    evaluate,
     examples_missing,
     extract_crops,
     load_verifier,
@@ -77,6 +86,8 @@ def test_the_weights_round_trip_through_safetensors(trained, tmp_path):
     )
     assert loaded.indicators == training.verifier.indicators
     assert loaded.meta["after"] == training.metrics["after"]
+    # detect() crops for it with the context its training crops had.
+    assert loaded.context == training.verifier.context == PAD > 0
 
 
 def test_a_file_with_wrong_shapes_or_keys_is_refused(trained, tmp_path):
@@ -94,6 +105,12 @@ def test_a_file_with_wrong_shapes_or_keys_is_refused(trained, tmp_path):
     save_file(good, str(tmp_path / "plain.safetensors"))
     with pytest.raises(VerifierError, match="not a Film Room verifier"):
         load_verifier(tmp_path / "plain.safetensors")
+    save_file(good, str(tmp_path / "context.safetensors"), metadata=dict(meta, context="2.5"))
+    with pytest.raises(VerifierError, match=r"broken metadata: context 2.5 not in \[0, 1\]"):
+        load_verifier(tmp_path / "context.safetensors")
+    # A file from before the context was stored was trained on the box itself.
+    save_file(good, str(tmp_path / "old.safetensors"), metadata=meta)
+    assert load_verifier(tmp_path / "old.safetensors").context == 0.0
     (tmp_path / "junk.safetensors").write_bytes(b"\x80\x04not a safetensors file")
     with pytest.raises(VerifierError, match="cannot read verifier junk.safetensors"):
         load_verifier(tmp_path / "junk.safetensors")
@@ -167,3 +184,51 @@ def test_keep_reuses_a_decision_only_for_a_nearly_equal_crop(trained):
     assert len(calls) == 1
     assert verifier.keep(indicator, rival) is False
     assert len(calls) == 2
+
+
+class Recorder:
+    """Wraps a verifier and records the crops detection hands it."""
+
+    def __init__(self, verifier: Verifier) -> None:
+        self.verifier = verifier
+        self.context = verifier.context
+        self.crops: list[np.ndarray] = []
+
+    def candidate_threshold(self, indicator):
+        return self.verifier.candidate_threshold(indicator)
+
+    def keep(self, indicator, crop_luma):
+        self.crops.append(crop_luma)
+        return self.verifier.keep(indicator, crop_luma)
+
+
+# (video size, HUD scale) of footage the fixture's verifier (trained at HUD scale 1) never saw.
+OTHER_HUDS = {"HUD 1.25x": ((640, 360), 1.25), "HUD 0.75x": ((854, 480), 0.75)}
+
+
+@pytest.mark.parametrize("hud", OTHER_HUDS)
+def test_trained_at_one_hud_scale_it_refuses_look_alikes_at_another(trained, tmp_path, hud):
+    training, _, profile_path = trained
+    size, hud_scale = OTHER_HUDS[hud]
+    profile = load_profile(profile_path)
+    kills, rivals = (0.5, 6.5, 12.5), (3.5, 9.5, 15.5)
+    match = make_confuser_match(
+        tmp_path, kills=kills, rivals=rivals, duration_s=18, size=size, hud_scale=hud_scale, seed=9
+    )
+    # Held-out corrections at this HUD scale: the rivals pass template matching, not the verifier.
+    crops = extract_crops(match.video, own_frame_index(match.video), profile, corrections_of(match))
+    key = next(iter(training.verifier.indicators))
+    before, after = evaluate(training.verifier, crops, {key: profile.indicators[0].threshold})
+    assert before.fp == len(rivals) and before.tp == len(kills), (before, after)
+    assert after.precision > before.precision and after.recall == before.recall, (before, after)
+    # Detection shows the verifier crops cut like the training ones: the locked box, with context.
+    plain = [round(e.time_s, 1) for e in detect(match.video, profile).events if e.kind == "kill"]
+    assert plain == sorted((*kills, *rivals))
+    recorder = Recorder(training.verifier)
+    verified = detect(match.video, profile, verifier=recorder).events
+    assert [round(e.time_s, 1) for e in verified if e.kind == "kill"] == list(kills)
+    seen = {c.shape for c in recorder.crops}
+    cut = {c.pixels.shape for c in crops}
+    assert seen & cut, (seen, cut)
+    line_h = round(max(12, int(size[1] * 0.045)) * hud_scale)
+    assert all(abs(shape[0] - line_h * (1 + 2 * PAD)) <= 0.25 * line_h for shape in seen), seen

@@ -62,3 +62,17 @@ def test_an_indicator_the_verifier_does_not_verify_is_matched_as_before(feed):
         (*TRUE, FALSE)
     )
     assert verifier.crops == []
+
+
+def test_a_verifier_with_context_gets_the_box_grown_by_it(feed):
+    video, profile = feed
+    plain, grown = BrightCrops(level=70), BrightCrops(level=70)
+    grown.context = 0.5
+    detect(video, profile, verifier=plain)
+    detect(video, profile, verifier=grown)
+    assert len(plain.crops) == len(grown.crops) > 0
+    for box, crop in zip(plain.crops, grown.crops, strict=True):
+        # Half the box's height more on every side (the feed line is well inside the frame).
+        pad = round(box.shape[0] * 0.5)
+        assert crop.shape == (box.shape[0] + 2 * pad, box.shape[1] + 2 * pad)
+        assert np.array_equal(crop[pad:-pad, pad:-pad], box)
