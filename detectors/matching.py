@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from detectors.downscale import factor_level, region_at, snap
 from detectors.profile import Indicator, ProfileError
 
 # Template height (px) matching works at; larger templates are downscaled to it.
@@ -58,6 +59,8 @@ MARGIN_CAP = 0.15
 LARGE_REGION = 40_000
 # Blur (work pixels) applied to template and frame alike before matching.
 SOFTEN_SIGMA = 1.0
+# ...which reaches this far (work px): a window of a region is softened with this much around it.
+SOFTEN_PAD = 4
 # Up to this many separate matches are counted (stacked kill-feed entries).
 MAX_MATCHES = 6
 # Colour: a pixel is clearly coloured when a chroma component is this far from grey (of 255)...
@@ -188,6 +191,11 @@ class Matcher:
         x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
         x1 = min(vid_w, max(x0 + 1, math.ceil(region[2])))
         y1 = min(vid_h, max(y0 + 1, math.ceil(region[3])))
+        # On the grid of the frame's downscaled copy it is cut from (see detectors.downscale);
+        # a large region's coarse pass (half the work size) is cut from the next one.
+        large = (x1 - x0) * (y1 - y0) * factor * factor >= LARGE_REGION
+        level = factor_level(factor / 2 if large else factor)
+        x0, y0, x1, y1 = snap((x0, y0, x1, y1), level, self.video_size)
         templates = tuple(
             _soften(cv2.resize(p, (tw, th), interpolation=cv2.INTER_AREA)) for p in self._planes
         )
@@ -212,7 +220,11 @@ class Matcher:
     # -- matching ------------------------------------------------------------------------------
 
     def scores(
-        self, frame: object, geometry: _Geometry | None = None, floor: float | None = None
+        self,
+        frame: object,
+        geometry: _Geometry | None = None,
+        floor: float | None = None,
+        window: tuple[slice, slice] | None = None,
     ) -> np.ndarray:
         """The score map of the template over the search region of one frame.
 
@@ -220,21 +232,22 @@ class Matcher:
         With ``floor``, only scores that can reach it are exact: chroma is scored only around
         places whose luma score is high enough for the mean to reach ``floor`` (elsewhere the
         map holds a value below ``floor``). That makes large search regions cheap in colour.
+        With ``window`` (rows, columns of the region in work pixels), only that part is scored.
         """
         geo = geometry or self.geometry
-        x0, y0, x1, y1 = geo.region
         luma = frame.luma  # type: ignore[attr-defined]
-        roi = _soften(_resized(luma[y0:y1, x0:x1], geo.work_size))
+        roi = _work_roi(luma, geo.region, geo.work_size, window)
         result = cv2.matchTemplate(roi, geo.templates[0], cv2.TM_CCOEFF_NORMED)
         if not self.color:
             return result
         chroma = frame.chroma  # type: ignore[attr-defined]
         if chroma is None:
             raise ValueError("a colour indicator needs frames read with chroma=True")
+        x0, y0, x1, y1 = geo.region
         fy, fx = chroma[0].shape[0] / luma.shape[0], chroma[0].shape[1] / luma.shape[1]
         cx0, cy0 = int(x0 * fx), int(y0 * fy)
         cx1, cy1 = max(cx0 + 1, math.ceil(x1 * fx)), max(cy0 + 1, math.ceil(y1 * fy))
-        rows, cols = slice(None), slice(None)
+        rows, cols = slice(0, result.shape[0]), slice(0, result.shape[1])
         if floor is not None:
             # Where even a perfect chroma score leaves the mean under ``floor``, skip chroma.
             ys, xs = np.nonzero(result >= (floor - (1.0 - LUMA_WEIGHT)) / LUMA_WEIGHT)
@@ -242,14 +255,15 @@ class Matcher:
                 return LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
             rows, cols = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
         th, tw = geo.templates[0].shape
-        window = (slice(rows.start, None if rows.stop is None else rows.stop + th - 1),
-                  slice(cols.start, None if cols.stop is None else cols.stop + tw - 1))  # fmt: skip
+        top, left = (0, 0) if window is None else (window[0].start, window[1].start)
+        part = (slice(top + rows.start, top + rows.stop + th - 1),
+                slice(left + cols.start, left + cols.stop + tw - 1))  # fmt: skip
         total, weight = np.zeros_like(result[rows, cols]), 0.0
         for plane, tpl in zip(chroma, geo.templates[1:], strict=True):
             t_std = float(tpl.std())
             if t_std < CHROMA_MIN_STD:
                 continue
-            c_roi = _soften(_resized(plane[cy0:cy1, cx0:cx1], geo.work_size))[window]
+            c_roi = _work_roi(plane, (cx0, cy0, cx1, cy1), geo.work_size, part)
             total += t_std * _chroma_score(c_roi, tpl, t_std)
             weight += t_std
         if weight == 0.0:
@@ -280,31 +294,24 @@ class Matcher:
         candidates' bar is ``COARSE_SLACK`` under the threshold for that reason.
         """
         geo = self.geometry
-        x0, y0, x1, y1 = geo.region
         th, tw = geo.templates[0].shape
-        half_size = (max(1, geo.work_size[0] // 2), max(1, geo.work_size[1] // 2))
+        work_w, work_h = geo.work_size
+        half_size = (max(1, work_w // 2), max(1, work_h // 2))
         half_tpl = self._half_template()
-        roi = _soften(_resized(frame.luma[y0:y1, x0:x1], half_size))  # type: ignore[attr-defined]
-        if roi.shape[0] < half_tpl.shape[0] or roi.shape[1] < half_tpl.shape[1]:
+        if half_size[1] < half_tpl.shape[0] or half_size[0] < half_tpl.shape[1]:
             return _peaks(self.scores(frame, floor=limit), (th, tw), limit, MAX_MATCHES)
+        roi = _work_roi(frame.luma, geo.region, half_size)  # type: ignore[attr-defined]
         coarse = cv2.matchTemplate(roi, half_tpl, cv2.TM_CCOEFF_NORMED)
-        fx, fy = geo.work_size[0] / (x1 - x0), geo.work_size[1] / (y1 - y0)
         found: list[Match] = []
         for cand in _peaks(coarse, half_tpl.shape, limit - COARSE_SLACK, 2 * MAX_MATCHES):
             # The candidate's box at full work size, grown by 3 work px (1.5 coarse px) a side.
             wx0, wy0 = max(0, 2 * cand.x - 3), max(0, 2 * cand.y - 3)
-            wx1 = min(geo.work_size[0], 2 * cand.x + tw + 3)
-            wy1 = min(geo.work_size[1], 2 * cand.y + th + 3)
+            wx1 = min(work_w, 2 * cand.x + tw + 3)
+            wy1 = min(work_h, 2 * cand.y + th + 3)
             if wx1 - wx0 < tw or wy1 - wy0 < th:
                 continue
-            window = (x0 + wx0 / fx, y0 + wy0 / fy, x0 + wx1 / fx, y0 + wy1 / fy)
-            sub = _Geometry(
-                geo.scale,
-                (int(window[0]), int(window[1]), math.ceil(window[2]), math.ceil(window[3])),
-                (wx1 - wx0, wy1 - wy0),
-                geo.templates,
-            )
-            for m in _peaks(self.scores(frame, sub, floor=limit), (th, tw), limit, 1):
+            window = (slice(wy0, wy1), slice(wx0, wx1))
+            for m in _peaks(self.scores(frame, floor=limit, window=window), (th, tw), limit, 1):
                 found.append(Match(m.score, wx0 + m.x, wy0 + m.y))
         # One match per place (windows of close candidates overlap), best first.
         found.sort(key=lambda m: -m.score)
@@ -352,7 +359,7 @@ class Matcher:
         bh = self.indicator.box[3]
         coarse = min(1.0, COARSE_HEIGHT / max(bh * self.base, 1.0))
         small_size = (max(1, round(vid_w * coarse)), max(1, round(vid_h * coarse)))
-        small = _soften(cv2.resize(luma, small_size, interpolation=cv2.INTER_AREA))
+        small = _soften(region_at(luma, (0, 0, vid_w, vid_h), small_size))
         threshold = self.indicator.threshold + SEARCH_MARGIN
         low, high = self.indicator.scale
         low = max(low, MIN_SEARCH_HEIGHT / max(bh * self.base, 1e-9))
@@ -474,10 +481,26 @@ def _chroma_score(roi: np.ndarray, tpl: np.ndarray, t_std: float) -> np.ndarray:
     return np.clip(cov / (std * t_std), -1.0, 1.0)
 
 
-def _resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    if image.shape[1] == size[0] and image.shape[0] == size[1]:
-        return image
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+def _work_roi(
+    plane: np.ndarray,
+    region: tuple[int, int, int, int],
+    size: tuple[int, int],
+    window: tuple[slice, slice] | None = None,
+) -> np.ndarray:
+    """The region at work size, softened (only ``window`` of it, when given).
+
+    A window is softened with a margin of its surroundings, so its pixels are those of the
+    whole region softened (the blur would otherwise see the window's edge as the image's).
+    """
+    if window is None:
+        return _soften(region_at(plane, region, size))
+    rows, cols = window
+    r0, r1, _ = rows.indices(size[1])
+    c0, c1, _ = cols.indices(size[0])
+    p0, p1 = max(0, r0 - SOFTEN_PAD), min(size[1], r1 + SOFTEN_PAD)
+    q0, q1 = max(0, c0 - SOFTEN_PAD), min(size[0], c1 + SOFTEN_PAD)
+    padded = _soften(region_at(plane, region, size, (slice(p0, p1), slice(q0, q1))))
+    return padded[r0 - p0 : r1 - p0, c0 - q0 : c1 - q0]
 
 
 def _soften(image: np.ndarray) -> np.ndarray:
