@@ -14,9 +14,11 @@ Event rule (documented in the README):
 
 Scale and place (see ``detectors.matching``): an indicator that is not locked yet is searched
 over the whole frame now and then (every ``DISCOVER_EVERY`` sampled frames, and on any frame where
-it matches where the reference says). Frames wait (at most ``DISCOVER_EVERY``) until every
-indicator is locked or searched for, so the first event of a HUD drawn at another scale is still
-reported at its first sampled frame.
+it matches where the reference says). A find there locks the indicator only once it is seen again
+at the same place and scale on the next ``CONFIRM_SAMPLES`` sampled frames: a HUD entry stays, a
+look-alike in the picture (a sprite, scenery) rarely holds still that long. Frames wait (at most
+twice ``DISCOVER_EVERY``) until every indicator is locked or searched for, so the first event of
+a HUD drawn at another scale is still reported at its first sampled frame.
 
 A verifier (optional) gets the last word on candidates: see :func:`detect`.
 """
@@ -55,6 +57,8 @@ END_SLACK_FRAMES = 4
 DISCOVER_EVERY = 8
 # ...and, after every two that found nothing, half as often, down to once per this many.
 DISCOVER_EVERY_MAX = 32
+# A find of the whole-frame search locks once seen again on this many consecutive samples.
+CONFIRM_SAMPLES = 2
 # A find elsewhere must beat the match where the reference says by this much to move there.
 PREFER_REFERENCE = 0.03
 # Decoded frames waiting for the matcher (the decoding thread runs this far ahead).
@@ -108,6 +112,8 @@ class _Track:
     tentative: tuple[float, float, tuple[float, float, float, float]] | None = None
     # Whole-frame searches that found nothing (they then come less often).
     misses: int = 0
+    # Samples since the tentative find on which it was seen again.
+    seen: int = 0
     samples: int = 0
 
     def find(self, frame: SampledFrame) -> list[Match]:
@@ -267,10 +273,18 @@ def _search(
         found = track.find(sample)
         done[i] = (geometry, found)
         if track.tentative is not None:
-            # Seen again at the same place and scale: a HUD element, not a look-alike.
-            matcher.confirm(sample, track.tentative)
-            track.tentative = None
-            if matcher.locked:
+            # Seen again at the same place and scale on the next samples: a HUD element, not a
+            # look-alike passing by (a sprite holds still for a sample more often than for two).
+            again = matcher.still_there(sample, track.tentative)
+            track.seen = 0 if again is None else track.seen + 1
+            if again is None:
+                track.tentative = None
+            elif track.seen >= CONFIRM_SAMPLES:
+                track.tentative = None
+                matcher.confirm(sample, again)
+                if matcher.locked:
+                    continue
+            else:
                 continue
         track.samples += 1
         threshold = matcher.indicator.threshold

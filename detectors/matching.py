@@ -16,10 +16,14 @@ small enough to be cheap, big enough to read a kill-feed line.
   thin outline's colour into its surroundings and colour would lose true matches).
 * Scale and place: HUD-scale settings, other aspect ratios and stream insets make the HUD
   smaller, larger or elsewhere. Until an indicator is *locked*, it is matched where and at the
-  size the reference says, and now and then (:meth:`Matcher.discover`) searched over the whole
-  frame at every scale in the profile's ``scale`` range, coarse first and then confirmed at the
-  work size. The first confirmed find fixes the scale and moves the search region there for the
-  rest of the video.
+  size the reference says, and now and then (:meth:`Matcher.discover`) searched over the frame
+  at every scale in the profile's ``scale`` range, coarse first and then confirmed at the work
+  size. At each scale only where a HUD of that size can be is searched (``Matcher._plausible``:
+  between anchored top-left and bottom-right on a picture that fills the frame or
+  is inset in it). The first confirmed find fixes the scale and moves the search region there
+  for the rest of the video.
+* Frames are cut and downscaled through :mod:`detectors.downscale` (a pyramid of exact halvings
+  shared by every indicator), so many large regions cost little more than one.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ MIN_SEARCH_HEIGHT = 12
 # A find by the whole-frame search must beat the threshold by this much (it meets more
 # look-alikes than the search region does).
 SEARCH_MARGIN = 0.05
+# The whole-frame search looks only where the HUD can be (see Matcher._plausible), with this
+# share of the frame's size to spare.
+PLAUSIBLE_SLACK = 0.05
 # Default search region: the box grown by this many box heights up/down and widths left/right,
 # because kill-feed lines move as entries stack.
 MARGIN_H = 4.0
@@ -345,7 +352,7 @@ class Matcher:
     # -- scale and place -----------------------------------------------------------------------
 
     def discover(self, frame: object) -> tuple[float, float, Box] | None:
-        """Searches the whole frame at every scale of the range for the indicator.
+        """Searches the frame (where the HUD can be, see _plausible) at every scale of the range.
 
         Coarse (luma, template ``COARSE_HEIGHT`` px tall at scale 1) to find candidates, then
         each candidate is confirmed at the work size (with colour), at its scale and half a step
@@ -369,12 +376,17 @@ class Matcher:
         for scale, tpl in self._coarse_templates(coarse):
             if scale < low / math.sqrt(SCALE_STEP):
                 continue
+            # Only where the HUD can be at this scale (see _plausible), in coarse px.
+            px0, py0, px1, py1 = self._plausible(scale)
+            cx0, cy0 = max(0, math.floor(px0 * coarse)), max(0, math.floor(py0 * coarse))
+            cx1 = min(small.shape[1], math.ceil(px1 * coarse))
+            cy1 = min(small.shape[0], math.ceil(py1 * coarse))
             th, tw = tpl.shape
-            if th > small.shape[0] or tw > small.shape[1]:
+            if th > cy1 - cy0 or tw > cx1 - cx0:
                 continue
-            result = cv2.matchTemplate(small, tpl, cv2.TM_CCOEFF_NORMED)
+            result = cv2.matchTemplate(small[cy0:cy1, cx0:cx1], tpl, cv2.TM_CCOEFF_NORMED)
             for m in _peaks(result, tpl.shape, threshold - COARSE_SLACK, 3):
-                candidates.append((m.score, scale, m.x, m.y))
+                candidates.append((m.score, scale, cx0 + m.x, cy0 + m.y))
         candidates.sort(reverse=True)
         best: tuple[float, float, Box] | None = None
         _bx, _by, bw, bh = self.indicator.box
@@ -399,15 +411,48 @@ class Matcher:
                 best = (found[0], s, found[1])
         return best
 
+    def _plausible(self, scale: float) -> tuple[float, float, float, float]:
+        """Where the search region can lie at ``scale`` (video px, x0, y0, x1, y1).
+
+        A HUD drawn at another size is anchored somewhere on the game picture (a corner, an edge,
+        the centre), and the game picture is the frame or an inset within it: either way the
+        element lies between where it would be anchored to the top-left and to the bottom-right,
+        so the whole-frame search looks only there (and meets fewer look-alikes): a kill-feed
+        line of a HUD at 0.7 is not in the bottom-left corner. ``PLAUSIBLE_SLACK`` of the frame
+        is added for safe-zone settings that pull the HUD in from the edges.
+        """
+        ref_w, ref_h = self.indicator.reference_size
+        vid_w, vid_h = self.video_size
+        rx, ry, rw, rh = self._search_rect()
+        size = self.base * scale
+        # The room the game picture at this size leaves in the frame (negative: it is cut off).
+        room_x, room_y = vid_w - ref_w * size, vid_h - ref_h * size
+        slack_x, slack_y = PLAUSIBLE_SLACK * vid_w, PLAUSIBLE_SLACK * vid_h
+        return (
+            rx * size + min(0.0, room_x) - slack_x,
+            ry * size + min(0.0, room_y) - slack_y,
+            (rx + rw) * size + max(0.0, room_x) + slack_x,
+            (ry + rh) * size + max(0.0, room_y) + slack_y,
+        )
+
     def confirm(self, frame: object, found: tuple[float, float, Box]) -> bool:
         """Locks on a :meth:`discover` find if it is still there, at the same place."""
+        again = self.still_there(frame, found)
+        if again is None:
+            return False
+        self._lock(again[1], again[2])
+        return True
+
+    def still_there(
+        self, frame: object, found: tuple[float, float, Box]
+    ) -> tuple[float, float, Box] | None:
+        """A :meth:`discover` find seen again in ``frame`` at the same place and scale, or None."""
         _score, scale, (x, y, w, h) = found
         pad = max(2.0, 0.1 * h)
         again = self._best(frame, scale, (x - pad, y - pad, x + w + pad, y + h + pad))
         if again is None or again[0] < self.indicator.threshold + SEARCH_MARGIN:
-            return False
-        self._lock(scale, again[1])
-        return True
+            return None
+        return again[0], scale, again[1]
 
     def _best(
         self, frame: object, scale: float, region: tuple[float, float, float, float]
