@@ -63,7 +63,7 @@ MARGIN_W = 0.15
 # ...but never by more than this fraction of the screenshot's size.
 MARGIN_CAP = 0.15
 # A search region larger than this (work px) is searched coarse-to-fine (see Matcher.find).
-LARGE_REGION = 40_000
+LARGE_REGION = 25_000
 # Blur (work pixels) applied to template and frame alike before matching.
 SOFTEN_SIGMA = 1.0
 # ...which reaches this far (work px): a window of a region is softened with this much around it.
@@ -459,7 +459,9 @@ class Matcher:
     ) -> tuple[float, Box] | None:
         """The best score at ``scale`` in ``region`` (video px) and its box (video px)."""
         geo = self._geometry(scale, region)
-        result = self.scores(frame, geo)
+        # Every caller compares the best with threshold + SEARCH_MARGIN: scores that cannot
+        # reach it need not be exact (no chroma far from a luma match).
+        result = self.scores(frame, geo, floor=self.indicator.threshold + SEARCH_MARGIN)
         _lo, score, _lo_loc, (mx, my) = cv2.minMaxLoc(result)
         if not np.isfinite(score):
             return None
