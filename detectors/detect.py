@@ -17,8 +17,9 @@ over the whole frame now and then (every ``DISCOVER_EVERY`` sampled frames, and 
 it matches where the reference says). A find there locks the indicator only once it is seen again
 at the same place and scale on the next ``CONFIRM_SAMPLES`` sampled frames: a HUD entry stays, a
 look-alike in the picture (a sprite, scenery) rarely holds still that long. Frames wait (at most
-twice ``DISCOVER_EVERY``) until every indicator is locked or searched for, so the first event of
-a HUD drawn at another scale is still reported at its first sampled frame.
+twice ``DISCOVER_EVERY``, plus the confirmations) until every indicator is locked or searched
+for, so the first event of a HUD drawn at another scale is still reported at its first sampled
+frame.
 
 A verifier (optional) gets the last word on candidates: see :func:`detect`.
 """
@@ -217,7 +218,9 @@ def detect(
             pending.append((sample, _search(tracks, sample, due=due)))
             # Frames wait while a find awaits confirmation, so they can be matched at its scale.
             waiting = any(t.tentative is not None for t in tracks)
-            full = len(pending) >= (2 if waiting else 1) * DISCOVER_EVERY
+            full = len(pending) >= (
+                2 * DISCOVER_EVERY + CONFIRM_SAMPLES if waiting else DISCOVER_EVERY
+            )
             if full or all(t.matcher.locked for t in tracks):
                 _flush(pending, tracks, debouncer)
             clock = time.perf_counter()

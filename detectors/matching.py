@@ -68,6 +68,8 @@ LARGE_REGION = 25_000
 SOFTEN_SIGMA = 1.0
 # ...which reaches this far (work px): a window of a region is softened with this much around it.
 SOFTEN_PAD = 4
+# Templates of this many sizes are kept per indicator (the scale search uses a few dozen).
+KEPT_TEMPLATES = 64
 # Up to this many separate matches are counted (stacked kill-feed entries).
 MAX_MATCHES = 6
 # Colour: a pixel is clearly coloured when a chroma component is this far from grey (of 255)...
@@ -155,6 +157,8 @@ class Matcher:
             bgr = indicator.image_bgr[by : by + bh, bx : bx + bw]
             yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)
             self._planes += [yuv[..., 1].copy(), yuv[..., 2].copy()]
+        # Templates by size (the scale search asks for the same few sizes on every search).
+        self._templates: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
         low, high = indicator.scale
         self.searching = (low, high) != (1.0, 1.0)
         start = min(max(1.0, low), high)
@@ -203,9 +207,14 @@ class Matcher:
         large = (x1 - x0) * (y1 - y0) * factor * factor >= LARGE_REGION
         level = factor_level(factor / 2 if large else factor)
         x0, y0, x1, y1 = snap((x0, y0, x1, y1), level, self.video_size)
-        templates = tuple(
-            _soften(cv2.resize(p, (tw, th), interpolation=cv2.INTER_AREA)) for p in self._planes
-        )
+        templates = self._templates.get((tw, th))
+        if templates is None:
+            if len(self._templates) >= KEPT_TEMPLATES:
+                self._templates.clear()
+            templates = tuple(
+                _soften(cv2.resize(p, (tw, th), interpolation=cv2.INTER_AREA)) for p in self._planes
+            )
+            self._templates[(tw, th)] = templates
         # The downscaled region must hold the template at least once.
         work = (max(tw, round((x1 - x0) * factor)), max(th, round((y1 - y0) * factor)))
         return _Geometry(scale, (x0, y0, x1, y1), work, templates)
