@@ -112,7 +112,7 @@ class _Track:
     recent: deque[tuple[float, int]] = field(default_factory=deque)
     last_seen_s: float = -1e9
 
-    # A discovered scale and place waiting to be confirmed on the next sampled frame.
+    # A discovered scale and place waiting to be confirmed on the next CONFIRM_SAMPLES samples.
     tentative: tuple[float, float, tuple[float, float, float, float]] | None = None
     # Whole-frame searches that found nothing (they then come less often).
     misses: int = 0

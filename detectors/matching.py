@@ -366,9 +366,9 @@ class Matcher:
         Coarse (luma, template ``COARSE_HEIGHT`` px tall at scale 1) to find candidates, then
         each candidate is confirmed at the work size (with colour), at its scale and half a step
         either side, and the best of those a quarter step either side. Returns the best
-        confirmed (score, scale, box in video px), or None. A whole-frame
-        search meets more look-alikes than the search region does: :meth:`confirm` the find on
-        the next sampled frame before relying on it.
+        confirmed (score, scale, box in video px), or None. A search of the frame meets more
+        look-alikes than the search region does: check the find with :meth:`still_there` on the
+        next sampled frames before relying on it (detection asks for two), then :meth:`confirm`.
         """
         luma = frame.luma  # type: ignore[attr-defined]
         vid_w, vid_h = self.video_size
