@@ -14,23 +14,29 @@ Event rule (documented in the README):
 
 Scale and place (see ``detectors.matching``): an indicator that is not locked yet is searched
 over the whole frame now and then (every ``DISCOVER_EVERY`` sampled frames, and on any frame where
-it matches where the reference says). Frames wait (at most ``DISCOVER_EVERY``) until every
-indicator is locked or searched for, so the first event of a HUD drawn at another scale is still
-reported at its first sampled frame.
+it matches where the reference says). A find there locks the indicator only once it is seen again
+at the same place and scale on the next ``CONFIRM_SAMPLES`` sampled frames: a HUD entry stays, a
+look-alike in the picture (a sprite, scenery) rarely holds still that long. Frames wait (at most
+twice ``DISCOVER_EVERY``, plus the confirmations) until every indicator is locked or searched
+for, so the first event of a HUD drawn at another scale is still reported at its first sampled
+frame.
 
 A verifier (optional) gets the last word on candidates: see :func:`detect`.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import av
+import cv2
 import numpy as np
 
 from detectors.events import Event
@@ -55,6 +61,8 @@ END_SLACK_FRAMES = 4
 DISCOVER_EVERY = 8
 # ...and, after every two that found nothing, half as often, down to once per this many.
 DISCOVER_EVERY_MAX = 32
+# A find of the whole-frame search locks once seen again on this many consecutive samples.
+CONFIRM_SAMPLES = 2
 # A find elsewhere must beat the match where the reference says by this much to move there.
 PREFER_REFERENCE = 0.03
 # Decoded frames waiting for the matcher (the decoding thread runs this far ahead).
@@ -108,10 +116,12 @@ class _Track:
     recent: deque[tuple[float, int]] = field(default_factory=deque)
     last_seen_s: float = -1e9
 
-    # A discovered scale and place waiting to be confirmed on the next sampled frame.
+    # A discovered scale and place waiting to be confirmed on the next CONFIRM_SAMPLES samples.
     tentative: tuple[float, float, tuple[float, float, float, float]] | None = None
     # Whole-frame searches that found nothing (they then come less often).
     misses: int = 0
+    # Samples since the tentative find on which it was seen again.
+    seen: int = 0
     samples: int = 0
 
     def find(self, frame: SampledFrame) -> list[Match]:
@@ -210,32 +220,35 @@ def detect(
     match_s = wait_s = 0.0
     clock = time.perf_counter()
     frames = prefetched(reader, PREFETCH)
-    try:
-        for sample in frames:
+    with _opencv_single_threaded():
+        try:
+            for sample in frames:
+                now = time.perf_counter()
+                wait_s += now - clock
+                if tracks is None:
+                    size = (sample.luma.shape[1], sample.luma.shape[0])
+                    tracks = [_track(ind, size, verifier) for ind in profile.indicators]
+                due = len(pending) + 1 == DISCOVER_EVERY
+                pending.append((sample, _search(tracks, sample, due=due)))
+                # Frames wait while a find awaits confirmation, so they can be matched at its scale.
+                waiting = any(t.tentative is not None for t in tracks)
+                full = len(pending) >= (
+                    2 * DISCOVER_EVERY + CONFIRM_SAMPLES if waiting else DISCOVER_EVERY
+                )
+                if full or all(t.matcher.locked for t in tracks):
+                    _flush(pending, tracks, debouncer)
+                clock = time.perf_counter()
+                match_s += clock - now
+                report(sample.time_s / duration if duration else 0.0)
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    break
+        finally:
+            frames.close()  # stops the decoding thread now, not when the generator is collected
+        if tracks is not None:
             now = time.perf_counter()
-            wait_s += now - clock
-            if tracks is None:
-                size = (sample.luma.shape[1], sample.luma.shape[0])
-                tracks = [_track(ind, size, verifier) for ind in profile.indicators]
-            due = len(pending) + 1 == DISCOVER_EVERY
-            pending.append((sample, _search(tracks, sample, due=due)))
-            # Frames wait while a find awaits confirmation, so they can be matched at its scale.
-            waiting = any(t.tentative is not None for t in tracks)
-            full = len(pending) >= (2 if waiting else 1) * DISCOVER_EVERY
-            if full or all(t.matcher.locked for t in tracks):
-                _flush(pending, tracks, debouncer)
-            clock = time.perf_counter()
-            match_s += clock - now
-            report(sample.time_s / duration if duration else 0.0)
-            if should_stop is not None and should_stop():
-                stopped = True
-                break
-    finally:
-        frames.close()  # stops the decoding thread now, not when the generator is collected
-    if tracks is not None:
-        now = time.perf_counter()
-        _flush(pending, tracks, debouncer)
-        match_s += time.perf_counter() - now
+            _flush(pending, tracks, debouncer)
+            match_s += time.perf_counter() - now
     total = max(len(index), _declared_frames(video), reader.frames_reached)
     # Non-reference frames skipped at the very end are not a break: allow a few frames short.
     at_end = reader.frames_reached >= total - END_SLACK_FRAMES
@@ -248,6 +261,34 @@ def detect(
         report(1.0)
     events = sorted(debouncer.events, key=lambda e: (e.time_s, e.kind))
     return DetectionResult(events, reached, total, complete, message, match_s, wait_s)
+
+
+_threads_lock = threading.Lock()
+_single_users = 0
+_threads_before = 1
+
+
+@contextmanager
+def _opencv_single_threaded() -> Iterator[None]:
+    """OpenCV on one thread while detecting (restored after the last detection in the process).
+
+    The decoding thread keeps both cores of a small machine busy already; OpenCV splitting each
+    small resize, blur or match over its own thread pool only added hand-over and spinning:
+    measured, about 0.4 CPU-seconds a minute of 1080p60 with the bench's large profile.
+    """
+    global _single_users, _threads_before
+    with _threads_lock:
+        if _single_users == 0:
+            _threads_before = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _single_users += 1
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _single_users -= 1
+            if _single_users == 0:
+                cv2.setNumThreads(_threads_before)
 
 
 def _track(indicator: Indicator, size: tuple[int, int], verifier: Verifier | None) -> _Track:
@@ -277,10 +318,18 @@ def _search(
         found = track.find(sample)
         done[i] = (geometry, found)
         if track.tentative is not None:
-            # Seen again at the same place and scale: a HUD element, not a look-alike.
-            matcher.confirm(sample, track.tentative)
-            track.tentative = None
-            if matcher.locked:
+            # Seen again at the same place and scale on the next samples: a HUD element, not a
+            # look-alike passing by (a sprite holds still for a sample more often than for two).
+            again = matcher.still_there(sample, track.tentative)
+            track.seen = 0 if again is None else track.seen + 1
+            if again is None:
+                track.tentative = None
+            elif track.seen >= CONFIRM_SAMPLES:
+                track.tentative = None
+                matcher.confirm(sample, again)
+                if matcher.locked:
+                    continue
+            else:
                 continue
         track.samples += 1
         threshold = matcher.indicator.threshold

@@ -16,10 +16,14 @@ small enough to be cheap, big enough to read a kill-feed line.
   thin outline's colour into its surroundings and colour would lose true matches).
 * Scale and place: HUD-scale settings, other aspect ratios and stream insets make the HUD
   smaller, larger or elsewhere. Until an indicator is *locked*, it is matched where and at the
-  size the reference says, and now and then (:meth:`Matcher.discover`) searched over the whole
-  frame at every scale in the profile's ``scale`` range, coarse first and then confirmed at the
-  work size. The first confirmed find fixes the scale and moves the search region there for the
-  rest of the video.
+  size the reference says, and now and then (:meth:`Matcher.discover`) searched over the frame
+  at every scale in the profile's ``scale`` range, coarse first and then confirmed at the work
+  size. At each scale only where a HUD of that size can be is searched (``Matcher._plausible``:
+  between anchored top-left and bottom-right on a picture that fills the frame or
+  is inset in it). The first confirmed find fixes the scale and moves the search region there
+  for the rest of the video.
+* Frames are cut and downscaled through :mod:`detectors.downscale` (a pyramid of exact halvings
+  shared by every indicator), so many large regions cost little more than one.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from detectors.downscale import factor_level, region_at, snap
 from detectors.profile import Indicator, ProfileError
 
 # Template height (px) matching works at; larger templates are downscaled to it.
@@ -48,6 +53,9 @@ MIN_SEARCH_HEIGHT = 12
 # A find by the whole-frame search must beat the threshold by this much (it meets more
 # look-alikes than the search region does).
 SEARCH_MARGIN = 0.05
+# The whole-frame search looks only where the HUD can be (see Matcher._plausible), with this
+# share of the frame's size to spare.
+PLAUSIBLE_SLACK = 0.05
 # Default search region: the box grown by this many box heights up/down and widths left/right,
 # because kill-feed lines move as entries stack.
 MARGIN_H = 4.0
@@ -55,9 +63,13 @@ MARGIN_W = 0.15
 # ...but never by more than this fraction of the screenshot's size.
 MARGIN_CAP = 0.15
 # A search region larger than this (work px) is searched coarse-to-fine (see Matcher.find).
-LARGE_REGION = 40_000
+LARGE_REGION = 25_000
 # Blur (work pixels) applied to template and frame alike before matching.
 SOFTEN_SIGMA = 1.0
+# ...which reaches this far (work px): a window of a region is softened with this much around it.
+SOFTEN_PAD = 4
+# Templates of this many sizes are kept per indicator (the scale search uses a few dozen).
+KEPT_TEMPLATES = 64
 # Up to this many separate matches are counted (stacked kill-feed entries).
 MAX_MATCHES = 6
 # Colour: a pixel is clearly coloured when a chroma component is this far from grey (of 255)...
@@ -145,6 +157,8 @@ class Matcher:
             bgr = indicator.image_bgr[by : by + bh, bx : bx + bw]
             yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)
             self._planes += [yuv[..., 1].copy(), yuv[..., 2].copy()]
+        # Templates by size (the scale search asks for the same few sizes on every search).
+        self._templates: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
         low, high = indicator.scale
         self.searching = (low, high) != (1.0, 1.0)
         start = min(max(1.0, low), high)
@@ -188,9 +202,19 @@ class Matcher:
         x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
         x1 = min(vid_w, max(x0 + 1, math.ceil(region[2])))
         y1 = min(vid_h, max(y0 + 1, math.ceil(region[3])))
-        templates = tuple(
-            _soften(cv2.resize(p, (tw, th), interpolation=cv2.INTER_AREA)) for p in self._planes
-        )
+        # On the grid of the frame's downscaled copy it is cut from (see detectors.downscale);
+        # a large region's coarse pass (half the work size) is cut from the next one.
+        large = (x1 - x0) * (y1 - y0) * factor * factor >= LARGE_REGION
+        level = factor_level(factor / 2 if large else factor)
+        x0, y0, x1, y1 = snap((x0, y0, x1, y1), level, self.video_size)
+        templates = self._templates.get((tw, th))
+        if templates is None:
+            if len(self._templates) >= KEPT_TEMPLATES:
+                self._templates.clear()
+            templates = tuple(
+                _soften(cv2.resize(p, (tw, th), interpolation=cv2.INTER_AREA)) for p in self._planes
+            )
+            self._templates[(tw, th)] = templates
         # The downscaled region must hold the template at least once.
         work = (max(tw, round((x1 - x0) * factor)), max(th, round((y1 - y0) * factor)))
         return _Geometry(scale, (x0, y0, x1, y1), work, templates)
@@ -212,7 +236,11 @@ class Matcher:
     # -- matching ------------------------------------------------------------------------------
 
     def scores(
-        self, frame: object, geometry: _Geometry | None = None, floor: float | None = None
+        self,
+        frame: object,
+        geometry: _Geometry | None = None,
+        floor: float | None = None,
+        window: tuple[slice, slice] | None = None,
     ) -> np.ndarray:
         """The score map of the template over the search region of one frame.
 
@@ -220,21 +248,22 @@ class Matcher:
         With ``floor``, only scores that can reach it are exact: chroma is scored only around
         places whose luma score is high enough for the mean to reach ``floor`` (elsewhere the
         map holds a value below ``floor``). That makes large search regions cheap in colour.
+        With ``window`` (rows, columns of the region in work pixels), only that part is scored.
         """
         geo = geometry or self.geometry
-        x0, y0, x1, y1 = geo.region
         luma = frame.luma  # type: ignore[attr-defined]
-        roi = _soften(_resized(luma[y0:y1, x0:x1], geo.work_size))
+        roi = _work_roi(luma, geo.region, geo.work_size, window)
         result = cv2.matchTemplate(roi, geo.templates[0], cv2.TM_CCOEFF_NORMED)
         if not self.color:
             return result
         chroma = frame.chroma  # type: ignore[attr-defined]
         if chroma is None:
             raise ValueError("a colour indicator needs frames read with chroma=True")
+        x0, y0, x1, y1 = geo.region
         fy, fx = chroma[0].shape[0] / luma.shape[0], chroma[0].shape[1] / luma.shape[1]
         cx0, cy0 = int(x0 * fx), int(y0 * fy)
         cx1, cy1 = max(cx0 + 1, math.ceil(x1 * fx)), max(cy0 + 1, math.ceil(y1 * fy))
-        rows, cols = slice(None), slice(None)
+        rows, cols = slice(0, result.shape[0]), slice(0, result.shape[1])
         if floor is not None:
             # Where even a perfect chroma score leaves the mean under ``floor``, skip chroma.
             ys, xs = np.nonzero(result >= (floor - (1.0 - LUMA_WEIGHT)) / LUMA_WEIGHT)
@@ -242,14 +271,15 @@ class Matcher:
                 return LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
             rows, cols = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
         th, tw = geo.templates[0].shape
-        window = (slice(rows.start, None if rows.stop is None else rows.stop + th - 1),
-                  slice(cols.start, None if cols.stop is None else cols.stop + tw - 1))  # fmt: skip
+        top, left = (0, 0) if window is None else (window[0].start, window[1].start)
+        part = (slice(top + rows.start, top + rows.stop + th - 1),
+                slice(left + cols.start, left + cols.stop + tw - 1))  # fmt: skip
         total, weight = np.zeros_like(result[rows, cols]), 0.0
         for plane, tpl in zip(chroma, geo.templates[1:], strict=True):
             t_std = float(tpl.std())
             if t_std < CHROMA_MIN_STD:
                 continue
-            c_roi = _soften(_resized(plane[cy0:cy1, cx0:cx1], geo.work_size))[window]
+            c_roi = _work_roi(plane, (cx0, cy0, cx1, cy1), geo.work_size, part)
             total += t_std * _chroma_score(c_roi, tpl, t_std)
             weight += t_std
         if weight == 0.0:
@@ -280,31 +310,24 @@ class Matcher:
         candidates' bar is ``COARSE_SLACK`` under the threshold for that reason.
         """
         geo = self.geometry
-        x0, y0, x1, y1 = geo.region
         th, tw = geo.templates[0].shape
-        half_size = (max(1, geo.work_size[0] // 2), max(1, geo.work_size[1] // 2))
+        work_w, work_h = geo.work_size
+        half_size = (max(1, work_w // 2), max(1, work_h // 2))
         half_tpl = self._half_template()
-        roi = _soften(_resized(frame.luma[y0:y1, x0:x1], half_size))  # type: ignore[attr-defined]
-        if roi.shape[0] < half_tpl.shape[0] or roi.shape[1] < half_tpl.shape[1]:
+        if half_size[1] < half_tpl.shape[0] or half_size[0] < half_tpl.shape[1]:
             return _peaks(self.scores(frame, floor=limit), (th, tw), limit, MAX_MATCHES)
+        roi = _work_roi(frame.luma, geo.region, half_size)  # type: ignore[attr-defined]
         coarse = cv2.matchTemplate(roi, half_tpl, cv2.TM_CCOEFF_NORMED)
-        fx, fy = geo.work_size[0] / (x1 - x0), geo.work_size[1] / (y1 - y0)
         found: list[Match] = []
         for cand in _peaks(coarse, half_tpl.shape, limit - COARSE_SLACK, 2 * MAX_MATCHES):
             # The candidate's box at full work size, grown by 3 work px (1.5 coarse px) a side.
             wx0, wy0 = max(0, 2 * cand.x - 3), max(0, 2 * cand.y - 3)
-            wx1 = min(geo.work_size[0], 2 * cand.x + tw + 3)
-            wy1 = min(geo.work_size[1], 2 * cand.y + th + 3)
+            wx1 = min(work_w, 2 * cand.x + tw + 3)
+            wy1 = min(work_h, 2 * cand.y + th + 3)
             if wx1 - wx0 < tw or wy1 - wy0 < th:
                 continue
-            window = (x0 + wx0 / fx, y0 + wy0 / fy, x0 + wx1 / fx, y0 + wy1 / fy)
-            sub = _Geometry(
-                geo.scale,
-                (int(window[0]), int(window[1]), math.ceil(window[2]), math.ceil(window[3])),
-                (wx1 - wx0, wy1 - wy0),
-                geo.templates,
-            )
-            for m in _peaks(self.scores(frame, sub, floor=limit), (th, tw), limit, 1):
+            window = (slice(wy0, wy1), slice(wx0, wx1))
+            for m in _peaks(self.scores(frame, floor=limit, window=window), (th, tw), limit, 1):
                 found.append(Match(m.score, wx0 + m.x, wy0 + m.y))
         # One match per place (windows of close candidates overlap), best first.
         found.sort(key=lambda m: -m.score)
@@ -338,21 +361,21 @@ class Matcher:
     # -- scale and place -----------------------------------------------------------------------
 
     def discover(self, frame: object) -> tuple[float, float, Box] | None:
-        """Searches the whole frame at every scale of the range for the indicator.
+        """Searches the frame (where the HUD can be, see _plausible) at every scale of the range.
 
         Coarse (luma, template ``COARSE_HEIGHT`` px tall at scale 1) to find candidates, then
         each candidate is confirmed at the work size (with colour), at its scale and half a step
         either side, and the best of those a quarter step either side. Returns the best
-        confirmed (score, scale, box in video px), or None. A whole-frame
-        search meets more look-alikes than the search region does: :meth:`confirm` the find on
-        the next sampled frame before relying on it.
+        confirmed (score, scale, box in video px), or None. A search of the frame meets more
+        look-alikes than the search region does: check the find with :meth:`still_there` on the
+        next sampled frames before relying on it (detection asks for two), then :meth:`confirm`.
         """
         luma = frame.luma  # type: ignore[attr-defined]
         vid_w, vid_h = self.video_size
         bh = self.indicator.box[3]
         coarse = min(1.0, COARSE_HEIGHT / max(bh * self.base, 1.0))
         small_size = (max(1, round(vid_w * coarse)), max(1, round(vid_h * coarse)))
-        small = _soften(cv2.resize(luma, small_size, interpolation=cv2.INTER_AREA))
+        small = _soften(region_at(luma, (0, 0, vid_w, vid_h), small_size))
         threshold = self.indicator.threshold + SEARCH_MARGIN
         low, high = self.indicator.scale
         low = max(low, MIN_SEARCH_HEIGHT / max(bh * self.base, 1e-9))
@@ -362,12 +385,17 @@ class Matcher:
         for scale, tpl in self._coarse_templates(coarse):
             if scale < low / math.sqrt(SCALE_STEP):
                 continue
+            # Only where the HUD can be at this scale (see _plausible), in coarse px.
+            px0, py0, px1, py1 = self._plausible(scale)
+            cx0, cy0 = max(0, math.floor(px0 * coarse)), max(0, math.floor(py0 * coarse))
+            cx1 = min(small.shape[1], math.ceil(px1 * coarse))
+            cy1 = min(small.shape[0], math.ceil(py1 * coarse))
             th, tw = tpl.shape
-            if th > small.shape[0] or tw > small.shape[1]:
+            if th > cy1 - cy0 or tw > cx1 - cx0:
                 continue
-            result = cv2.matchTemplate(small, tpl, cv2.TM_CCOEFF_NORMED)
+            result = cv2.matchTemplate(small[cy0:cy1, cx0:cx1], tpl, cv2.TM_CCOEFF_NORMED)
             for m in _peaks(result, tpl.shape, threshold - COARSE_SLACK, 3):
-                candidates.append((m.score, scale, m.x, m.y))
+                candidates.append((m.score, scale, cx0 + m.x, cy0 + m.y))
         candidates.sort(reverse=True)
         best: tuple[float, float, Box] | None = None
         _bx, _by, bw, bh = self.indicator.box
@@ -392,22 +420,57 @@ class Matcher:
                 best = (found[0], s, found[1])
         return best
 
+    def _plausible(self, scale: float) -> tuple[float, float, float, float]:
+        """Where the search region can lie at ``scale`` (video px, x0, y0, x1, y1).
+
+        A HUD drawn at another size is anchored somewhere on the game picture (a corner, an edge,
+        the centre), and the game picture is the frame or an inset within it: either way the
+        element lies between where it would be anchored to the top-left and to the bottom-right,
+        so the whole-frame search looks only there (and meets fewer look-alikes): a kill-feed
+        line of a HUD at 0.7 is not in the bottom-left corner. ``PLAUSIBLE_SLACK`` of the frame
+        is added for safe-zone settings that pull the HUD in from the edges.
+        """
+        ref_w, ref_h = self.indicator.reference_size
+        vid_w, vid_h = self.video_size
+        rx, ry, rw, rh = self._search_rect()
+        size = self.base * scale
+        # The room the game picture at this size leaves in the frame (negative: it is cut off).
+        room_x, room_y = vid_w - ref_w * size, vid_h - ref_h * size
+        slack_x, slack_y = PLAUSIBLE_SLACK * vid_w, PLAUSIBLE_SLACK * vid_h
+        return (
+            rx * size + min(0.0, room_x) - slack_x,
+            ry * size + min(0.0, room_y) - slack_y,
+            (rx + rw) * size + max(0.0, room_x) + slack_x,
+            (ry + rh) * size + max(0.0, room_y) + slack_y,
+        )
+
     def confirm(self, frame: object, found: tuple[float, float, Box]) -> bool:
         """Locks on a :meth:`discover` find if it is still there, at the same place."""
+        again = self.still_there(frame, found)
+        if again is None:
+            return False
+        self._lock(again[1], again[2])
+        return True
+
+    def still_there(
+        self, frame: object, found: tuple[float, float, Box]
+    ) -> tuple[float, float, Box] | None:
+        """A :meth:`discover` find seen again in ``frame`` at the same place and scale, or None."""
         _score, scale, (x, y, w, h) = found
         pad = max(2.0, 0.1 * h)
         again = self._best(frame, scale, (x - pad, y - pad, x + w + pad, y + h + pad))
         if again is None or again[0] < self.indicator.threshold + SEARCH_MARGIN:
-            return False
-        self._lock(scale, again[1])
-        return True
+            return None
+        return again[0], scale, again[1]
 
     def _best(
         self, frame: object, scale: float, region: tuple[float, float, float, float]
     ) -> tuple[float, Box] | None:
         """The best score at ``scale`` in ``region`` (video px) and its box (video px)."""
         geo = self._geometry(scale, region)
-        result = self.scores(frame, geo)
+        # Every caller compares the best with threshold + SEARCH_MARGIN: scores that cannot
+        # reach it need not be exact (no chroma far from a luma match).
+        result = self.scores(frame, geo, floor=self.indicator.threshold + SEARCH_MARGIN)
         _lo, score, _lo_loc, (mx, my) = cv2.minMaxLoc(result)
         if not np.isfinite(score):
             return None
@@ -474,10 +537,26 @@ def _chroma_score(roi: np.ndarray, tpl: np.ndarray, t_std: float) -> np.ndarray:
     return np.clip(cov / (std * t_std), -1.0, 1.0)
 
 
-def _resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    if image.shape[1] == size[0] and image.shape[0] == size[1]:
-        return image
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+def _work_roi(
+    plane: np.ndarray,
+    region: tuple[int, int, int, int],
+    size: tuple[int, int],
+    window: tuple[slice, slice] | None = None,
+) -> np.ndarray:
+    """The region at work size, softened (only ``window`` of it, when given).
+
+    A window is softened with a margin of its surroundings, so its pixels are those of the
+    whole region softened (the blur would otherwise see the window's edge as the image's).
+    """
+    if window is None:
+        return _soften(region_at(plane, region, size))
+    rows, cols = window
+    r0, r1, _ = rows.indices(size[1])
+    c0, c1, _ = cols.indices(size[0])
+    p0, p1 = max(0, r0 - SOFTEN_PAD), min(size[1], r1 + SOFTEN_PAD)
+    q0, q1 = max(0, c0 - SOFTEN_PAD), min(size[0], c1 + SOFTEN_PAD)
+    padded = _soften(region_at(plane, region, size, (slice(p0, p1), slice(q0, q1))))
+    return padded[r0 - p0 : r1 - p0, c0 - q0 : c1 - q0]
 
 
 def _soften(image: np.ndarray) -> np.ndarray:
