@@ -154,12 +154,18 @@
     video.playbackRate = was.rate;
     video.muted = was.muted;
   }
+  function calm() {
+    clearTimeout(calmTimer);
+    calmTimer = setTimeout(function () { calmTimer = null; settleOn(presented); }, 150);
+  }
   function onPicture(meta) {
     if (meta.presentationTime < seekAt) return;
     presented = frameAt(meta.mediaTime + 5e-4);
     if (creep && (presented >= target || performance.now() > creep.until)) {
       stopCreep();  // settle once a pause has surely taken hold, on the frame then shown
-      calmTimer = setTimeout(function () { calmTimer = null; settleOn(presented); }, 150);
+      calm();
+    } else if (calmTimer !== null) {
+      calm();  // a frame already on its way showed after the pause: wait until the picture rests
     } else if (creep) {
       return;
     } else if (!creep && target !== null && video.paused && !video.seeking
