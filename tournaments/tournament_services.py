@@ -307,8 +307,8 @@ def tournament_match_settle(*, tournament: Tournament, key: str, action: str) ->
         raise TournamentError("choose to play the game again or to award the match to one side")
     with transaction.atomic():
         tournament = Tournament.objects.select_for_update().get(pk=tournament.pk)
-        tm = (
-            TournamentMatch.objects.select_for_update()
+        tm = (  # lock the slot only: PostgreSQL cannot lock the nullable side of a join
+            TournamentMatch.objects.select_for_update(of=("self",))
             .select_related("entrant1", "entrant2", "match")
             .filter(tournament=tournament, key=key)
             .first()
