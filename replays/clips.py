@@ -72,7 +72,7 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def clip_file(clip: Clip) -> Path:
+def clip_file(clip: Clip, *, source_index: tuple[object, object] | None = None) -> Path:
     """The clip's MP4 in the working copy, cut now if nobody has opened it before.
 
     Every reader of a clip's video (the clip view, so the review page, the playlist player and
@@ -80,6 +80,11 @@ def clip_file(clip: Clip) -> Path:
     README's clip benchmark); a second open, here or on another machine with remote media,
     finds the stored file. A failed cut leaves its reason on ``Clip.error`` (shown on the
     replay page) and no file, so the next open tries again.
+
+    Args:
+        clip: The clip.
+        source_index: ``(clock_of(source), read_packets(source) or None)`` of the replay's video
+            when the caller has them (the job cutting every clip reads them once per replay).
 
     Raises:
         ClipUnavailable: the replay's video is gone, or the cut failed (the reason in words).
@@ -91,7 +96,7 @@ def clip_file(clip: Clip) -> Path:
         with _locked(path):
             if storage.exists(path):  # cut by whoever held the lock before us
                 return storage.fetch(path)
-            _cut(clip)
+            _cut(clip, source_index)
     except OSError as exc:  # the lock file or the working copy: a full disk, say
         _failed(
             clip,
@@ -100,18 +105,21 @@ def clip_file(clip: Clip) -> Path:
     return path
 
 
-def _cut(clip: Clip) -> None:
+def _cut(clip: Clip, source_index: tuple[object, object] | None) -> None:
     replay = clip.event.replay
     source = storage.fetch(replay.path)
     if not source.is_file():
         _failed(clip, "The replay's video is gone, so this clip cannot be cut.", 410)
     started = time.monotonic()
     try:
-        clock = clock_of(source)
-        try:  # H.264 is stream-copied from its first IDR with the packet index
-            packets = read_packets(source)
-        except SmartCutError:
-            packets = None
+        if source_index is not None:
+            clock, packets = source_index
+        else:
+            clock = clock_of(source)
+            try:  # H.264 is stream-copied from its first IDR with the packet index
+                packets = read_packets(source)
+            except SmartCutError:
+                packets = None
         cut_clip(source, clip.path, clip.start_s, clip.end_s, clock=clock, packets=packets)
         storage.publish(clip.path)
     except (ClipError, ProbeError, storage.StorageError) as exc:

@@ -155,7 +155,7 @@ def replay_cut_clips(replay: Replay, *, quiet: bool = False, eager: bool | None 
         )
         if eager:
             try:
-                clip_file(clip)
+                clip_file(clip, source_index=(clock, packets))
             except ClipUnavailable as exc:
                 failures.append(f"{event.kind} at frame {event.frame}: {exc}")
         report(n / len(events))

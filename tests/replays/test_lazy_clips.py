@@ -47,15 +47,19 @@ def clipped(users, sync_jobs, numbered):
     return replay, list(Clip.objects.filter(event__replay=replay).order_by("event__frame"))
 
 
+# Each counted cut waits this long first (a module setting, so other tests can wait longer).
+CUT_WAIT_S = 0.5
+
+
 @pytest.fixture
 def cuts(monkeypatch) -> list[float]:
-    """Counts the real cuts; each waits 0.5 s first, so a concurrent open overlaps it."""
+    """Counts the real cuts; each waits CUT_WAIT_S first, so a concurrent open overlaps it."""
     made: list[float] = []
     real = lazy.cut_clip
 
     def counted(*args, **kwargs):
         made.append(time.monotonic())
-        time.sleep(0.5)
+        time.sleep(CUT_WAIT_S)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(lazy, "cut_clip", counted)
@@ -75,6 +79,22 @@ def test_the_clip_step_leaves_rows_and_thumbnails_and_no_clip_files(clipped):
         assert clip.thumbnail_path.stat().st_size > 0 and not clip.path.exists()
     assert replay_cut_clips(replay, eager=True) == ""  # the eager option cuts them all
     assert all(clip.path.stat().st_size > 0 for clip in clips)
+
+
+def test_cutting_every_clip_in_the_job_reads_the_packet_index_once(clipped, monkeypatch):
+    replay, clips = clipped
+    reads: list[object] = []
+    real = lazy.read_packets
+
+    def counted(source):
+        reads.append(source)
+        return real(source)
+
+    monkeypatch.setattr(lazy, "read_packets", counted)
+    monkeypatch.setattr("replays.detection.read_packets", counted)
+    assert replay_cut_clips(replay, eager=True) == ""
+    assert all(clip.path.stat().st_size > 0 for clip in clips)
+    assert len(reads) == 1  # once per replay, not once per clip
 
 
 def test_the_first_open_cuts_a_frame_exact_clip_and_the_second_reuses_it(
