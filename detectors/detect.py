@@ -14,12 +14,14 @@ Event rule (documented in the README):
 
 Scale and place (see ``detectors.matching``): an indicator that is not locked yet is searched
 over the whole frame now and then (every ``DISCOVER_EVERY`` sampled frames, and on any frame where
-it matches where the reference says). A find there locks the indicator only once it is seen again
-at the same place and scale on the next ``CONFIRM_SAMPLES`` sampled frames: a HUD entry stays, a
-look-alike in the picture (a sprite, scenery) rarely holds still that long. Frames wait (at most
-twice ``DISCOVER_EVERY``, plus the confirmations) until every indicator is locked or searched
-for, so the first event of a HUD drawn at another scale is still reported at its first sampled
-frame.
+it matches where the reference says). A find there locks the indicator only once it is seen at
+the same place and scale on ``CONFIRM_SAMPLES`` more sampled frames next to it: the ones just
+before it (still held in memory) when it was already on screen, else the next ones. A HUD entry
+stays; a look-alike in the picture (a sprite, scenery) rarely holds still that long. Until every
+indicator is locked, the latest ``HELD_SAMPLES`` sampled frames wait before they are matched, so
+an event of a HUD drawn at another scale that was on screen up to that long before the search
+found it is still reported at its first sampled frame. :class:`ScaleLock` holds this rule and
+:func:`held` the wait; the verifier's training uses both.
 
 A verifier (optional) gets the last word on candidates: see :func:`detect`.
 """
@@ -29,7 +31,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +63,15 @@ END_SLACK_FRAMES = 4
 DISCOVER_EVERY = 8
 # ...and, after every two that found nothing, half as often, down to once per this many.
 DISCOVER_EVERY_MAX = 32
-# A find of the whole-frame search locks once seen again on this many consecutive samples.
+# ...and from this many misses on, each search tries every other scale, alternating halves
+# (Matcher.discover's ``half``): a video that shows no HUD for a long time costs half as much.
+HALF_SEARCH_AFTER = 2
+# A find of the whole-frame search locks once seen on this many more consecutive samples.
 CONFIRM_SAMPLES = 2
+# While an indicator is not locked, this many of the latest samples wait (see held): at 8
+# samples a second, an entry that appeared up to 2 s before the search found it is reported from
+# its first sample (searches come at most DISCOVER_EVERY_MAX samples apart).
+HELD_SAMPLES = 16
 # A find elsewhere must beat the match where the reference says by this much to move there.
 PREFER_REFERENCE = 0.03
 # Decoded frames waiting for the matcher (the decoding thread runs this far ahead).
@@ -106,6 +115,101 @@ class DetectionResult:
     wait_s: float = 0.0
 
 
+Find = tuple[float, float, tuple[float, float, float, float]]
+
+
+@dataclass
+class ScaleLock:
+    """When an indicator not locked yet searches the whole frame, and when a find locks it.
+
+    The one rule for detection (:func:`detect`) and for the verifier's training crops
+    (``detectors.verifier.locked_samples``), so both lock on the same sample, scale and place.
+    """
+
+    matcher: Matcher
+    # A find of the whole-frame search (score, scale, box) waiting for its confirmations...
+    tentative: Find | None = None
+    # ...and the samples other than the find's own on which it was seen at the same place.
+    seen: int = 0
+    # Whole-frame searches that found nothing (they then come less often).
+    misses: int = 0
+    # Samples since the last whole-frame search.
+    samples: int = 0
+
+    def step(
+        self,
+        sample: SampledFrame,
+        found: list[Match],
+        *,
+        earlier: Sequence[SampledFrame] = (),
+    ) -> None:
+        """Advances the search by one sample.
+
+        Args:
+            sample: The sample.
+            found: The matches in it at the matcher's current geometry (any score).
+            earlier: The samples just before this one, oldest first (those the caller still
+                holds): a find is confirmed on them first, so an entry that was already on screen
+                for a while when the search came is locked at once, not lost when it goes.
+        """
+        matcher = self.matcher
+        if matcher.locked:
+            return
+        if self.tentative is not None:
+            # Seen again at the same place and scale: a HUD element, not a look-alike passing by
+            # (a sprite holds still for a sample more often than for two).
+            again = matcher.still_there(sample, self.tentative)
+            self.seen = 0 if again is None else self.seen + 1
+            if again is None:
+                self.tentative = None
+            elif self.seen >= CONFIRM_SAMPLES:
+                self.tentative = None
+                matcher.lock_on(again)
+                return
+            else:
+                return
+        self.samples += 1
+        threshold = matcher.indicator.threshold
+        here = max((m.score for m in found if m.score >= threshold), default=None)
+        if here is None and self.samples < _discover_gap(self.misses):
+            return
+        self.samples = 0
+        half = self.misses % 2 if self.misses >= HALF_SEARCH_AFTER else None
+        self.tentative = matcher.discover(sample, half)
+        if self.tentative is None:
+            self.misses += 1
+        if here is not None and (
+            self.tentative is None or self.tentative[0] < here + PREFER_REFERENCE
+        ):
+            # Where the reference says, and nothing clearly better elsewhere.
+            self.tentative = None
+            matcher.lock_here()
+            return
+        if self.tentative is not None:
+            self.seen = 0
+            for before in reversed(earlier[-CONFIRM_SAMPLES:]):
+                if matcher.still_there(before, self.tentative) is None:
+                    break
+                self.seen += 1
+            if self.seen >= CONFIRM_SAMPLES:
+                matcher.lock_on(self.tentative)
+                self.tentative = None
+
+
+def held(locks: Sequence[ScaleLock]) -> int:
+    """How many of the latest samples wait for the scale search before they are matched.
+
+    While an indicator is not locked, the latest ``HELD_SAMPLES`` (plus the confirmations while
+    a find waits for them): when a find locks, they are matched at its scale, so an entry that
+    was on screen before the search came is reported from its first sample. 0 once every
+    indicator is locked.
+    """
+    if all(lock.matcher.locked for lock in locks):
+        return 0
+    waiting = any(lock.tentative is not None for lock in locks)
+    return HELD_SAMPLES + (CONFIRM_SAMPLES if waiting else 0)
+
+
 @dataclass
 class _Track:
     """Per-indicator state between sampled frames."""
@@ -115,14 +219,10 @@ class _Track:
     candidate_threshold: float | None = None
     recent: deque[tuple[float, int]] = field(default_factory=deque)
     last_seen_s: float = -1e9
+    lock: ScaleLock = field(init=False)
 
-    # A discovered scale and place waiting to be confirmed on the next CONFIRM_SAMPLES samples.
-    tentative: tuple[float, float, tuple[float, float, float, float]] | None = None
-    # Whole-frame searches that found nothing (they then come less often).
-    misses: int = 0
-    # Samples since the tentative find on which it was seen again.
-    seen: int = 0
-    samples: int = 0
+    def __post_init__(self) -> None:
+        self.lock = ScaleLock(self.matcher)
 
     def find(self, frame: SampledFrame) -> list[Match]:
         """The matches in a frame; with a verifier, its candidates that it keeps."""
@@ -228,15 +328,13 @@ def detect(
                 if tracks is None:
                     size = (sample.luma.shape[1], sample.luma.shape[0])
                     tracks = [_track(ind, size, verifier) for ind in profile.indicators]
-                due = len(pending) + 1 == DISCOVER_EVERY
-                pending.append((sample, _search(tracks, sample, due=due)))
-                # Frames wait while a find awaits confirmation, so they can be matched at its scale.
-                waiting = any(t.tentative is not None for t in tracks)
-                full = len(pending) >= (
-                    2 * DISCOVER_EVERY + CONFIRM_SAMPLES if waiting else DISCOVER_EVERY
-                )
-                if full or all(t.matcher.locked for t in tracks):
-                    _flush(pending, tracks, debouncer)
+                earlier = [p[0] for p in pending[-CONFIRM_SAMPLES:]]
+                pending.append((sample, _search(tracks, sample, earlier=earlier)))
+                # The latest samples wait for the scale search (see held), the rest are matched.
+                extra = len(pending) - held([t.lock for t in tracks])
+                if extra > 0:
+                    _flush(pending[:extra], tracks, debouncer)
+                    del pending[:extra]
                 clock = time.perf_counter()
                 match_s += clock - now
                 report(sample.time_s / duration if duration else 0.0)
@@ -302,9 +400,9 @@ def _discover_gap(misses: int) -> int:
 
 
 def _search(
-    tracks: list[_Track], sample: SampledFrame, *, due: bool
+    tracks: list[_Track], sample: SampledFrame, *, earlier: list[SampledFrame]
 ) -> dict[int, tuple[object, list[Match]]]:
-    """Matches the indicators not locked yet; searches for their scale when due or seen.
+    """Matches the indicators not locked yet and advances their scale search (ScaleLock).
 
     Returns the matches found (by track) with the geometry they were found at, so the flush
     does not match the same frame twice when nothing changed.
@@ -317,34 +415,7 @@ def _search(
         geometry = matcher.geometry
         found = track.find(sample)
         done[i] = (geometry, found)
-        if track.tentative is not None:
-            # Seen again at the same place and scale on the next samples: a HUD element, not a
-            # look-alike passing by (a sprite holds still for a sample more often than for two).
-            again = matcher.still_there(sample, track.tentative)
-            track.seen = 0 if again is None else track.seen + 1
-            if again is None:
-                track.tentative = None
-            elif track.seen >= CONFIRM_SAMPLES:
-                track.tentative = None
-                matcher.confirm(sample, again)
-                if matcher.locked:
-                    continue
-            else:
-                continue
-        track.samples += 1
-        threshold = matcher.indicator.threshold
-        here = max((m.score for m in found if m.score >= threshold), default=None)
-        if here is not None or (due and track.samples >= _discover_gap(track.misses)):
-            track.samples = 0
-            track.tentative = matcher.discover(sample)
-            if track.tentative is None:
-                track.misses += 1
-            if here is not None and (
-                track.tentative is None or track.tentative[0] < here + PREFER_REFERENCE
-            ):
-                # Where the reference says, and nothing clearly better elsewhere.
-                track.tentative = None
-                matcher.lock_here()
+        track.lock.step(sample, found, earlier=earlier)
     return done
 
 
@@ -353,7 +424,7 @@ def _flush(
     tracks: list[_Track],
     debouncer: _Debouncer,
 ) -> None:
-    """Steps every waiting frame through every indicator, in time order."""
+    """Steps these waiting frames through every indicator, in time order."""
     for sample, done in pending:
         for i, track in enumerate(tracks):
             known = done.get(i)
@@ -362,7 +433,6 @@ def _flush(
             else:
                 found = track.find(sample)
             debouncer.step(track, sample.number, sample.time_s, [m.score for m in found])
-    pending.clear()
 
 
 def _declared_frames(video: str | Path) -> int:

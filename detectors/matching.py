@@ -39,14 +39,21 @@ from detectors.profile import Indicator, ProfileError
 
 # Template height (px) matching works at; larger templates are downscaled to it.
 WORK_HEIGHT = 24
-# Template height (px, at scale 1) of the coarse whole-frame search that discovers the scale.
+# Template height (px, at least) of the coarse whole-frame search that discovers the scale: at
+# each scale the frame is downscaled so the template is this tall (see _coarse_templates).
 COARSE_HEIGHT = 10
 # Scales searched are this factor apart; a find is then refined at +-half a step.
 SCALE_STEP = 1.15
 # A coarse candidate needs this much less than the threshold (it is confirmed at work size).
 COARSE_SLACK = 0.2
-# This many coarse candidates are confirmed at most per discovery.
-COARSE_CANDIDATES = 3
+# The coarse search keeps this many candidates per scale. Per scale, not overall: a template
+# only a few coarse pixels tall matches scene texture about as well as the HUD does, so the best
+# few overall can all come from the smallest scales and hide a true find at another one.
+COARSE_CANDIDATES = 1
+# ...and this many places (candidates grouped by place, see _places) are confirmed at work size,
+# each at its best PLACE_SCALES scales and half a step either side.
+COARSE_PLACES = 3
+PLACE_SCALES = 2
 # The whole-frame search skips scales at which the template is shorter than this (px in the
 # video): tiny templates match anything.
 MIN_SEARCH_HEIGHT = 12
@@ -173,7 +180,8 @@ class Matcher:
                 "is a flat colour: draw it around the indicator's text or shape"
             )
         self.locked = not self.searching
-        self._coarse: list[tuple[float, np.ndarray]] | None = None
+        self._coarse: list[tuple[float, float, np.ndarray]] | None = None
+        self._coarse_frames: tuple[object, dict[float, np.ndarray]] = (None, {})
         self._half: tuple[_Geometry, np.ndarray] | None = None
 
     # -- geometry ------------------------------------------------------------------------------
@@ -360,31 +368,38 @@ class Matcher:
 
     # -- scale and place -----------------------------------------------------------------------
 
-    def discover(self, frame: object) -> tuple[float, float, Box] | None:
+    def discover(self, frame: object, half: int | None = None) -> tuple[float, float, Box] | None:
         """Searches the frame (where the HUD can be, see _plausible) at every scale of the range.
 
-        Coarse (luma, template ``COARSE_HEIGHT`` px tall at scale 1) to find candidates, then
-        each candidate is confirmed at the work size (with colour), at its scale and half a step
-        either side, and the best of those a quarter step either side. Returns the best
-        confirmed (score, scale, box in video px), or None. A search of the frame meets more
-        look-alikes than the search region does: check the find with :meth:`still_there` on the
-        next sampled frames before relying on it (detection asks for two), then :meth:`confirm`.
+        Coarse first (luma; at each scale the frame downscaled so the template is
+        ``COARSE_HEIGHT`` px tall) for the best place per scale; places found at several scales
+        are grouped, and the best ``COARSE_PLACES`` are confirmed at the work size (with colour)
+        at their best two scales and half a step either side, then the best of those a quarter
+        step either side. Returns the best confirmed (score, scale, box in video px), or None.
+        A search of the frame meets more look-alikes than the search region does: check the
+        find with :meth:`still_there` on the sampled frames either side before relying on it
+        (``detectors.detect.ScaleLock`` asks for two), then :meth:`lock_on`.
+
+        ``half`` (0 or 1): the coarse pass tries every other scale of the grid only, for half
+        its cost. A HUD on a grid scale left out still peaks at its neighbours, a step away, and
+        the confirmation (half a step, then a quarter, either side) comes back to its size; the
+        next search tries the other half.
         """
         luma = frame.luma  # type: ignore[attr-defined]
         vid_w, vid_h = self.video_size
-        bh = self.indicator.box[3]
-        coarse = min(1.0, COARSE_HEIGHT / max(bh * self.base, 1.0))
-        small_size = (max(1, round(vid_w * coarse)), max(1, round(vid_h * coarse)))
-        small = _soften(region_at(luma, (0, 0, vid_w, vid_h), small_size))
+        _bx, _by, bw, bh = self.indicator.box
         threshold = self.indicator.threshold + SEARCH_MARGIN
         low, high = self.indicator.scale
         low = max(low, MIN_SEARCH_HEIGHT / max(bh * self.base, 1e-9))
         if low > high:
             return None
-        candidates: list[tuple[float, float, int, int]] = []
-        for scale, tpl in self._coarse_templates(coarse):
+        # (score, scale, x, y in video px, one coarse pixel in video px)
+        candidates: list[tuple[float, float, float, float, float]] = []
+        grid = self._coarse_templates()
+        for scale, coarse, tpl in grid if half is None else grid[half::2]:
             if scale < low / math.sqrt(SCALE_STEP):
                 continue
+            small = self._coarse_frame(luma, coarse)
             # Only where the HUD can be at this scale (see _plausible), in coarse px.
             px0, py0, px1, py1 = self._plausible(scale)
             cx0, cy0 = max(0, math.floor(px0 * coarse)), max(0, math.floor(py0 * coarse))
@@ -394,17 +409,16 @@ class Matcher:
             if th > cy1 - cy0 or tw > cx1 - cx0:
                 continue
             result = cv2.matchTemplate(small[cy0:cy1, cx0:cx1], tpl, cv2.TM_CCOEFF_NORMED)
-            for m in _peaks(result, tpl.shape, threshold - COARSE_SLACK, 3):
-                candidates.append((m.score, scale, cx0 + m.x, cy0 + m.y))
-        candidates.sort(reverse=True)
+            for m in _peaks(result, tpl.shape, threshold - COARSE_SLACK, COARSE_CANDIDATES):
+                x, y = (cx0 + m.x) / coarse, (cy0 + m.y) / coarse
+                candidates.append((m.score, scale, x, y, 1.0 / coarse))
         best: tuple[float, float, Box] | None = None
-        _bx, _by, bw, bh = self.indicator.box
-        half = math.sqrt(SCALE_STEP)
-        for _score, scale, cx, cy in candidates[:COARSE_CANDIDATES]:
-            x, y = cx / coarse, cy / coarse
-            for s in sorted({min(high, max(low, v)) for v in (scale / half, scale, scale * half)}):
+        for scales, (x, y, slop) in _places(candidates, bw * self.base, bh * self.base):
+            # Its best scales and half a step either side: the best coarse scale is not always
+            # the HUD's true size (a template a few pixels tall fits a little under it).
+            for s in _around(scales, low, high):
                 w, h = bw * self.base * s, bh * self.base * s
-                pad_x, pad_y = w * 0.15 + 2 / coarse, h * 0.5 + 2 / coarse
+                pad_x, pad_y = w * 0.15 + 2 * slop, h * 0.5 + 2 * slop
                 found = self._best(frame, s, (x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y))
                 if found is not None and found[0] >= threshold:
                     if best is None or found[0] > best[0]:
@@ -444,13 +458,9 @@ class Matcher:
             (ry + rh) * size + max(0.0, room_y) + slack_y,
         )
 
-    def confirm(self, frame: object, found: tuple[float, float, Box]) -> bool:
-        """Locks on a :meth:`discover` find if it is still there, at the same place."""
-        again = self.still_there(frame, found)
-        if again is None:
-            return False
-        self._lock(again[1], again[2])
-        return True
+    def lock_on(self, found: tuple[float, float, Box]) -> None:
+        """Locks on a :meth:`discover` find (or :meth:`still_there`'s), its scale and place."""
+        self._lock(found[1], found[2])
 
     def still_there(
         self, frame: object, found: tuple[float, float, Box]
@@ -480,8 +490,13 @@ class Matcher:
         size = self.base * scale
         return float(score), (x0 + mx / fx, y0 + my / fy, bw * size, bh * size)
 
-    def _coarse_templates(self, coarse: float) -> list[tuple[float, np.ndarray]]:
-        """Luma templates for the coarse search, one per scale of the range (cached)."""
+    def _coarse_templates(self) -> list[tuple[float, float, np.ndarray]]:
+        """(scale, coarse factor, luma template) for the coarse search, one per scale (cached).
+
+        Each scale's frame is downscaled so that its template is ``COARSE_HEIGHT`` px tall: a
+        template of a few pixels matches scene texture as well as the HUD, while a larger one
+        only costs time (matching costs about the square of the factor times the template's area).
+        """
         if self._coarse is None:
             # On a grid through 1.0 (the reference's own size is the likeliest), ends included.
             low, high = self.indicator.scale
@@ -495,11 +510,64 @@ class Matcher:
             _bx, _by, bw, bh = self.indicator.box
             self._coarse = []
             for k in scales:
+                coarse = _coarse_factor(COARSE_HEIGHT / max(bh * self.base * k, 1.0))
                 size = self.base * k * coarse
                 tw, th = max(4, round(bw * size)), max(4, round(bh * size))
                 tpl = cv2.resize(self._planes[0], (tw, th), interpolation=cv2.INTER_AREA)
-                self._coarse.append((k, _soften(tpl)))
+                self._coarse.append((k, coarse, _soften(tpl)))
         return self._coarse
+
+    def _coarse_frame(self, luma: np.ndarray, coarse: float) -> np.ndarray:
+        """The whole frame downscaled by ``coarse`` and softened (kept for the frame's scales)."""
+        if self._coarse_frames[0] is not luma:
+            self._coarse_frames = (luma, {})
+        cache = self._coarse_frames[1]
+        small = cache.get(coarse)
+        if small is None:
+            vid_w, vid_h = self.video_size
+            size = (max(1, round(vid_w * coarse)), max(1, round(vid_h * coarse)))
+            small = cache[coarse] = _soften(region_at(luma, (0, 0, vid_w, vid_h), size))
+        return small
+
+
+def _coarse_factor(wanted: float) -> float:
+    """``wanted`` (a downscale factor) rounded up to a step of 2^(1/4), at most 1.
+
+    Scales close together then share one downscaled frame.
+    """
+    return min(1.0, 2.0 ** (math.ceil(4 * math.log2(max(wanted, 1e-6)) - 1e-9) / 4))
+
+
+def _places(
+    candidates: list[tuple[float, float, float, float, float]], bw: float, bh: float
+) -> list[tuple[list[float], tuple[float, float, float]]]:
+    """Coarse candidates (score, scale, x, y, slop in video px) grouped by place, best first.
+
+    Returns up to ``COARSE_PLACES`` places, each the scales it peaked at (best first, at most
+    ``PLACE_SCALES``) and the top-left and slop of its best candidate. The same HUD element peaks
+    at several neighbouring scales, and the best coarse score is not always at its true size.
+    """
+    places: list[tuple[list[float], tuple[float, float, float]]] = []
+    for _score, scale, x, y, slop in sorted(candidates, reverse=True):
+        for scales, (px, py, _slop) in places:
+            if abs(x - px) < 0.5 * bw * min(scales) and abs(y - py) < bh * min(scales):
+                if len(scales) < PLACE_SCALES:
+                    scales.append(scale)
+                break
+        else:
+            if len(places) < COARSE_PLACES:
+                places.append(([scale], (x, y, slop)))
+    return places
+
+
+def _around(scales: list[float], low: float, high: float) -> list[float]:
+    """Each scale and half a ``SCALE_STEP`` either side (within low..high), near-equal ones once."""
+    half = math.sqrt(SCALE_STEP)
+    out: list[float] = []
+    for v in sorted(min(high, max(low, s * f)) for s in scales for f in (1 / half, 1.0, half)):
+        if not out or v / out[-1] > SCALE_STEP**0.25:
+            out.append(v)
+    return out
 
 
 def _peaks(result: np.ndarray, shape: tuple[int, ...], threshold: float, limit: int) -> list[Match]:

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from detectors import detect, load_profile
+from detectors.matching import Matcher
+from detectors.verifier_synth import make_confuser_match
 from tests.detectors.hud import Screen, write_match, write_reference
 
 OWN = (1.0, 4.0)
@@ -46,3 +48,46 @@ def test_without_the_search_a_smaller_or_inset_hud_is_missed(references):
             references / f"fixed-{list(SCREENS).index(name)}.mp4", SCREENS[name], OWN
         )
         assert detect(video, profile).events == [], name
+
+
+@pytest.mark.parametrize("hud_scale", [0.75, 1.25])
+def test_a_hud_drawn_at_another_size_over_a_busy_scene_is_found_from_the_first_kill(
+    hud_scale, tmp_path
+):
+    # The confuser footage: the feed's text drawn at the HUD's own size (not the screenshot
+    # resized), over a scrolling scene, with other players' lines between your kills. At 720p a
+    # 0.75 line is 24 px tall; the whole-frame search's smallest templates then fit scene
+    # texture about as well as the line, and the first kill is on screen before any search
+    # finds the feed.
+    match = make_confuser_match(
+        tmp_path, kills=(2.0, 6.0, 10.0), rivals=(4.0, 8.0), duration_s=12,
+        hud_scale=hud_scale, seed=1,
+    )  # fmt: skip
+    events = detect(match.video, load_profile(match.profile)).events
+    assert [(e.kind, e.frame) for e in events] == [("kill", k.frame) for k in match.kills]
+
+
+@pytest.mark.parametrize("hud_scale", [1.15**-2, 1.15**-1])
+def test_a_hud_that_appears_late_is_found_while_searches_alternate_half_the_scales(
+    hud_scale, tmp_path, monkeypatch
+):
+    # 17 s without the feed: after two searches find nothing, each search tries every other
+    # scale of the grid, alternating. Both grid scales the HUD is drawn at are left out of one
+    # half; the first kill is still reported at its own frame, whichever half comes first.
+    halves: dict[int, list[int | None]] = {}  # by indicator
+    discover = Matcher.discover
+
+    def recording(self, frame, half=None):
+        halves.setdefault(id(self), []).append(half)
+        return discover(self, frame, half)
+
+    monkeypatch.setattr(Matcher, "discover", recording)
+    match = make_confuser_match(
+        tmp_path, kills=(17.0, 20.0), rivals=(18.5,), duration_s=21, hud_scale=hud_scale, seed=2
+    )
+    events = detect(match.video, load_profile(match.profile)).events
+    assert [(e.kind, e.frame) for e in events] == [("kill", k.frame) for k in match.kills]
+    assert halves
+    for searches in halves.values():
+        assert searches[:2] == [None, None] and len(searches) >= 5, searches
+        assert searches[2:] == [k % 2 for k in range(2, len(searches))], searches  # alternating

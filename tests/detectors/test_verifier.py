@@ -24,6 +24,7 @@ from detectors import detect, load_profile
 from detectors.cli import main
 from detectors.verifier import (
     PAD,
+    REUSE_CONTEXT,
     Training,
     Verifier,
     VerifierError,
@@ -186,6 +187,26 @@ def test_keep_reuses_a_decision_only_for_a_nearly_equal_crop(trained):
     assert len(calls) == 2
 
 
+def test_keep_reuses_a_decision_when_only_the_scene_around_the_box_moved(trained):
+    # The crop's context shows the scene, which scrolls under a HUD line from one sample to the
+    # next: the line itself has not changed, so the last decision holds without the network.
+    training, crops, profile_path = trained
+    verifier = Verifier(training.verifier.net, training.verifier.indicators)
+    indicator = load_profile(profile_path).indicators[0]
+    calls = []
+    forward = verifier.net.forward
+    verifier.net.forward = lambda x: calls.append(1) or forward(x)
+    line = next(c.pixels for c in crops if c.positive)
+    first = verifier.keep(indicator, line)
+    outside = int(line.shape[0] / (1 + 2 * PAD) * (PAD - REUSE_CONTEXT))  # rows of scene only
+    assert outside >= 1
+    moved = line.copy()
+    moved[:outside] = 255 - moved[:outside]
+    moved[-outside:] = 255 - moved[-outside:]
+    assert verifier.keep(indicator, moved) == first
+    assert len(calls) == 1
+
+
 class Recorder:
     """Wraps a verifier and records the crops detection hands it."""
 
@@ -225,8 +246,13 @@ def test_trained_at_one_hud_scale_it_refuses_look_alikes_at_another(trained, tmp
     plain = [round(e.time_s, 1) for e in detect(match.video, profile).events if e.kind == "kill"]
     assert plain == sorted((*kills, *rivals))
     recorder = Recorder(training.verifier)
-    verified = detect(match.video, profile, verifier=recorder).events
-    assert [round(e.time_s, 1) for e in verified if e.kind == "kill"] == list(kills)
+    found = detect(match.video, profile, verifier=recorder).events
+    verified = [e.time_s for e in found if e.kind == "kill"]
+    # Every kill, and no rival: the look-alike is refused at this scale too. (Scenery that the
+    # lowered candidate threshold lets through is not always refused at a scale training never
+    # saw: README, Known limitations.)
+    assert all(any(abs(t - k) < 0.2 for t in verified) for k in kills), verified
+    assert not any(abs(t - r) < 0.2 for t in verified for r in rivals), verified
     seen = {c.shape for c in recorder.crops}
     cut = {c.pixels.shape for c in crops}
     assert seen & cut, (seen, cut)
