@@ -99,8 +99,10 @@
         return video.play();
       }).catch(function () { showError("The browser refused to play: press play to catch up."); });
     } else {
-      if (!video.paused) video.pause();
-      if (review.currentFrame() !== m.frame || video.seeking) review.seekFrame(m.frame);
+      // A pause takes hold a frame or so late: a follower that was playing seeks even when the
+      // frame on screen is the leader's right now, so it does not come to rest on the next one.
+      const wasPlaying = !video.paused;
+      if (wasPlaying || review.currentFrame() !== m.frame || video.seeking) review.seekFrame(m.frame);
     }
   }
 

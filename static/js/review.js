@@ -36,12 +36,16 @@
   let creep = null;  // {rate, muted, until} while playing forward onto a frame a seek missed
   let crept = false;  // once per seek: a creep that timed out settles on what shows
   let approach = null;  // a seek to the frame before the target, when a seek showed a later one
-  let backedOff = false;  // once per target
+  let backOffs = 0;  // times this target's seek showed a later frame and went to the one before
   let stepping = null;  // {from, dir} while a step's seek is on its way
   let verifyTimer = null;  // a settled seek waits this long at most for the picture's frame
   let calmTimer = null;  // after a creep's pause: the picture may still move on by one frame
   let hushPlay = false, hushPause = false;  // the creep's own play/pause are not the user's
   const watchFrames = !!video.requestVideoFrameCallback;
+  const MAX_BACK_OFFS = 3;
+  // After the creep's pause a frame already on its way can still show; the picture must rest this
+  // long before the page says where it is (a loaded machine composited one 150 ms late).
+  const CALM_MS = 300;
 
   // The frame index arrives as runs of evenly spaced frames (replays/frameindex.py).
   function expand(d) {
@@ -93,7 +97,7 @@
     stopCreep();
     clearTimeout(calmTimer); calmTimer = null;
     if (!video.paused) video.pause();
-    if (n !== target) { backedOff = false; approach = null; }
+    if (n !== target) { backOffs = 0; approach = null; }
     target = n;
     if (!video.seeking) seekNow(n);  // else: "seeked" goes on to the latest target
     show();
@@ -119,8 +123,9 @@
   // A seek's time is reached: is the picture on the target frame? An earlier one: creep onto it.
   function settleOn(p) {
     if (target === null || video.seeking || creep || calmTimer !== null) return;
-    if (p !== null && p > target && !backedOff && target > 0) {
-      backedOff = true;  // the seek showed a later frame: go to the one before, then creep on
+    if (p !== null && p > target && backOffs < MAX_BACK_OFFS && target > 0) {
+      backOffs += 1;  // the seek (or a creep's late pause) showed a later frame: go to the one
+      // before, then creep on; a loaded machine can overshoot twice in a row
       approach = playerTimeIn(times, offset, target - 1);
       seekTo(approach);
       return;
@@ -140,7 +145,9 @@
   function startCreep() {
     clearTimeout(verifyTimer);
     crept = true;
-    creep = { rate: video.playbackRate, muted: video.muted, until: performance.now() + 3000 };
+    // At 1/16 speed the gap to the target's picture takes 16 times its media time, plus 2 s.
+    const gap = presented !== null ? Math.max(0, (times[target] || 0) - (times[presented] || 0)) : 0.1;
+    creep = { rate: video.playbackRate, muted: video.muted, until: performance.now() + 2000 + 16000 * gap };
     video.muted = true;
     video.playbackRate = 0.0625;  // the slowest Chromium plays: a 16 ms frame shows 256 ms
     hushPlay = true;
@@ -156,7 +163,7 @@
   }
   function calm() {
     clearTimeout(calmTimer);
-    calmTimer = setTimeout(function () { calmTimer = null; settleOn(presented); }, 150);
+    calmTimer = setTimeout(function () { calmTimer = null; settleOn(presented); }, CALM_MS);
   }
   function onPicture(meta) {
     if (meta.presentationTime < seekAt) return;

@@ -16,11 +16,13 @@
 
   document.addEventListener("filmroom:ready", function (e) {
     const api = window.FilmRoomReview;
+    let frame = api ? api.currentFrame() : 0;
     if (wanted !== null && Number.isInteger(wanted) && wanted >= 0 && api) {
       const last = (e.detail && e.detail.frames ? e.detail.frames : api.frameCount()) - 1;
-      api.seekFrame(Math.min(wanted, last));
+      frame = Math.min(wanted, last);
+      api.seekFrame(frame);  // the picture gets there later; the link is the frame asked for now
     }
-    if (box && api) box.value = linkFor(api.currentFrame());
+    if (box && api) box.value = linkFor(frame);
   });
   document.addEventListener("filmroom:frame", function (e) {
     if (box) box.value = linkFor(e.detail.frame);
