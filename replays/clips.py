@@ -87,7 +87,8 @@ def clip_file(clip: Clip, *, source_index: tuple[object, object] | None = None) 
             when the caller has them (the job cutting every clip reads them once per replay).
 
     Raises:
-        ClipUnavailable: the replay's video is gone, or the cut failed (the reason in words).
+        ClipUnavailable: the replay's video is gone, the cut failed, or the event moved while
+            it ran (the reason in words; the status says which: 410, 503, 409).
     """
     path = clip.path
     if storage.exists(path):
@@ -97,6 +98,13 @@ def clip_file(clip: Clip, *, source_index: tuple[object, object] | None = None) 
             if storage.exists(path):  # cut by whoever held the lock before us
                 return storage.fetch(path)
             _cut(clip, source_index)
+            if not Clip.objects.filter(file=clip.file).exists():
+                # The event moved (or the clip window changed) while this cut ran: the row that
+                # named this file is gone, and the removal of its file came before the file.
+                storage.remove(path)
+                raise ClipUnavailable(
+                    "The event moved while this clip was being cut: open its clip again.", 409
+                )
     except OSError as exc:  # the lock file or the working copy: a full disk, say
         _failed(
             clip,

@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 
 from replays import clips as lazy
+from replays.corrections.services import event_move
 from replays.detection import replay_cut_clips
 from replays.models import Clip, Event
 from replays.services import replay_ingest_file
@@ -191,3 +192,30 @@ def test_a_new_clip_window_removes_the_cut_file_and_the_next_open_cuts_the_new_o
     assert fresh.path != old and not fresh.path.exists()
     client.force_login(users["owner"])
     assert client.get(url(fresh)).status_code == 200 and fresh.path.exists()
+
+
+def test_an_event_moved_while_its_clip_is_cut_leaves_no_file_and_says_to_open_it_again(
+    client, clipped, users, monkeypatch
+):
+    replay, (clip, _) = clipped
+    real = lazy.cut_clip
+
+    def moved_meanwhile(*args, **kwargs):
+        event_move(event=clip.event, frame=clip.event.frame + 10, user=users["coach"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lazy, "cut_clip", moved_meanwhile)
+    client.force_login(users["owner"])
+    response = client.get(url(clip))
+    assert response.status_code == 409
+    assert response.content.decode() == (
+        "The event moved while this clip was being cut: open its clip again."
+    )
+    assert not clip.path.exists()  # not left behind under the old name
+    assert not list(clip.path.parent.glob(".*"))  # nor its lock file
+    monkeypatch.setattr(lazy, "cut_clip", real)
+    assert replay_cut_clips(replay) == ""  # the clip task the move queues: the new row
+    fresh = Clip.objects.get(event=clip.event)
+    assert fresh.path != clip.path
+    assert client.get(url(fresh)).status_code == 200 and fresh.path.exists()
+    assert not clip.path.exists()
