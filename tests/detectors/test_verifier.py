@@ -171,14 +171,21 @@ def test_the_cli_says_what_is_wrong(trained, tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: cannot read verifier junk.safetensors")
 
 
-def test_keep_reuses_a_decision_only_for_a_nearly_equal_crop(trained):
+def counted_verifier(trained) -> tuple[Verifier, object, list[int], np.ndarray]:
+    """A fresh verifier from the fixture's net that counts its network calls, the profile's
+    first indicator and a true kill's crop."""
     training, crops, profile_path = trained
     verifier = Verifier(training.verifier.net, training.verifier.indicators)
-    indicator = load_profile(profile_path).indicators[0]
-    calls = []
+    calls: list[int] = []
     forward = verifier.net.forward
     verifier.net.forward = lambda x: calls.append(1) or forward(x)
     line = next(c.pixels for c in crops if c.positive)
+    return verifier, load_profile(profile_path).indicators[0], calls, line
+
+
+def test_keep_reuses_a_decision_only_for_a_nearly_equal_crop(trained):
+    _, crops, _ = trained
+    verifier, indicator, calls, line = counted_verifier(trained)
     rival = next(c.pixels for c in crops if not c.positive and c.score >= indicator.threshold)
     first = verifier.keep(indicator, line)
     assert verifier.keep(indicator, np.clip(line.astype(int) + 1, 0, 255).astype(np.uint8)) == first
@@ -190,13 +197,7 @@ def test_keep_reuses_a_decision_only_for_a_nearly_equal_crop(trained):
 def test_keep_reuses_a_decision_when_only_the_scene_around_the_box_moved(trained):
     # The crop's context shows the scene, which scrolls under a HUD line from one sample to the
     # next: the line itself has not changed, so the last decision holds without the network.
-    training, crops, profile_path = trained
-    verifier = Verifier(training.verifier.net, training.verifier.indicators)
-    indicator = load_profile(profile_path).indicators[0]
-    calls = []
-    forward = verifier.net.forward
-    verifier.net.forward = lambda x: calls.append(1) or forward(x)
-    line = next(c.pixels for c in crops if c.positive)
+    verifier, indicator, calls, line = counted_verifier(trained)
     first = verifier.keep(indicator, line)
     outside = int(line.shape[0] / (1 + 2 * PAD) * (PAD - REUSE_CONTEXT))  # rows of scene only
     assert outside >= 1
