@@ -5,6 +5,13 @@
   const params = new URLSearchParams(location.search);
   const wanted = params.has("frame") ? Number(params.get("frame")) : null;
   const box = document.getElementById("share-link");
+  // While the page's own seek to the shared frame is on its way, the picture's frames (still
+  // the first one) do not rewrite the box; the user's first key or click, or 5 s, ends the wait.
+  let pending = null;
+  function stopWaiting() { pending = null; }
+  ["keydown", "pointerdown"].forEach(function (name) {
+    document.addEventListener(name, stopWaiting, true);
+  });
 
   function linkFor(frame) {
     const url = new URL(location.href);
@@ -20,11 +27,15 @@
     if (wanted !== null && Number.isInteger(wanted) && wanted >= 0 && api) {
       const last = (e.detail && e.detail.frames ? e.detail.frames : api.frameCount()) - 1;
       frame = Math.min(wanted, last);
+      pending = frame;
+      setTimeout(stopWaiting, 5000);
       api.seekFrame(frame);  // the picture gets there later; the link is the frame asked for now
     }
     if (box && api) box.value = linkFor(frame);
   });
   document.addEventListener("filmroom:frame", function (e) {
+    if (pending !== null && e.detail.frame !== pending) return;
+    pending = null;
     if (box) box.value = linkFor(e.detail.frame);
   });
   const copy = document.getElementById("share-copy");

@@ -105,6 +105,7 @@ def test_a_coach_builds_a_playlist_and_the_player_reviews_it(site, page, browser
     player.goto(site.url(share))
     player.wait_for_selector("#review[data-ready='1']")
     player.wait_for_function(f"() => {TEXT}('frame-no') == '{frame}'")
+    assert player.input_value("#share-link").endswith(f"?frame={frame}")  # at once, not 0
     player.wait_for_selector("#review[data-settled='1']")
     assert player.evaluate("() => window.FilmRoomReview.currentFrame()") == int(frame)
     assert player.input_value("#share-link").endswith(f"?frame={frame}")
