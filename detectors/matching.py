@@ -4,16 +4,19 @@ The template is cut from the reference screenshot and scaled to the video by its
 runs on a search region only, downscaled so the template is about ``WORK_HEIGHT`` pixels tall:
 small enough to be cheap, big enough to read a kill-feed line.
 
-* Luma: normalised cross-correlation (TM_CCOEFF_NORMED) ignores brightness and contrast shifts.
+* Luma: normalised cross-correlation (``TM_CCOEFF_NORMED``'s scores, computed faster: see
+  ``_ncc``) ignores brightness and contrast shifts.
 * Colour, for indicators whose colour carries meaning (your own kill-feed line has a red
   outline, another player's the same text in grey): the two chroma planes the decoder already
   gives at half size are correlated too, and the score is the mean of the luma score and the
   chroma score. The chroma score is normalised with a floor on the frame's own chroma contrast,
   so a grey line (flat chroma, where plain normalised correlation amplifies codec noise) scores
-  about 0. Whether an indicator is a colour one is the profile's ``color`` (default ``"auto"``:
-  yes when a good share of the box's pixels is clearly coloured and the box is at least
-  ``MIN_COLOR_HEIGHT`` px tall in the video: smaller, 4:2:0 subsampling and the codec smear a
-  thin outline's colour into its surroundings and colour would lose true matches).
+  about 0. Chroma is scored at the chroma planes' own resolution where the work size would
+  upsample them (see ``Matcher._chroma_map``). Whether an indicator is a colour one is the
+  profile's ``color`` (default ``"auto"``: yes when a good share of the box's pixels is clearly
+  coloured and the box is at least ``MIN_COLOR_HEIGHT`` px tall in the video: smaller, 4:2:0
+  subsampling and the codec smear a thin outline's colour into its surroundings and colour would
+  lose true matches).
 * Scale and place: HUD-scale settings, other aspect ratios and stream insets make the HUD
   smaller, larger or elsewhere. Until an indicator is *locked*, it is matched where and at the
   size the reference says, and now and then (:meth:`Matcher.discover`) searched over the frame
@@ -89,6 +92,9 @@ MIN_COLOR_HEIGHT = 24
 LUMA_WEIGHT = 0.5
 # A frame's chroma contrast counts as at least this fraction of the template's (see above).
 CHROMA_FLOOR = 0.5
+# Chroma is scored at the chroma planes' own resolution when the work size is more than this
+# factor finer than them (see Matcher._chroma_map); at or under it, at the work size.
+NATIVE_CHROMA_RATIO = 0.9
 # A chroma plane of the template flatter than this (std, of 255) carries no colour to match.
 CHROMA_MIN_STD = 1.0
 
@@ -166,6 +172,7 @@ class Matcher:
             self._planes += [yuv[..., 1].copy(), yuv[..., 2].copy()]
         # Templates by size (the scale search asks for the same few sizes on every search).
         self._templates: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
+        self._chroma_templates: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {}
         low, high = indicator.scale
         self.searching = (low, high) != (1.0, 1.0)
         start = min(max(1.0, low), high)
@@ -261,7 +268,7 @@ class Matcher:
         geo = geometry or self.geometry
         luma = frame.luma  # type: ignore[attr-defined]
         roi = _work_roi(luma, geo.region, geo.work_size, window)
-        result = cv2.matchTemplate(roi, geo.templates[0], cv2.TM_CCOEFF_NORMED)
+        result = _ncc(roi, geo.templates[0])
         if not self.color:
             return result
         chroma = frame.chroma  # type: ignore[attr-defined]
@@ -282,21 +289,95 @@ class Matcher:
         top, left = (0, 0) if window is None else (window[0].start, window[1].start)
         part = (slice(top + rows.start, top + rows.stop + th - 1),
                 slice(left + cols.start, left + cols.stop + tw - 1))  # fmt: skip
-        total, weight = np.zeros_like(result[rows, cols]), 0.0
-        for plane, tpl in zip(chroma, geo.templates[1:], strict=True):
+        chroma_map = self._chroma_map(chroma, (cx0, cy0, cx1, cy1), geo, part, (rows, cols))
+        if chroma_map is None:
+            return result
+        combined = LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
+        combined[rows, cols] = LUMA_WEIGHT * result[rows, cols] + (1.0 - LUMA_WEIGHT) * chroma_map
+        return combined
+
+    def _chroma_map(
+        self,
+        chroma: tuple[np.ndarray, np.ndarray],
+        region: tuple[int, int, int, int],
+        geo: _Geometry,
+        part: tuple[slice, slice],
+        cells: tuple[slice, slice],
+    ) -> np.ndarray | None:
+        """The chroma score (mean of U and V, weighted by their templates' contrast) over the
+        ``cells`` (rows, cols) of the luma score map, whose windows cover ``part`` of the region
+        (work px); None when the template has no colour to match.
+
+        Scored at the chroma planes' own resolution when the work size would upsample them
+        (4:2:0 halves them: a 32 px tall HUD line at 720p is 16 chroma rows, and upsampling
+        them to 24 only adds cost, about the square of the factor twice over), then mapped
+        onto the luma map's grid bilinearly (the score map of blurred planes is smooth).
+        """
+        cx0, cy0, cx1, cy1 = region
+        work_w, work_h = geo.work_size
+        th, tw = geo.templates[0].shape
+        ratio = min(1.0, (cx1 - cx0) / work_w, (cy1 - cy0) / work_h)
+        if ratio > NATIVE_CHROMA_RATIO:
+            templates, size, rx, ry = geo.templates[1:], geo.work_size, 1.0, 1.0
+        else:
+            size = (max(tw, round(work_w * ratio)), max(th, round(work_h * ratio)))
+            rx, ry = size[0] / work_w, size[1] / work_h
+            small = (max(4, round(tw * rx)), max(4, round(th * ry)))
+            templates = self._small_chroma(geo, small, SOFTEN_SIGMA * ry)
+        cth, ctw = templates[0].shape
+        if (rx, ry) == (1.0, 1.0):
+            r0, r1, c0, c1 = part[0].start, part[0].stop, part[1].start, part[1].stop
+        else:
+            # The part in chroma work px, holding at least one template.
+            r1 = min(size[1], math.ceil(part[0].stop * ry) + 1)
+            c1 = min(size[0], math.ceil(part[1].stop * rx) + 1)
+            r0 = max(0, min(int(part[0].start * ry), r1 - cth))
+            c0 = max(0, min(int(part[1].start * rx), c1 - ctw))
+        total, weight = None, 0.0
+        for plane, tpl in zip(chroma, templates, strict=True):
             t_std = float(tpl.std())
             if t_std < CHROMA_MIN_STD:
                 continue
-            c_roi = _work_roi(plane, (cx0, cy0, cx1, cy1), geo.work_size, part)
-            total += t_std * _chroma_score(c_roi, tpl, t_std)
+            c_roi = _work_roi(
+                plane, region, size, (slice(r0, r1), slice(c0, c1)), SOFTEN_SIGMA * ry
+            )
+            score = t_std * _chroma_score(c_roi, tpl, t_std)
+            total = score if total is None else total + score
             weight += t_std
-        if weight == 0.0:
-            return result
-        combined = LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
-        combined[rows, cols] = LUMA_WEIGHT * result[rows, cols] + (1.0 - LUMA_WEIGHT) * (
-            total / weight
+        if total is None:
+            return None
+        total /= weight
+        rows, cols = cells
+        out = (cols.stop - cols.start, rows.stop - rows.start)
+        if (rx, ry) == (1.0, 1.0) and total.shape == (out[1], out[0]):
+            return total
+        # Luma map cell (y, x) of the part is the template's top-left at work px part.start + y;
+        # in chroma work px that is ry * (part.start + y), and the chroma map starts at r0.
+        matrix = np.array(
+            [[rx, 0.0, rx * part[1].start - c0], [0.0, ry, ry * part[0].start - r0]], np.float64
         )
-        return combined
+        return cv2.warpAffine(
+            total, matrix, out, flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )  # fmt: skip
+
+    def _small_chroma(
+        self, geo: _Geometry, size: tuple[int, int], sigma: float
+    ) -> tuple[np.ndarray, ...]:
+        """The chroma templates of ``geo`` at ``size`` (w, h), softened by ``sigma``: the same
+        blur in video pixels as the work size's."""
+        th, tw = geo.templates[0].shape
+        key = (tw, th, *size)
+        found = self._chroma_templates.get(key)
+        if found is None:
+            if len(self._chroma_templates) >= KEPT_TEMPLATES:
+                self._chroma_templates.clear()
+            found = tuple(
+                _soften(cv2.resize(p, size, interpolation=cv2.INTER_AREA), sigma)
+                for p in self._planes[1:]
+            )
+            self._chroma_templates[key] = found
+        return found
 
     def find(self, frame: object, threshold: float | None = None) -> list[Match]:
         """Every separate place (up to MAX_MATCHES) scoring at least ``threshold``.
@@ -315,7 +396,9 @@ class Matcher:
 
         A quarter of the pixels against a quarter of the template: about 16 times cheaper than
         scoring the whole region, and the full score decides, so only recall can suffer; the
-        candidates' bar is ``COARSE_SLACK`` under the threshold for that reason.
+        candidates' bar is ``COARSE_SLACK`` under the threshold for that reason. The half-size
+        region is not softened: halving it already smooths it about as much as the template
+        (softened, then halved), and the blur was an eighth of matching's time.
         """
         geo = self.geometry
         th, tw = geo.templates[0].shape
@@ -324,8 +407,8 @@ class Matcher:
         half_tpl = self._half_template()
         if half_size[1] < half_tpl.shape[0] or half_size[0] < half_tpl.shape[1]:
             return _peaks(self.scores(frame, floor=limit), (th, tw), limit, MAX_MATCHES)
-        roi = _work_roi(frame.luma, geo.region, half_size)  # type: ignore[attr-defined]
-        coarse = cv2.matchTemplate(roi, half_tpl, cv2.TM_CCOEFF_NORMED)
+        roi = region_at(frame.luma, geo.region, half_size)  # type: ignore[attr-defined]
+        coarse = _ncc(roi, half_tpl)
         found: list[Match] = []
         for cand in _peaks(coarse, half_tpl.shape, limit - COARSE_SLACK, 2 * MAX_MATCHES):
             # The candidate's box at full work size, grown by 3 work px (1.5 coarse px) a side.
@@ -408,7 +491,7 @@ class Matcher:
             th, tw = tpl.shape
             if th > cy1 - cy0 or tw > cx1 - cx0:
                 continue
-            result = cv2.matchTemplate(small[cy0:cy1, cx0:cx1], tpl, cv2.TM_CCOEFF_NORMED)
+            result = _ncc(small[cy0:cy1, cx0:cx1], tpl)
             for m in _peaks(result, tpl.shape, threshold - COARSE_SLACK, COARSE_CANDIDATES):
                 x, y = (cx0 + m.x) / coarse, (cy0 + m.y) / coarse
                 candidates.append((m.score, scale, x, y, 1.0 / coarse))
@@ -594,15 +677,48 @@ def _chroma_score(roi: np.ndarray, tpl: np.ndarray, t_std: float) -> np.ndarray:
     flat chroma (codec noise only) can score as high as a coloured one. Here a window's contrast
     counts as at least ``CHROMA_FLOOR`` times the template's, so flat chroma scores about 0.
     """
+    root_n = math.sqrt(tpl.size)
+    cov, spread = _centred(roi, tpl)
+    # Per-pixel covariance / (per-pixel std, floored, x the template's std); the window's
+    # sqrt(spread) is root_n x its per-pixel std.
+    std = cv2.sqrt(spread)
+    np.maximum(std, CHROMA_FLOOR * t_std * root_n, out=std)
+    score = cv2.divide(cov, std, scale=1.0 / (root_n * t_std))
+    return np.clip(score, -1.0, 1.0, out=score)
+
+
+def _ncc(roi: np.ndarray, tpl: np.ndarray) -> np.ndarray:
+    """Normalised cross-correlation of ``tpl`` over ``roi``: ``cv2.TM_CCOEFF_NORMED``'s scores.
+
+    Computed from OpenCV's plain correlation and box sums, about twice as fast: its own
+    ``TM_CCOEFF_NORMED`` does not get the optimised path plain correlation gets, and this is
+    the bulk of matching. A window flatter than half a grey level (standard deviation) scores 0.
+    """
+    cov, spread = _centred(roi, tpl)
+    _mean, t_std = cv2.meanStdDev(tpl)
+    t_norm = float(t_std[0, 0]) * math.sqrt(tpl.size)
+    if t_norm == 0.0:
+        return np.zeros_like(cov)
+    # Flat windows get a huge spread instead of ~0, so they score ~0 rather than noise over 0.
+    flat = cv2.threshold(spread, 0.25 * tpl.size, 1e30, cv2.THRESH_BINARY_INV)[1]
+    return cv2.divide(cov, cv2.sqrt(cv2.add(spread, flat)), scale=1.0 / t_norm)
+
+
+def _centred(roi: np.ndarray, tpl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each placement of ``tpl`` in ``roi``: the sum of window x (template - its mean), and
+    the window's sum of squared deviations from its mean (float32 maps, one per placement)."""
     th, tw = tpl.shape
-    n = th * tw
-    cov = cv2.matchTemplate(roi, tpl, cv2.TM_CCOEFF) / n
-    sums, squares = cv2.integral2(roi, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
-    s = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
-    q = squares[th:, tw:] - squares[:-th, tw:] - squares[th:, :-tw] + squares[:-th, :-tw]
-    var = np.maximum(q / n - (s / n) ** 2, 0.0)
-    std = np.maximum(np.sqrt(var), CHROMA_FLOOR * t_std).astype(np.float32)
-    return np.clip(cov / (std * t_std), -1.0, 1.0)
+    n = float(th * tw)
+    corr = cv2.matchTemplate(roi, tpl, cv2.TM_CCORR)
+    h, w = corr.shape
+    sums = cv2.boxFilter(roi, cv2.CV_32F, (tw, th), anchor=(0, 0), normalize=False,
+                         borderType=cv2.BORDER_CONSTANT)[:h, :w]  # fmt: skip
+    squares = cv2.sqrBoxFilter(roi, cv2.CV_32F, (tw, th), anchor=(0, 0), normalize=False,
+                               borderType=cv2.BORDER_CONSTANT)[:h, :w]  # fmt: skip
+    t_mean = float(cv2.mean(tpl)[0])
+    cov = cv2.scaleAdd(sums, -t_mean, corr)
+    spread = cv2.subtract(squares, cv2.multiply(sums, sums, scale=1.0 / n))
+    return cov, cv2.threshold(spread, 0.0, 0.0, cv2.THRESH_TOZERO)[1]
 
 
 def _work_roi(
@@ -610,6 +726,7 @@ def _work_roi(
     region: tuple[int, int, int, int],
     size: tuple[int, int],
     window: tuple[slice, slice] | None = None,
+    sigma: float = SOFTEN_SIGMA,
 ) -> np.ndarray:
     """The region at work size, softened (only ``window`` of it, when given).
 
@@ -617,16 +734,16 @@ def _work_roi(
     whole region softened (the blur would otherwise see the window's edge as the image's).
     """
     if window is None:
-        return _soften(region_at(plane, region, size))
+        return _soften(region_at(plane, region, size), sigma)
     rows, cols = window
     r0, r1, _ = rows.indices(size[1])
     c0, c1, _ = cols.indices(size[0])
     p0, p1 = max(0, r0 - SOFTEN_PAD), min(size[1], r1 + SOFTEN_PAD)
     q0, q1 = max(0, c0 - SOFTEN_PAD), min(size[0], c1 + SOFTEN_PAD)
-    padded = _soften(region_at(plane, region, size, (slice(p0, p1), slice(q0, q1))))
+    padded = _soften(region_at(plane, region, size, (slice(p0, p1), slice(q0, q1))), sigma)
     return padded[r0 - p0 : r1 - p0, c0 - q0 : c1 - q0]
 
 
-def _soften(image: np.ndarray) -> np.ndarray:
+def _soften(image: np.ndarray, sigma: float = SOFTEN_SIGMA) -> np.ndarray:
     """A light blur, so text rasterised at another size or through a codec still lines up."""
-    return cv2.GaussianBlur(image, (0, 0), SOFTEN_SIGMA)
+    return cv2.GaussianBlur(image, (0, 0), sigma)

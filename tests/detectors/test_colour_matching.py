@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
-from detectors import detect, load_profile
+from detectors import detect, load_profile, matching
 from detectors.matching import Matcher
 from detectors.video import SampledReader, own_frame_index
 from tests.detectors.hud import Screen, write_match, write_reference
@@ -64,3 +66,52 @@ def test_a_large_search_region_finds_the_same_kills(feed, tmp_path):
     folder = tmp_path / "large"
     profile = load_profile(write_reference(folder, search=[0, 0, 1920, 540]))
     assert [e.time_s for e in detect(video, profile).events] == list(OWN)
+
+
+def test_chroma_scored_at_its_own_resolution_agrees_with_the_work_size_score(feed, monkeypatch):
+    # At 720p the line's 4:2:0 chroma has fewer rows than the work size: it is scored at its own
+    # resolution (cheaper) and mapped onto the luma map; the scores and places stay the same.
+    video, auto, _luma = feed
+    indicator = load_profile(auto).indicators[0]
+    index = own_frame_index(video)
+    frames = [f for f in SampledReader(video, index, 4, chroma=True) if 0.6 <= f.time_s <= 7.5]
+    size = (frames[0].luma.shape[1], frames[0].luma.shape[0])
+    native, work = Matcher(indicator, size), Matcher(indicator, size)
+    small = []
+    spy = Matcher._small_chroma
+    monkeypatch.setattr(
+        Matcher, "_small_chroma", lambda self, *a: small.append(a[1]) or spy(self, *a)
+    )
+    assert native.color
+    tall = native.geometry.templates[0].shape[0]
+    for frame in frames:
+        a = native.scores(frame)
+        monkeypatch.setattr(matching, "NATIVE_CHROMA_RATIO", 0.0)
+        b = work.scores(frame)
+        monkeypatch.setattr(matching, "NATIVE_CHROMA_RATIO", 0.9)
+        assert a.shape == b.shape
+        assert abs(float(a.max()) - float(b.max())) <= 0.06, frame.time_s
+        if b.max() >= 0.6:  # a line on screen: found at the same place
+            ay, ax = np.unravel_index(a.argmax(), a.shape)
+            by, bx = np.unravel_index(b.argmax(), b.shape)
+            assert abs(int(ay) - int(by)) <= 1 and abs(int(ax) - int(bx)) <= 1, frame.time_s
+    # The native path ran, with chroma templates shorter than the work size's.
+    assert small and all(h < tall for _w, h in small)
+
+
+def test_fast_normalised_correlation_gives_opencvs_scores():
+    rng = np.random.default_rng(3)
+    image = cv2.GaussianBlur(rng.integers(0, 256, (90, 160), dtype=np.uint8), (0, 0), 1.5)
+    image[:, :40] = 90  # a flat area: OpenCV's scores there are rounding noise; ours are 0
+    for th, tw in ((8, 8), (12, 48), (24, 70)):
+        tpl = np.ascontiguousarray(image[30 : 30 + th, 60 : 60 + tw])
+        ours = matching._ncc(image, tpl)
+        theirs = cv2.matchTemplate(image, tpl, cv2.TM_CCOEFF_NORMED)
+        assert ours.shape == theirs.shape and ours.dtype == np.float32
+        textured = np.zeros(ours.shape, bool)
+        textured[:, 40:] = True  # windows that start right of the flat area
+        assert np.abs(ours - theirs)[textured].max() < 2e-3, (th, tw)
+        assert ours[30, 60] > 0.999  # the template's own place
+        if tw < 40:
+            assert np.abs(ours[:, : 40 - tw]).max() < 1e-6  # wholly flat windows
+    assert np.all(matching._ncc(image, np.full((8, 8), 50, np.uint8)) == 0.0)  # flat template
