@@ -74,8 +74,10 @@ MARGIN_W = 0.15
 MARGIN_CAP = 0.15
 # A search region larger than this (work px) is searched coarse-to-fine (see Matcher.find)...
 LARGE_REGION = 25_000
-# ...its candidates found with the template this tall (px, at most half the work size's).
+# ...its candidates found with the template this tall (px, at most half the work size's)...
 FIND_COARSE_HEIGHT = 10
+# ...in luma, and for colour indicators, when there are more than this many, in colour too.
+CROWDED = 3
 # Blur (work pixels) applied to template and frame alike before matching.
 SOFTEN_SIGMA = 1.0
 # ...which reaches this far (work px): a window of a region is softened with this much around it.
@@ -191,7 +193,7 @@ class Matcher:
         self.locked = not self.searching
         self._coarse: list[tuple[float, float, np.ndarray]] | None = None
         self._coarse_frames: tuple[object, dict[float, np.ndarray]] = (None, {})
-        self._small: tuple[_Geometry, np.ndarray] | None = None
+        self._small: tuple[_Geometry, tuple[np.ndarray, ...]] | None = None
 
     # -- geometry ------------------------------------------------------------------------------
 
@@ -273,13 +275,8 @@ class Matcher:
         result = _ncc(roi, geo.templates[0])
         if not self.color:
             return result
-        chroma = frame.chroma  # type: ignore[attr-defined]
-        if chroma is None:
-            raise ValueError("a colour indicator needs frames read with chroma=True")
-        x0, y0, x1, y1 = geo.region
-        fy, fx = chroma[0].shape[0] / luma.shape[0], chroma[0].shape[1] / luma.shape[1]
-        cx0, cy0 = int(x0 * fx), int(y0 * fy)
-        cx1, cy1 = max(cx0 + 1, math.ceil(x1 * fx)), max(cy0 + 1, math.ceil(y1 * fy))
+        chroma = _chroma_planes(frame)
+        cx0, cy0, cx1, cy1 = _chroma_region(geo.region, luma.shape, chroma[0].shape)
         rows, cols = slice(0, result.shape[0]), slice(0, result.shape[1])
         if floor is not None:
             # Where even a perfect chroma score leaves the mean under ``floor``, skip chroma.
@@ -404,6 +401,12 @@ class Matcher:
         same kills found as with the half size.) The small region is not softened: downscaling
         already smooths it about as much as the template (softened, then downscaled), and the
         blur was an eighth of matching's time.
+
+        Candidates are found in luma. For a colour indicator with more than ``CROWDED`` of them
+        (scenery full of look-alikes, other players' grey lines) the chroma score at the same
+        small size is added, and only those whose mean still reaches the bar are scored: on a
+        Street Fighter III clip the bench's colour kill line had its 12 candidates on nearly
+        every sample, all scored in colour at full size and all rejected.
         """
         geo = self.geometry
         th, tw = geo.templates[0].shape
@@ -413,11 +416,23 @@ class Matcher:
         small_size = (max(1, round(work_w * ratio)), max(1, round(work_h * ratio)))
         if small_size[1] < small_tpl.shape[0] or small_size[0] < small_tpl.shape[1]:
             return _peaks(self.scores(frame, floor=limit), (th, tw), limit, MAX_MATCHES)
-        roi = region_at(frame.luma, geo.region, small_size)  # type: ignore[attr-defined]
-        coarse = _ncc(roi, small_tpl)
+        luma = frame.luma  # type: ignore[attr-defined]
+        coarse = _ncc(region_at(luma, geo.region, small_size), small_tpl)
+        bar = limit - COARSE_SLACK
+        candidates = _peaks(coarse, small_tpl.shape, bar, 2 * MAX_MATCHES)
+        if self.color and len(candidates) > CROWDED:
+            # Many look alike in luma (scenery, other players' grey lines): colour in the
+            # candidate pass too, so only those that may also match in colour are scored.
+            hue = self._small_chroma_map(frame, small_size)
+            if hue is not None:
+                candidates = [
+                    c
+                    for c in candidates
+                    if LUMA_WEIGHT * c.score + (1.0 - LUMA_WEIGHT) * float(hue[c.y, c.x]) >= bar
+                ]
         found: list[Match] = []
         grow = math.ceil(1.5 / ratio)  # work px: a coarse pixel and a half a side
-        for cand in _peaks(coarse, small_tpl.shape, limit - COARSE_SLACK, 2 * MAX_MATCHES):
+        for cand in candidates:
             # The candidate's box at full work size, grown a side.
             x, y = round(cand.x / ratio), round(cand.y / ratio)
             wx0, wy0 = max(0, x - grow), max(0, y - grow)
@@ -435,15 +450,32 @@ class Matcher:
                 kept.append(m)
         return kept[:MAX_MATCHES]
 
-    def _small_template(self) -> np.ndarray:
-        """The template for a large region's candidate pass: ``FIND_COARSE_HEIGHT`` px tall."""
+    def _small_chroma_map(self, frame: object, size: tuple[int, int]) -> np.ndarray | None:
+        """The chroma score over a large region at the candidate pass's ``size`` (None: the
+        template has no colour to match)."""
+        chroma = _chroma_planes(frame)
+        luma = frame.luma  # type: ignore[attr-defined]
+        region = _chroma_region(self.geometry.region, luma.shape, chroma[0].shape)
+        total, weight = None, 0.0
+        for plane, tpl in zip(chroma, self._small_template(chroma=True), strict=True):
+            t_std = float(tpl.std())
+            if t_std >= CHROMA_MIN_STD:
+                score = t_std * _chroma_score(region_at(plane, region, size), tpl, t_std)
+                total = score if total is None else total + score
+                weight += t_std
+        return None if total is None else total / weight
+
+    def _small_template(self, *, chroma: bool = False) -> tuple[np.ndarray, ...] | np.ndarray:
+        """The template for a large region's candidate pass: ``FIND_COARSE_HEIGHT`` px tall
+        (with ``chroma``: its chroma templates at that size instead)."""
         geo = self.geometry
         if self._small is None or self._small[0] is not geo:
             th, tw = geo.templates[0].shape
             ratio = min(0.5, FIND_COARSE_HEIGHT / th)
             size = (max(4, round(tw * ratio)), max(4, round(th * ratio)))
-            self._small = (geo, cv2.resize(geo.templates[0], size, interpolation=cv2.INTER_AREA))
-        return self._small[1]
+            small = tuple(cv2.resize(t, size, interpolation=cv2.INTER_AREA) for t in geo.templates)
+            self._small = (geo, small)
+        return self._small[1][1:] if chroma else self._small[1][0]
 
     def box_of(self, match: Match) -> tuple[int, int, int, int]:
         """(x, y, w, h) of a match of the current geometry in video pixels, clipped to the frame."""
@@ -677,6 +709,23 @@ def _peaks(result: np.ndarray, shape: tuple[int, ...], threshold: float, limit: 
             max(0, x - int(tw * 0.6)) : x + int(tw * 0.6) + 1,
         ] = -1.0
     return found
+
+
+def _chroma_planes(frame: object) -> tuple[np.ndarray, np.ndarray]:
+    chroma = frame.chroma  # type: ignore[attr-defined]
+    if chroma is None:
+        raise ValueError("a colour indicator needs frames read with chroma=True")
+    return chroma
+
+
+def _chroma_region(
+    region: tuple[int, int, int, int], luma_shape: tuple[int, ...], chroma_shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """A region of the luma plane (x0, y0, x1, y1) in the chroma planes' pixels."""
+    x0, y0, x1, y1 = region
+    fy, fx = chroma_shape[0] / luma_shape[0], chroma_shape[1] / luma_shape[1]
+    cx0, cy0 = int(x0 * fx), int(y0 * fy)
+    return cx0, cy0, max(cx0 + 1, math.ceil(x1 * fx)), max(cy0 + 1, math.ceil(y1 * fy))
 
 
 def _chroma_score(roi: np.ndarray, tpl: np.ndarray, t_std: float) -> np.ndarray:

@@ -7,6 +7,7 @@ matching in colour (the profile's default ``color: auto``) reports only your own
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from detectors import detect, load_profile, matching
 from detectors.matching import Matcher
 from detectors.video import SampledReader, own_frame_index
-from tests.detectors.hud import Screen, write_match, write_reference
+from tests.detectors.hud import Screen, render, write_match, write_reference
 
 OWN = (0.5, 4.5)
 OTHERS = (2.5, 6.5)
@@ -115,3 +116,42 @@ def test_fast_normalised_correlation_gives_opencvs_scores():
         if tw < 40:
             assert np.abs(ours[:, : 40 - tw]).max() < 1e-6  # wholly flat windows
     assert np.all(matching._ncc(image, np.full((8, 8), 50, np.uint8)) == 0.0)  # flat template
+
+
+def test_a_crowded_large_region_scores_at_full_size_only_lines_that_may_match_in_colour(
+    tmp_path, monkeypatch
+):
+    # Five other players' grey lines and your red one in a large search region: in luma all six
+    # are candidates; with colour in the candidate pass only yours is scored at full size.
+    screen = Screen.full((1280, 720))
+    bgr = render(screen, 0.55, own=[0.5], others=[0.0, 0.1, 0.2, 0.3, 0.4])
+    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
+    h, w = 720, 1280
+    planes = [yuv[h : h + h // 4], yuv[h + h // 4 :]]
+    chroma = tuple(np.ascontiguousarray(p.reshape(h // 2, w // 2)) for p in planes)
+    frame = SimpleNamespace(luma=np.ascontiguousarray(yuv[:h]), chroma=chroma)
+    indicator = load_profile(write_reference(tmp_path, search=[0, 0, 1920, 540])).indicators[0]
+    windows = []
+    scores = Matcher.scores
+
+    def counting(self, frame, geometry=None, floor=None, window=None):
+        if window is not None:
+            windows.append(window)
+        return scores(self, frame, geometry, floor, window)
+
+    monkeypatch.setattr(Matcher, "scores", counting)
+    matcher = Matcher(indicator, (w, h))
+    assert matcher.color and matcher.geometry.work_size[0] * matcher.geometry.work_size[1] >= (
+        matching.LARGE_REGION
+    )
+    found = matcher.find(frame)
+    assert len(found) == 1
+    x, y, _bw, _bh = matcher.box_of(found[0])
+    ox, oy, _ow, _oh = screen.line_box(5)  # yours came last: the sixth line
+    assert abs(x - ox) <= 3 and abs(y - oy) <= 3
+    assert 1 <= len(windows) <= 2, windows
+    # The control: without colour in the candidate pass, every line is scored at full size.
+    windows.clear()
+    monkeypatch.setattr(matching, "CROWDED", 99)
+    assert len(Matcher(indicator, (w, h)).find(frame)) == 1
+    assert len(windows) >= 6, windows
