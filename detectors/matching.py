@@ -310,7 +310,7 @@ class Matcher:
         Scored at the chroma planes' own resolution when the work size would upsample them
         (4:2:0 halves them: a 32 px tall HUD line at 720p is 16 chroma rows, and upsampling
         them to 24 only adds cost, about the square of the factor twice over), then mapped
-        onto the luma map's grid bilinearly (the score map of blurred planes is smooth).
+        onto the luma map's grid bicubically (the score map of blurred planes is smooth).
         """
         cx0, cy0, cx1, cy1 = region
         work_w, work_h = geo.work_size
