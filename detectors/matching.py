@@ -84,8 +84,13 @@ SOFTEN_SIGMA = 1.0
 SOFTEN_PAD = 4
 # Templates of this many sizes are kept per indicator (the scale search uses a few dozen).
 KEPT_TEMPLATES = 64
-# Up to this many separate matches are counted (stacked kill-feed entries).
+# Up to this many separate matches are counted (stacked kill-feed entries)...
 MAX_MATCHES = 6
+# ...that are apart by more than this share of the template's height (or width). Stacked
+# entries do not overlap (a kill feed's line pitch is about 1.25 line heights); one look-alike
+# in a periodic texture peaked twice 0.6 heights apart (Halo's profile on the SF3 clip) and
+# counted as a second, stacked kill.
+DISTINCT = 0.8
 # Colour: a pixel is clearly coloured when a chroma component is this far from grey (of 255)...
 SATURATED = 24
 # ...and an indicator is a colour one ("auto") when this share of its box's pixels is.
@@ -446,7 +451,7 @@ class Matcher:
         found.sort(key=lambda m: -m.score)
         kept: list[Match] = []
         for m in found:
-            if all(abs(m.x - k.x) > tw * 0.6 or abs(m.y - k.y) > th * 0.6 for k in kept):
+            if all(abs(m.x - k.x) > tw * DISTINCT or abs(m.y - k.y) > th * DISTINCT for k in kept):
                 kept.append(m)
         return kept[:MAX_MATCHES]
 
@@ -705,8 +710,8 @@ def _peaks(result: np.ndarray, shape: tuple[int, ...], threshold: float, limit: 
         found.append(Match(float(score), x, y))
         # Blank out this match's neighbourhood so the next peak is a different entry.
         result[
-            max(0, y - int(th * 0.6)) : y + int(th * 0.6) + 1,
-            max(0, x - int(tw * 0.6)) : x + int(tw * 0.6) + 1,
+            max(0, y - int(th * DISTINCT)) : y + int(th * DISTINCT) + 1,
+            max(0, x - int(tw * DISTINCT)) : x + int(tw * DISTINCT) + 1,
         ] = -1.0
     return found
 

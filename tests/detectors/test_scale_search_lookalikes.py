@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors import detect, load_profile
+from detectors import detect, load_profile, matching
 from detectors.detect import DISCOVER_EVERY
 from detectors.synth import _background, frame_times, write_video
 from tests.detectors.hud import Screen, draw_line, render, write_reference
@@ -63,3 +63,15 @@ def test_a_lookalike_seen_on_two_samples_only_is_not_locked_on(folder):
     box = Screen.full(SIZE, 0.75).line_box()
     video = _video(folder / "brief.mp4", box, due - step / 2, due + 1.5 * step)
     assert detect(video, profile).events == []
+
+
+def test_two_peaks_closer_than_stacked_entries_count_as_one_match():
+    # A kill feed stacks its lines about 1.25 line heights apart; a periodic texture can peak
+    # twice 0.65 heights apart (Halo's profile on the SF3 clip did, and counted a stacked kill).
+    th, tw = 18, 42
+    for offset, expected in ((round(0.65 * th), 1), (round(1.25 * th), 2)):
+        scores = np.zeros((120, 200), np.float32)
+        scores[40, 60] = 0.81
+        scores[40 + offset, 60] = 0.77
+        found = matching._peaks(scores, (th, tw), 0.7, matching.MAX_MATCHES)
+        assert len(found) == expected, (offset, found)
