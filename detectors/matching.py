@@ -105,7 +105,7 @@ CHROMA_FLOOR = 0.5
 # factor finer than them (see Matcher._chroma_map); at or under it, at the work size.
 NATIVE_CHROMA_RATIO = 0.9
 # ...and then scored again at the work size around the best places (up to MAX_MATCHES) within
-# this much of the floor, this many work px either side of each.
+# this much of the threshold (or a higher floor), this many work px either side of each.
 REFINE_MARGIN = 0.06
 REFINE_PX = 1
 # A chroma plane of the template flatter than this (std, of 255) carries no colour to match.
@@ -309,9 +309,14 @@ class Matcher:
         combined[rows, cols] = LUMA_WEIGHT * result[rows, cols] + (1.0 - LUMA_WEIGHT) * chroma_map
         if self._native_chroma(geo, region):
             # Scored at the chroma planes' resolution, a peak reads a little low (0.90 against
-            # 0.95 on the colour test feed): around the best places that may count, chroma is
-            # scored again at the work size, so the scores that decide are the exact ones.
-            bar = -1.0 if floor is None else floor - REFINE_MARGIN
+            # 0.95 on the colour test feed): around the best places that may reach the
+            # indicator's threshold, chroma is scored again at the work size, so the scores that
+            # decide are the exact ones. (Not around every place a lower ``floor`` asks for: a
+            # verifier's candidates then read a little low, and the verifier decides on them.)
+            bar = (
+                self.indicator.threshold if floor is None else max(floor, self.indicator.threshold)
+            )
+            bar -= REFINE_MARGIN
             for peak in _peaks(combined.copy(), (th, tw), bar, MAX_MATCHES):
                 cells = (slice(max(0, peak.y - REFINE_PX), peak.y + REFINE_PX + 1),
                          slice(max(0, peak.x - REFINE_PX), peak.x + REFINE_PX + 1))  # fmt: skip
