@@ -9,14 +9,17 @@ sprite or a piece of scenery), and locking on it would report kills all through 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from detectors import detect, load_profile, matching
 from detectors.detect import DISCOVER_EVERY
 from detectors.synth import _background, frame_times, write_video
+from detectors.video import SampledFrame
 from tests.detectors.hud import Screen, draw_line, render, write_reference
 
 SIZE = (1280, 720)
@@ -75,3 +78,63 @@ def test_two_peaks_closer_than_stacked_entries_count_as_one_match():
         scores[40 + offset, 60] = 0.77
         found = matching._peaks(scores, (th, tw), 0.7, matching.MAX_MATCHES)
         assert len(found) == expected, (offset, found)
+
+
+def _frame(img_bgr: np.ndarray) -> SampledFrame:
+    """A sampled frame as the reader gives it: luma, and U and V at half size (4:2:0)."""
+    yuv = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2YUV)
+    h, w = img_bgr.shape[:2]
+    half = (w // 2, h // 2)
+    u, v = (cv2.resize(yuv[..., i], half, interpolation=cv2.INTER_AREA) for i in (1, 2))
+    return SampledFrame(0, 0.0, np.ascontiguousarray(yuv[..., 0]), (u, v))
+
+
+@pytest.mark.parametrize("hud_scale", [None, 1.15**0.5])
+def test_a_search_tries_half_steps_only_around_scales_that_come_near(
+    hud_scale, folder, monkeypatch
+):
+    # Each place the coarse pass finds is confirmed at its own scales; half a step either side
+    # only where one of those comes within EXPAND_SLACK of the threshold. A rival's grey line
+    # (the same luma, no red) is confirmed at its own scales only (it was up to six tries a
+    # place); your line drawn halfway between two scales of the grid is still found at its size.
+    screen = Screen.full(SIZE, hud_scale or 1.0)
+    own, others = ([], [0.0]) if hud_scale is None else ([0.0], [])
+    frame = _frame(render(screen, 0.5, own, others, scene=_background(SIZE, 0)))
+    matcher = matching.Matcher(load_profile(write_reference(folder)).indicators[0], SIZE)
+    places_seen: list[list[float]] = []
+    tries: list[tuple[float, float]] = []
+    places, best = matching._places, matching.Matcher._best
+
+    def recording_places(*args, **kwargs):
+        found = places(*args, **kwargs)
+        places_seen.extend(list(scales) for scales, _where in found)
+        return found
+
+    def recording_best(self, frame, scale, region):
+        found = best(self, frame, scale, region)
+        tries.append((scale, -1.0 if found is None else found[0]))
+        return found
+
+    monkeypatch.setattr(matching, "_places", recording_places)
+    monkeypatch.setattr(matching.Matcher, "_best", recording_best)
+    found = matcher.discover(frame)
+    assert places_seen
+    near = matcher.indicator.threshold + matching.SEARCH_MARGIN - matching.EXPAND_SLACK
+    own_scales = {round(s, 6) for scales in places_seen for s in scales}
+    # The finds' last two tries are the quarter steps around the best one.
+    searched = tries if found is None else tries[:-2]
+    for scale, score in searched:
+        if round(scale, 6) not in own_scales:
+            # A half step: only next to an own scale that came near.
+            assert any(
+                abs(math.log(scale / s)) <= 0.5 * math.log(matching.SCALE_STEP) + 1e-6
+                and any(round(t, 6) == round(s, 6) and sc >= near for t, sc in searched)
+                for s in own_scales
+            ), (scale, tries)
+    if hud_scale is None:
+        assert found is None
+        assert len(tries) <= len(own_scales), tries
+    else:
+        assert found is not None
+        score, scale, _box = found
+        assert abs(math.log(scale / hud_scale)) < 0.5 * math.log(matching.SCALE_STEP), found
