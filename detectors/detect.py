@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import av
 import cv2
 import numpy as np
 
@@ -347,7 +346,7 @@ def detect(
             now = time.perf_counter()
             _flush(pending, tracks, debouncer)
             match_s += time.perf_counter() - now
-    total = max(len(index), _declared_frames(video), reader.frames_reached)
+    total = max(len(index), reader.declared_frames, reader.frames_reached)
     # Non-reference frames skipped at the very end are not a break: allow a few frames short.
     at_end = reader.frames_reached >= total - END_SLACK_FRAMES
     complete = at_end and not reader.broken and not stopped
@@ -433,12 +432,3 @@ def _flush(
             else:
                 found = track.find(sample)
             debouncer.step(track, sample.number, sample.time_s, [m.score for m in found])
-
-
-def _declared_frames(video: str | Path) -> int:
-    """The frame count the container's header declares (0 when it does not say)."""
-    try:
-        with av.open(str(video)) as container:
-            return int(container.streams.video[0].frames or 0)
-    except (av.error.FFmpegError, IndexError, OSError):
-        return 0

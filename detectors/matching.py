@@ -544,7 +544,8 @@ class Matcher:
         ``COARSE_HEIGHT`` px tall) for the best place per scale; places found at several scales
         are grouped, and the best ``COARSE_PLACES`` are confirmed at the work size (with colour)
         at their best two scales, and half a step either side of those that come within
-        ``EXPAND_SLACK`` of the threshold; then the best a quarter step either side. Returns the best confirmed (score, scale, box in video px), or None.
+        ``EXPAND_SLACK`` of the threshold; then the best a quarter step either side. Returns
+        the best confirmed (score, scale, box in video px), or None.
         A search of the frame meets more look-alikes than the search region does: check the
         find with :meth:`still_there` on the sampled frames either side before relying on it
         (``detectors.detect.ScaleLock`` asks for two), then :meth:`lock_on`.

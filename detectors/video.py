@@ -69,7 +69,9 @@ class SampledReader:
     """Iterates over frames about ``1 / sample_fps`` apart, decoding as little as it can.
 
     After (or during) iteration, ``frames_reached`` is how many frames of the video the reader got
-    through (the highest frame number seen + 1) and ``broken`` whether decoding stopped on an error.
+    through (the highest frame number seen + 1), ``broken`` whether decoding stopped on an error
+    and ``declared_frames`` the frame count the container's header declares (0 when it does not
+    say).
 
     Args:
         path: The video.
@@ -96,6 +98,7 @@ class SampledReader:
         self.chroma = chroma
         self.frames_reached = 0
         self.broken = False
+        self.declared_frames = 0
         self.size: tuple[int, int] = (0, 0)
 
     def __iter__(self) -> Iterator[SampledFrame]:
@@ -109,6 +112,7 @@ class SampledReader:
             stream = container.streams.video[0]
             self._tune(stream)
             self.size = (stream.codec_context.width, stream.codec_context.height)
+            self.declared_frames = int(stream.frames or 0)
             yield from self._frames(container, stream)
 
     def _tune(self, stream: av.VideoStream) -> None:

@@ -123,7 +123,7 @@ def test_a_search_tries_half_steps_only_around_scales_that_come_near(
     own_scales = {round(s, 6) for scales in places_seen for s in scales}
     # The finds' last two tries are the quarter steps around the best one.
     searched = tries if found is None else tries[:-2]
-    for scale, score in searched:
+    for scale, _score in searched:
         if round(scale, 6) not in own_scales:
             # A half step: only next to an own scale that came near.
             assert any(
