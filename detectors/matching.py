@@ -468,12 +468,12 @@ class Matcher:
         if self.color and len(candidates) > CROWDED:
             # Many look alike in luma (scenery, other players' grey lines): colour in the
             # candidate pass too, so only those that may also match in colour are scored.
-            hue = self._small_chroma_map(frame, small_size)
+            hue = self._small_chroma_at(frame, small_size, candidates)
             if hue is not None:
                 candidates = [
                     c
-                    for c in candidates
-                    if LUMA_WEIGHT * c.score + (1.0 - LUMA_WEIGHT) * float(hue[c.y, c.x]) >= bar
+                    for c, h in zip(candidates, hue, strict=True)
+                    if LUMA_WEIGHT * c.score + (1.0 - LUMA_WEIGHT) * h >= bar
                 ]
         found: list[Match] = []
         grow = math.ceil(1.5 / ratio)  # work px: a coarse pixel and a half a side
@@ -495,20 +495,34 @@ class Matcher:
                 kept.append(m)
         return kept[:MAX_MATCHES]
 
-    def _small_chroma_map(self, frame: object, size: tuple[int, int]) -> np.ndarray | None:
-        """The chroma score over a large region at the candidate pass's ``size`` (None: the
-        template has no colour to match)."""
+    def _small_chroma_at(
+        self, frame: object, size: tuple[int, int], places: list[Match]
+    ) -> list[float] | None:
+        """The chroma score (as ``_chroma_score``'s map would give it) at each of ``places`` of
+        a large region's candidate pass at its ``size``; None: the template has no colour.
+
+        Only at the candidates, not over the whole region: a dozen windows cost a fraction of
+        the map (measured on the SF3 clip: 0.76 ms a sample for the map).
+        """
         chroma = _chroma_planes(frame)
         luma = frame.luma  # type: ignore[attr-defined]
         region = _chroma_region(self.geometry.region, luma.shape, chroma[0].shape)
-        total, weight = None, 0.0
+        total, weight = np.zeros(len(places)), 0.0
         for plane, tpl in zip(chroma, self._small_template(chroma=True), strict=True):
-            t_std = float(tpl.std())
-            if t_std >= CHROMA_MIN_STD:
-                score = t_std * _chroma_score(region_at(plane, region, size), tpl, t_std)
-                total = score if total is None else total + score
-                weight += t_std
-        return None if total is None else total / weight
+            t = tpl.astype(np.float64)
+            t_std = float(t.std())
+            if t_std < CHROMA_MIN_STD:
+                continue
+            small = region_at(plane, region, size)
+            th, tw = t.shape
+            windows = np.stack([small[p.y : p.y + th, p.x : p.x + tw] for p in places])
+            windows = windows.reshape(len(places), -1).astype(np.float64)
+            centred = t.ravel() - t.mean()
+            cov = windows @ centred
+            w_std = np.maximum(windows.std(axis=1), CHROMA_FLOOR * t_std)
+            total += np.clip(cov / (t.size * w_std * t_std), -1.0, 1.0) * t_std
+            weight += t_std
+        return None if weight == 0.0 else list(total / weight)
 
     def _small_template(self, *, chroma: bool = False) -> tuple[np.ndarray, ...] | np.ndarray:
         """The template for a large region's candidate pass: ``FIND_COARSE_HEIGHT`` px tall

@@ -158,3 +158,36 @@ def test_a_crowded_large_region_scores_at_full_size_only_lines_that_may_match_in
     monkeypatch.setattr(matching, "CROWDED", 99)
     assert len(Matcher(indicator, (w, h)).find(frame)) == 1
     assert len(windows) >= 6, windows
+
+
+def test_colour_at_the_candidates_is_the_chroma_map_read_there(tmp_path):
+    # The crowded candidate pass scores chroma only at its candidates: the same numbers as the
+    # whole map (``_chroma_score`` over the region at the candidate pass's size) read there.
+    screen = Screen.full((1280, 720))
+    bgr = render(screen, 0.55, own=[0.5], others=[0.0, 0.1, 0.2])
+    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
+    h, w = 720, 1280
+    planes = [yuv[h : h + h // 4], yuv[h + h // 4 :]]
+    chroma = tuple(np.ascontiguousarray(p.reshape(h // 2, w // 2)) for p in planes)
+    frame = SimpleNamespace(luma=np.ascontiguousarray(yuv[:h]), chroma=chroma)
+    indicator = load_profile(write_reference(tmp_path, search=[0, 0, 1920, 540])).indicators[0]
+    matcher = Matcher(indicator, (w, h))
+    size = (200, 90)
+    templates = matcher._small_template(chroma=True)
+    region = matching._chroma_region(matcher.geometry.region, frame.luma.shape, chroma[0].shape)
+    total, weight = 0.0, 0.0
+    for plane, tpl in zip(chroma, templates, strict=True):
+        t_std = float(tpl.std())
+        small = matching.region_at(plane, region, size)
+        total = total + t_std * matching._chroma_score(small, tpl, t_std)
+        weight += t_std
+    expected = total / weight
+    rng = np.random.default_rng(0)
+    ys = rng.integers(0, expected.shape[0], 40)
+    xs = rng.integers(0, expected.shape[1], 40)
+    places = [matching.Match(0.0, int(x), int(y)) for x, y in zip(xs, ys, strict=True)]
+    got = matcher._small_chroma_at(frame, size, places)
+    assert got is not None
+    want = [float(expected[p.y, p.x]) for p in places]
+    assert np.allclose(got, want, atol=2e-3), np.abs(np.array(got) - want).max()
+    assert max(want) - min(want) > 0.3  # places that differ, not one flat value
