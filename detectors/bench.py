@@ -15,17 +15,18 @@ Compares, on the same file in one run, each in its own process (peak RSS from ``
     template over the whole frame. It is slow, so it runs on the first ``--naive-seconds`` only
     and its speed is given per second of video.
 
-(a) and (b) alternate ``--repeat`` times (default 3) and the best run of each is kept, since
-the machine may be busy with other work. With no files it first makes two 1080p60 H.264 files
-with FFmpeg (low-motion, and a "typical recording" at ~8 Mbit/s with B-frames). Detection uses
-a synthetic profile (a 1080p reference screenshot of the synthetic UI); the figures are about
-speed, not accuracy.
+(a) and (b) alternate ``--repeat`` times (default 3, up to 9 for a file under 20 s: see
+``runs_for``) and the best run of each is kept, since the machine may be busy with other work.
+With no files it first makes two 1080p60 H.264 files with FFmpeg (low-motion, and a "typical
+recording" at ~8 Mbit/s with B-frames). Detection uses a synthetic profile (a 1080p reference
+screenshot of the synthetic UI); the figures are about speed, not accuracy.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -37,6 +38,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+# Default runs: enough for about this much video in all, 3 to MAX_RUNS (see runs_for).
+SHORT_FILE_VIDEO_S = 60.0
+MAX_RUNS = 9
 
 
 def _ffmpeg() -> str:
@@ -164,6 +168,18 @@ def _duration(video: Path) -> float:
     return float(index[-1]) + step
 
 
+def runs_for(length_s: float) -> int:
+    """How many alternating runs of (a) and (b) to make by default: 3, and for a short file
+    enough that the runs add up to about ``SHORT_FILE_VIDEO_S`` of video (at most ``MAX_RUNS``).
+
+    A run of a few seconds' clip lasts half a second, so a moment of load elsewhere moves its
+    best of three by a tenth of a/b; more runs of both give the best of each a fair chance.
+    """
+    if length_s <= 0:
+        return MAX_RUNS
+    return max(3, min(MAX_RUNS, math.ceil(SHORT_FILE_VIDEO_S / length_s)))
+
+
 def bench_file(
     video: Path, profile: Path, naive_seconds: float, repeat: int = 1
 ) -> dict[str, float]:
@@ -252,7 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, help="videos (default: generate two)")
     parser.add_argument("--seconds", type=int, default=60, help="length of generated files")
     parser.add_argument("--naive-seconds", type=float, default=10.0, help="video time for (c)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of (a) and (b); best kept")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="runs of (a) and (b), best kept (default: 3, more for short files, see runs_for)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -272,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"measuring {f.name} with the {pname} profile...", file=sys.stderr)
                 # The naive reader (c) does not depend on the profile: measured once per file.
                 naive = args.naive_seconds if pname == "synthetic" else 0.0
-                row = bench_file(f, profile, naive, args.repeat)
+                repeat = args.repeat or runs_for(_duration(f))
+                row = bench_file(f, profile, naive, repeat)
                 rows.append((f"{f.name} | {pname}", row))
         print(format_table(rows))
         # Wall-clock ratios only mean something on an idle machine; CPU seconds hold up better.
