@@ -121,18 +121,23 @@ def test_fast_normalised_correlation_gives_opencvs_scores():
     assert np.all(matching._ncc(image, np.full((8, 8), 50, np.uint8)) == 0.0)  # flat template
 
 
+def _i420_frame(bgr: np.ndarray) -> SimpleNamespace:
+    """A frame as the reader hands it: the luma plane and half-size U and V (4:2:0)."""
+    h, w = bgr.shape[:2]
+    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
+    planes = [yuv[h : h + h // 4], yuv[h + h // 4 :]]
+    chroma = tuple(np.ascontiguousarray(p.reshape(h // 2, w // 2)) for p in planes)
+    return SimpleNamespace(luma=np.ascontiguousarray(yuv[:h]), chroma=chroma)
+
+
 def test_a_crowded_large_region_scores_at_full_size_only_lines_that_may_match_in_colour(
     tmp_path, monkeypatch
 ):
     # Five other players' grey lines and your red one in a large search region: in luma all six
     # are candidates; with colour in the candidate pass only yours is scored at full size.
     screen = Screen.full((1280, 720))
-    bgr = render(screen, 0.55, own=[0.5], others=[0.0, 0.1, 0.2, 0.3, 0.4])
-    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
-    h, w = 720, 1280
-    planes = [yuv[h : h + h // 4], yuv[h + h // 4 :]]
-    chroma = tuple(np.ascontiguousarray(p.reshape(h // 2, w // 2)) for p in planes)
-    frame = SimpleNamespace(luma=np.ascontiguousarray(yuv[:h]), chroma=chroma)
+    frame = _i420_frame(render(screen, 0.55, own=[0.5], others=[0.0, 0.1, 0.2, 0.3, 0.4]))
+    w, h = screen.size
     indicator = load_profile(write_reference(tmp_path, search=[0, 0, 1920, 540])).indicators[0]
     windows = []
     scores = Matcher.scores
@@ -164,12 +169,9 @@ def test_colour_at_the_candidates_is_the_chroma_map_read_there(tmp_path):
     # The crowded candidate pass scores chroma only at its candidates: the same numbers as the
     # whole map (``_chroma_score`` over the region at the candidate pass's size) read there.
     screen = Screen.full((1280, 720))
-    bgr = render(screen, 0.55, own=[0.5], others=[0.0, 0.1, 0.2])
-    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
-    h, w = 720, 1280
-    planes = [yuv[h : h + h // 4], yuv[h + h // 4 :]]
-    chroma = tuple(np.ascontiguousarray(p.reshape(h // 2, w // 2)) for p in planes)
-    frame = SimpleNamespace(luma=np.ascontiguousarray(yuv[:h]), chroma=chroma)
+    frame = _i420_frame(render(screen, 0.55, own=[0.5], others=[0.0, 0.1, 0.2]))
+    chroma = frame.chroma
+    w, h = screen.size
     indicator = load_profile(write_reference(tmp_path, search=[0, 0, 1920, 540])).indicators[0]
     matcher = Matcher(indicator, (w, h))
     size = (200, 90)
