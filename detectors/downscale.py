@@ -9,7 +9,9 @@ coarsest level that still has at least the resolution asked for, then resized bi
 the rest (a factor under 2, where bilinear is close to a box filter).
 
 A region whose edges do not fall on that level's pixel grid is taken from a finer level (exact,
-slower): :func:`snap` grows a region onto the grid first.
+slower): :func:`snap` grows a region onto the grid first. A small region (under
+``OWN_RESIZE_SHARE`` of the plane) of a plane nobody has halved yet is halved on its own: the
+same pixels, without reading the whole plane.
 
 Planes are treated as read-only: a plane is recognised by identity, so writing new pixels into
 an array that was matched already would match the old ones.

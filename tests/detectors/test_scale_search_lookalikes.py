@@ -135,6 +135,8 @@ def test_a_search_tries_half_steps_only_around_scales_that_come_near(
         assert found is None
         assert len(tries) <= len(own_scales), tries
     else:
+        # Your line comes near at an own scale, so half a step either side of it is tried.
+        assert any(round(scale, 6) not in own_scales for scale, _score in searched), tries
         assert found is not None
         score, scale, _box = found
         assert abs(math.log(scale / hud_scale)) < 0.5 * math.log(matching.SCALE_STEP), found
