@@ -70,6 +70,20 @@ def go_to_frame(page, n: int) -> None:
     )
 
 
+def click_when_still(page, locator) -> None:
+    """Clicks a Plotly point once it stays put: after a resize Plotly lays a chart out again a
+    moment later, and a click at the old place (a forced click does not wait) hits nothing."""
+    before = None
+    for _ in range(50):
+        box = locator.bounding_box()
+        if box is not None and box == before:
+            break
+        before = box
+        page.wait_for_timeout(100)
+    assert before is not None, "the point is not on the page"
+    locator.click(force=True)  # Plotly's drag layer lies over its points
+
+
 def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site, page, tmp_path):
     site.login("player", site.password)
     video = make_vfr_video(tmp_path / "coded.mp4", [33] * 120, size=(320, 240))
@@ -164,7 +178,7 @@ def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site,
     # No detection ran on this replay, so no timeline: the notes get a lane of their own.
     page.wait_for_function("() => document.getElementById('notes-lane').dataset.notesLane == '1'")
     go_to_frame(page, 5)
-    page.locator("#notes-lane .scatterlayer .trace").last.locator(".point").click(force=True)
+    click_when_still(page, page.locator("#notes-lane .scatterlayer .trace").last.locator(".point"))
     page.wait_for_function(f"() => document.getElementById('frame-no').textContent == '{FRAME}'")
 
 
@@ -189,7 +203,7 @@ def test_notes_sit_on_the_timeline_lane_and_clicking_one_seeks(site, page):
     assert lane["customdata"][0][0] == 200
     go_to_frame(page, 3)
     # Plotly's drag layer lies over the points: click at the point, as a person's mouse does.
-    page.locator("#timeline .scatterlayer .trace").last.locator(".point").click(force=True)
+    click_when_still(page, page.locator("#timeline .scatterlayer .trace").last.locator(".point"))
     page.wait_for_function("() => document.getElementById('frame-no').textContent == '200'")
     assert "current" in page.get_attribute("#note-list li.note", "class")
     shot(page, "notes-lane")
