@@ -16,7 +16,9 @@ small enough to be cheap, big enough to read a kill-feed line.
   profile's ``color`` (default ``"auto"``: yes when a good share of the box's pixels is clearly
   coloured and the box is at least ``MIN_COLOR_HEIGHT`` px tall in the video: smaller, 4:2:0
   subsampling and the codec smear a thin outline's colour into its surroundings and colour would
-  lose true matches).
+  lose true matches; under it only solid colour, such as a filled colour bar, is matched in
+  colour, and only where the reference at the video's size still scores in colour: see
+  ``uses_color``).
 * Scale and place: HUD-scale settings, other aspect ratios and stream insets make the HUD
   smaller, larger or elsewhere. Until an indicator is *locked*, it is matched where and at the
   size the reference says, and now and then (:meth:`Matcher.discover`) searched over the frame
@@ -32,13 +34,14 @@ small enough to be cheap, big enough to read a kill-feed line.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from detectors.downscale import factor_level, region_at, snap
 from detectors.profile import Indicator, ProfileError
+from detectors.video import SampledFrame
 
 # Template height (px) matching works at; larger templates are downscaled to it.
 WORK_HEIGHT = 24
@@ -100,8 +103,16 @@ DISTINCT = 0.8
 SATURATED = 24
 # ...and an indicator is a colour one ("auto") when this share of its box's pixels is.
 COLOR_SHARE = 0.04
-# ...and its box is at least this tall in the video (px).
+# ...and its box is at least this tall in the video (px), or its colour is solid (below).
 MIN_COLOR_HEIGHT = 24
+# Solid colour: at least this share of the box, at the video's chroma resolution (4:2:0: half
+# the box's size there), is coloured 3x3 chroma pixels around (a filled colour bar; a thin
+# outline is not: 4:2:0 and the codec mix it with what lies either side)...
+SOLID_COLOR_SHARE = 0.15
+# ...and the reference itself, brought to the video's size through 4:2:0, still scores this much
+# over the threshold in colour at its own box (a bar's text and icons, which carry its chroma
+# pattern, blur away in very small videos).
+SMALL_COLOR_MARGIN = 0.05
 # Weight of the luma score in a colour indicator's score (the rest is chroma).
 LUMA_WEIGHT = 0.5
 # A frame's chroma contrast counts as at least this fraction of the template's (see above).
@@ -148,8 +159,19 @@ def uses_color(indicator: Indicator, height_scale: float | None = None) -> bool:
     """
     if indicator.color is True or indicator.color is False:
         return indicator.color
-    big = height_scale is None or indicator.box[3] * height_scale >= MIN_COLOR_HEIGHT
-    return big and _looks_coloured(indicator)
+    if not _looks_coloured(indicator):
+        return False
+    if height_scale is None or indicator.box[3] * height_scale >= MIN_COLOR_HEIGHT:
+        return True
+    if solid_color_share(indicator, height_scale) < SOLID_COLOR_SHARE:
+        return False
+    return own_color_score(indicator, height_scale) >= indicator.threshold + SMALL_COLOR_MARGIN
+
+
+def _coloured(bgr: np.ndarray) -> np.ndarray:
+    """Which pixels of a BGR image are clearly coloured (a chroma component far from grey)."""
+    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)
+    return np.abs(yuv[..., 1:].astype(np.int16) - 128).max(axis=2) >= SATURATED
 
 
 def _looks_coloured(indicator: Indicator) -> bool:
@@ -157,9 +179,45 @@ def _looks_coloured(indicator: Indicator) -> bool:
     if indicator.image_bgr is None:
         return False
     bx, by, bw, bh = indicator.box
-    yuv = cv2.cvtColor(indicator.image_bgr[by : by + bh, bx : bx + bw], cv2.COLOR_BGR2YUV)
-    chroma = np.abs(yuv[..., 1:].astype(np.int16) - 128).max(axis=2)
-    return float((chroma >= SATURATED).mean()) >= COLOR_SHARE
+    return float(_coloured(indicator.image_bgr[by : by + bh, bx : bx + bw]).mean()) >= COLOR_SHARE
+
+
+def solid_color_share(indicator: Indicator, height_scale: float) -> float:
+    """The share of the box coloured in whole chroma pixels of a video ``height_scale`` as tall.
+
+    The box is scaled to the video's chroma planes (half its size there), and a pixel counts
+    where it and its 8 neighbours are clearly coloured: a colour bar keeps most of its area, a
+    1-3 px outline none (measured on the test feed's red outline: 0 from 720p down, where colour
+    lost true kills from 480p down; Valorant's teal kill line at 360p: 0.23).
+    """
+    if indicator.image_bgr is None:
+        return 0.0
+    bx, by, bw, bh = indicator.box
+    size = (max(1, round(bw * height_scale / 2)), max(1, round(bh * height_scale / 2)))
+    crop = indicator.image_bgr[by : by + bh, bx : bx + bw]
+    mask = _coloured(cv2.resize(crop, size, interpolation=cv2.INTER_AREA)).astype(np.uint8)
+    solid = cv2.erode(mask, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    return float(solid.mean())
+
+
+def own_color_score(indicator: Indicator, height_scale: float) -> float:
+    """The colour score of the reference at its own box, in a video ``height_scale`` as tall.
+
+    The reference screenshot is scaled to that size and its chroma halved (4:2:0), as a
+    decoder would give it, and matched in colour at the reference's place and scale.
+    """
+    if indicator.image_bgr is None:
+        return 0.0
+    ref_w, ref_h = indicator.reference_size
+    size = tuple(max(2, round(n * height_scale / 2) * 2) for n in (ref_w, ref_h))
+    yuv = cv2.cvtColor(
+        cv2.resize(indicator.image_bgr, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YUV
+    )
+    half = (size[0] // 2, size[1] // 2)
+    chroma = tuple(cv2.resize(yuv[..., c], half, interpolation=cv2.INTER_AREA) for c in (1, 2))
+    frame = SampledFrame(0, 0.0, np.ascontiguousarray(yuv[..., 0]), chroma)
+    matcher = Matcher(replace(indicator, color=True, scale=(1.0, 1.0), search=None), size)
+    return float(matcher.scores(frame).max())
 
 
 class Matcher:

@@ -23,6 +23,10 @@ LINE_W, LINE_H = 520, 40  # a feed line at 1080p, HUD scale 1
 RED = (40, 40, 220)
 # BT.601 luma of RED (0.114 B + 0.587 G + 0.299 R = 93.8): luma alone cannot tell the lines apart.
 GREY = (94, 94, 94)
+# A filled line's colours (Valorant's style: the whole line is a colour bar): teal, and a grey
+# of the same BT.601 luma (0.114 * 150 + 0.587 * 170 + 0.299 * 40 = 128.9).
+TEAL = (150, 170, 40)
+TEAL_GREY = (129, 129, 129)
 SHOWN_S = 1.5
 _FONT = cv2.FONT_HERSHEY_DUPLEX
 
@@ -35,15 +39,18 @@ class Screen:
         size: The video's (width, height).
         game: (x, y, w, h) of the game picture in the video (the whole frame unless inset).
         hud_scale: The game's HUD-scale setting (1.0 = as in the reference).
+        filled: Feed lines are colour bars (yours teal, others grey) instead of a dark fill
+            with a thin outline (yours red, others grey).
     """
 
     size: tuple[int, int]
     game: tuple[int, int, int, int]
     hud_scale: float = 1.0
+    filled: bool = False
 
     @classmethod
-    def full(cls, size: tuple[int, int], hud_scale: float = 1.0) -> Screen:
-        return cls(size, (0, 0, *size), hud_scale)
+    def full(cls, size: tuple[int, int], hud_scale: float = 1.0, *, filled: bool = False) -> Screen:
+        return cls(size, (0, 0, *size), hud_scale, filled)
 
     @property
     def unit(self) -> float:
@@ -60,11 +67,19 @@ class Screen:
         return x, y, w, h
 
 
-def draw_line(img: np.ndarray, box: tuple[int, int, int, int], own: bool, fill: int = 28) -> None:
-    """One feed line: "Ph4ntom [gun] Vex" on a dark fill; red outline if it is your kill."""
+def draw_line(
+    img: np.ndarray, box: tuple[int, int, int, int], own: bool, fill: int = 28, *, filled=False
+) -> None:
+    """One feed line: "Ph4ntom [gun] Vex" on a dark fill; red outline if it is your kill.
+
+    ``filled``: on a colour bar instead, teal if it is your kill (grey of the same luma if not).
+    """
     x, y, w, h = box
-    cv2.rectangle(img, (x, y), (x + w, y + h), (fill, fill, fill), -1)
-    cv2.rectangle(img, (x, y), (x + w, y + h), RED if own else GREY, max(1, round(h / 13)))
+    if filled:
+        cv2.rectangle(img, (x, y), (x + w, y + h), TEAL if own else TEAL_GREY, -1)
+    else:
+        cv2.rectangle(img, (x, y), (x + w, y + h), (fill, fill, fill), -1)
+        cv2.rectangle(img, (x, y), (x + w, y + h), RED if own else GREY, max(1, round(h / 13)))
     scale = h / 60.0
     thick = max(1, round(h / 25))
     base = y + round(h * 0.7)
@@ -101,23 +116,28 @@ def render(
     lines = sorted([(s, True) for s in own] + [(s, False) for s in others])
     shown = [(start, mine) for start, mine in lines if start <= t < start + SHOWN_S]
     for slot, (start, mine) in enumerate(shown):
-        draw_line(img, screen.line_box(slot), mine, (fills or {}).get(start, 28))
+        draw_line(
+            img, screen.line_box(slot), mine, (fills or {}).get(start, 28), filled=screen.filled
+        )
     if noise is not None:
         img = cv2.add(img, noise)
     return img
 
 
-def write_reference(folder: Path, *, color: bool | str = "auto", **extra: object) -> Path:
+def write_reference(
+    folder: Path, *, color: bool | str = "auto", filled: bool = False, **extra: object
+) -> Path:
     """A 1080p screenshot with one own-kill line, and a profile boxing that line."""
     folder.mkdir(parents=True, exist_ok=True)
-    screen = Screen.full(REF_SIZE)
-    png = folder / "kill.png"
+    screen = Screen.full(REF_SIZE, filled=filled)
+    style = "filled" if filled else "outline"
+    png = folder / f"kill-{style}.png"
     cv2.imwrite(str(png), render(screen, 0.5, own=[0.0], scene=_background(REF_SIZE, 7)))
     indicator: dict[str, object] = {"reference": png.name, "box": list(screen.line_box()), **extra}
     if color != "auto":
         indicator["color"] = color
     profile = {"name": "feed", "events": {"kill": [indicator]}, "min_gap_s": 1.0}
-    path = folder / f"feed-{color}.profile.json"
+    path = folder / f"feed-{style}-{color}.profile.json"
     path.write_text(json.dumps(profile))
     return path
 

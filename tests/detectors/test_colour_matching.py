@@ -193,3 +193,40 @@ def test_colour_at_the_candidates_is_the_chroma_map_read_there(tmp_path):
     want = [float(expected[p.y, p.x]) for p in places]
     assert np.allclose(got, want, atol=2e-3), np.abs(np.array(got) - want).max()
     assert max(want) - min(want) > 0.3  # places that differ, not one flat value
+
+
+def _kills(video: Path, profile: Path) -> list[float]:
+    return [e.time_s for e in detect(video, load_profile(profile)).events]
+
+
+def test_a_filled_colour_line_is_matched_in_colour_under_the_outline_size(tmp_path):
+    # Valorant-style lines (yours a teal bar, others a grey bar of the same luma) at 360p: the
+    # line is 13 px tall, under the size where a thin outline's colour holds, but a bar's colour
+    # fills whole chroma pixels, so ``auto`` matches in colour and reports only your kills.
+    screen = Screen.full((640, 360), filled=True)
+    video = write_match(tmp_path / "bars.mp4", screen, OWN, OTHERS, duration_s=8)
+    auto = write_reference(tmp_path, filled=True)
+    assert screen.line_box()[3] < matching.MIN_COLOR_HEIGHT
+    assert Matcher(load_profile(auto).indicators[0], screen.size).color
+    assert _kills(video, auto) == list(OWN)
+    # The control: luma alone reports every line.
+    assert _kills(video, write_reference(tmp_path, filled=True, color=False)) == sorted(
+        OWN + OTHERS
+    )
+
+
+@pytest.mark.parametrize(
+    ("filled", "size"),
+    [(False, (854, 480)), (True, (426, 240))],
+    ids=["thin outline at 480p", "colour bar at 240p"],
+)
+def test_colour_is_left_off_where_it_would_lose_your_kills(tmp_path, filled, size):
+    # A thin outline at 480p (4:2:0 mixes it with the scene), and a bar at 240p (its text and
+    # icons blur away): in colour your kills are lost (the control), so ``auto`` stays on luma
+    # and finds every one of them (others' lines too: luma cannot tell them apart).
+    screen = Screen.full(size, filled=filled)
+    video = write_match(tmp_path / "feed.mp4", screen, OWN, OTHERS, duration_s=8)
+    auto = write_reference(tmp_path, filled=filled)
+    assert not Matcher(load_profile(auto).indicators[0], size).color
+    assert set(OWN) <= set(_kills(video, auto))
+    assert not set(OWN) <= set(_kills(video, write_reference(tmp_path, filled=filled, color=True)))
