@@ -75,6 +75,12 @@ HELD_SAMPLES = 16
 PREFER_REFERENCE = 0.03
 # Decoded frames waiting for the matcher (the decoding thread runs this far ahead).
 PREFETCH = 4
+# A candidate under the indicator's own threshold that a verifier keeps counts only where a
+# candidate stood on the sample before, within this many work pixels: a HUD entry holds still
+# once drawn, while entries sliding in and scenery under a moving camera do not (see _Track.find).
+STILL_PX = 2
+# Samples whose candidates a track remembers for that.
+STILL_KEPT = 4
 
 
 class Verifier(Protocol):
@@ -219,21 +225,35 @@ class _Track:
     recent: deque[tuple[float, int]] = field(default_factory=deque)
     last_seen_s: float = -1e9
     lock: ScaleLock = field(init=False)
+    # The candidates of the latest samples: (sample number, geometry, places in work px).
+    candidates: deque[tuple[int, object, list[tuple[int, int]]]] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self.lock = ScaleLock(self.matcher)
 
     def find(self, frame: SampledFrame) -> list[Match]:
-        """The matches in a frame; with a verifier, its candidates that it keeps."""
+        """The matches in a frame; with a verifier, its candidates that it keeps.
+
+        A candidate under the indicator's own threshold is the verifier's to rescue only where
+        a candidate stood on the sample before (``STILL_PX``): lines sliding into a kill feed,
+        plain dark boxes without their text yet, scored 0.55-0.68 on the generated feed, and a
+        verifier trained on settled lines kept some of them (5 false kills in 18 s).
+        """
         if self.verifier is None or self.candidate_threshold is None:
             return self.matcher.find(frame)
         found = self.matcher.find(frame, self.candidate_threshold)
+        before = self._places_before(frame.number)
+        self._remember(frame.number, [(m.x, m.y) for m in found])
         ind = self.matcher.indicator
         kept = []
         # Context around the box (a fraction of its height a side; the learned verifier's PAD):
         # where the scale search settles a little small, an outline lies just outside the box.
         grow = float(getattr(self.verifier, "context", 0.0))
         for match in found:
+            if match.score < ind.threshold and not any(
+                abs(match.x - x) <= STILL_PX and abs(match.y - y) <= STILL_PX for x, y in before
+            ):
+                continue
             x, y, w, h = self.matcher.box_of(match)
             pad = int(round(h * grow))
             x0, y0 = max(0, x - pad), max(0, y - pad)
@@ -241,6 +261,21 @@ class _Track:
             if self.verifier.keep(ind, crop):
                 kept.append(match)
         return kept
+
+    def _places_before(self, number: int) -> list[tuple[int, int]]:
+        """The candidates of the sample just before ``number``, if matched at this geometry."""
+        last = max((c[0] for c in self.candidates if c[0] < number), default=None)
+        geometry = self.matcher.geometry
+        return next((c[2] for c in self.candidates if c[0] == last and c[1] is geometry), [])
+
+    def _remember(self, number: int, places: list[tuple[int, int]]) -> None:
+        geometry = self.matcher.geometry
+        self.candidates = deque(
+            c for c in self.candidates if c[0] != number or c[1] is not geometry
+        )
+        self.candidates.append((number, geometry, places))
+        while len(self.candidates) > STILL_KEPT:
+            self.candidates.popleft()
 
 
 class _Debouncer:

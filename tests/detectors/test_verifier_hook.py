@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 from detectors import detect, load_profile
 from detectors.profile import Indicator
+from detectors.verifier_synth import make_confuser_match
 from tests.detectors.hud import Screen, write_match, write_reference
+
+detect_module = importlib.import_module("detectors.detect")
 
 TRUE = (0.5, 4.5)  # lines on a light fill
 FALSE = 2.5  # the same line on a dark fill: template matching cannot tell (it ignores contrast)
@@ -76,3 +81,37 @@ def test_a_verifier_with_context_gets_the_box_grown_by_it(feed):
         pad = round(box.shape[0] * 0.5)
         assert crop.shape == (box.shape[0] + 2 * pad, box.shape[1] + 2 * pad)
         assert np.array_equal(crop[pad:-pad, pad:-pad], box)
+
+
+class KeepsAll:
+    """A verifier that keeps every candidate it is shown, from 0.15 under the threshold."""
+
+    context = 0.25
+
+    def candidate_threshold(self, indicator: Indicator) -> float | None:
+        return indicator.threshold - 0.15
+
+    def keep(self, indicator: Indicator, crop_luma: np.ndarray) -> bool:
+        return True
+
+
+def test_a_candidate_under_the_threshold_counts_only_where_it_holds_still(tmp_path, monkeypatch):
+    # The generated feed's lines slide in from the right: on the way, a dark box without its
+    # text yet scores 0.55-0.68, under the 0.7 threshold. Even a verifier that keeps everything
+    # it is shown then adds no event: those candidates move from one sample to the next.
+    kills, rivals = (0.5, 6.5, 12.5), (3.5, 9.5, 15.5)
+    match = make_confuser_match(
+        tmp_path, kills=kills, rivals=rivals, duration_s=18, size=(640, 360), seed=9
+    )
+    profile = load_profile(match.profile)
+
+    def times(verifier: object = None) -> list[float]:
+        found = detect(match.video, profile, verifier=verifier).events
+        return [round(e.time_s, 1) for e in found if e.kind == "kill"]
+
+    plain = times()
+    assert plain == sorted((*kills, *rivals))  # template matching: your lines and the rivals'
+    assert times(KeepsAll()) == plain
+    # The control: without the rule, the sliding boxes are kills.
+    monkeypatch.setattr(detect_module, "STILL_PX", 10**6)
+    assert len(times(KeepsAll())) > len(plain)
