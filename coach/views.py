@@ -1,6 +1,8 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from replays.models import Replay
 
@@ -26,3 +28,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST logs out (Django's view). A GET, which Django answers with a bare 405 that the
+    browser shows as its own error page (a typed or bookmarked logout address), asks first;
+    someone not logged in goes to the login page."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        return render(request, "registration/logout_confirm.html")

@@ -76,6 +76,9 @@ def test_a_coach_confirms_rejects_moves_and_adds_events_that_stay_after_a_reload
     page.reload()
     page.wait_for_selector("#review[data-ready='1']")
     after = rows(page)
+    # Every row's buttons fit the side card at 1280 px: nothing is cut off at its edge.
+    card = "document.getElementById('events')"
+    assert page.evaluate(f"() => {card}.scrollWidth - {card}.clientWidth") <= 1
     assert after == before
     by_id = {r["id"]: r for r in after}
     assert by_id[first["id"]]["review"] == "confirmed"

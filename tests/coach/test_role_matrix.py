@@ -54,7 +54,7 @@ ROUTES: dict[str, Row] = {
     "healthz": Row(G, PUBLIC),
     "favicon.ico": Row(G, PUBLIC),
     "login": Row(G, PUBLIC),
-    "logout": Row(P, PUBLIC),
+    "logout": Row(P, PUBLIC, also=(G,)),
     # replays
     "replays:list": Row(G, LOGIN),
     "replays:upload": Row(G, LOGIN),
