@@ -277,10 +277,16 @@
     viewport.addEventListener("pointerup", function () { drag = null; });
   }
 
-  const deaths = Array.from(document.querySelectorAll("tr.event[data-kind=death]"))
-    .map(function (row) { return Number(row.dataset.frame); }).sort(function (a, b) { return a - b; });
+  // The events that count: a rejected one did not happen (the table still lists it).
+  function countedRows() {
+    return Array.from(document.querySelectorAll("tr.event")).filter(function (row) {
+      return row.dataset.review !== "rejected";
+    });
+  }
 
   function jumpDeath(dir) {
+    const deaths = countedRows().filter(function (row) { return row.dataset.kind === "death"; })
+      .map(function (row) { return Number(row.dataset.frame); }).sort(function (a, b) { return a - b; });
     const n = target !== null ? target : current();
     const found = dir > 0 ? deaths.find(function (f) { return f > n; })
                           : deaths.slice().reverse().find(function (f) { return f < n; });
@@ -353,6 +359,39 @@
       plot.on("plotly_click", function (ev) { seekFrame(ev.points[0].customdata[0]); });
     });
   }
+
+  // After a correction (corrections.js): the stats and the timeline's kill and death lanes are
+  // redrawn from the table, as the server draws them (replays.selectors.replay_stats,
+  // replays.charts.timeline_figure).
+  document.addEventListener("filmroom:events-changed", function () {
+    const counted = countedRows();
+    const of = function (kind) { return counted.filter(function (r) { return r.dataset.kind === kind; }); };
+    const kills = of("kill"), deaths = of("death");
+    const stats = document.getElementById("replay-stats");
+    if (stats) {
+      const minutes = Number(stats.dataset.duration) / 60;
+      const put = function (name, text) { stats.querySelector("[data-stat=" + name + "]").textContent = text; };
+      put("kills", kills.length);
+      put("deaths", deaths.length);
+      put("kd", (deaths.length ? kills.length / deaths.length : kills.length).toFixed(2));
+      put("dpm", (minutes ? deaths.length / minutes : 0).toFixed(2));
+    }
+    if (!plot || !plot.data || !window.Plotly) return;
+    const lanes = [["Kills", kills], ["Deaths", deaths]].map(function (pair) {
+      return { at: plot.data.findIndex(function (t) { return t.name === pair[0]; }), name: pair[0], rows: pair[1] };
+    }).filter(function (lane) { return lane.at >= 0; });
+    if (!lanes.length) return;
+    Plotly.restyle(plot, {
+      x: lanes.map(function (l) { return l.rows.map(function (r) { return Number(r.dataset.time); }); }),
+      y: lanes.map(function (l) { return l.rows.map(function () { return l.name; }); }),
+      customdata: lanes.map(function (l) {
+        return l.rows.map(function (r) {
+          const conf = r.querySelector(".event-conf");
+          return [Number(r.dataset.frame), Number(conf ? conf.textContent : 0), Number(r.dataset.id), r.dataset.source];
+        });
+      }),
+    }, lanes.map(function (l) { return l.at; }));
+  });
 
   // Events: show one in the replay, or play its clip.
   const clipBox = document.getElementById("clip-box");

@@ -24,6 +24,27 @@ def rows(page) -> list[dict]:
     )
 
 
+def shown(page) -> dict:
+    """The stats line and the timeline's kill and death lanes (time, frame) as drawn."""
+    return page.evaluate(
+        """() => {
+        const stats = {};
+        document.querySelectorAll("#replay-stats [data-stat]").forEach(function (b) {
+            stats[b.dataset.stat] = b.textContent;
+        });
+        const lanes = {};
+        document.getElementById("timeline").data.forEach(function (t) {
+            if (t.name === "Kills" || t.name === "Deaths") {
+                lanes[t.name] = Array.from(t.x).map(function (x, i) {
+                    return [Number(x).toFixed(3), t.customdata[i][0]];
+                }).sort();
+            }
+        });
+        return { stats: stats, lanes: lanes };
+    }"""
+    )
+
+
 def open_review(site, page) -> None:
     page.goto(site.url("/replays/1/"))
     page.wait_for_selector("#review[data-ready='1']")
@@ -42,6 +63,8 @@ def test_a_coach_confirms_rejects_moves_and_adds_events_that_stay_after_a_reload
     assert site.wait_done(1, timeout=300)["state"] == "done"
     log_in(site, page, "coach")
     open_review(site, page)
+    page.wait_for_function("() => document.getElementById('timeline').data")
+    at_start = shown(page)
     first, second, third = rows(page)[:3]
     taken = {r["frame"] for r in rows(page)}
 
@@ -72,10 +95,15 @@ def test_a_coach_confirms_rejects_moves_and_adds_events_that_stay_after_a_reload
     assert page.inner_text("#frame-no") == str(missed)  # correcting does not move the playhead
     shot(page, "corrections")
     before = rows(page)
+    # The stats and the timeline follow the corrections without a reload: as the server draws
+    # them after one (the rejected event no longer counts, the added one does).
+    live = shown(page)
+    assert live != at_start
 
     page.reload()
     page.wait_for_selector("#review[data-ready='1']")
     after = rows(page)
+    assert shown(page) == live
     # Every row's buttons fit the side card at 1280 px: nothing is cut off at its edge.
     card = "document.getElementById('events')"
     assert page.evaluate(f"() => {card}.scrollWidth - {card}.clientWidth") <= 1
