@@ -159,6 +159,12 @@ class MatchConsumer(AsyncWebsocketConsumer):
     arrive while the snapshot is being read wait, and are filtered by tick after it.
     """
 
+    # No channel-layer channel of its own: everything comes through the hub. (An alias with no
+    # layer configured makes Channels skip it.) A spectator's own channel only waited for
+    # nothing, and cancelling that wait when the spectator left could hang in channels_redis's
+    # receive past Daphne's 10 s ("took too long to shut down and was killed").
+    channel_layer_alias = "match-spectators-use-the-hub"
+
     async def connect(self) -> None:
         match_id = self.scope["url_route"]["kwargs"]["match_id"]
         self.match = await database_sync_to_async(spectate.match_for)(
