@@ -266,14 +266,11 @@ class _Track:
         """The candidates of the sample just before ``number``, if matched at this geometry."""
         last = max((c[0] for c in self.candidates if c[0] < number), default=None)
         geometry = self.matcher.geometry
-        return next((c[2] for c in self.candidates if c[0] == last and c[1] is geometry), [])
+        latest = (c[2] for c in reversed(self.candidates) if c[0] == last and c[1] is geometry)
+        return next(latest, [])
 
     def _remember(self, number: int, places: list[tuple[int, int]]) -> None:
-        geometry = self.matcher.geometry
-        self.candidates = deque(
-            c for c in self.candidates if c[0] != number or c[1] is not geometry
-        )
-        self.candidates.append((number, geometry, places))
+        self.candidates.append((number, self.matcher.geometry, places))
         while len(self.candidates) > STILL_KEPT:
             self.candidates.popleft()
 
