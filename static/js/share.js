@@ -1,17 +1,16 @@
 // Share links: /replays/<id>/?frame=N opens the review page at frame N (the page itself is
 // team-only). Also keeps the "link to this frame" box up to date and copies it.
+//
+// The box links to the frame the readout shows (#frame-no): the target while a seek is on its
+// way, the picture's own frame once it has settled. Following the readout rather than the
+// "filmroom:frame" events keeps a late picture of the first frame, composited while the page's
+// seek to the shared frame is still in flight, from rewriting the link to frame 0.
 (function () {
   "use strict";
   const params = new URLSearchParams(location.search);
   const wanted = params.has("frame") ? Number(params.get("frame")) : null;
   const box = document.getElementById("share-link");
-  // While the page's own seek to the shared frame is on its way, the picture's frames (still
-  // the first one) do not rewrite the box; the user's first key or click, or 5 s, ends the wait.
-  let pending = null;
-  function stopWaiting() { pending = null; }
-  ["keydown", "pointerdown"].forEach(function (name) {
-    document.addEventListener(name, stopWaiting, true);
-  });
+  const readout = document.getElementById("frame-no");
 
   function linkFor(frame) {
     const url = new URL(location.href);
@@ -20,23 +19,22 @@
     url.searchParams.set("frame", String(frame));
     return url.toString();
   }
+  let ready = false;
+  function write() {
+    const n = Number(readout.textContent);
+    if (ready && box && Number.isInteger(n) && n >= 0) box.value = linkFor(n);
+  }
 
   document.addEventListener("filmroom:ready", function (e) {
     const api = window.FilmRoomReview;
-    let frame = api ? api.currentFrame() : 0;
-    if (wanted !== null && Number.isInteger(wanted) && wanted >= 0 && api) {
+    if (!api || !readout) return;
+    if (wanted !== null && Number.isInteger(wanted) && wanted >= 0) {
       const last = (e.detail && e.detail.frames ? e.detail.frames : api.frameCount()) - 1;
-      frame = Math.min(wanted, last);
-      pending = frame;
-      setTimeout(stopWaiting, 5000);
-      api.seekFrame(frame);  // the picture gets there later; the link is the frame asked for now
+      api.seekFrame(Math.min(wanted, last));  // the readout shows the frame asked for at once
     }
-    if (box && api) box.value = linkFor(frame);
-  });
-  document.addEventListener("filmroom:frame", function (e) {
-    if (pending !== null && e.detail.frame !== pending) return;
-    pending = null;
-    if (box) box.value = linkFor(e.detail.frame);
+    ready = true;
+    write();
+    new MutationObserver(write).observe(readout, { childList: true, characterData: true, subtree: true });
   });
   const copy = document.getElementById("share-copy");
   if (copy) {

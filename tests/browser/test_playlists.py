@@ -106,8 +106,23 @@ def test_a_coach_builds_a_playlist_and_the_player_reviews_it(site, page, browser
     player.wait_for_selector("#review[data-ready='1']")
     player.wait_for_function(f"() => {TEXT}('frame-no') == '{frame}'")
     assert player.input_value("#share-link").endswith(f"?frame={frame}")  # at once, not 0
+    # A late picture of the first frame (a loaded machine composites one while the seek is in
+    # flight) does not rewrite the link: it follows the readout, which shows the seek's target.
+    player.evaluate(
+        "() => document.dispatchEvent(new CustomEvent('filmroom:frame',"
+        " {detail: {frame: 0, time: 0}}))"
+    )
+    assert player.input_value("#share-link").endswith(f"?frame={frame}")
     player.wait_for_selector("#review[data-settled='1']")
     assert player.evaluate("() => window.FilmRoomReview.currentFrame()") == int(frame)
     assert player.input_value("#share-link").endswith(f"?frame={frame}")
+    # The link follows the readout: a step moves it on at once, and it stays on the new frame.
+    player.locator("#player").focus()
+    player.keyboard.press(".")
+    nxt = int(frame) + 1
+    assert player.input_value("#share-link").endswith(f"?frame={nxt}")
+    player.wait_for_selector("#review[data-settled='1']")
+    assert player.evaluate("() => window.FilmRoomReview.currentFrame()") == nxt
+    assert player.input_value("#share-link").endswith(f"?frame={nxt}")
     shot(player, "share-link")
     player.context.close()
