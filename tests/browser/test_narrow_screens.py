@@ -1,0 +1,71 @@
+"""Pages fit a phone's width, and long names never widen a page (a helper's browser pass found
+the menu 645 px wide at 390 px, the review's controls cut off, and a 240-character file name
+making the replay list 2,700 px wide)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import shot
+from tests.livesite import upload
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LONG = "A" * 240 + ".mp4"
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+def log_in(site, page, username: str) -> None:
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".topbar .who")
+
+
+def test_every_menu_page_and_the_review_fit_a_phone_and_long_names_wrap(site, browser):
+    site.start()
+    site.login("player", site.password)
+    assert site.wait_done(1, timeout=300)["state"] == "done"
+    state = upload(site, 1, LONG, b"not a video at all", chunk=1 << 20)
+    long_id = int(state["replay_url"].strip("/").split("/")[-1])
+    assert site.wait_done(long_id)["state"] == "failed"  # listed, with its name, all the same
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    log_in(site, page, "player")
+    menu = page.eval_on_selector_all(".topbar nav a", "links => links.map(a => a.pathname)")
+    assert len(menu) >= 6
+    # Every menu link is on screen, not scrolled off to the right.
+    right = page.eval_on_selector_all(
+        ".topbar a, .topbar button",
+        "els => Math.max(...els.map(e => e.getBoundingClientRect().right))",
+    )
+    assert right <= 390
+    for path in ["/", *menu, f"/replays/{long_id}/"]:
+        page.goto(site.url(path))
+        assert page.evaluate(OVERFLOW) <= 0, f"{path} is wider than a 390 px phone"
+
+    page.goto(site.url("/replays/1/"))
+    page.wait_for_selector("#review[data-ready='1']")
+    assert page.evaluate(OVERFLOW) <= 0
+    video = page.eval_on_selector("#player", "v => v.getBoundingClientRect().right")
+    assert video <= 390
+    offscreen = page.eval_on_selector_all(
+        "#review .review-bar button",
+        "bs => bs.filter(b => b.getBoundingClientRect().right > window.innerWidth).length",
+    )
+    assert offscreen == 0
+    page.click("[data-step='1']")  # on screen, so it can be tapped
+    page.wait_for_function("() => document.getElementById('frame-no').textContent == '1'")
+    shot(page, "phone-review")
+    phone.close()
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = desk.new_page()
+    log_in(site, page, "player")
+    for path in ("/", "/replays/", f"/replays/{long_id}/"):
+        page.goto(site.url(path))
+        assert page.evaluate(OVERFLOW) <= 0, f"{path} is wider than the window with a long name"
+    shot(page, "long-name")
+    desk.close()
