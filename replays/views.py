@@ -311,6 +311,12 @@ def _upload_state(upload: Upload) -> dict:
         "state": upload.state,
         "chunk_bytes": settings.FILMROOM_UPLOAD_CHUNK_BYTES,
         "replay_url": upload.replay.get_absolute_url() if upload.replay else None,
+        # The title of the replay these bytes already were before this upload began, if any.
+        "already_uploaded_as": (
+            upload.replay.title
+            if upload.replay and upload.replay.created_at < upload.created_at
+            else None
+        ),
     }
 
 
@@ -330,8 +336,19 @@ def upload_chunk(request: HttpRequest, upload_id: str) -> JsonResponse:
     except ValueError:
         return JsonResponse({"error": "the Upload-Offset header is missing"}, status=400)
     try:
-        services.upload_append(upload=upload, offset=offset, chunks=_body_pieces(request))
+        finished = services.upload_append(
+            upload=upload, offset=offset, chunks=_body_pieces(request)
+        )
     except services.UploadError as exc:
         return _error(exc)
     upload.refresh_from_db()
-    return JsonResponse(_upload_state(upload))
+    state = _upload_state(upload)
+    if finished is not None and state["already_uploaded_as"] is not None:
+        # Same bytes, one replay: the page it opens says why it is not a new one.
+        messages.info(
+            request,
+            f"These bytes were already uploaded as “{finished.title}”"
+            f" ({finished.original_name}), so this is that replay; “{upload.filename}”"
+            " was not added a second time.",
+        )
+    return JsonResponse(state)

@@ -111,6 +111,12 @@ def test_the_same_bytes_twice_are_one_replay(client, users, sync_jobs, sample_mp
     second = upload_bytes(client, users["team"], "b.mp4", data, chunk=len(data))
     assert first["replay_url"] == second["replay_url"]
     assert Replay.objects.count() == 1
+    # The second upload says what it became, and the replay page it opens says so once.
+    assert (first["already_uploaded_as"], second["already_uploaded_as"]) == (None, "a")
+    page = client.get(second["replay_url"]).content.decode()
+    assert "These bytes were already uploaded as “a” (a.mp4)" in page
+    assert "“b.mp4” was not added a second time" in page
+    assert "already uploaded" not in client.get(second["replay_url"]).content.decode()
     assert not list(Path(users["team"].uploads.first().part_path.parent).glob("*.part"))
 
 
