@@ -52,16 +52,41 @@
     state.className = "state state-" + (data.tournament.state === "finished" ? "done" : "running");
   }
 
-  function showLive(key, matchId) {
-    if (!matchId) {
+  // Live matches: the one being watched stays on screen until it ends, even when another starts
+  // (a final and a third-place match start together); the others are offered as buttons.
+  const liveOthers = document.getElementById("live-others");
+  let watching = null;  // the bracket key of the match on screen
+  function playing() {
+    return Object.entries(data.matches).filter(([, m]) => m.state === "playing" && m.match);
+  }
+  function matchLabel(key, m) { return `${key} ${names(m.p1)} vs ${names(m.p2)}`; }
+  function showLive() {
+    const live = playing();
+    if (!live.some(([key]) => key === watching)) watching = live.length ? live[live.length - 1][0] : null;
+    liveOthers.textContent = "";
+    const others = live.filter(([key]) => key !== watching);
+    liveOthers.hidden = others.length === 0;
+    if (others.length) liveOthers.append("Also live: ");
+    for (const [key, m] of others) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary small";
+      b.dataset.key = key;
+      b.textContent = `Watch ${matchLabel(key, m)}`;
+      b.addEventListener("click", () => { watching = key; showLive(); });
+      liveOthers.append(b, " ");
+    }
+    if (watching === null) {
       liveLabel.textContent = "No match is being played.";
       liveFrame.hidden = true;
+      liveFrame.removeAttribute("data-key");
       return;
     }
-    const m = data.matches[key] || Object.values(data.matches).find((x) => x.match === matchId);
-    liveLabel.textContent = m ? `${key || ""} ${names(m.p1)} vs ${names(m.p2)}` : `match ${matchId}`;
+    const m = data.matches[watching];
+    liveLabel.textContent = matchLabel(watching, m);
+    liveFrame.dataset.key = watching;
     if (!matchPage) return; // the site has no live match page to embed
-    const src = `/matches/${matchId}/?embed=1`;  // the match alone, without the site's top bar
+    const src = `/matches/${m.match}/?embed=1`;  // the match alone, without the site's top bar
     if (liveFrame.getAttribute("src") !== src) liveFrame.setAttribute("src", src);
     liveFrame.hidden = false;
   }
@@ -110,8 +135,11 @@
     drawBracket();
     drawStandings();
     drawFailed();
-    const live = Object.entries(data.matches).find(([, m]) => m.state === "playing");
-    showLive(live ? live[0] : null, live ? live[1].match : null);
+    showLive();
+    if (data.tournament.state !== "draft") {
+      // A page open since before the start: sign-up is over.
+      for (const id of ["signup", "start-form"]) document.getElementById(id)?.remove();
+    }
   }
 
   function connect() {
@@ -124,8 +152,9 @@
         window.FilmRoomTournament.updates += 1;
         drawAll();
       } else if (msg.type === "match_started") {
-        if (data.matches[msg.key]) data.matches[msg.key].state = "playing";
-        showLive(msg.key, msg.match);
+        const m = data.matches[msg.key];
+        if (m) Object.assign(m, { state: "playing", match: msg.match });
+        showLive();
       }
     };
     ws.onclose = (event) => {

@@ -27,12 +27,23 @@ def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, pag
     tournament_id = int(live.manage("shell", "-c", MAKE).split()[-1])
     page.goto(live.url(f"/tournaments/{tournament_id}/"))
     assert page.locator("#bracket-waiting").is_visible()
+    assert "Entrants (8)" in page.inner_text("main")
     page.wait_for_function("window.FilmRoomTournament !== undefined")
 
     live.login("owner", "pw-owner-1")  # the organiser starts it from another browser
     live.request(f"/tournaments/{tournament_id}/start", b"", method="POST").read()
 
     page.wait_for_selector(".brackets-viewer .match", timeout=30_000)
+    # The page was open before the start: its sign-up cards go.
+    page.wait_for_function("() => !document.querySelector('main').innerText.includes('Entrants (')")
+    # Two workers play two matches at once: the one on screen stays, the other is offered.
+    page.wait_for_selector("#live-others button", timeout=60_000)
+    chosen, shown = page.evaluate(
+        """() => { const b = document.querySelector('#live-others button'); b.click();
+        return [b.dataset.key, document.getElementById('live-match').dataset.key]; }"""
+    )
+    assert shown == chosen
+    shot(page, "tournament-two-live")
     page.wait_for_selector(".brackets-viewer .participant.win", timeout=60_000)
     shot(page, "tournament-advancing")
     page.wait_for_selector("#champion b", timeout=180_000)
