@@ -170,6 +170,23 @@
     send({ type: "leave" });
   });
   buttons.end.addEventListener("click", function () { send({ type: "end" }); });
+  // A follower who moves the playhead (a step, seek, jump or play key, a player button, the
+  // timeline, an event's Show) takes it over: following stops, and the panel offers it again.
+  const OWN_KEYS = new Set([",", ".", "ArrowLeft", "ArrowRight", " ", "k", "K", "j", "J", "l", "L"]);
+  function goOwnWay() {
+    if (!(joined && following && !leading())) return;
+    following = false;
+    render();
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.target.closest("input, select, textarea, [contenteditable]")) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || !OWN_KEYS.has(e.key)) return;
+    goOwnWay();
+  }, true);
+  document.addEventListener("pointerdown", function (e) {
+    const own = "[data-step], [data-step-s], [data-jump], #play-toggle, [data-seek], #timeline";
+    if (e.target.closest && e.target.closest(own)) goOwnWay();
+  }, true);
   buttons.follow.addEventListener("click", function () {
     following = !following;
     if (following) send({ type: "sync" });

@@ -157,6 +157,18 @@ def test_a_player_follows_the_coach_s_steps_seeks_play_and_pause_live(site, brow
         assert frame_of(player) == paused_at
         player.click("#coreview-follow")
         wait_landed(player, paused_at + 1)
+        # The player's own step takes the playhead: following stops (it said "Following" before).
+        player.wait_for_selector("#coreview[data-state=following]")
+        player.keyboard.press(".")
+        player.wait_for_selector("#coreview[data-state=free]")
+        assert player.inner_text("#coreview-status").startswith("In the session, not following")
+        wait_landed(player, paused_at + 2)
+        coach.keyboard.press(",")
+        wait_landed(coach, paused_at)
+        player.wait_for_timeout(400)
+        assert frame_of(player) == paused_at + 2  # the coach's step no longer moves it
+        player.click("#coreview-follow")
+        wait_landed(player, paused_at)
 
         coach.click("#coreview-end")
         player.wait_for_selector("#coreview[data-state=idle]")
