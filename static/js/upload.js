@@ -41,6 +41,15 @@
     });
   }
 
+  // Leaving mid-upload asks first (the browser's own "Leave site?"); what was sent is kept, and
+  // choosing the same file again resumes it.
+  let sending = false;
+  window.addEventListener("beforeunload", function (e) {
+    if (!sending) return;
+    e.preventDefault();
+    e.returnValue = "";
+  });
+
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     const file = form.file.files[0];
@@ -51,14 +60,33 @@
     bar.value = 0;
     status.classList.remove("error");
     status.textContent = "Starting…";
+    // The same file (name, size, date) for the same team and profile resumes an upload this
+    // browser left unfinished (a closed tab, a click away), from the last byte the server has.
+    const key = ["filmroom-upload", form.team.value, form.profile.value, file.name, file.size,
+                 file.lastModified].join(":");
+    sending = true;
     try {
-      const created = await json(await fetch(form.dataset.createUrl || "/replays/uploads/", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-        body: JSON.stringify({ team: form.team.value, profile: form.profile.value,
-                               filename: file.name, size: file.size }),
-      }));
-      const up = created.body;
+      let up = null;
+      const earlier = localStorage.getItem(key);
+      if (earlier) {
+        const again = await fetch("/replays/uploads/" + encodeURIComponent(earlier));
+        const body = again.ok ? await again.json() : null;
+        if (body && body.size === file.size && body.state !== "complete") {
+          up = body;
+          status.textContent = "Resuming the earlier upload of this file from " +
+            Math.floor((100 * up.offset) / Math.max(1, file.size)) + "%…";
+        } else localStorage.removeItem(key);
+      }
+      if (!up) {
+        const created = await json(await fetch(form.dataset.createUrl || "/replays/uploads/", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+          body: JSON.stringify({ team: form.team.value, profile: form.profile.value,
+                                 filename: file.name, size: file.size }),
+        }));
+        up = created.body;
+        if (up.state !== "complete") localStorage.setItem(key, up.id);
+      }
       const url = "/replays/uploads/" + up.id;
       let offset = up.offset, failures = 0, state = up;
       const started = performance.now();
@@ -86,9 +114,12 @@
         }
       }
       bar.value = 100;
+      localStorage.removeItem(key);
+      sending = false;
       status.textContent = "Uploaded. Opening the replay…";
       window.location.href = state.replay_url;
     } catch (err) {
+      sending = false;
       status.textContent = "Upload failed: " + err.message;
       status.classList.add("error");
       bar.hidden = true;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import shot
@@ -60,3 +62,53 @@ def test_a_failed_upload_shows_its_reason(site, page, tmp_path):
     page.wait_for_selector("text=not a video file (it looks like text)", timeout=240_000)
     assert page.inner_text("#job-state") == "Failed"
     shot(page, "replay-failed")
+
+
+def test_leaving_mid_upload_asks_first_and_the_same_file_resumes_where_it_stopped(
+    site, browser, tmp_path
+):
+    site.env["UPLOAD_CHUNK_BYTES"] = str(16 * 1024)  # several chunks for a small test video
+    site.start()
+    video = make_video(tmp_path / "late scrim.mp4", seconds=4.0, fps=30)
+    assert video.stat().st_size > 3 * 16 * 1024
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", "player")
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".topbar .who")
+
+    # The first two chunks arrive; then the connection stalls and the player closes the tab.
+    passed = []
+
+    def gate(route):
+        if route.request.method != "PUT" or len(passed) < 2:
+            passed.append(route.request.method)
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/replays/uploads/*", gate)
+    page.goto(site.url("/replays/upload/"))
+    page.set_input_files("input[type=file]", str(video))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_function("() => document.querySelector('#upload-progress progress').value > 0")
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.type), d.accept()))
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
+    assert asked == ["beforeunload"]
+
+    # Later, the same file again: one upload, resumed, and the replay holds the file's bytes.
+    page = context.new_page()
+    page.goto(site.url("/replays/upload/"))
+    page.set_input_files("input[type=file]", str(video))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/replays/\d+/$"), timeout=30_000)
+    replay_id = int(page.url.rstrip("/").split("/")[-1])
+    count = "from replays.models import Upload; print(Upload.objects.count())"
+    assert site.manage("shell", "-c", count).split()[-1] == "1"
+    site.login("player", site.password)
+    assert site.request(f"/replays/{replay_id}/video").read() == video.read_bytes()
+    context.close()
