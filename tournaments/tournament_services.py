@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 HOUSE_BOTS = ("random", "cpu_easy", "cpu_medium", "cpu_hard")
 GAME_TASK = "tournaments.tasks.tournament_game_play"
 RULES = {"max_rounds": (1, 5), "round_seconds": (5, 99)}  # allowed ranges of per-game rules
+NAME_MAX = 100  # Tournament.name's max_length
 
 
 class TournamentError(Exception):
@@ -100,9 +101,11 @@ def tournament_create(
     Raises:
         TournamentError: a bad name, format, option, character or entrant.
     """
-    name = name.strip()[:100]
+    name = name.strip()
     if not name:
         raise TournamentError("give the tournament a name")
+    if len(name) > NAME_MAX:
+        raise TournamentError(f"the name is {len(name)} characters; {NAME_MAX} at most")
     banned = sorted(set(banned_characters))
     unknown = [c for c in banned if c not in CHARACTER_NAMES]
     if unknown:

@@ -49,19 +49,24 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
     if team is None:
         messages.error(request, "Choose one of your teams.")
         return redirect("bracket:list")
-    options = {
-        "third_place": bool(post.get("third_place")),
-        "grand_final_reset": bool(post.get("grand_final_reset")),
-        "rounds": id_or_none(post.get("rounds")),
-        "rules": QUICK_RULES if post.get("quick") else {},
-        "live": bool(post.get("live")),
-    }
     refs = post.getlist("entrant")
-    # Seeding by hand: the seed numbers typed in the form (blank ones after, in form order).
-    last = len(refs) + 1  # (not len() inside the key: a list is empty while it sorts)
-    refs.sort(key=lambda ref: id_or_none(post.get(f"seed-{ref}")) or last)
-    entrants = [services.EntrantChoice(ref, post.get(f"character-{ref}", "")) for ref in refs]
     try:
+        options = {
+            "third_place": bool(post.get("third_place")),
+            "grand_final_reset": bool(post.get("grand_final_reset")),
+            "rounds": _typed_number(post, "rounds", "Swiss rounds", MAX_SWISS_ROUNDS),
+            "rules": QUICK_RULES if post.get("quick") else {},
+            "live": bool(post.get("live")),
+        }
+        # Seeding by hand: the seed numbers typed in the form (blank ones after, in form order).
+        seeds = {ref: _typed_number(post, f"seed-{ref}", "a seed", MAX_SEED) for ref in refs}
+        typed = [n for n in seeds.values() if n is not None]
+        if len(typed) != len(set(typed)):
+            twice = next(n for n in typed if typed.count(n) > 1)
+            raise services.TournamentError(f"seed {twice} is given to two entrants")
+        last = len(refs) + 1
+        refs.sort(key=lambda ref: seeds[ref] or last)
+        entrants = [services.EntrantChoice(ref, post.get(f"character-{ref}", "")) for ref in refs]
         tournament = services.tournament_create(
             team=team,
             created_by=request.user,
@@ -81,6 +86,29 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
         request, f"{tournament.name} created with {tournament.entrants.count()} entrants."
     )
     return redirect(tournament)
+
+
+MAX_SWISS_ROUNDS = 64
+MAX_SEED = 128
+
+
+def _typed_number(post, field: str, what: str, high: int) -> int | None:
+    """A number typed in the form: None when left blank, else a whole number from 1 to ``high``.
+
+    Raises:
+        TournamentError: anything else, said in one line (not silently taken as blank).
+    """
+    text = str(post.get(field, "")).strip()
+    if not text:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        message = f"{what} must be a whole number, not {text[:20]!r}"
+        raise services.TournamentError(message) from None
+    if not 1 <= number <= high:
+        raise services.TournamentError(f"{what} must be 1 to {high}, not {number}")
+    return number
 
 
 def _watchable(request: HttpRequest, pk: int) -> Tournament:

@@ -169,6 +169,37 @@ async def test_a_private_tournament_socket_is_closed_for_an_outsider_and_a_visit
     await comm.disconnect()
 
 
+@pytest.mark.parametrize(
+    "typed, said",
+    [
+        (
+            {"rounds": "99999999999999999999"},
+            "Swiss rounds must be 1 to 64, not 99999999999999999999",
+        ),
+        ({"rounds": "-3"}, "Swiss rounds must be 1 to 64, not -3"),
+        ({"rounds": "two"}, "Swiss rounds must be a whole number, not &#x27;two&#x27;"),
+        ({"seed-bot:random": "abc"}, "a seed must be a whole number, not &#x27;abc&#x27;"),
+        ({"seed-bot:random": "1", "seed-bot:cpu_easy": "1"}, "seed 1 is given to two entrants"),
+        ({"name": "x" * 5000}, "the name is 5000 characters; 100 at most"),
+    ],
+)
+def test_bad_numbers_and_names_in_the_form_are_refused_with_the_reason(
+    client, users, memory_layer, typed, said
+):
+    client_for(client, users["owner"])
+    form = {
+        "team": users["team"].pk,
+        "name": "Typed badly",
+        "format": "swiss",
+        "entrant": ["bot:random", "bot:cpu_easy"],
+        **typed,
+    }
+    response = client.post("/tournaments/new", form, follow=True)
+    assert response.status_code == 200
+    assert f"Tournament not created: {said}" in response.content.decode()
+    assert not Tournament.objects.exists()
+
+
 def test_seeding_by_hand_follows_the_seed_numbers_typed_in_the_form(client, users, memory_layer):
     client_for(client, users["owner"])
     client.post(
