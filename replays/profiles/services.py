@@ -148,6 +148,12 @@ def profile_import(
             spec, files = _read_zip(source, Path(scratch))
         else:
             spec, files = _parse_json(_read_at_most(source, MAX_SPEC_BYTES, "the profile")), {}
+        if not isinstance(spec.get("events"), dict):
+            # Some other JSON (an agent's zip, a labels file): say what a profile is.
+            raise ProfileError(
+                "this is not a game profile: its JSON has no \"events\" (a profile's Export"
+                " gives a zip of profile.json and its reference images)"
+            )
         name = (name or str(spec.get("name") or "")).strip()[:100]
         if not name:
             raise ProfileError("the profile needs a name")
@@ -206,9 +212,13 @@ def _read_zip(source: BinaryIO, folder: Path) -> tuple[dict, dict[str, Path]]:
                 f"{_mb(MAX_ZIP_TOTAL_BYTES)} is accepted"
             )
         spec, files, budget = None, {}, MAX_ZIP_TOTAL_BYTES
+        # The spec: profile.json (what Export writes), else the zip's first JSON file.
+        jsons = [i for i in members if PurePosixPath(i.filename).suffix.lower() == ".json"]
+        named = [i for i in jsons if PurePosixPath(i.filename).name == "profile.json"]
+        spec_member = (named or jsons or [None])[0]
         for info in members:
             path = PurePosixPath(info.filename)
-            is_spec = path.suffix.lower() == ".json" and spec is None
+            is_spec = info is spec_member
             limit = MAX_SPEC_BYTES if is_spec else MAX_REFERENCE_BYTES
             if info.file_size > limit:
                 raise ProfileError(f"{info.filename} in the zip is larger than {_mb(limit)}")

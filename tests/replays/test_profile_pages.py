@@ -472,6 +472,22 @@ def test_import_shows_what_is_wrong_with_a_bad_file(client, users):
     assert not GameProfile.objects.exists()  # no empty profile left behind
 
 
+def test_an_agent_zip_or_labels_file_is_not_taken_for_a_profile(client, users):
+    agent = io.BytesIO()
+    with zipfile.ZipFile(agent, "w") as archive:  # what an agent export holds, no profile
+        archive.writestr("agent.json", json.dumps({"format": "filmroom-agent", "version": 1}))
+        archive.writestr("weights.safetensors", b"\0" * 16)
+    labels = json.dumps({"video": "m.mp4", "events": [{"kind": "kill", "time_s": 3.0}]}).encode()
+    client.force_login(users["owner"])
+    for filename, data in (("agent.zip", agent.getvalue()), ("labels.json", labels)):
+        upload = io.BytesIO(data)
+        upload.name = filename
+        response = client.post("/profiles/import/", {"team": users["team"].pk, "file": upload})
+        assert response.status_code == 400, filename
+        assert "this is not a game profile" in response.content.decode(), filename
+    assert not GameProfile.objects.exists()
+
+
 def test_import_refuses_another_teams_slot_and_a_missing_file(client, users):
     client.force_login(users["owner"])
     response = client.post("/profiles/import/", {"team": users["other"].pk, "name": "x"})
