@@ -49,3 +49,12 @@ def shot(page, name: str) -> None:
     """Keeps a screenshot under var/screenshots for a person to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, site, username: str) -> None:
+    """Logs ``username`` in through the login form (the demo's password) and waits for the site."""
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".topbar .who")

@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import log_in, shot
 from tests.livesite import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LONG = "A" * 240 + ".mp4"
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
-
-
-def log_in(site, page, username: str) -> None:
-    page.goto(site.url("/accounts/login/"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", site.password)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".topbar .who")
 
 
 def test_every_menu_page_and_the_review_fit_a_phone_and_long_names_wrap(site, browser):
@@ -33,7 +25,7 @@ def test_every_menu_page_and_the_review_fit_a_phone_and_long_names_wrap(site, br
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = phone.new_page()
-    log_in(site, page, "player")
+    log_in(page, site, "player")
     menu = page.eval_on_selector_all(".topbar nav a", "links => links.map(a => a.pathname)")
     assert len(menu) >= 6
     # Every menu link is on screen, not scrolled off to the right.
@@ -63,7 +55,7 @@ def test_every_menu_page_and_the_review_fit_a_phone_and_long_names_wrap(site, br
 
     desk = browser.new_context(viewport={"width": 1280, "height": 800})
     page = desk.new_page()
-    log_in(site, page, "player")
+    log_in(page, site, "player")
     for path in ("/", "/replays/", f"/replays/{long_id}/"):
         page.goto(site.url(path))
         assert page.evaluate(OVERFLOW) <= 0, f"{path} is wider than the window with a long name"

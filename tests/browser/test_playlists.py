@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import log_in, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TEXT = "((id) => document.getElementById(id).textContent)"
-
-
-def log_in(page, site, username: str) -> None:
-    page.goto(site.url("/accounts/login/"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", site.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.url("/"))
 
 
 def test_a_coach_builds_a_playlist_and_the_player_reviews_it(site, page, browser):
