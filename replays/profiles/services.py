@@ -151,7 +151,7 @@ def profile_import(
         if not isinstance(spec.get("events"), dict):
             # Some other JSON (an agent's zip, a labels file): say what a profile is.
             raise ProfileError(
-                "this is not a game profile: its JSON has no \"events\" (a profile's Export"
+                'this is not a game profile: its JSON has no "events" (a profile\'s Export'
                 " gives a zip of profile.json and its reference images)"
             )
         name = (name or str(spec.get("name") or "")).strip()[:100]
