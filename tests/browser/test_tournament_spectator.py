@@ -22,6 +22,27 @@ t = tournament_create(team=team, created_by=user, name="Booth cup", format="doub
 print(t.pk)
 """
 
+# Records each change of the match on screen that the viewer did not ask for, and whether the
+# match it left was still offered as live (it then was taken away mid-game).
+WATCH_SWITCHES = """() => {
+    const frame = document.getElementById('live-match');
+    const state = window.__switches = { count: 0, stolen: [], picked: false, last: null };
+    document.getElementById('live-others').addEventListener(
+        'click', () => { state.picked = true; }, true);
+    new MutationObserver(() => {
+        const now = frame.dataset.key || null;
+        if (now === state.last) return;
+        const left = state.last;
+        if (left && !state.picked
+            && document.querySelector(`#live-others button[data-key="${left}"]`)) {
+            state.stolen.push(left + ' -> ' + now);
+        }
+        state.count += 1;
+        state.picked = false;
+        state.last = now;
+    }).observe(frame, { attributes: true, attributeFilter: ['data-key'] });
+}"""
+
 
 def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, page):
     tournament_id = int(live.manage("shell", "-c", MAKE).split()[-1])
@@ -29,6 +50,7 @@ def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, pag
     assert page.locator("#bracket-waiting").is_visible()
     assert "Entrants (8)" in page.inner_text("main")
     page.wait_for_function("window.FilmRoomTournament !== undefined")
+    page.evaluate(WATCH_SWITCHES)
 
     live.login("owner", "pw-owner-1")  # the organiser starts it from another browser
     live.request(f"/tournaments/{tournament_id}/start", b"", method="POST").read()
@@ -37,11 +59,14 @@ def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, pag
     # The page was open before the start: its sign-up cards go.
     page.wait_for_function("() => !document.querySelector('main').innerText.includes('Entrants (')")
     # Two workers play two matches at once: the one on screen stays, the other is offered.
-    page.wait_for_selector("#live-others button", timeout=60_000)
-    chosen, shown = page.evaluate(
-        """() => { const b = document.querySelector('#live-others button'); b.click();
-        return [b.dataset.key, document.getElementById('live-match').dataset.key]; }"""
-    )
+    # (Found and clicked in one task: the offered match may end between two calls.)
+    chosen, shown = page.wait_for_function(
+        """() => { const b = document.querySelector('#live-others button');
+        if (!b) return null;
+        b.click();
+        return [b.dataset.key, document.getElementById('live-match').dataset.key]; }""",
+        timeout=60_000,
+    ).json_value()
     assert shown == chosen
     shot(page, "tournament-two-live")
     page.wait_for_selector(".brackets-viewer .participant.win", timeout=60_000)
@@ -51,6 +76,9 @@ def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, pag
     champion = page.locator("#champion b").inner_text()
     assert champion in page.locator("#standings tbody tr").first.inner_text()
     assert page.evaluate("window.FilmRoomTournament.updates") >= 14  # start + 13 or 14 results
+    # The match on screen was never taken away while it was still being played.
+    assert page.evaluate("window.__switches.stolen") == []
+    assert page.evaluate("window.__switches.count") >= 7
     wins = page.locator(".brackets-viewer .participant.win").count()
     assert wins >= 14
     page.goto(live.url("/tournaments/leaderboard/"))  # rated: a public tournament
