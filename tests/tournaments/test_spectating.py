@@ -48,7 +48,7 @@ async def _until_over(comm) -> list[dict]:
 
 
 async def test_a_spectator_gets_a_snapshot_then_every_tick_in_order_then_the_end(
-    transactional_db, live_in_memory
+    transactional_db, live_on_redis
 ):
     match = await database_sync_to_async(match_create)(
         p1="cpu_hard", p2="cpu_easy", live=True, public=True, kind="exhibition", seed=4,

@@ -7,13 +7,12 @@ import asyncio
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
-from tests.tournaments.test_spectating import _until_over, live_in_memory, spectator  # noqa: F401
+from tests.tournaments.test_spectating import _until_over, spectator
 from tournaments.matches import match_create, match_run
 
 
 async def test_every_broadcast_tick_carries_the_win_probability_and_the_pose(
-    transactional_db,
-    live_in_memory,  # noqa: F811
+    transactional_db, live_on_redis
 ):
     match = await database_sync_to_async(match_create)(
         p1="cpu_hard", p2="random", live=True, public=True, kind="exhibition", seed=3,
