@@ -23,10 +23,15 @@ from .tournament_selectors import tournament_payload
 QUICK_RULES = {"max_rounds": 1, "round_seconds": 30}
 
 
-def tournament_list(request: HttpRequest) -> HttpResponse:
+def tournament_list(request: HttpRequest, form: dict | None = None) -> HttpResponse:
+    """The tournaments one may watch and, for a team member, the new-tournament form (``form``:
+    what was typed, when a create was refused, so nothing typed is lost)."""
     tournaments = Tournament.objects.watchable_by(request.user).select_related("team", "champion")
     teams = Team.objects.visible_to(request.user)
     agents = Agent.objects.visible_to(request.user).filter(state=Agent.READY)
+    choices = services.house_entrants() + [
+        (f"agent:{a.pk}", f"{a.name} ({a.team.name})") for a in agents
+    ]
     return render(
         request,
         "tournaments/tournament_list.html",
@@ -35,10 +40,47 @@ def tournament_list(request: HttpRequest) -> HttpResponse:
             "teams": teams,
             "formats": Tournament.FORMATS,
             "characters": CHARACTER_NAMES,
-            "entrant_choices": services.house_entrants()
-            + [(f"agent:{a.pk}", f"{a.name} ({a.team.name})") for a in agents],
+            "form": _form_values(form),
+            "entrant_rows": _entrant_rows(form, choices),
         },
+        status=400 if form is not None else 200,
     )
+
+
+CHECKED_BY_DEFAULT = ("grand_final_reset", "public", "quick", "live")
+
+
+def _form_values(post: dict | None) -> dict:
+    """The new-tournament form's values: the defaults, or what was typed (``post``)."""
+    if post is None:
+        return {
+            "checked": set(CHECKED_BY_DEFAULT),
+            "banned": [(c, False) for c in CHARACTER_NAMES],
+        }
+    banned = set(post.getlist("banned"))
+    return {
+        **{
+            field: post.get(field, "")
+            for field in ("team", "name", "format", "best_of", "seeding", "rounds")
+        },  # fmt: skip
+        "checked": {flag for flag in (*CHECKED_BY_DEFAULT, "third_place") if post.get(flag)},
+        "banned": [(c, c in banned) for c in CHARACTER_NAMES],
+    }
+
+
+def _entrant_rows(post: dict | None, choices: list[tuple[str, str]]) -> list[dict]:
+    """One row per possible entrant: ticked (house bots by default), character, typed seed."""
+    picked = set(post.getlist("entrant")) if post is not None else None
+    return [
+        {
+            "ref": ref,
+            "label": label,
+            "checked": ref.startswith("bot:") if picked is None else ref in picked,
+            "character": post.get(f"character-{ref}", "") if post is not None else "",
+            "seed": post.get(f"seed-{ref}", "") if post is not None else "",
+        }
+        for ref, label in choices
+    ]
 
 
 @login_required
@@ -48,7 +90,7 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
     team = Team.objects.visible_to(request.user).filter(pk=id_or_none(post.get("team"))).first()
     if team is None:
         messages.error(request, "Choose one of your teams.")
-        return redirect("bracket:list")
+        return tournament_list(request, post)
     refs = post.getlist("entrant")
     try:
         options = {
@@ -81,7 +123,7 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
         )
     except services.TournamentError as exc:
         messages.error(request, f"Tournament not created: {exc}")
-        return redirect("bracket:list")
+        return tournament_list(request, post)  # the form again, as it was typed
     messages.success(
         request, f"{tournament.name} created with {tournament.entrants.count()} entrants."
     )

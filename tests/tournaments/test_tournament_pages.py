@@ -194,9 +194,74 @@ def test_bad_numbers_and_names_in_the_form_are_refused_with_the_reason(
         "entrant": ["bot:random", "bot:cpu_easy"],
         **typed,
     }
-    response = client.post("/tournaments/new", form, follow=True)
-    assert response.status_code == 200
+    response = client.post("/tournaments/new", form)
+    assert response.status_code == 400  # the form again, not a redirect that forgets it
     assert f"Tournament not created: {said}" in response.content.decode()
+    assert 'value="Typed badly"' in response.content.decode() or "name" in typed
+    assert not Tournament.objects.exists()
+
+
+def test_a_refused_form_comes_back_with_everything_that_was_typed(client, users, memory_layer):
+    from html.parser import HTMLParser
+
+    class Form(HTMLParser):
+        """What a browser would submit again: text values, ticked boxes, selected options."""
+
+        def __init__(self):
+            super().__init__()
+            self.values, self.select, self.inside = {}, None, False
+
+        def handle_endtag(self, tag):
+            self.inside = self.inside and tag != "form"
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form":
+                self.inside = a.get("class") == "tournament-form"
+            elif not self.inside:
+                return
+            elif tag == "select":
+                self.select = a["name"]
+            elif tag == "option" and "selected" in a:
+                self.values[self.select] = a.get("value", "?")
+            elif tag == "input" and a.get("type") == "checkbox":
+                if "checked" in a:
+                    self.values.setdefault(a["name"], []).append(a.get("value", "on"))
+            elif tag == "input" and a.get("value") and a.get("type") != "hidden":
+                self.values[a["name"]] = a["value"]
+
+    client_for(client, users["owner"])
+    typed = {
+        "team": str(users["other"].pk),  # not the owner's team: refused
+        "name": "Cup <b>of</b> owls",
+        "format": "double",
+        "best_of": "3",
+        "seeding": "manual",
+        "rounds": "5",
+        "third_place": "on",
+        "public": "on",
+        "banned": ["brick"],
+        "entrant": ["bot:random", "bot:cpu_hard"],
+        "character-bot:random": "brick",
+        "seed-bot:cpu_hard": "2",
+    }
+    first = client.post("/tournaments/new", typed)
+    assert first.status_code == 400 and "Choose one of your teams." in first.content.decode()
+    typed["team"] = str(users["team"].pk)
+    typed["seed-bot:random"] = "2"  # two seeds 2
+    again = client.post("/tournaments/new", typed)
+    assert again.status_code == 400 and "seed 2 is given to two entrants" in again.content.decode()
+    assert "Cup &lt;b&gt;of&lt;/b&gt; owls" in again.content.decode()  # shown as text
+    form = Form()
+    form.feed(again.content.decode())
+    expected = {
+        **{k: v for k, v in typed.items() if k not in ("third_place", "public")},
+        "third_place": ["on"],
+        "public": ["on"],
+        "character-bot:cpu_hard": "",  # left to the draw
+    }
+    assert {k: form.values.get(k, "") for k in expected} == expected
+    assert "quick" not in form.values and "live" not in form.values  # unticked stay unticked
     assert not Tournament.objects.exists()
 
 
