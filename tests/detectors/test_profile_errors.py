@@ -141,3 +141,32 @@ def test_a_flat_colour_box_is_rejected_when_matching(ref_dir):
     profile = load_profile(data, ref_dir)
     with pytest.raises(ProfileError, match="is a flat colour"):
         Matcher(profile.indicators[0], (1920, 1080))
+
+
+def test_references_are_decoded_side_by_side_and_errors_keep_their_order(
+    ref_dir: Path, monkeypatch
+):
+    import threading
+
+    from detectors import profile as profile_module
+
+    shutil.copy(ref_dir / "kill.png", ref_dir / "death.png")
+    data = _good()
+    data["events"]["death"] = [{"reference": "death.png", "box": [10, 30, 100, 40]}]
+    both_reading = threading.Barrier(2, timeout=10)
+    read = profile_module._read_image
+
+    def read_when_both_are(path, where):
+        both_reading.wait()  # broken (an error) if the second starts only after the first ends
+        return read(path, where)
+
+    monkeypatch.setattr(profile_module, "_read_image", read_when_both_are)
+    profile = load_profile(_write(ref_dir, data))
+    assert [i.kind for i in profile.indicators] == ["kill", "death"]
+    assert profile.indicators[1].reference_size == (192, 108)
+    monkeypatch.setattr(profile_module, "_read_image", read)
+    # The first indicator's error is the one reported, whichever reading ends first.
+    data["events"]["kill"][0]["box"] = [150, 30, 100, 40]
+    data["events"]["death"][0]["reference"] = "nope.png"
+    with pytest.raises(ProfileError, match=r"events\.kill\[0\]\.box"):
+        load_profile(_write(ref_dir, data))
