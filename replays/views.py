@@ -48,9 +48,10 @@ def replay_list(request: HttpRequest) -> HttpResponse:
         replays = replays.filter(team=team)
     choices = tag_choices(replays)
     replays, chosen = filter_replays(replays, request.GET)
+    counted = ~Q(events__review=Event.REJECTED)  # as on the review and team pages (replay_stats)
     replays = replays.annotate(
-        kills=Count("events", filter=Q(events__kind=Event.KILL)),
-        deaths=Count("events", filter=Q(events__kind=Event.DEATH)),
+        kills=Count("events", filter=Q(events__kind=Event.KILL) & counted),
+        deaths=Count("events", filter=Q(events__kind=Event.DEATH) & counted),
     ).order_by(*Replay._meta.ordering)  # Meta.ordering does not apply to grouped queries
     return render(
         request,

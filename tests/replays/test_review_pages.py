@@ -51,6 +51,24 @@ def test_an_analysed_replay_shows_its_kills_deaths_and_kd(client, events, users)
     assert "1.00</b> K/D" in page and "Not analysed" not in page
 
 
+def test_a_rejected_event_counts_nowhere_not_in_the_list_either(client, events, users):
+    import re
+
+    from replays.profiles.services import profiles_install_builtin
+
+    version = profiles_install_builtin()[0]
+    type(events).objects.filter(pk=events.pk).update(detected_with=version)
+    events.events.filter(frame=6).update(review=Event.REJECTED)  # a kill that did not happen
+    events.events.filter(frame=51).update(review=Event.CONFIRMED)
+    client.force_login(users["owner"])
+    detail = client.get(f"/replays/{events.pk}/").content.decode()
+    assert "0.50</b> K/D" in detail  # 1 kill, 2 deaths
+    for url in ("/replays/", f"/replays/?team={users['team'].slug}"):
+        page = client.get(url).content.decode()
+        shown = re.findall(r'class="kill">(\d+)</span> / <span class="death">(\d+)', page)
+        assert shown == [("1", "2")], url
+
+
 def test_the_timeline_has_a_lane_per_kind_with_frames(events):
     from replays.charts import timeline_figure
 
