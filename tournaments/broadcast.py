@@ -127,10 +127,9 @@ class Broadcaster:
 
         return call
 
-    def send_channel(self, channel: str, message: dict[str, Any]) -> None:
-        """Sends one message to one consumer's channel."""
-        send = self._on_loop(self.layer.send) if self.loop else self._here(self.layer.send)
-        send(channel, message)
+    def send_group(self, message: dict[str, Any]) -> None:
+        """Sends one message to the match's group, after the ticks sent before it."""
+        self._send(self.group, message)
 
     def _store(self, item: dict[str, Any] | None) -> None:
         if not self._cache_ok:

@@ -22,14 +22,16 @@ import json
 import logging
 import random
 import threading
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import close_old_connections
 
+from coach import hub
 from tournaments.arena import CHARACTER_NAMES
 
-from . import hub, play, spectate
+from . import play, spectate
 from .broadcast import Broadcaster, dumps, group_name
 from .live import LiveMatch
 
@@ -40,7 +42,12 @@ class PlayConsumer(AsyncWebsocketConsumer):
     rules: dict = {}
     """Game rules for play matches (``round_seconds``, ``max_rounds``); defaults when empty."""
 
+    # No channel of its own: the match's group comes through the hub (``coach.hub``), and the
+    # end of a match is sent to the group addressed to ``member`` (see MatchConsumer's note).
+    channel_layer_alias = "play-uses-the-hub"
+
     async def connect(self) -> None:
+        self.member = f"play.{uuid.uuid4().hex}"
         self.opponent = await database_sync_to_async(play.opponent_for)(
             self.scope["user"], self.scope["url_route"]["kwargs"]["agent_id"]
         )
@@ -92,9 +99,9 @@ class PlayConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "error", "message": str(exc)})
             return
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await hub.leave(self.group, self)
         self.group = group_name(match.match_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await hub.join(self.group, self)
         self.match = match
         self.stopping = threading.Event()
         self.thread = threading.Thread(
@@ -117,26 +124,28 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 broadcaster.over(result.winner, result.ticks)
                 over = {"type": "over", "winner": result.winner, "ticks": result.ticks,
                         "dataset": str(dataset.pk), "match": match.match_id}  # fmt: skip
-                broadcaster.send_channel(
-                    self.channel_name, {"type": "play.over", "text": dumps(over)}
+                broadcaster.send_group(
+                    {"type": "play.over", "to": self.member, "text": dumps(over)}
                 )
         except Exception:
             logger.exception("play match %s stopped on an error", match.match_id)
             error = {"type": "error", "message": "the match stopped on an error; start again"}
-            broadcaster.send_channel(self.channel_name, {"type": "play.over", "text": dumps(error)})
+            error_event = {"type": "play.over", "to": self.member, "text": dumps(error)}
+            broadcaster.send_group(error_event)
         finally:
             close_old_connections()
+
+    async def hub_event(self, event: dict) -> None:
+        """A message of the match's group, from this process's hub."""
+        if event.get("type") == "match.ticks":
+            await self.match_ticks(event)
+        elif event.get("type") == "play.over" and event.get("to") == self.member:
+            await self.play_over(event)
 
     async def match_ticks(self, event: dict) -> None:
         for tick in json.loads(event["text"])["ticks"]:
             if tick["tick"] > 0:  # one frame per tick played (not the opening state)
                 await self.send_json({"type": "frame", "state": tick["state"]})
-
-    async def match_restart(self, event: dict) -> None:
-        pass
-
-    async def match_over(self, event: dict) -> None:
-        pass  # the play.over message (with the dataset) follows
 
     async def play_over(self, event: dict) -> None:
         self.match = None
@@ -147,7 +156,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
         if self.thread is not None:  # keep what was played so far (the thread stores it)
             await asyncio.get_running_loop().run_in_executor(None, self.thread.join, 10)
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await hub.leave(self.group, self)
 
 
 class MatchConsumer(AsyncWebsocketConsumer):
@@ -155,7 +164,7 @@ class MatchConsumer(AsyncWebsocketConsumer):
 
     No game loop here: the loop runs in a worker (or a thread) and publishes pre-serialised
     messages; this only sends a snapshot on connect and then every later tick, in order. The
-    process joins the group once for all its spectators (``tournaments.hub``); messages that
+    process joins the group once for all its spectators (``coach.hub``); messages that
     arrive while the snapshot is being read wait, and are filtered by tick after it.
     """
 

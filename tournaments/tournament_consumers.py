@@ -15,6 +15,8 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from coach import hub
+
 from .models import Tournament
 from .tournament_selectors import tournament_payload
 
@@ -24,23 +26,50 @@ def _payload_for(user, tournament_id: int) -> dict | None:
     return tournament_payload(tournament) if tournament else None
 
 
+@database_sync_to_async
+def _may_watch(user, tournament_id: int) -> bool:
+    return Tournament.objects.watchable_by(user).filter(pk=tournament_id).exists()
+
+
 class TournamentConsumer(AsyncWebsocketConsumer):
+    """A tournament page's socket. Like match spectators, it takes no channel-layer channel of its
+    own: the process joins ``tournament-<id>`` once (``coach.hub``) for all its sockets, so a
+    crowd costs Redis nothing more and closing a socket never waits on a cancelled Redis read."""
+
+    channel_layer_alias = "tournament-spectators-use-the-hub"
+
     async def connect(self) -> None:
         self.group = None
         tournament_id = self.scope["url_route"]["kwargs"]["tournament_id"]
-        payload = await database_sync_to_async(_payload_for)(self.scope["user"], tournament_id)
-        if payload is None:
+        if not await _may_watch(self.scope["user"], tournament_id):
             await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
             return
+        # In the group before the bracket is read, so no result falls between the two; what
+        # comes meanwhile waits and follows the bracket (each carries the newer state).
+        self.waiting: list[dict] | None = []
         self.group = f"tournament-{tournament_id}"
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await hub.join(self.group, self)
+        payload = await database_sync_to_async(_payload_for)(self.scope["user"], tournament_id)
         await self.accept()
+        if payload is None:  # deleted meanwhile
+            await self.close(code=4404)
+            return
         await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+        waiting, self.waiting = self.waiting or [], None
+        for event in waiting:
+            await self.hub_event(event)
+
+    async def hub_event(self, event: dict) -> None:
+        """A message of the tournament's group, from this process's hub."""
+        if self.waiting is not None:
+            self.waiting.append(event)
+        elif event.get("type") == "tournament.message":
+            await self.tournament_message(event)
 
     async def tournament_message(self, event: dict) -> None:
         await self.send(text_data=json.dumps(event["message"], separators=(",", ":")))
 
     async def disconnect(self, code: int) -> None:
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await hub.leave(self.group, self)

@@ -5,15 +5,24 @@ starts, changes or ends. Playback (frame, play, pause) is taken from the session
 drawings, "notes-changed" and "sync" (a follower asks where the leader is) from anyone in the
 session; each is relayed with ``group_send`` to the others who joined it. The consumer only
 relays: no loop runs here, and the database is reached through the small helpers below.
+
+Like the match spectators, a socket takes no channel-layer channel of its own: the process joins
+the group once (``coach.hub``) and hands each message to its sockets. Cancelling a
+socket's own channel-layer receive when it closed could hang in channels_redis past Daphne's
+10 s ("took too long to shut down and was killed"); a socket is known by ``member`` instead.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+
+from coach import hub
 
 from . import services
 
@@ -82,8 +91,13 @@ def drawing(message: dict) -> dict:
 
 
 class CoReviewConsumer(AsyncWebsocketConsumer):
+    # No channel of its own (see the module's docstring): an alias with no layer makes Channels
+    # skip it; group messages come through the hub, and ``member`` names this socket.
+    channel_layer_alias = "coreview-uses-the-hub"
+
     async def connect(self) -> None:
         self.group, self.session_id, self.leading = None, None, False
+        self.member = f"coreview.{uuid.uuid4().hex}"
         user = self.scope["user"]
         found = await replay_and_role(user, int(self.scope["url_route"]["kwargs"]["replay_id"]))
         if found is None:
@@ -92,7 +106,7 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
             return
         self.replay_id, self.can_lead = found
         self.group = group_name(self.replay_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await hub.join(self.group, self)
         await self.accept()
         you = {**services.person(user), "can_lead": self.can_lead}
         await self.send_json({"type": "hello", "you": you, "session": await state(self.replay_id)})
@@ -100,10 +114,17 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.group is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await hub.leave(self.group, self)
         was_in = self.session_id is not None
-        if await leave(self.channel_name) and was_in:  # always: its row may outlive its session
+        if await leave(self.member) and was_in:  # always: its row may outlive its session
             await self.broadcast_state()
+
+    async def hub_event(self, event: dict) -> None:
+        """A message of the replay's group, from this process's hub."""
+        if event.get("type") == "coreview.session":
+            await self.coreview_session(event)
+        elif event.get("type") == "coreview.relay":
+            await self.coreview_relay(event)
 
     async def send_json(self, data: dict) -> None:
         await self.send(text_data=json.dumps(data, separators=(",", ":")))
@@ -121,15 +142,15 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
         user = self.scope["user"]
         try:
             if kind == "start":
-                self.session_id = await start(user, self.replay_id, self.channel_name)
+                self.session_id = await start(user, self.replay_id, self.member)
                 self.leading = True
                 await self.broadcast_state()
             elif kind == "join":
-                self.session_id = await join(user, self.replay_id, self.channel_name)
+                self.session_id = await join(user, self.replay_id, self.member)
                 self.leading = False
                 await self.broadcast_state()
             elif kind == "leave" and self.session_id is not None:
-                await leave(self.channel_name)
+                await leave(self.member)
                 self.session_id, self.leading = None, False
                 await self.broadcast_state()
             elif kind == "end":
@@ -150,18 +171,18 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
 
     async def relay(self, message: dict) -> None:
         message["from"] = self.scope["user"].pk
-        await self.channel_layer.group_send(
+        await get_channel_layer().group_send(
             self.group,
             {
                 "type": "coreview.relay",
                 "session": self.session_id,
-                "sender": self.channel_name,
+                "sender": self.member,
                 "message": message,
             },
         )
 
     async def broadcast_state(self) -> None:
-        await self.channel_layer.group_send(
+        await get_channel_layer().group_send(
             self.group, {"type": "coreview.session", "session": await state(self.replay_id)}
         )
 
@@ -172,5 +193,5 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "session", "session": session})
 
     async def coreview_relay(self, event: dict) -> None:
-        if event["sender"] != self.channel_name and event["session"] == self.session_id:
+        if event["sender"] != self.member and event["session"] == self.session_id:
             await self.send_json(event["message"])

@@ -149,8 +149,8 @@ def test_a_finished_match_replays_every_tick_from_its_record(transactional_db, c
 
 
 def test_ticks_that_queue_up_go_out_as_one_message_in_order():
+    from coach.hub import coalesce
     from tournaments.broadcast import dumps
-    from tournaments.hub import coalesce
 
     def batch(first, last):
         ticks = [{"tick": n, "t": 1.0, "state": {"tick": n}} for n in range(first, last + 1)]

@@ -1,9 +1,11 @@
-"""One channel-layer subscription per web-server process and match, fanned out in memory.
+"""One channel-layer subscription per web-server process and group, fanned out in memory.
 
 With channel groups alone, every spectator is a member of ``match-<id>`` and every batch of
 ticks is copied into Redis once per spectator and read back once per spectator. Here the
-process joins the group ONCE (its hub's channel) and hands each message to its local spectator
-consumers, so the cost in Redis is per process, not per spectator.
+process joins the group ONCE (its hub's channel) and hands each message to its local
+consumers, so the cost in Redis is per process, not per spectator. Co-review sockets
+(``coreview-<replay>``) use it too. No socket holds a channel-layer receive of its own, so
+closing one never waits on channels_redis cancelling a blocked read.
 """
 
 from __future__ import annotations
