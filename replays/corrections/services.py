@@ -110,11 +110,13 @@ def event_move(*, event: Event, frame: object, user) -> Event:
     """Moves the event to another frame of its replay (e.g. the one on screen).
 
     Raises:
-        CorrectionError: the frame is not a frame of the replay.
+        CorrectionError: the frame is not a frame of the replay, or the same kind of event is
+            already there.
     """
     number, time_s = _frame_time(event.replay, frame)
     if number == event.frame:
         return event_confirm(event=event, user=user)
+    _refuse_a_second(event.replay, event.kind, number, moving=event)
     event.frame, event.time_s = number, time_s
     review = Event.ADDED if event.source == Event.COACH else Event.MOVED
     if review == Event.MOVED and number == event.detected_frame:
@@ -124,6 +126,16 @@ def event_move(*, event: Event, frame: object, user) -> Event:
     _drop_clip(event)
     _cut_clips_later(event.replay)
     return event
+
+
+def _refuse_a_second(replay: Replay, kind: str, number: int, moving: Event | None = None) -> None:
+    """One event of a kind per frame (a rejected one does not count): a second would be counted
+    twice and cut as a second clip of the same moment."""
+    same = replay.events.filter(kind=kind, frame=number).exclude(review=Event.REJECTED)
+    if moving is not None:
+        same = same.exclude(pk=moving.pk)
+    if same.exists():
+        raise CorrectionError(f"there is already a {kind} at frame {number}")
 
 
 @transaction.atomic
@@ -137,9 +149,7 @@ def event_add(*, replay: Replay, kind: object, frame: object, user) -> Event:
     if kind not in kinds:
         raise CorrectionError(f"the kind must be one of {', '.join(kinds)}, got {kind!r}")
     number, time_s = _frame_time(replay, frame)
-    same = replay.events.filter(kind=kind, frame=number).exclude(review=Event.REJECTED)
-    if same.exists():
-        raise CorrectionError(f"there is already a {kind} at frame {number}")
+    _refuse_a_second(replay, kind, number)
     event = Event(
         replay=replay,
         kind=kind,

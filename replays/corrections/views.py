@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,8 +19,15 @@ from . import services
 from .services import CorrectionError
 
 
+class _Missing(Exception):
+    """A replay or event that is not there for this user: a JSON 404 (an API, not a page)."""
+
+
 def _replay_for(request: HttpRequest, pk: int) -> Replay:
-    return get_object_or_404(Replay.objects.visible_to(request.user), pk=pk)
+    replay = Replay.objects.visible_to(request.user).filter(pk=pk).first()
+    if replay is None:
+        raise _Missing("no such replay")
+    return replay
 
 
 def _payload(request: HttpRequest) -> dict:
@@ -40,18 +46,23 @@ def _payload(request: HttpRequest) -> dict:
 def _correct(
     request: HttpRequest, pk: int, action: Callable[[Replay, dict], Event | None]
 ) -> JsonResponse:
-    replay = _replay_for(request, pk)
-    if not services.can_correct(request.user, replay):
-        return JsonResponse({"error": "only the team's coaches correct events"}, status=403)
     try:
+        replay = _replay_for(request, pk)
+        if not services.can_correct(request.user, replay):
+            return JsonResponse({"error": "only the team's coaches correct events"}, status=403)
         event = action(replay, _payload(request))
+    except _Missing as exc:
+        return JsonResponse({"error": str(exc)}, status=404)
     except CorrectionError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse({"event": event.to_dict() if event else None})
 
 
 def _event(replay: Replay, event_id: int) -> Event:
-    return get_object_or_404(Event.objects.select_related("replay"), replay=replay, pk=event_id)
+    event = Event.objects.select_related("replay").filter(replay=replay, pk=event_id).first()
+    if event is None:
+        raise _Missing("no such event")
+    return event
 
 
 @login_required
@@ -102,7 +113,10 @@ def event_add(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def replay_labels(request: HttpRequest, pk: int) -> JsonResponse:
     """Confirmed, moved and added events, in the shape ``detectors evaluate --labels`` reads."""
-    replay = _replay_for(request, pk)
+    try:
+        replay = _replay_for(request, pk)
+    except _Missing as exc:
+        return JsonResponse({"error": str(exc)}, status=404)
     response = JsonResponse(services.labels_of(replay))
     response["Content-Disposition"] = content_disposition_header(
         False, f"replay-{replay.pk}-labels.json"

@@ -70,6 +70,20 @@ def test_moving_an_event_back_where_the_detector_had_it_is_a_confirmation(client
     assert post(client, url(kill, "move"), {"frame": 6}).json()["event"]["review"] == "confirmed"
 
 
+def test_an_event_is_not_moved_onto_a_frame_that_has_one_of_its_kind(client, users, events):
+    client.force_login(users["coach"])
+    kill, death, other = events
+    refused = post(client, url(other, "move"), {"frame": 6})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "there is already a kill at frame 6"
+    other.refresh_from_db()
+    assert (other.frame, other.review) == (45, "")
+    assert post(client, url(death, "move"), {"frame": 6}).status_code == 200  # another kind
+    post(client, url(kill, "reject"))  # a rejected kill does not hold its frame
+    assert post(client, url(other, "move"), {"frame": 6}).json()["event"]["frame"] == 6
+    assert replay_stats(kill.replay).kills == 1
+
+
 def test_a_coach_adds_a_missed_event_and_removes_it_again(client, users, replay, events):
     client.force_login(users["coach"])
     response = post(client, f"/replays/{replay.pk}/events/add", {"kind": "death", "frame": 30})
@@ -173,6 +187,7 @@ def test_it_validates_ownership(client, users, replay, events, method, path):
     else:
         response = client.get(target)
     assert response.status_code == 404
+    assert response.json() == {"error": "no such replay"}  # JSON, like every answer of the API
     assert Event.objects.filter(review="").count() == 3 and replay.events.count() == 3
 
 
@@ -194,7 +209,11 @@ def test_an_event_of_another_replay_is_not_found_under_this_one(
     client.force_login(users["coach"])
     response = post(client, f"/replays/{replay.pk}/events/{theirs.pk}/reject")
     assert response.status_code == 404
+    assert response.json() == {"error": "no such event"}
     assert Event.objects.get(pk=theirs.pk).review == ""
+    assert post(client, f"/replays/{replay.pk}/events/999999/move").json() == {
+        "error": "no such event"
+    }
 
 
 @pytest.mark.parametrize(
