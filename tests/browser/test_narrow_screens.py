@@ -61,3 +61,72 @@ def test_every_menu_page_and_the_review_fit_a_phone_and_long_names_wrap(site, br
         assert page.evaluate(OVERFLOW) <= 0, f"{path} is wider than the window with a long name"
     shot(page, "long-name")
     desk.close()
+
+
+URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG&t=754s"
+WORD = "W" * 300
+
+
+def test_long_words_and_urls_people_write_never_widen_a_page(site, browser):
+    """A helper found a note holding a URL 602 px wide on a phone, a 300-character word in a
+    clip note making the playlist player 3,103 px wide, and tables widening the home page (501
+    px), the replay list (513 px) and a playlist's edit page (667 px) on a 390 px phone."""
+    site.start()
+    site.login("coach", site.password)
+    assert site.wait_done(1, timeout=300)["events"] >= 2
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = desk.new_page()
+    log_in(page, site, "coach")
+    page.goto(site.url("/replays/1/"))
+    page.wait_for_selector("#review[data-ready='1']")
+    for text in (f"Compare with the pro VOD: {URL}", WORD):
+        page.fill("#note-text", text)
+        page.click("#note-save")
+        page.wait_for_function(
+            "t => [...document.querySelectorAll('#note-list .note-text')]"
+            ".some(p => p.textContent.includes(t.slice(-20)))",
+            arg=text,
+        )
+    page.goto(site.url("/"))
+    page.click("text=New playlist")
+    page.fill("input[name=title]", "Long words")
+    page.select_option("select[name=assignee]", label="player")
+    page.click("#new-playlist button[type=submit]")
+    page.wait_for_url("**/playlists/*/edit")
+    edit = page.url
+    page.locator("#add-form input[name=event]").nth(0).check()
+    page.fill("#add-form input[name=note]", WORD)
+    page.click("#add-form button[type=submit]")
+    page.wait_for_selector("text=1 clip added.")
+    page.locator("tr.item").nth(0).locator("textarea[name=note]").fill(f"{URL} {WORD}")
+    page.locator("tr.item").nth(0).locator("button[value=save]").click()
+    page.wait_for_load_state()
+    play = edit.removesuffix("edit")
+    paths = ["/", "/replays/", "/replays/1/", play, edit]
+    for path in paths:
+        page.goto(path if path.startswith("http") else site.url(path))
+        assert page.evaluate(OVERFLOW) <= 0, f"{path} is wider than the window at 1280 px"
+    shot(page, "long-words-desk")
+    desk.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    log_in(page, site, "coach")
+    for path in paths:
+        page.goto(path if path.startswith("http") else site.url(path))
+        if path == "/replays/1/":
+            page.wait_for_selector("#note-list .note-text")
+        assert page.evaluate(OVERFLOW) <= 0, f"{path} is wider than a 390 px phone"
+        if path == edit:
+            shot(page, "long-words-phone-edit")
+    # The notes form stays usable: its tools and text box are on the phone's screen.
+    page.goto(site.url("/replays/1/"))
+    page.wait_for_selector("#note-list .note-text")
+    right = page.eval_on_selector_all(
+        "#note-form button, #note-form textarea",
+        "els => Math.max(...els.map(e => e.getBoundingClientRect().right))",
+    )
+    assert right <= 390
+    shot(page, "long-words-phone-review")
+    phone.close()
