@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coach import storage
 from coach.models import Team
-from coach.params import id_or_none
+from coach.params import id_or_none, json_body
 
 from . import frameindex, services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
@@ -276,7 +274,7 @@ def _error(exc: services.UploadError) -> JsonResponse:
 @require_POST
 def upload_create(request: HttpRequest) -> JsonResponse:
     try:
-        data = json.loads(request.body or b"{}")
+        data = json_body(request)
         size = int(data.get("size", -1))
     except (ValueError, TypeError, AttributeError):  # not JSON, not an object, no number
         return JsonResponse({"error": "send JSON with team, filename and size"}, status=400)

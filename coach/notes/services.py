@@ -158,10 +158,26 @@ def _require_editor(note: Note, user) -> None:
 def note_update(*, note: Note, user, changes: dict) -> Note:
     """Edits a note's text, tags, frames or drawings (author or the team's coach only).
 
+    ``changes["updated_at"]`` (optional): the note's ``updated_at`` when the editor opened it; a
+    note changed since then is not overwritten (two tabs editing one note: the later save would
+    silently undo the earlier one).
+
     Raises:
-        NoteError: 403 for anyone else; 400 for bad values or unknown fields.
+        NoteError: 403 for anyone else; 400 for bad values or unknown fields; 409 for a note
+            changed since ``updated_at``.
     """
     _require_editor(note, user)
+    changes = dict(changes)
+    seen = changes.pop("updated_at", None)  # the version the editor started from, if it says
+    # (read again under a row lock, so two saves at once cannot both pass the check)
+    now = Note.objects.select_for_update().filter(pk=note.pk).values_list("updated_at", flat=True)
+    if seen is not None and seen != now.first().isoformat():
+        raise NoteError(
+            "this note was changed by someone else since you began editing it; nothing was "
+            "saved. Your version is still in the box: copy what you need, then cancel and edit "
+            "the note as it is now",
+            409,
+        )
     # Tags given apart from the text stay unless replaced; those from the old text go with it.
     from_text = set(parse_tags(note.text).split())
     kept_tags = [t for t in note.tag_list if t not in from_text]

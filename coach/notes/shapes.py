@@ -70,6 +70,8 @@ def _shape(raw: object, n: int) -> dict:
                 for a, v in zip("xy", point, strict=True)
             ]
         )
+    if kind != "text" and all(point == clean[0] for point in clean):
+        raise ShapeError(f"{where} ({kind}) has no size: all its points are the same")
     shape = {
         "type": kind,
         "color": color.lower(),

@@ -3,8 +3,6 @@ team's replay or note answers 404; a change the user may not make answers 403 wi
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coach.media import ranged_file_response
 from coach.models import Note
+from coach.params import json_body
 from replays.models import Replay
 
 from . import exports, services
@@ -25,8 +24,8 @@ def _error(message: str, status: int = 400) -> JsonResponse:
 
 def _body(request: HttpRequest) -> dict:
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json_body(request)
+    except ValueError as exc:
         raise services.NoteError("send a JSON object") from exc
     if not isinstance(data, dict):
         raise services.NoteError("send a JSON object")

@@ -6,13 +6,14 @@ frame or kind is a 400 with a message, never a 500.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
+
+from coach.params import json_body
 
 from ..models import Event, Replay
 from . import services
@@ -34,8 +35,8 @@ def _payload(request: HttpRequest) -> dict:
     """The request's fields: a JSON object, or a form."""
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            data = json_body(request)
+        except ValueError:
             raise CorrectionError("send a JSON object") from None
         if not isinstance(data, dict):
             raise CorrectionError("send a JSON object")

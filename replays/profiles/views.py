@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from coach.models import Team
-from coach.params import id_or_none
+from coach.params import id_or_none, json_body
 from detectors import ProfileError
 
 from ..corrections.selectors import profile_accuracy
@@ -50,8 +50,8 @@ def _usable_replays(user, team: Team | None) -> QuerySet[Replay]:
 
 def _json_body(request: HttpRequest) -> dict:
     try:
-        data = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json_body(request)
+    except ValueError as exc:
         raise ProfileError("send the draft as JSON") from exc
     if not isinstance(data, dict):
         raise ProfileError("send the draft as a JSON object")

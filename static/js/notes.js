@@ -252,7 +252,11 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) throw new Error(data.error || ("the server answered " + r.status));
+        if (!r.ok) {
+          const err = new Error(data.error || ("the server answered " + r.status));
+          err.status = r.status;
+          throw err;
+        }
         return data;
       });
     });
@@ -269,9 +273,19 @@
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
+    const end = parseInt(endBox.value, 10);
+    if (Number.isFinite(end) && end < draft.frame) {  // said, not silently dropped
+      showError("The note's end (frame " + end + ") is before its frame " + draft.frame + ": change it or clear it.");
+      endBox.focus();
+      return;
+    }
+    if (textBox.value.length > MAX_TEXT) { tooLong(); return; }
     const body = { frame: draft.frame, frame_end: draftEnd(), text: textBox.value, shapes: draft.shapes };
     if (tagsBox.value.trim()) body.tags = tagsBox.value.split(",");
     else if (editing) body.tags = [];
+    // The version being edited: a note changed meanwhile (another tab, a teammate) is not
+    // overwritten; the server answers 409 and the draft stays.
+    if (editing) body.updated_at = editing.updated_at;
     const saving = editing ? send("PATCH", noteBase + editing.id, body) : send("POST", listUrl, body);
     $("note-save").disabled = true;
     saving.then(function () {
@@ -280,8 +294,42 @@
       pickTool(null);
       return reload();
     }).then(changed).catch(function (err) {
-      showError(err.message);  // the draft stays as it is: nothing typed or drawn is lost
+      // The draft stays as it is: nothing typed or drawn is lost.
+      if (editing && err.status === 404) {
+        editing = null;  // deleted meanwhile: what was written can still be added as a new note
+        updateForm();
+        reload();
+        showError("This note was deleted meanwhile. \u201cAdd note\u201d saves what you wrote as a new note.");
+      } else {
+        showError(err.message);
+      }
     }).finally(function () { $("note-save").disabled = false; });
+  });
+
+  // Notes hold at most MAX_TEXT characters: said as soon as a paste goes over, not cut silently.
+  const MAX_TEXT = 5000;
+  function tooLong() {
+    showError("A note holds at most " + MAX_TEXT + " characters; this one has " + textBox.value.length + ". Shorten it to save.");
+  }
+  textBox.addEventListener("input", function () {
+    if (textBox.value.length > MAX_TEXT) tooLong();
+    else if (/^A note holds at most/.test(errorBox.textContent)) showError("");
+  });
+
+  // Leaving the page with a note half written asks first (as the upload page does).
+  function unsaved() {
+    const replying = Array.prototype.some.call(list.querySelectorAll(".note-reply-form input"),
+      function (i) { return i.value.trim() !== ""; });
+    if (editing) {
+      return replying || textBox.value !== editing.text ||
+        JSON.stringify(draft.shapes) !== JSON.stringify(editing.shapes);
+    }
+    return replying || textBox.value.trim() !== "" || draft.shapes.length > 0;
+  }
+  window.addEventListener("beforeunload", function (e) {
+    if (!unsaved()) return;
+    e.preventDefault();
+    e.returnValue = "";
   });
 
   $("note-cancel").addEventListener("click", function () { resetDraft(); resendDraft(); redraw(); });
@@ -356,7 +404,8 @@
       li.appendChild(replies);
       const replyForm = el("form", "note-reply-form");
       replyForm.hidden = true;
-      replyForm.innerHTML = '<input type="text" maxlength="5000" placeholder="Reply… @teammate"><button type="submit" class="secondary">Send</button>';
+      replyForm.innerHTML = '<input type="text" placeholder="Reply… @teammate"><button type="submit" class="secondary">Send</button>' +
+        '<p class="error reply-error" role="alert" hidden></p>';
       li.appendChild(replyForm);
       list.appendChild(li);
     });
@@ -384,6 +433,7 @@
     if (e.target.closest("a, input, form")) return;
     if (!action) { review.seekFrame(n.frame); select(n.id); return; }
     const fail = function (err) { showError(err.message); };
+    showError("");  // an earlier message is about an earlier action
     if (action === "reply") {
       const f = li.querySelector(".note-reply-form");
       f.hidden = !f.hidden;
@@ -406,10 +456,15 @@
     e.preventDefault();
     const li = e.target.closest("li.note");
     const input = e.target.querySelector("input");
+    const said = e.target.querySelector(".reply-error");  // next to the reply, not the new-note form
+    const say = function (message) { said.textContent = message; said.hidden = !message; };
+    if (!input.value.trim()) { say("Write a reply first."); input.focus(); return; }
     send("POST", noteBase + li.dataset.id + "/replies", { text: input.value }).then(function () {
       input.value = "";
+      say("");
+      showError("");
       return reload();
-    }).then(changed).catch(function (err) { showError(err.message); });
+    }).then(changed).catch(function (err) { say(err.message); });
   });
 
   // ---- filters ----

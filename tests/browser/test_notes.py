@@ -207,3 +207,68 @@ def test_notes_sit_on_the_timeline_lane_and_clicking_one_seeks(site, page):
     page.wait_for_function("() => document.getElementById('frame-no').textContent == '200'")
     assert "current" in page.get_attribute("#note-list li.note", "class")
     shot(page, "notes-lane")
+
+
+def test_what_is_written_is_never_lost_or_cut_without_a_word(site, page, browser):
+    """From a helper's pass: a half-written note was lost on leaving the page, a second tab's
+    save silently undid the first's, a 10,000-character paste was cut to 5,000, an end before
+    the note's frame was dropped, and an empty reply's message appeared under the new-note form
+    and stayed there."""
+    site.login("coach", site.password)
+    assert site.wait_done(1, timeout=240)["state"] == "done"
+
+    def open_review(tab):
+        log_in(tab, site, "coach")
+        tab.goto(site.url("/replays/1/"))
+        tab.wait_for_selector("#review[data-ready='1']")
+        tab.wait_for_selector("#notes[data-loaded]")
+
+    open_review(page)
+    note = page.evaluate("() => window.FilmRoomNotes.addNote({frame: 30, text: 'original'})")
+    page.reload()
+    page.wait_for_selector("#notes[data-loaded]")
+    other = browser.new_page()
+    open_review(other)
+    for tab, text in ((page, "Tab A version"), (other, "Tab B version")):
+        tab.locator(f"#note-list li.note[data-id='{note['id']}'] button[data-action=edit]").click()
+        tab.fill("#note-text", text)
+    page.click("#note-save")
+    page.wait_for_function("() => document.getElementById('note-save').textContent == 'Add note'")
+    other.click("#note-save")
+    other.wait_for_selector("#note-error:not([hidden])")
+    assert "changed by someone else" in other.inner_text("#note-error")
+    assert other.input_value("#note-text") == "Tab B version"  # kept, to copy from
+    assert site.json(f"/coach/notes/{note['id']}")["text"] == "Tab A version"
+
+    # A long paste is said, not cut; saving it is refused until it is shorter.
+    other.click("#note-cancel")
+    other.fill("#note-text", "x" * 6000)
+    assert other.input_value("#note-text") == "x" * 6000
+    assert "this one has 6000" in other.inner_text("#note-error")
+    count = len(site.json("/coach/replays/1/notes.json")["notes"])
+    other.click("#note-save")
+    other.fill("#note-text", "short")
+    assert other.is_hidden("#note-error")
+    # An end before the note's frame is said, and nothing is saved.
+    other.evaluate("() => window.FilmRoomReview.seekFrame(40)")
+    other.wait_for_function("() => document.getElementById('note-frame').textContent == '40'")
+    other.fill("#note-frame-end", "5")
+    other.click("#note-save")
+    assert "before its frame 40" in other.inner_text("#note-error")
+    assert len(site.json("/coach/replays/1/notes.json")["notes"]) == count
+    other.close()
+
+    # An empty reply is said next to the reply, and a later success clears nothing stale.
+    row = page.locator(f"#note-list li.note[data-id='{note['id']}']")
+    row.locator("button[data-action=reply]").click()
+    row.locator(".note-reply-form input").press("Enter")
+    assert row.locator(".reply-error").inner_text() == "Write a reply first."
+    assert page.is_hidden("#note-error")
+
+    # Leaving with a note half written asks first.
+    page.fill("#note-text", "half a thought")
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.type), d.accept()))
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
+    assert asked == ["beforeunload"]

@@ -131,6 +131,10 @@ def test_a_player_cannot_edit_the_coachs_note(client, replay, users):
         ({"frame": 1, "shapes": [{**ARROW, "onclick": "x"}]}, "unknown fields: onclick"),
         ({"frame": 1, "shapes": [{"type": "text", "points": [[0, 0]]}]}, "needs text"),
         ({"frame": 1, "shapes": [{**ARROW, "width": "thick"}]}, "width must be a number"),
+        (
+            {"frame": 1, "shapes": [{"type": "rect", "points": [[0.5, 0.5], [0.5, 0.5]]}]},
+            "shape 1 (rect) has no size",
+        ),
         ({"frame": 1}, "needs text or a drawing"),
         ({"frame": 60, "text": "x"}, "between 0 and 59"),
         ({"frame": "ten", "text": "x"}, "frame must be a whole number"),
@@ -160,6 +164,23 @@ def test_a_bad_edit_keeps_the_note_as_it_was(client, users, note):
     assert response.status_code == 400 and "shape 1" in response.json()["error"]
     note.refresh_from_db()
     assert note.shapes[0]["type"] == "arrow"
+
+
+def test_two_editors_of_one_note_the_later_save_does_not_undo_the_earlier(client, users, note):
+    client.force_login(users["owner"])
+    opened = client.get(f"/coach/notes/{note.pk}").json()["updated_at"]  # tab A and tab B
+    first = patch(client, f"/coach/notes/{note.pk}", {"text": "Tab A", "updated_at": opened})
+    assert first.status_code == 200
+    second = patch(client, f"/coach/notes/{note.pk}", {"text": "Tab B", "updated_at": opened})
+    assert second.status_code == 409
+    assert "changed by someone else since you began editing" in second.json()["error"]
+    note.refresh_from_db()
+    assert note.text == "Tab A"
+    latest = first.json()["updated_at"]
+    again = patch(client, f"/coach/notes/{note.pk}", {"text": "Tab B", "updated_at": latest})
+    assert again.status_code == 200 and again.json()["text"] == "Tab B"
+    # Without the version (an older client, a script) the save goes through as before.
+    assert patch(client, f"/coach/notes/{note.pk}", {"text": "plain"}).status_code == 200
 
 
 def test_replies_form_a_thread_and_mention_teammates(client, users, note, teammate):
