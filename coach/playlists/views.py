@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -65,6 +65,8 @@ def playlist_new(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("team") or request.GET.get("team")
     team = teams.filter(pk=id_or_none(chosen)).first() if chosen else teams.first()
     if team is None:
+        if not Team.objects.visible_to(request.user).filter(pk=id_or_none(chosen)).exists():
+            raise Http404("no such team of yours")  # another team's, or none: not found
         return _forbidden(request, "Only a team's coach builds playlists.")
     context = {"teams": teams, "team": team, "form": request.POST, **_form_context(team)}
     if request.method == "GET":
@@ -201,6 +203,8 @@ def _entry_json(entry: services.Entry, before: float, after: float) -> dict:
         "end": end,
         "note": entry.note,
         "reviewed": entry.reviewed,
+        # A coach said since that it did not happen: still in the playlist, but marked so.
+        "rejected": event.review == Event.REJECTED,
         "share": reverse("replays:detail", args=[replay.pk]) + f"?frame={event.frame}",
     }
 

@@ -48,6 +48,7 @@
     $("pl-kind").textContent = item.kind;
     $("pl-kind").className = item.kind;
     $("pl-replay").textContent = item.replay;
+    $("pl-rejected").hidden = !item.rejected;
     $("pl-note").textContent = item.note;
     $("pl-note").hidden = !item.note;
     $("pl-share").href = item.share;

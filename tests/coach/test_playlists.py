@@ -90,6 +90,14 @@ def test_the_list_and_new_pages_answer_by_role(client, playlist, users):
     assert client.post("/playlists/new", {"title": "x"}).status_code == 403
     client.force_login(users["coach"])
     assert client.get("/playlists/new").status_code == 200
+    # A coach of another team, asking for this team (or none): not found, not "only a coach".
+    from coach.models import Membership
+
+    Membership.objects.filter(user=users["outsider"]).update(role=Membership.COACH)
+    client.force_login(users["outsider"])
+    for team in (users["team"].pk, 999999, "abc"):
+        assert client.get(f"/playlists/new?team={team}").status_code == 404, team
+    assert client.get(f"/playlists/new?team={users['other'].pk}").status_code == 200
 
 
 def test_a_coach_builds_a_playlist_in_order_with_notes(client, users, events):
@@ -115,6 +123,14 @@ def test_a_coach_builds_a_playlist_in_order_with_notes(client, users, events):
     assert list(playlist.items.values_list("position", flat=True)) == [1, 2]
     page = client.get(f"/playlists/{playlist.pk}/").content.decode()
     assert "Watch the minimap" in page and f"/replays/{events[2].replay_id}/?frame=50" in page
+    shown = lambda page: page.count(">rejected</span>") - page.count(" hidden>rejected</span>")  # noqa: E731
+    assert shown(page) == 0
+    # An event rejected after it was added stays in the playlist, marked on both pages.
+    Event.objects.filter(pk=events[2].pk).update(review=Event.REJECTED)
+    page = client.get(f"/playlists/{playlist.pk}/").content.decode()
+    assert shown(page) == 2  # the clip on screen (the first), and its line in the list
+    edit = client.get(f"/playlists/{playlist.pk}/edit").content.decode()
+    assert edit.count(">rejected</span>") == 1
 
 
 def test_it_rejects_events_of_another_team(client, users, events, sample_mp4):
