@@ -28,6 +28,9 @@ def has_nul(request: HttpRequest) -> bool:
         return True
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return False
+    form = request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+    if form and request.method != "POST":
+        return False  # only a POST is read as a form (a PUT of upload bytes may be labelled so)
     if request.content_type == "multipart/form-data":  # the fields; the files are bytes
         try:
             return any("\x00" in value for _, values in request.POST.lists() for value in values)

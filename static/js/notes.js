@@ -218,6 +218,7 @@
     $("note-drawn").textContent = n ? n + (n === 1 ? " drawing" : " drawings") : "no drawings";
     $("note-save").textContent = editing ? "Save note" : "Add note";
     $("note-cancel").hidden = !editing;
+    $("note-move-here").hidden = !editing;
   }
 
   function showError(message) {
@@ -242,6 +243,17 @@
     redraw();
   });
   endBox.addEventListener("input", redraw);
+  // While editing, the note stays where it was pinned as the video moves; this moves it (and
+  // its range, by as much) to the frame on screen. Saved with the note.
+  $("note-move-here").addEventListener("click", function () {
+    const frame = review.currentFrame();
+    const end = parseInt(endBox.value, 10);
+    if (Number.isFinite(end) && end >= draft.frame) endBox.value = end + frame - draft.frame;
+    draft.frame = frame;
+    showError("");
+    updateForm();
+    redraw();
+  });
 
   // ---- talking to the server ----
   function send(method, url, body) {

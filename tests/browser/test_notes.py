@@ -258,6 +258,19 @@ def test_what_is_written_is_never_lost_or_cut_without_a_word(site, page, browser
     assert len(site.json("/coach/replays/1/notes.json")["notes"]) == count
     other.close()
 
+    # A note being edited is moved to the frame on screen with "move to this frame".
+    page.locator(f"#note-list li.note[data-id='{note['id']}'] button[data-action=edit]").click()
+    assert page.is_hidden("#note-error")
+    page.evaluate("() => window.FilmRoomReview.seekFrame(45)")
+    page.wait_for_function("() => document.getElementById('frame-no').textContent == '45'")
+    assert page.inner_text("#note-frame") == "30"  # stays where it was pinned...
+    page.click("#note-move-here")
+    assert page.inner_text("#note-frame") == "45"  # ...until moved
+    page.click("#note-save")
+    page.wait_for_function("() => document.getElementById('note-save').textContent == 'Add note'")
+    moved = site.json(f"/coach/notes/{note['id']}")
+    assert (moved["frame"], moved["frame_end"], moved["text"]) == (45, 45, "Tab A version")
+
     # An empty reply is said next to the reply, and a later success clears nothing stale.
     row = page.locator(f"#note-list li.note[data-id='{note['id']}']")
     row.locator("button[data-action=reply]").click()

@@ -56,3 +56,19 @@ def test_a_form_post_to_a_json_endpoint_is_a_400_not_a_500(users, replay):
         response = client.post(url, {"text": "hi", "csrfmiddlewaretoken": token})
         assert response.status_code == 400, (url, response.status_code)
         assert "error" in response.json()
+
+
+def test_upload_bytes_are_not_text_whatever_they_are_labelled(client, users):
+    """A chunk of a replay holds NUL bytes; a client that labels its PUT as a form (Python's
+    urllib does by default) still uploads."""
+    client_for(client, users["owner"])
+    body = json.dumps({"team": users["team"].pk, "filename": "a.mp4", "size": 4})
+    upload = client.post("/replays/uploads/", body, "application/json").json()
+    response = client.put(
+        f"/replays/uploads/{upload['id']}",
+        b"\x00%00",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Upload-Offset": "0"},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["offset"] == 4
