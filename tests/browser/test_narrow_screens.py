@@ -128,5 +128,11 @@ def test_long_words_and_urls_people_write_never_widen_a_page(site, browser):
         "els => Math.max(...els.map(e => e.getBoundingClientRect().right))",
     )
     assert right <= 390
+    # ...and so are the events' buttons (Show, Clip, confirm, reject), without scrolling sideways.
+    right = page.eval_on_selector_all(
+        "#event-rows button",
+        "els => Math.max(...els.map(e => e.getBoundingClientRect().right))",
+    )
+    assert right <= page.eval_on_selector("table.events", "t => t.getBoundingClientRect().right")
     shot(page, "long-words-phone-review")
     phone.close()
