@@ -245,9 +245,38 @@ def agent_training_curve(agent: Agent) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))[:20_000]
 
 
+def agent_unfinished_tournaments(agent: Agent) -> list:
+    """The tournaments the agent is entered in that have not finished (their games need it)."""
+    from .models import Tournament
+
+    return list(
+        Tournament.objects.filter(entrants__agent=agent)
+        .exclude(state=Tournament.FINISHED)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+class AgentInUse(ValueError):
+    """The agent cannot be deleted now; the message says why."""
+
+
 def agent_delete(agent: Agent) -> None:
-    """Deletes an agent and its matches; its files go once the deletion is committed."""
+    """Deletes an agent and its matches; its files go once the deletion is committed.
+
+    Raises:
+        AgentInUse: it is entered in a tournament that has not finished. Deleting it would
+            delete its queued games too and leave the bracket waiting on them for ever.
+    """
     folder: Path = agent.path
     with transaction.atomic():
+        busy = agent_unfinished_tournaments(agent)
+        if busy:
+            names = ", ".join(f"\u201c{t.name}\u201d" for t in busy[:3])
+            raise AgentInUse(
+                f"{agent.name} is entered in {names}, which "
+                f"{'has' if len(busy) == 1 else 'have'} not finished: it can be deleted once "
+                f"{'it has' if len(busy) == 1 else 'they have'} finished."
+            )
         agent.delete()
         transaction.on_commit(lambda: storage.remove_tree(folder))

@@ -135,9 +135,14 @@ def agent_delete(request: HttpRequest, pk: str) -> HttpResponse:
     if not agent.may_be_deleted_by(request.user):
         reason = "Only the agent's owner or the team's coach may delete it."
         return render(request, "403.html", {"reason": reason}, status=403)
+    busy = services.agent_unfinished_tournaments(agent)
     if request.method == "GET":
-        return render(request, "tournaments/agent_delete.html", {"agent": agent})
-    services.agent_delete(agent)
+        return render(request, "tournaments/agent_delete.html", {"agent": agent, "busy": busy})
+    try:
+        services.agent_delete(agent)
+    except services.AgentInUse as exc:
+        messages.error(request, str(exc))
+        return redirect(agent)
     messages.success(request, f"{agent.name} deleted.")
     return redirect("tournaments:agents")
 

@@ -57,3 +57,26 @@ def test_an_outsider_gets_a_404(client, agent, users, method):
     client.force_login(users["outsider"])
     assert getattr(client, method)(f"/arena/agents/{agent.pk}/delete").status_code == 404
     assert agent.path.exists()
+
+
+def test_an_agent_in_an_unfinished_tournament_is_not_deleted(client, agent, users):
+    """A helper deleted an agent whose game was queued in a running tournament: the game went
+    with it and the bracket waited for ever, with nothing the organiser could do."""
+    from tournaments.models import Tournament
+    from tournaments.tournament_services import EntrantChoice, tournament_create
+
+    cup = tournament_create(
+        team=users["team"], created_by=users["owner"], name="Cup", format="single",
+        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+    )  # fmt: skip
+    client.force_login(users["owner"])
+    confirm = client.get(f"/arena/agents/{agent.pk}/delete").content.decode()
+    assert "which has not finished" in confirm and "Delete agent</button>" not in confirm
+    refused = client.post(f"/arena/agents/{agent.pk}/delete", follow=True)
+    assert "which has not finished: it can be deleted once it has finished" in (
+        refused.content.decode().replace("&#x27;", "'")
+    )
+    assert Agent.objects.filter(pk=agent.pk).exists() and agent.path.exists()
+    Tournament.objects.filter(pk=cup.pk).update(state=Tournament.FINISHED)
+    assert client.post(f"/arena/agents/{agent.pk}/delete").status_code == 302
+    assert not Agent.objects.filter(pk=agent.pk).exists()
