@@ -16,7 +16,14 @@
   const proto = location.protocol === "https:" ? "wss://" : "ws://";
   const ws = new WebSocket(proto + location.host + root.dataset.ws);
   let playing = false;
+  let framesSinceStart = 0;
   window.arenaFrames = 0;
+
+  function ready(label) {  // no match on: Fight! (or Rematch) may be pressed again
+    playing = false;
+    start.disabled = false;
+    start.textContent = label;
+  }
 
   ws.onopen = function () { status.textContent = "Connected."; };
   ws.onclose = function (e) {
@@ -26,36 +33,46 @@
   ws.onmessage = function (event) {
     const msg = JSON.parse(event.data);
     if (msg.type === "ready") { start.disabled = false; start.textContent = "Fight!"; }
-    else if (msg.type === "frame") { view.draw(msg.state); window.arenaFrames++; window.arenaState = msg.state; }
+    else if (msg.type === "frame") { view.draw(msg.state); window.arenaFrames++; framesSinceStart++; window.arenaState = msg.state; }
     else if (msg.type === "over") {
       playing = false;
       status.textContent = (msg.winner === "p1" ? "You win!" : msg.winner === "p2" ? "You lose." : "Draw.") +
         " " + msg.ticks + " ticks recorded.";
       window.arenaOver = msg;
-      start.disabled = false; start.textContent = "Rematch";
+      ready("Rematch");
       if (msg.match) { watch.href = "/matches/" + msg.match + "/"; watch.hidden = false; }
-    } else if (msg.type === "error") { status.textContent = msg.message; }
+    } else if (msg.type === "error") {
+      status.textContent = msg.message;
+      // A start that was refused (too many matches at once, an unknown character) or a match
+      // that stopped: nothing is being played, so the button comes back.
+      if (playing && (framesSinceStart === 0 || /start again/.test(msg.message))) {
+        ready(start.textContent);
+      }
+    }
   };
 
   start.addEventListener("click", function () {
     if (playing) return;
     playing = true;
+    framesSinceStart = 0;
     start.disabled = true;
     status.textContent = "Fight!";
     watch.hidden = true;
     ws.send(JSON.stringify({ type: "start", character: document.getElementById("my-char").value,
                              opponent_character: document.getElementById("their-char").value }));
+    ws.send(JSON.stringify({ type: "keys", keys: keys }));  // keys already held when it starts
     canvas.focus();
   });
 
   function onKey(down) {
     return function (e) {
       const name = KEYMAP[e.key.length === 1 ? e.key.toLowerCase() : e.key];
-      if (!name || !playing) return;
-      e.preventDefault();
+      if (!name) return;
+      if (playing) e.preventDefault();
       if (keys[name] === down) return;
+      // Followed between matches too: a key let go after the end is up for the rematch.
       keys[name] = down;
-      ws.send(JSON.stringify({ type: "keys", keys: keys }));
+      if (playing) ws.send(JSON.stringify({ type: "keys", keys: keys }));
     };
   }
   document.addEventListener("keydown", onKey(true));

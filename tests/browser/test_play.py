@@ -68,3 +68,33 @@ from tournaments.models import Dataset
 data = open_dataset(Dataset.objects.get().path)
 print(int(data.keys[:, data.key_names.index("right")].sum()), len(data))
 """
+
+
+def test_a_refused_fight_gives_the_button_back(site, browser):
+    """A helper's third tab got "you already play 2 matches at once", and its Fight! button
+    stayed disabled even after another tab was closed: only a reload helped."""
+    site.start()
+    context = browser.new_context()
+    first = context.new_page()
+    first.goto(site.url("/accounts/login/"))
+    first.fill("input[name=username]", "player")
+    first.fill("input[name=password]", site.password)
+    first.click("button[type=submit]")
+    first.wait_for_selector(".topbar .who")
+    tabs = [first, context.new_page(), context.new_page()]
+    for tab, bot in zip(tabs, ("cpu_easy", "cpu_hard", "random"), strict=True):
+        tab.goto(site.url(f"/arena/play/{bot}/"))
+        tab.wait_for_selector("#start:not([disabled])")
+        tab.click("#start")
+    for tab in tabs[:2]:
+        tab.wait_for_function("() => window.arenaFrames > 5")
+    third = tabs[2]
+    third.wait_for_function(
+        "() => /at once/.test(document.getElementById('arena-status').textContent)"
+    )
+    third.wait_for_selector("#start:not([disabled])")  # the button is back
+    tabs[1].close()
+    third.wait_for_timeout(500)  # the closed tab's match is stored and ended
+    third.click("#start")
+    third.wait_for_function("() => window.arenaFrames > 5", timeout=15_000)
+    context.close()
