@@ -130,6 +130,14 @@ def tournament_create(
     return tournament
 
 
+MAX_ENTRANTS = 128
+"""Entrants of one tournament at most (the seeds the form takes: 1 to 128)."""
+MAX_ENTRANTS_PER_GUEST_TEAM = 8
+"""Entries one team may make in another team's public tournament (the organiser cannot remove
+entrants: one visitor could otherwise fill it)."""
+
+
+@transaction.atomic
 def entrant_add(*, tournament: Tournament, team: Team, choice: EntrantChoice) -> Entrant:
     """Enters a house bot, the house agent or one of ``team``'s ready agents.
 
@@ -142,6 +150,17 @@ def entrant_add(*, tournament: Tournament, team: Team, choice: EntrantChoice) ->
         raise TournamentError("this tournament has started: entries are closed")
     if team.pk != tournament.team_id and not tournament.public:
         raise TournamentError("only the organising team enters a private tournament")
+    # Locks the tournament's row: entries arriving at once are counted one after another.
+    Tournament.objects.select_for_update().filter(pk=tournament.pk).exists()
+    if tournament.entrants.count() >= MAX_ENTRANTS:
+        raise TournamentError(f"this tournament is full: {MAX_ENTRANTS} entrants at most")
+    if team.pk != tournament.team_id:
+        theirs = tournament.entrants.filter(team=team).count()
+        if theirs >= MAX_ENTRANTS_PER_GUEST_TEAM:
+            raise TournamentError(
+                f"your team has entered {theirs} times: {MAX_ENTRANTS_PER_GUEST_TEAM} entries at "
+                "most per team in another team's tournament"
+            )
     kind, _, ref = choice.ref.partition(":")
     agent, bot = None, ""
     if kind == "bot" and ref in HOUSE_BOTS:

@@ -115,7 +115,7 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
             name=post.get("name", ""),
             format=post.get("format", ""),
             entrants=entrants,
-            best_of=id_or_none(post.get("best_of")) or 1,
+            best_of=_best_of(post),
             options=options,
             banned_characters=post.getlist("banned"),
             public=bool(post.get("public")),
@@ -128,6 +128,17 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
         request, f"{tournament.name} created with {tournament.entrants.count()} entrants."
     )
     return redirect(tournament)
+
+
+BEST_OF = ("1", "3", "5")
+
+
+def _best_of(post) -> int:
+    """Best of 1, 3 or 5, as the form offers; anything else is refused, not guessed at."""
+    text = str(post.get("best_of", "")).strip() or "1"
+    if text not in BEST_OF:
+        raise services.TournamentError(f"best of must be 1, 3 or 5, not {text[:20]!r}")
+    return int(text)
 
 
 MAX_SWISS_ROUNDS = 64

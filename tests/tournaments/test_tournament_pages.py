@@ -120,6 +120,22 @@ def test_another_team_enters_a_public_tournament_but_not_a_private_one(client, u
     assert public.entrants.filter(team=users["other"]).count() == 1
     assert client.post(f"/tournaments/{private.pk}/enter", form).status_code == 404
     assert private.entrants.count() == 4
+    # A visiting team enters at most 8 times (a helper entered 135 bots in 6 s, and the
+    # organiser cannot remove entrants).
+    for _ in range(10):
+        last = client.post(f"/tournaments/{public.pk}/enter", form, follow=True)
+    assert public.entrants.filter(team=users["other"]).count() == 8
+    assert "8 entries at most per team in another team" in last.content.decode()
+
+
+def test_a_tournament_takes_128_entrants_at_most(users):
+    from tournaments.tournament_services import TournamentError, entrant_add
+
+    cup = make(users, public=True)
+    for _ in range(124):
+        entrant_add(tournament=cup, team=users["team"], choice=EntrantChoice("bot:random"))
+    with pytest.raises(TournamentError, match="this tournament is full: 128 entrants at most"):
+        entrant_add(tournament=cup, team=users["team"], choice=EntrantChoice("bot:random"))
 
 
 def test_the_leaderboard_shows_ratings_and_their_history(client, users, sync_jobs, memory_layer):
@@ -181,6 +197,9 @@ async def test_a_private_tournament_socket_is_closed_for_an_outsider_and_a_visit
         ({"seed-bot:random": "abc"}, "a seed must be a whole number, not &#x27;abc&#x27;"),
         ({"seed-bot:random": "1", "seed-bot:cpu_easy": "1"}, "seed 1 is given to two entrants"),
         ({"name": "x" * 5000}, "the name is 5000 characters; 100 at most"),
+        ({"best_of": "99999"}, "best of must be 1, 3 or 5, not &#x27;99999&#x27;"),
+        ({"best_of": "abc"}, "best of must be 1, 3 or 5, not &#x27;abc&#x27;"),
+        ({"best_of": "0"}, "best of must be 1, 3 or 5, not &#x27;0&#x27;"),
     ],
 )
 def test_bad_numbers_and_names_in_the_form_are_refused_with_the_reason(

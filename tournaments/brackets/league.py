@@ -127,7 +127,8 @@ class Swiss:
         self.n_rounds = options.rounds or min(most, math.ceil(math.log2(len(entrants))))
         if self.n_rounds > most:
             raise BracketError(
-                f"{len(entrants)} entrants can play at most {most} Swiss rounds without rematches"
+                f"{len(entrants)} entrants can play at most {most} Swiss "
+                f"round{'' if most == 1 else 's'} without rematches"
             )
 
     def slots(self, results: Mapping[str, str]) -> list[Slot]:
