@@ -28,7 +28,7 @@ def tournament_list(request: HttpRequest, form: dict | None = None) -> HttpRespo
     what was typed, when a create was refused, so nothing typed is lost)."""
     tournaments = Tournament.objects.watchable_by(request.user).select_related("team", "champion")
     teams = Team.objects.visible_to(request.user)
-    agents = Agent.objects.visible_to(request.user).filter(state=Agent.READY)
+    agents = _own_agents(request.user)
     choices = services.house_entrants() + [
         (f"agent:{a.pk}", f"{a.name} ({a.team.name})") for a in agents
     ]
@@ -45,6 +45,13 @@ def tournament_list(request: HttpRequest, form: dict | None = None) -> HttpRespo
         },
         status=400 if form is not None else 200,
     )
+
+
+def _own_agents(user):
+    """The user's teams' ready agents, less the house agent (listed once, as a house entrant)."""
+    agents = Agent.objects.visible_to(user).filter(state=Agent.READY).select_related("team")
+    house = services.house_agent()
+    return agents.exclude(pk=house.pk) if house is not None else agents
 
 
 CHECKED_BY_DEFAULT = ("grand_final_reset", "public", "quick", "live")
@@ -190,7 +197,7 @@ def tournament_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entrants": tournament.entrants.select_related("agent", "team"),
             "organiser": mine.filter(pk=tournament.team_id).exists(),
             "teams": mine,
-            "my_agents": Agent.objects.visible_to(request.user).filter(state=Agent.READY),
+            "my_agents": _own_agents(request.user),
             "house": services.house_entrants(),
             "characters": [c for c in CHARACTER_NAMES if c not in tournament.banned_characters],
         },

@@ -71,3 +71,18 @@ def test_only_the_demos_own_copycat_is_a_house_opponent(transactional_db, var):
     _, team = demo_accounts()
     theirs = Agent.objects.create(team=team, name="Copycat", state=Agent.READY, **fields)
     assert house_agent() == theirs
+
+
+def test_the_house_copycat_is_offered_once_to_the_demo_team(
+    transactional_db, var, client, django_user_model
+):
+    """A helper saw "Copycat (house)" and "Copycat (Demo Team)" on the form, the same agent twice;
+    ticking both was refused as "already entered"."""
+    from tournaments.models import Agent
+
+    _, team = demo_accounts()
+    fields = dict(architecture="mlp_q", obs_type="state", frame_skip=4, config={}, folder="x")
+    copycat = Agent.objects.create(team=team, name="Copycat", state=Agent.READY, **fields)
+    client.force_login(django_user_model.objects.get(username="coach"))
+    page = client.get("/tournaments/").content.decode()
+    assert page.count(f'value="agent:{copycat.pk}"') == 1 and "Copycat (house)" in page
