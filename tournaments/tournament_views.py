@@ -3,13 +3,14 @@ leaderboard."""
 
 from __future__ import annotations
 
+import functools
+
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
-from django.views.decorators.http import require_POST
 
 from coach.models import Team
 from coach.params import id_or_none
@@ -90,8 +91,29 @@ def _entrant_rows(post: dict | None, choices: list[tuple[str, str]]) -> list[dic
     ]
 
 
+def _post_only(back: str):
+    """The view takes a form's POST; a GET of its address (a reload after a refused form, the
+    address typed in) goes to the page ``back`` names instead of a browser's blank 405."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                if "pk" not in kwargs:
+                    return redirect(back)
+                _watchable(request, kwargs["pk"])  # another team's private one: 404 as ever
+                return redirect(back, kwargs["pk"])
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
 @login_required
-@require_POST
+@_post_only("bracket:list")
 def tournament_create(request: HttpRequest) -> HttpResponse:
     post = request.POST
     team = Team.objects.visible_to(request.user).filter(pk=id_or_none(post.get("team"))).first()
@@ -205,7 +227,7 @@ def tournament_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post_only("bracket:detail")
 def tournament_enter(request: HttpRequest, pk: int) -> HttpResponse:
     tournament = _watchable(request, pk)
     team = (
@@ -229,7 +251,7 @@ def tournament_enter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post_only("bracket:detail")
 def tournament_start(request: HttpRequest, pk: int) -> HttpResponse:
     tournament = get_object_or_404(Tournament.objects.visible_to(request.user), pk=pk)
     try:
@@ -240,7 +262,7 @@ def tournament_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post_only("bracket:detail")
 def tournament_match_settle(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """The organiser plays a failed game again or awards its match (``action``)."""
     tournament = get_object_or_404(Tournament.objects.visible_to(request.user), pk=pk)

@@ -24,6 +24,15 @@ def test_an_uploaded_agent_is_evaluated_against_every_built_in_opponent(agent):
         assert match.winner in ("p1", "p2", "draw") and match.ticks > 0
 
 
+def test_the_agent_page_names_each_winner_and_links_each_match(client, agent, users):
+    client.force_login(users["owner"])
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    for match in Match.objects.filter(kind="evaluation"):
+        winner = {"p1": match.p1_label, "p2": match.p2_label, "draw": "draw"}[match.winner]
+        row = page.split(f'href="/matches/{match.pk}/"')[0].rsplit("<tr>", 1)[1]
+        assert f"<td>{winner}</td>" in row and ">p1<" not in row and ">p2<" not in row
+
+
 def test_evaluating_again_replaces_the_earlier_matches(agent):
     from tournaments.services import agent_evaluate
 

@@ -327,3 +327,17 @@ def test_the_organiser_awards_a_failed_match_from_the_page(client, users, memory
     assert f"{tm.key}: awarded to {tm.entrant1.name} (a walk-over, unrated)" in shown
     tm.refresh_from_db()
     assert tm.state == TournamentMatch.DONE and tm.winner_id == tm.entrant1_id
+
+
+def test_the_form_addresses_opened_with_get_lead_back_to_their_pages(client, users, memory_layer):
+    """After a refused form the address bar shows /tournaments/new; opening it again gave the
+    browser's blank 405 page."""
+    cup = make(users, public=True)
+    client_for(client, users["owner"])
+    assert client.get("/tournaments/new")["Location"] == "/tournaments/"
+    for action in ("start", "enter", "matches/W1-1/settle"):
+        response = client.get(f"/tournaments/{cup.pk}/{action}")
+        assert response.status_code == 302 and response["Location"] == f"/tournaments/{cup.pk}/"
+    assert client.put(f"/tournaments/{cup.pk}/start").status_code == 405
+    cup.refresh_from_db()
+    assert cup.state == Tournament.DRAFT  # nothing done
