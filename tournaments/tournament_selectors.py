@@ -68,7 +68,9 @@ def viewer_data(
     options = view["options"]
     settings = {
         "grandFinal": "double" if options["grand_final_reset"] else "simple",
-        "consolationFinal": bool(options["third_place"]),
+        # Only single elimination has a third-place match: in double elimination the viewer would
+        # label the grand final's reset "Consolation Final".
+        "consolationFinal": bool(options["third_place"]) and tournament.format == "single",
         "size": len(view["entrants"]),
     }
     rounds: dict[tuple[int, int], int] = {}
@@ -85,7 +87,9 @@ def viewer_data(
                 "stage_id": 0,
                 "group_id": group,
                 "round_id": round_id,
-                "number": slot["number"],
+                # The viewer's final group: number 1 in every round is the grand final (its reset
+                # the 2nd round), number 2 a consolation final. Ours numbers GF-1, GF-2.
+                "number": 1 if slot["stage"] == "GF" else slot["number"],
                 "child_count": 0,
                 "status": _status(slot, played),
                 "opponent1": _side(slot, "p1", played),
