@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import log_in, shot
 from tests.tournaments.conftest import agent_zip
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -76,11 +76,7 @@ def test_a_refused_fight_gives_the_button_back(site, browser):
     site.start()
     context = browser.new_context()
     first = context.new_page()
-    first.goto(site.url("/accounts/login/"))
-    first.fill("input[name=username]", "player")
-    first.fill("input[name=password]", site.password)
-    first.click("button[type=submit]")
-    first.wait_for_selector(".topbar .who")
+    log_in(first, site, "player")
     tabs = [first, context.new_page(), context.new_page()]
     for tab, bot in zip(tabs, ("cpu_easy", "cpu_hard", "random"), strict=True):
         tab.goto(site.url(f"/arena/play/{bot}/"))
