@@ -8,7 +8,7 @@ import functools
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
 
@@ -24,7 +24,7 @@ from .tournament_selectors import tournament_payload
 QUICK_RULES = {"max_rounds": 1, "round_seconds": 30}
 
 
-def tournament_list(request: HttpRequest, form: dict | None = None) -> HttpResponse:
+def tournament_list(request: HttpRequest, form: QueryDict | None = None) -> HttpResponse:
     """The tournaments one may watch and, for a team member, the new-tournament form (``form``:
     what was typed, when a create was refused, so nothing typed is lost)."""
     tournaments = Tournament.objects.watchable_by(request.user).select_related("team", "champion")
@@ -58,7 +58,7 @@ def _own_agents(user):
 CHECKED_BY_DEFAULT = ("grand_final_reset", "public", "quick", "live")
 
 
-def _form_values(post: dict | None) -> dict:
+def _form_values(post: QueryDict | None) -> dict:
     """The new-tournament form's values: the defaults, or what was typed (``post``)."""
     if post is None:
         return {
@@ -70,13 +70,13 @@ def _form_values(post: dict | None) -> dict:
         **{
             field: post.get(field, "")
             for field in ("team", "name", "format", "best_of", "seeding", "rounds")
-        },  # fmt: skip
+        },
         "checked": {flag for flag in (*CHECKED_BY_DEFAULT, "third_place") if post.get(flag)},
         "banned": [(c, c in banned) for c in CHARACTER_NAMES],
     }
 
 
-def _entrant_rows(post: dict | None, choices: list[tuple[str, str]]) -> list[dict]:
+def _entrant_rows(post: QueryDict | None, choices: list[tuple[str, str]]) -> list[dict]:
     """One row per possible entrant: ticked (house bots by default), character, typed seed."""
     picked = set(post.getlist("entrant")) if post is not None else None
     return [
