@@ -38,10 +38,18 @@ def spectator(match_id, user=None):
     return comm
 
 
-async def _until_over(comm) -> list[dict]:
+async def _until_over(comm, run: asyncio.Future | None = None) -> list[dict]:
+    """Every message up to the match's end. ``run`` is the match playing in a thread: when it
+    fails, its error is raised here (not a bare timeout waiting for an end that never comes)."""
     messages = []
     while True:
-        msg = await comm.receive_json_from(timeout=15)
+        receive = asyncio.ensure_future(comm.receive_json_from(timeout=15))
+        if run is not None:
+            await asyncio.wait({receive, run}, return_when=asyncio.FIRST_COMPLETED)
+            if run.done() and run.exception() is not None and not receive.done():
+                receive.cancel()
+                raise run.exception()
+        msg = await receive
         messages.append(msg)
         if msg["type"] == "over":
             return messages
@@ -56,11 +64,15 @@ async def test_a_spectator_gets_a_snapshot_then_every_tick_in_order_then_the_end
     )  # fmt: skip
     early = spectator(match.pk)
     assert (await early.connect())[0]
+    first = await early.receive_json_from(timeout=15)  # the snapshot, before the match starts
+    # (it reads the match, and the test database, SQLite in memory with a shared cache, refuses
+    # a write beside a read: "table is locked", where a file or PostgreSQL would wait)
     run = asyncio.ensure_future(sync_to_async(match_run, thread_sensitive=False)(match.pk))
     await asyncio.sleep(1.0)
     late = spectator(match.pk)  # joins mid-match
     assert (await late.connect())[0]
-    early_msgs, late_msgs = await _until_over(early), await _until_over(late)
+    early_msgs = [first, *await _until_over(early, run)]
+    late_msgs = await _until_over(late, run)
     done = await run
     for msgs in (early_msgs, late_msgs):
         snap = msgs[0]

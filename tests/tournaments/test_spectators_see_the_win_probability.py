@@ -20,8 +20,11 @@ async def test_every_broadcast_tick_carries_the_win_probability_and_the_pose(
     )  # fmt: skip
     comm = spectator(match.pk)
     assert (await comm.connect())[0]
+    # The snapshot first: it reads the match while the test database (SQLite in memory, shared
+    # cache) refuses a write beside a read ("table is locked") where a file or PostgreSQL waits.
+    snapshot = await comm.receive_json_from(timeout=15)
     run = asyncio.ensure_future(sync_to_async(match_run, thread_sensitive=False)(match.pk))
-    msgs = await _until_over(comm)
+    msgs = [snapshot, *await _until_over(comm, run)]
     done = await run
     assert 0.2 < msgs[0]["state"]["win_p1"] < 0.8  # the snapshot: an even start
     states = [t["state"] for m in msgs[1:-1] for t in m["ticks"]]
