@@ -212,8 +212,13 @@ class Tournament(models.Model):
         ("round_robin", "Round robin"),
         ("swiss", "Swiss"),
     ]
-    DRAFT, RUNNING, FINISHED = "draft", "running", "finished"
-    STATES = [(DRAFT, "Taking entrants"), (RUNNING, "Running"), (FINISHED, "Finished")]
+    DRAFT, RUNNING, FINISHED, CANCELLED = "draft", "running", "finished", "cancelled"
+    STATES = [
+        (DRAFT, "Taking entrants"),
+        (RUNNING, "Running"),
+        (FINISHED, "Finished"),
+        (CANCELLED, "Cancelled"),
+    ]
     SEEDINGS = [("rating", "By rating"), ("manual", "By hand (entry order)")]
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="tournaments")

@@ -246,12 +246,12 @@ def agent_training_curve(agent: Agent) -> list[dict[str, str]]:
 
 
 def agent_unfinished_tournaments(agent: Agent) -> list:
-    """The tournaments the agent is entered in that have not finished (their games need it)."""
+    """The tournaments the agent is entered in that have not ended (their games need it)."""
     from .models import Tournament
 
     return list(
         Tournament.objects.filter(entrants__agent=agent)
-        .exclude(state=Tournament.FINISHED)
+        .exclude(state__in=(Tournament.FINISHED, Tournament.CANCELLED))
         .distinct()
         .order_by("pk")
     )

@@ -38,7 +38,9 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
         for tm in tournament.matches.select_related("match")
     }
     view = Bracket.from_dict(tournament.bracket).view() if tournament.bracket else None
-    live = [m["match"] for m in matches.values() if m["state"] == "playing"]
+    # A game still ending after a cancel is no longer the tournament's.
+    running = tournament.state == Tournament.RUNNING
+    live = [m["match"] for m in matches.values() if m["state"] == "playing" and running]
     return {
         "type": "bracket",
         "tournament": {

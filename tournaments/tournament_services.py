@@ -248,6 +248,57 @@ def tournament_start(*, tournament: Tournament) -> Tournament:
     return tournament
 
 
+@transaction.atomic
+def tournament_delete(*, tournament: Tournament) -> None:
+    """Deletes a tournament still taking entrants (nothing has been played in it).
+
+    Raises:
+        TournamentError: it has started; a running one can be cancelled, and a finished or
+            cancelled one stays, as the record of the games played and rated in it.
+    """
+    tournament = Tournament.objects.select_for_update().get(pk=tournament.pk)
+    if tournament.state == Tournament.RUNNING:
+        raise TournamentError("it has started: cancel it instead (its games so far are kept)")
+    if tournament.state != Tournament.DRAFT:
+        raise TournamentError(
+            f"it is {tournament.get_state_display().lower()}: its games and ratings are kept"
+        )
+    tournament_id = tournament.pk
+    tournament.delete()
+    transaction.on_commit(lambda: _group_send(tournament_id, {"type": "deleted"}))
+
+
+CANCELLED_REASON = "not played: the tournament was cancelled"
+
+
+@transaction.atomic
+def tournament_cancel(*, tournament: Tournament) -> Tournament:
+    """Stops a running tournament: no more games start and the bracket stays as it is.
+
+    Games already played keep their results (and the ratings they moved). Games waiting in the
+    queue are marked failed with :data:`CANCELLED_REASON` and not played; a game being played
+    as this runs ends on its own, and its result changes nothing in the bracket.
+
+    Raises:
+        TournamentError: it is not running.
+    """
+    tournament = Tournament.objects.select_for_update().get(pk=tournament.pk)
+    if tournament.state != Tournament.RUNNING:
+        raise TournamentError(
+            "only a running tournament can be cancelled; "
+            f"this one is {tournament.get_state_display().lower()}"
+        )
+    tournament.state = Tournament.CANCELLED
+    tournament.finished_at = timezone.now()
+    tournament.save(update_fields=["state", "finished_at"])
+    waiting = tournament.matches.exclude(state=TournamentMatch.DONE)
+    Match.objects.filter(
+        pk__in=waiting.values("match_id"), state__in=(Match.SCHEDULED, Match.FAILED)
+    ).update(state=Match.FAILED, failure_reason=CANCELLED_REASON)
+    transaction.on_commit(lambda: tournament_broadcast(tournament.pk))
+    return tournament
+
+
 def _schedule(tournament: Tournament, bracket: Bracket) -> list[TournamentMatch]:
     """The scheduler: every ready slot without a match gets one, and its first game is queued."""
     started = set(tournament.matches.values_list("key", flat=True))
@@ -289,8 +340,10 @@ def _game_create(tm: TournamentMatch) -> Match:
 
 def tournament_game_play(*, match_id: int) -> None:
     """Plays one game of a tournament match (the django-q2 task's body)."""
-    tm = TournamentMatch.objects.filter(match_id=match_id).first()
+    tm = TournamentMatch.objects.filter(match_id=match_id).select_related("tournament").first()
     if tm is None or tm.state == TournamentMatch.DONE:
+        return
+    if tm.tournament.state != Tournament.RUNNING:  # cancelled while this waited in the queue
         return
     TournamentMatch.objects.filter(pk=tm.pk).update(state=TournamentMatch.PLAYING)
     _group_send(tm.tournament_id, {"type": "match_started", "key": tm.key, "match": match_id})
@@ -337,6 +390,8 @@ def tournament_match_settle(*, tournament: Tournament, key: str, action: str) ->
         )
         if tm is None:
             raise TournamentError(f"this tournament has no match {key}")
+        if tournament.state != Tournament.RUNNING:
+            raise TournamentError(f"the tournament is {tournament.get_state_display().lower()}")
         if tm.state != TournamentMatch.FAILED:
             raise TournamentError(f"match {key} has not failed")
         if action == "replay":
@@ -379,6 +434,8 @@ def tournament_record_result(*, match: Match) -> TournamentMatch | None:
         if any(g["match"] == match.pk for g in tm.games):
             return tm
         tournament = Tournament.objects.select_for_update().get(pk=tm.tournament_id)
+        if tournament.state != Tournament.RUNNING:  # a game that ended after a cancel
+            return tm
         tm.games = [*tm.games, {"match": match.pk, "winner": match.winner or "draw"}]
         # The runner plays the best-of-N; a drawn match is played again, three draws at most.
         side = series_winner([g["winner"] for g in tm.games], 1)

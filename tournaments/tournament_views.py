@@ -222,8 +222,18 @@ def tournament_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "my_agents": _own_agents(request.user),
             "house": services.house_entrants(),
             "characters": [c for c in CHARACTER_NAMES if c not in tournament.banned_characters],
+            "swiss_needs": _swiss_needs(tournament),
         },
     )
+
+
+def _swiss_needs(tournament: Tournament) -> int | None:
+    """For a Swiss draft with its rounds set: the entrants those rounds need without a rematch
+    (``2 × rounds − 1``), so the organiser knows before Start refuses it."""
+    rounds = (tournament.options or {}).get("rounds")
+    if tournament.format != "swiss" or tournament.state != Tournament.DRAFT or not rounds:
+        return None
+    return 2 * int(rounds) - 1
 
 
 @login_required
@@ -259,6 +269,42 @@ def tournament_start(request: HttpRequest, pk: int) -> HttpResponse:
     except services.TournamentError as exc:
         messages.error(request, f"Not started: {exc}")
     return redirect(tournament)
+
+
+@login_required
+def tournament_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first; POST stops a running tournament (its team only)."""
+    return _confirm_then(request, pk, "cancel")
+
+
+@login_required
+def tournament_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first; POST deletes a tournament still taking entrants (its team only)."""
+    return _confirm_then(request, pk, "delete")
+
+
+ENDINGS = {"cancel": services.tournament_cancel, "delete": services.tournament_delete}
+
+
+def _confirm_then(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    tournament = get_object_or_404(Tournament.objects.visible_to(request.user), pk=pk)
+    done = {"cancel": "cancelled", "delete": "deleted"}[action]
+    if request.method in ("GET", "HEAD"):
+        context = {"tournament": tournament, "action": action, "played": _games_played(tournament)}
+        return render(request, "tournaments/tournament_confirm.html", context)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    try:
+        ENDINGS[action](tournament=tournament)
+    except services.TournamentError as exc:
+        messages.error(request, f"Not {done}: {exc}")
+        return redirect(tournament)
+    messages.success(request, f"{tournament.name} {done}.")
+    return redirect("bracket:list") if action == "delete" else redirect(tournament)
+
+
+def _games_played(tournament: Tournament) -> int:
+    return sum(len(games) for games in tournament.matches.values_list("games", flat=True))
 
 
 @login_required

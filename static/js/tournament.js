@@ -48,8 +48,9 @@
       champ.append(b);
     }
     const state = document.getElementById("t-state");
-    state.textContent = { draft: "Taking entrants", running: "Running", finished: "Finished" }[data.tournament.state];
-    state.className = "state state-" + (data.tournament.state === "finished" ? "done" : "running");
+    const t = data.tournament.state;
+    state.textContent = { draft: "Taking entrants", running: "Running", finished: "Finished", cancelled: "Cancelled" }[t];
+    state.className = "state state-" + ({ finished: "done", cancelled: "failed", draft: "queued" }[t] || "running");
   }
 
   // Live matches: the one being watched stays on screen until it ends, even when another starts
@@ -57,6 +58,7 @@
   const liveOthers = document.getElementById("live-others");
   let watching = null;  // the bracket key of the match on screen
   function playing() {
+    if (!running()) return [];  // a game still ending after a cancel is not the tournament's
     return Object.entries(data.matches).filter(([, m]) => m.state === "playing" && m.match);
   }
   function matchLabel(key, m) { return `${key} ${names(m.p1)} vs ${names(m.p2)}`; }
@@ -112,7 +114,8 @@
   function drawFailed() {
     if (!failedCard) return;
     for (const li of failedList.querySelectorAll("li")) li.remove();
-    const failed = Object.entries(data.matches).filter(([, m]) => m.state === "failed");
+    // A cancelled tournament waits for nobody: its stopped games are not offered to settle.
+    const failed = running() ? Object.entries(data.matches).filter(([, m]) => m.state === "failed") : [];
     failedCard.hidden = failed.length === 0;
     for (const [key, m] of failed) {
       const li = document.createElement("li");
@@ -131,6 +134,16 @@
     }
   }
 
+  function running() { return data.tournament.state === "running"; }
+  function ended() { return ["finished", "cancelled"].includes(data.tournament.state); }
+  // Deleted by its organiser while this page was open.
+  function gone() {
+    const state = document.getElementById("t-state");
+    state.textContent = "Deleted";
+    state.className = "state state-failed";
+    for (const id of ["signup", "start-form", "delete-link"]) document.getElementById(id)?.remove();
+  }
+
   function drawAll() {
     drawBracket();
     drawStandings();
@@ -138,8 +151,9 @@
     showLive();
     if (data.tournament.state !== "draft") {
       // A page open since before the start: sign-up is over.
-      for (const id of ["signup", "start-form"]) document.getElementById(id)?.remove();
+      for (const id of ["signup", "start-form", "delete-link"]) document.getElementById(id)?.remove();
     }
+    if (!running()) document.getElementById("cancel-link")?.remove();
   }
 
   function connect() {
@@ -151,6 +165,8 @@
         data = msg;
         window.FilmRoomTournament.updates += 1;
         drawAll();
+      } else if (msg.type === "deleted") {
+        gone();
       } else if (msg.type === "match_started") {
         const m = data.matches[msg.key];
         if (m) Object.assign(m, { state: "playing", match: msg.match });
@@ -158,10 +174,11 @@
       }
     };
     ws.onclose = (event) => {
-      if (event.code !== 4404) setTimeout(connect, 2000);
+      if (event.code === 4404) gone();
+      else if (!ended()) setTimeout(connect, 2000);
     };
   }
 
   drawAll();
-  if (data.tournament.state !== "finished") connect();
+  if (!ended()) connect();
 })();

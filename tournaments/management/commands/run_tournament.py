@@ -99,6 +99,9 @@ class Command(BaseCommand):
             bar.update(done, f"{done} played")
             if tournament.state == Tournament.FINISHED:
                 break
+            if tournament.state == Tournament.CANCELLED:
+                bar.close()
+                raise CommandError("the tournament was cancelled")
             if o["queue"]:
                 if time.monotonic() > deadline:
                     bar.close()

@@ -1,0 +1,158 @@
+"""Deleting a draft tournament and cancelling a running one: its team only, asked first, the
+games played kept, the queued ones never played, a game ending after the cancel changing nothing."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AnonymousUser
+
+from tests.conftest import client_for
+from tests.tournaments.test_tournament_pages import communicator, make
+from tournaments.matches import match_run
+from tournaments.models import Agent, Match, Rating, Tournament, TournamentMatch
+from tournaments.tournament_services import (
+    CANCELLED_REASON,
+    tournament_delete,
+    tournament_game_play,
+    tournament_record_result,
+    tournament_start,
+)
+
+
+@pytest.fixture
+def memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def test_the_organiser_deletes_a_draft_after_being_asked(client, users, memory_layer):
+    cup = make(users, public=True)
+    client_for(client, users["coach"])
+    page = client.get(f"/tournaments/{cup.pk}/").content.decode()
+    assert f'href="/tournaments/{cup.pk}/delete"' in page and "/cancel" not in page
+    confirm = client.get(f"/tournaments/{cup.pk}/delete").content.decode()
+    assert "Delete “Cup”?" in confirm and "its 4 entries are removed" in confirm
+    assert Tournament.objects.filter(pk=cup.pk).exists()  # asking deletes nothing
+    response = client.post(f"/tournaments/{cup.pk}/delete", follow=True)
+    assert response.redirect_chain[-1][0] == "/tournaments/"
+    assert "Cup deleted." in response.content.decode()
+    assert not Tournament.objects.filter(pk=cup.pk).exists()
+
+
+@pytest.mark.parametrize("action", ["delete", "cancel"])
+def test_only_the_organisers_team_may_delete_or_cancel(client, users, memory_layer, action):
+    cup = make(users, public=True)
+    if action == "cancel":
+        tournament_start(tournament=cup)
+    url = f"/tournaments/{cup.pk}/{action}"
+    anonymous = client.post(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    client_for(client, users["outsider"])  # may watch this public one, not end it
+    assert client.get(f"/tournaments/{cup.pk}/").status_code == 200
+    assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+    page = client.get(f"/tournaments/{cup.pk}/").content.decode()
+    assert f"/tournaments/{cup.pk}/{action}" not in page  # nothing offered
+    cup.refresh_from_db()
+    assert cup.state == (Tournament.RUNNING if action == "cancel" else Tournament.DRAFT)
+
+
+def test_a_started_tournament_is_not_deleted_and_a_draft_is_not_cancelled(
+    client, users, memory_layer
+):
+    draft, started = make(users, public=True, name="Draft"), make(users, public=True)
+    tournament_start(tournament=started)
+    client_for(client, users["owner"])
+    shown = client.post(f"/tournaments/{started.pk}/delete", follow=True).content.decode()
+    assert "Not deleted: it has started: cancel it instead" in shown
+    confirm = client.get(f"/tournaments/{started.pk}/delete").content.decode()
+    assert "Delete the tournament" not in confirm and f"/tournaments/{started.pk}/cancel" in confirm
+    shown = client.post(f"/tournaments/{draft.pk}/cancel", follow=True).content.decode()
+    assert "Not cancelled: only a running tournament can be cancelled" in shown
+    assert Tournament.objects.filter(pk=started.pk, state=Tournament.RUNNING).exists()
+    assert Tournament.objects.filter(pk=draft.pk, state=Tournament.DRAFT).exists()
+    assert client.put(f"/tournaments/{draft.pk}/delete").status_code == 405
+
+
+def test_cancelling_keeps_what_was_played_and_plays_nothing_more(client, users, memory_layer):
+    cup = make(users, public=True)
+    tournament_start(tournament=cup)
+    first, second = TournamentMatch.objects.filter(tournament=cup).order_by("key")
+    tournament_game_play(match_id=first.match_id)  # one game played and rated before the cancel
+    first.refresh_from_db()
+    assert first.state == TournamentMatch.DONE
+    rated = {r.identity: (r.mu, r.sigma) for r in Rating.objects.all()}
+    assert len(rated) == 2
+    client_for(client, users["owner"])
+    page = client.get(f"/tournaments/{cup.pk}/").content.decode()
+    assert f'href="/tournaments/{cup.pk}/cancel"' in page and "/delete" not in page
+    confirm = client.get(f"/tournaments/{cup.pk}/cancel").content.decode()
+    assert "The 1 game played so far keeps its result" in confirm
+    shown = client.post(f"/tournaments/{cup.pk}/cancel", follow=True).content.decode()
+    assert "Cup cancelled." in shown and "Cancelled" in shown
+    assert f"/tournaments/{cup.pk}/cancel" not in shown  # not offered twice
+    cup.refresh_from_db()
+    assert cup.state == Tournament.CANCELLED and cup.finished_at is not None
+    queued = Match.objects.get(pk=second.match_id)
+    assert queued.state == Match.FAILED and queued.failure_reason == CANCELLED_REASON
+    tournament_game_play(match_id=second.match_id)  # the worker takes the queued task anyway
+    queued.refresh_from_db()
+    assert queued.state == Match.FAILED and queued.ticks in (0, None)  # not played
+    assert Match.objects.get(pk=first.match_id).state == Match.DONE  # the result stays
+    assert {r.identity: (r.mu, r.sigma) for r in Rating.objects.all()} == rated
+    settle = client.post(
+        f"/tournaments/{cup.pk}/matches/{second.key}/settle", {"action": "p1"}, follow=True
+    ).content.decode()
+    assert "Nothing changed" in settle  # a cancelled tournament waits for nobody
+    second.refresh_from_db()
+    assert second.state != TournamentMatch.DONE
+
+
+def test_a_game_ending_after_the_cancel_changes_nothing_in_the_bracket(users, memory_layer):
+    from tournaments.tournament_services import tournament_cancel
+
+    cup = make(users, public=True)
+    tournament_start(tournament=cup)
+    tm = TournamentMatch.objects.filter(tournament=cup).order_by("key").first()
+    # A worker has claimed the game when the organiser cancels.
+    Match.objects.filter(pk=tm.match_id).update(state=Match.RUNNING, worker_pid=os.getpid())
+    TournamentMatch.objects.filter(pk=tm.pk).update(state=TournamentMatch.PLAYING)
+    tournament_cancel(tournament=cup)
+    assert Match.objects.get(pk=tm.match_id).state == Match.RUNNING  # left to end on its own
+    done = match_run(tm.match_id, on_finish=lambda m: tournament_record_result(match=m))
+    assert done.state == Match.DONE and done.winner
+    cup.refresh_from_db()
+    tm.refresh_from_db()
+    assert cup.state == Tournament.CANCELLED and cup.bracket["results"] == {}
+    assert tm.state == TournamentMatch.PLAYING and tm.games == [] and not Rating.objects.exists()
+
+
+def test_an_agent_of_a_cancelled_tournament_may_be_deleted(
+    client, users, agent, memory_layer, settings
+):
+    from tournaments.tournament_services import EntrantChoice, tournament_cancel, tournament_create
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # the games wait in the queue
+
+    cup = tournament_create(
+        team=users["team"], created_by=users["owner"], name="Agent cup", format="single",
+        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+    )  # fmt: skip
+    tournament_start(tournament=cup)
+    client_for(client, users["owner"])
+    refused = client.post(f"/arena/agents/{agent.pk}/delete", follow=True).content.decode()
+    assert "Agent cup" in refused and Agent.objects.filter(pk=agent.pk).exists()
+    tournament_cancel(tournament=cup)
+    done = client.post(f"/arena/agents/{agent.pk}/delete", follow=True).content.decode()
+    assert "Rookie deleted." in done and not Agent.objects.filter(pk=agent.pk).exists()
+
+
+async def test_a_page_watching_a_deleted_draft_is_told(users, memory_layer):
+    cup = await database_sync_to_async(make)(users, public=True)
+    comm = communicator(cup.pk, AnonymousUser())
+    assert (await comm.connect())[0]
+    assert (await comm.receive_json_from(timeout=5))["type"] == "bracket"
+    await database_sync_to_async(tournament_delete)(tournament=cup)
+    assert await comm.receive_json_from(timeout=5) == {"type": "deleted"}
+    await comm.disconnect()
