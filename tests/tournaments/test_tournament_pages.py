@@ -341,3 +341,16 @@ def test_the_form_addresses_opened_with_get_lead_back_to_their_pages(client, use
     assert client.put(f"/tournaments/{cup.pk}/start").status_code == 405
     cup.refresh_from_db()
     assert cup.state == Tournament.DRAFT  # nothing done
+
+
+def test_a_swiss_draft_says_how_many_entrants_its_rounds_need(client, users, memory_layer):
+    swiss = tournament_create(
+        team=users["team"], created_by=users["owner"], name="Swiss", format="swiss",
+        entrants=[EntrantChoice(f"bot:{b}") for b in BOTS], options={"rounds": 5},
+    )  # fmt: skip
+    client_for(client, users["owner"])
+    page = client.get(f"/tournaments/{swiss.pk}/").content.decode()
+    said = "5 Swiss rounds need at least 9 entrants (no one meets the same opponent twice)"
+    assert f"{said}; 4 so far" in page
+    shown = client.post(f"/tournaments/{swiss.pk}/start", follow=True).content.decode()
+    assert "Not started: 4 entrants can play at most 2 Swiss rounds" in shown
