@@ -16,6 +16,20 @@ def ratings_of(identities: Iterable[str]) -> dict[str, float]:
     return {r.identity: r.ordinal for r in Rating.objects.filter(identity__in=list(identities))}
 
 
+def ratings_at(identities: Iterable[str], when) -> dict[str, float | None]:
+    """``{identity: ordinal}`` as the ratings stood at ``when`` (the last change before it);
+    None for one not rated yet then. A match page shows these, not today's ratings."""
+    out: dict[str, float | None] = {}
+    for identity in identities:
+        change = (
+            RatingChange.objects.filter(rating__identity=identity, created_at__lt=when)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        out[identity] = None if change is None else change.ordinal
+    return out
+
+
 def _rating_for(entrant: Entrant) -> Rating:
     fresh = MODEL.rating()
     rating, _ = Rating.objects.select_for_update().get_or_create(

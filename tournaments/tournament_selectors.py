@@ -146,9 +146,11 @@ def _side(slot: dict, side: str, played: dict) -> dict | None:
 
 def tournament_match_info(match, info: dict[str, Any]) -> None:
     """Adds the tournament, the entrants' names and their ratings to a spectator's ``match``
-    object (a ``tournaments.matches.MATCH_INFO_HOOKS`` hook)."""
+    object (a ``tournaments.matches.MATCH_INFO_HOOKS`` hook). The ratings are those the series
+    was drawn with (when its slot was scheduled), so a match watched later shows what was at
+    stake then, not the ratings its own result and later ones made."""
     from .models import TournamentMatch
-    from .ratings import ratings_of
+    from .ratings import ratings_at
 
     tm = (
         TournamentMatch.objects.filter(match_id=match.pk)
@@ -159,7 +161,7 @@ def tournament_match_info(match, info: dict[str, Any]) -> None:
         return
     t = tm.tournament
     info["tournament"] = {"id": t.pk, "name": t.name, "key": tm.key, "url": t.get_absolute_url()}
-    ratings = ratings_of([tm.entrant1.identity, tm.entrant2.identity])
+    ratings = ratings_at([tm.entrant1.identity, tm.entrant2.identity], tm.created_at)
     for side, entrant in (("p1", tm.entrant1), ("p2", tm.entrant2)):
         rating = ratings.get(entrant.identity)
         info[side] = {

@@ -124,7 +124,14 @@ def test_spectators_of_a_tournament_match_see_its_slot_names_and_ratings(
     info = match_info(tm.match)
     assert info["tournament"]["id"] == tournament.pk and info["tournament"]["key"] == "W2-1"
     assert info["p1"]["name"] == tm.entrant1.name
-    assert isinstance(info["p1"]["rating"], float)  # rated after the first round
+    # The ratings the final was drawn with: after the first round, not after the final itself.
+    for side, entrant in (("p1", tm.entrant1), ("p2", tm.entrant2)):
+        rating = Rating.objects.get(identity=entrant.identity)
+        after_round_1 = rating.history.exclude(match=tm).get()
+        assert info[side]["rating"] == round(after_round_1.ordinal, 1)
+        assert round(rating.ordinal, 1) != info[side]["rating"]  # the final moved it since
+    first = TournamentMatch.objects.filter(tournament=tournament, key="W1-1").get()
+    assert match_info(first.match)["p1"]["rating"] is None  # nobody was rated before it
 
 
 def _failed_slot(users) -> tuple[Tournament, TournamentMatch]:
