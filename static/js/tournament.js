@@ -93,6 +93,27 @@
     liveFrame.hidden = false;
   }
 
+  // The embedded match page is as tall as what it shows: a phone's is far shorter than the
+  // desktop's, and a fixed height left a screen of empty frame under it.
+  let frameObserver = null;
+  function fitFrame() {
+    let doc = null;
+    try { doc = liveFrame.contentDocument; } catch (e) { return; }
+    if (!doc || !doc.body) return;
+    let bottom = 0;
+    for (const el of doc.body.children) bottom = Math.max(bottom, el.getBoundingClientRect().bottom);
+    if (bottom > 0) liveFrame.style.height = Math.ceil(bottom + liveFrame.contentWindow.scrollY + 16) + "px";
+  }
+  liveFrame.addEventListener("load", () => {
+    if (frameObserver) frameObserver.disconnect();
+    fitFrame();
+    const doc = liveFrame.contentDocument;
+    if (doc && doc.body && window.ResizeObserver) {
+      frameObserver = new ResizeObserver(fitFrame);
+      for (const el of doc.body.children) frameObserver.observe(el);
+    }
+  });
+
   // Games that stopped on an error: why, and (for the organiser) the two ways past them.
   const failedCard = document.getElementById("failed-card");
   const failedList = document.getElementById("failed-list");

@@ -28,6 +28,16 @@ def test_a_spectator_sees_the_cancel_and_the_delete_as_they_happen(site, page, b
     spectator.goto(url)  # no login: a public tournament
     spectator.wait_for_selector("#t-state:has-text('Running')")
     assert spectator.locator("#cancel-link").count() == 0  # not the spectator's to cancel
+    # The embedded live match is as tall as the match page it shows (on a phone, too).
+    spectator.wait_for_selector("#live-match:not([hidden])", timeout=30_000)
+    spectator.wait_for_function(
+        """() => { const f = document.getElementById("live-match");
+                   const d = f.contentDocument; if (!d || !d.querySelector("canvas")) return false;
+                   const inner = d.querySelector("main").getBoundingClientRect().bottom;
+                   return inner > 200 && Math.abs(f.clientHeight - inner) < 60; }""",
+        timeout=15_000,
+    )
+    shot(spectator, "tournament-live-phone")
 
     page.click("#cancel-link")
     page.wait_for_selector("h1:has-text('Cancel “Cancel me”?')")
