@@ -28,7 +28,13 @@ from django.utils import timezone
 from coach.models import Team
 from coach.queue import enqueue
 from tournaments.arena import BOT_NAMES, CHARACTER_NAMES, Game
-from tournaments.arena.runner import DEFAULT_BUDGET_S, MatchResult, Player, run_match
+from tournaments.arena.runner import (
+    DEFAULT_BUDGET_S,
+    DEFAULT_OVERAGE_S,
+    MatchResult,
+    Player,
+    run_match,
+)
 
 from .models import Agent, Match
 
@@ -135,7 +141,13 @@ def match_enqueue(match: Match, *, task: str = RUN_TASK) -> bool:
     return enqueue(task, match.pk, name=f"match-{match.pk}-{match.attempts}", group="matches")
 
 
-def _agent_player(agent: Agent, side: int) -> Player:
+def _agent_player(
+    agent: Agent,
+    side: int,
+    *,
+    budget_s: float = DEFAULT_BUDGET_S,
+    overage_s: float = DEFAULT_OVERAGE_S,
+) -> Player:
     from .services import agent_policy
 
     try:
@@ -148,17 +160,16 @@ def _agent_player(agent: Agent, side: int) -> Player:
 
         return Player(agent.name, policy=policy, decision_ticks=agent.frame_skip)
     reset = getattr(policy, "__self__", None)
-    # One untimed decision first: torch's first call allocates; it is not the agent's thinking.
-    try:
-        policy(_warmup_obs(side))
-    except Exception:  # noqa: BLE001 - the real first decision will raise and forfeit
-        pass
     return Player(
         agent.name,
         policy=policy,
         decision_ticks=agent.frame_skip,
-        budget_s=DEFAULT_BUDGET_S,
+        budget_s=budget_s,
+        overage_s=overage_s,
         reset=(lambda seed: reset.reset()) if reset is not None else None,
+        # One untimed decision first, in the thread that plays (the play page loads the agent in
+        # another): torch's first call there allocates; it is not the agent's thinking.
+        warm_up=lambda: policy(_warmup_obs(side)),
     )
 
 

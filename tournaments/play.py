@@ -94,6 +94,18 @@ def live_play_matches(user) -> int:
     ).count()
 
 
+PLAY_BUDGET_S = 0.016
+"""CPU seconds per decision for an agent a person plays here: one tick at 60 ticks/s.
+
+Not the tournaments' 2 ms. This match runs in a thread of the web process, where the CPU time a
+decision is charged grows with whatever else the machine and the process do: a Copycat decision
+of 0.5-1.2 ms was charged 3.2 ms (median) with the two cores busy, and 15 ms with a busy thread
+beside it in the process. Against the 2 ms budget
+Copycat forfeited a person's match within 20-224 ticks. A practice match is no contest; an agent
+that really slows the game down still forfeits, and the page says why."""
+PLAY_OVERAGE_S = 1.0
+
+
 def start_match(
     user, opponent: Opponent | Agent, characters: tuple[str, str], seed: int, **rules
 ) -> LiveMatch:
@@ -118,7 +130,9 @@ def start_match(
     dataset.folder = f"datasets/{dataset.pk}"
     dataset.save(update_fields=["folder"])
     p2: Player | str = (
-        _agent_player(opponent.agent, 1) if opponent.agent is not None else opponent.name
+        _agent_player(opponent.agent, 1, budget_s=PLAY_BUDGET_S, overage_s=PLAY_OVERAGE_S)
+        if opponent.agent is not None
+        else opponent.name
     )
     live = LiveMatch(
         characters=characters,

@@ -37,7 +37,7 @@
     else if (msg.type === "over") {
       playing = false;
       status.textContent = (msg.winner === "p1" ? "You win!" : msg.winner === "p2" ? "You lose." : "Draw.") +
-        " " + msg.ticks + " ticks recorded.";
+        " " + msg.ticks + " ticks recorded." + (msg.forfeit ? " " + msg.forfeit + "." : "");
       window.arenaOver = msg;
       ready("Rematch");
       if (msg.match) { watch.href = "/matches/" + msg.match + "/"; watch.hidden = false; }

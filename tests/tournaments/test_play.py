@@ -109,3 +109,61 @@ def test_a_match_whose_web_process_died_is_marked_abandoned(agent, users):
     dead, alive = Match.objects.get(pk=live.match_id), Match.objects.get(pk=other.match_id)
     assert (dead.state, dead.failure_reason) == (Match.FAILED, ABANDONED)
     assert dead.finished_at is not None and alive.state == Match.RUNNING
+
+
+def _slow(monkeypatch, cpu_s: float) -> None:
+    """Makes every agent spend ``cpu_s`` of CPU in each decision (a heavier network)."""
+    import time
+
+    from tournaments import services
+
+    real = services.agent_policy
+
+    def slow_policy(agent):
+        act = real(agent)
+
+        def decide(obs):
+            end = time.thread_time() + cpu_s
+            while time.thread_time() < end:
+                pass
+            return act(obs)
+
+        return decide
+
+    monkeypatch.setattr(services, "agent_policy", slow_policy)
+
+
+def test_a_person_gets_a_whole_match_against_an_agent_over_the_tournament_budget(
+    agent, users, monkeypatch
+):
+    """An agent charged 5 ms a decision (the tournaments' budget is 2 ms) forfeited a person's
+    match within a few ticks; on the play page it plays the match out (the web process's load
+    is charged to its decisions there). Tournaments keep their budget."""
+    from tournaments.arena.runner import run_match
+    from tournaments.matches import _agent_player
+
+    _slow(monkeypatch, 0.005)
+    match = start_match(users["owner"], agent, ("kaito", "brick"), seed=5, max_rounds=1,
+                        round_seconds=5)  # fmt: skip
+    match.p1 = make_bot("cpu_easy").act
+    result = match.run(realtime=False)
+    assert match.done and not any(g.forfeit for g in result.games)
+    strict = run_match([make_bot("cpu_easy").act, _agent_player(agent, 1)], seed=5,
+                       characters=("kaito", "brick"), max_rounds=1, round_seconds=5)  # fmt: skip
+    assert strict.games[0].forfeit["side"] == "p2" and "over its 2.00 ms budget" in (
+        strict.games[0].forfeit["reason"]
+    )
+
+
+async def test_the_page_is_told_why_an_agent_forfeited(agent, users, in_memory_layer, monkeypatch):
+    _slow(monkeypatch, 0.2)  # far over even the play page's 16 ms a decision
+    comm = communicator(agent.pk, users["owner"])
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=5)  # ready
+    await comm.send_json_to({"type": "start", "character": "kaito", "opponent_character": "brick"})
+    while (msg := await comm.receive_json_from(timeout=30))["type"] != "over":
+        pass
+    assert msg["winner"] == "p1"
+    assert msg["forfeit"].startswith("Rookie forfeited at tick ")
+    assert "over its 16.00 ms budget" in msg["forfeit"]
+    await comm.disconnect()

@@ -88,6 +88,8 @@ class Player:
         overage_s: CPU seconds over budget a policy may add up in one game before it forfeits.
         reset: called with the game seed before each game (recurrent state, bot generators).
         observe: ``observe(game, side) -> obs`` (default: the own-perspective state vector).
+        warm_up: an untimed call before the first game, in the thread that plays the match
+            (torch's first call in a thread allocates and sets up; that is not thinking).
     """
 
     name: str
@@ -98,6 +100,7 @@ class Player:
     overage_s: float = DEFAULT_OVERAGE_S
     reset: Callable[[int], None] | None = None
     observe: Callable[[Game, int], Any] | None = None
+    warm_up: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         if self.policy is None and self.keys is None:
@@ -373,6 +376,12 @@ def run_match(
     period = 1.0 / tick_rate
     next_at = time.monotonic()
     match_tick = 0
+    for player in pair:
+        if player.warm_up is not None:
+            try:
+                player.warm_up()
+            except Exception:  # noqa: BLE001 - the first real decision raises and forfeits
+                pass
     for index in range(best_of):
         game = Game(
             characters,
