@@ -150,8 +150,9 @@ def test_a_person_gets_a_whole_match_against_an_agent_over_the_tournament_budget
     assert match.done and not any(g.forfeit for g in result.games)
     strict = run_match([make_bot("cpu_easy").act, _agent_player(agent, 1)], seed=5,
                        characters=("kaito", "brick"), max_rounds=1, round_seconds=5)  # fmt: skip
-    assert strict.games[0].forfeit["side"] == "p2" and "over its 2.00 ms budget" in (
-        strict.games[0].forfeit["reason"]
+    assert (
+        strict.games[0].forfeit["side"] == "p2"
+        and "over its 2.00 ms budget" in (strict.games[0].forfeit["reason"])
     )
 
 
