@@ -21,13 +21,32 @@ from collections.abc import Callable, Mapping
 FORM_OVERHEAD = 64 * 1024
 
 
-class BodyLimit:
-    """ASGI middleware: ``limits`` maps a path to (bytes allowed, what the page says)."""
+Rule = tuple[int, str, str]
+"""(bytes allowed, what the page says, the address of the form to go back to)."""
 
-    def __init__(self, app, limits: Callable[[], Mapping[str, tuple[int, str]]]) -> None:
+
+def too_large_page(rule: Rule) -> bytes:
+    """The site's page for a refused upload: the reason and a way back to the form (made
+    without the request, which is never read: the top bar shows no account)."""
+    try:
+        from django.template.loader import render_to_string
+
+        text = render_to_string("413.html", {"message": rule[1], "back": rule[2], "bare": True})
+    except Exception:  # noqa: BLE001 - the refusal itself must never fail
+        text = (
+            f"<!doctype html><title>Too large</title><p>{html.escape(rule[1])} Nothing was "
+            f"stored.</p><p><a href='{html.escape(rule[2])}'>Back to the form</a></p>"
+        )
+    return text.encode()
+
+
+class BodyLimit:
+    """ASGI middleware: ``limits`` maps a path to its :data:`Rule`."""
+
+    def __init__(self, app, limits: Callable[[], Mapping[str, Rule]]) -> None:
         self.app = app
         self._limits_factory = limits
-        self._limits: Mapping[str, tuple[int, str]] | None = None
+        self._limits: Mapping[str, Rule] | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -37,10 +56,10 @@ class BodyLimit:
         rule = self._limits.get(scope["path"])
         if rule is None:
             return await self.app(scope, receive, send)
-        limit, message = rule[0] + FORM_OVERHEAD, rule[1]
+        limit = rule[0] + FORM_OVERHEAD
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            return await _too_large(send, message)
+            return await _too_large(send, rule)
         seen = 0
         refused = False
 
@@ -53,7 +72,7 @@ class BodyLimit:
                 seen += len(event.get("body", b""))
                 if seen > limit:
                     refused = True
-                    await _too_large(send, message)
+                    await _too_large(send, rule)
                     return {"type": "http.disconnect"}  # Django stops reading and answers nothing
             return event
 
@@ -70,12 +89,8 @@ def _content_length(scope) -> int | None:
     return None
 
 
-async def _too_large(send, message: str) -> None:
-    body = (
-        "<!doctype html><title>Too large</title>"
-        f"<p>{html.escape(message)} Nothing was stored.</p><p><a href='javascript:history.back()'>"
-        "Back</a></p>"
-    ).encode()
+async def _too_large(send, rule: Rule) -> None:
+    body = too_large_page(rule)
     await send(
         {
             "type": "http.response.start",
@@ -90,7 +105,7 @@ async def _too_large(send, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def upload_limits() -> dict[str, tuple[int, str]]:
+def upload_limits() -> dict[str, Rule]:
     """The site's form uploads and their limits (the views check the file size again)."""
     from django.urls import reverse
 
@@ -98,15 +113,20 @@ def upload_limits() -> dict[str, tuple[int, str]]:
     from tournaments.views import MAX_AGENT_UPLOAD
 
     return {
-        reverse("profiles:import"): (MAX_IMPORT_BYTES, "The profile file is larger than 50 MB."),
+        reverse("profiles:import"): (
+            MAX_IMPORT_BYTES,
+            "The profile file is larger than 50 MB.",
+            reverse("profiles:import"),
+        ),
         reverse("tournaments:agent-upload"): (
             MAX_AGENT_UPLOAD,
             "That file is larger than 64 MB: it is not an agent of ours.",
+            reverse("tournaments:agents"),
         ),
     }
 
 
-def install_in_daphne(limits: Callable[[], Mapping[str, tuple[int, str]]]) -> None:
+def install_in_daphne(limits: Callable[[], Mapping[str, Rule]]) -> None:
     """Applies the limits in Daphne's HTTP request, before Twisted buffers the body.
 
     Twisted calls ``gotLength`` once the headers are in (the length, or None when chunked) and
@@ -123,16 +143,15 @@ def install_in_daphne(limits: Callable[[], Mapping[str, tuple[int, str]]]) -> No
     got_length, content_chunk = WebRequest.gotLength, WebRequest.handleContentChunk
     table: dict = {}
 
-    def rule_for(request) -> tuple[int, str] | None:
+    def rule_for(request) -> Rule | None:
         if not table:
             table.update(limits())
         raw = getattr(request.channel, "_path", b"") or b""
         return table.get(raw.split(b"?")[0].decode("latin-1"))
 
-    def refuse(request, message: str) -> None:
+    def refuse(request, rule: Rule) -> None:
         request._filmroom_refused = True
-        body = (f"<!doctype html><title>Too large</title><p>{html.escape(message)} "
-                "Nothing was stored.</p>").encode()  # fmt: skip
+        body = too_large_page(rule)
         head = (
             "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/html; charset=utf-8\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
@@ -145,7 +164,7 @@ def install_in_daphne(limits: Callable[[], Mapping[str, tuple[int, str]]]) -> No
         self._filmroom_rule, self._filmroom_seen = rule, 0
         if rule is not None and length is not None and length > rule[0] + FORM_OVERHEAD:
             got_length(self, 0)  # a buffer for nothing: the connection is closing
-            return refuse(self, rule[1])
+            return refuse(self, rule)
         return got_length(self, length)
 
     def handleContentChunk(self, data):
@@ -155,7 +174,7 @@ def install_in_daphne(limits: Callable[[], Mapping[str, tuple[int, str]]]) -> No
         if rule is not None:
             self._filmroom_seen += len(data)
             if self._filmroom_seen > rule[0] + FORM_OVERHEAD:
-                return refuse(self, rule[1])
+                return refuse(self, rule)
         return content_chunk(self, data)
 
     WebRequest.gotLength, WebRequest.handleContentChunk = gotLength, handleContentChunk

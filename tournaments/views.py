@@ -26,8 +26,13 @@ MAX_AGENT_UPLOAD = 64 * 1024 * 1024
 
 
 @login_required
-def agent_list(request: HttpRequest) -> HttpResponse:
+def agent_list(request: HttpRequest, refused: str | None = None) -> HttpResponse:
+    """The team's agents and the upload form; ``refused``: why an upload was not accepted (the
+    form comes back at 400 with the team, name and notes as they were typed)."""
     agents = Agent.objects.visible_to(request.user).select_related("team", "owner")
+    if refused is not None:
+        messages.error(request, refused)
+    typed = request.POST if refused is not None else {}
     return render(
         request,
         "tournaments/agents.html",
@@ -35,7 +40,9 @@ def agent_list(request: HttpRequest) -> HttpResponse:
             "agents": agents,
             "teams": Team.objects.visible_to(request.user),
             "house": play_services.house_opponents(),
+            "typed": {k: typed.get(k, "") for k in ("team", "name", "description")},
         },
+        status=400 if refused is not None else 200,
     )
 
 
@@ -46,11 +53,9 @@ def agent_upload(request: HttpRequest) -> HttpResponse:
     team = Team.objects.visible_to(request.user).filter(pk=team_id).first()
     upload = request.FILES.get("file")
     if team is None or upload is None:
-        messages.error(request, "Choose one of your teams and an agent file (.zip).")
-        return redirect("tournaments:agents")
+        return agent_list(request, "Choose one of your teams and an agent file (.zip).")
     if upload.size > MAX_AGENT_UPLOAD:
-        messages.error(request, "That file is larger than 64 MB: it is not an agent of ours.")
-        return redirect("tournaments:agents")
+        return agent_list(request, "That file is larger than 64 MB: it is not an agent of ours.")
     try:
         agent = services.agent_upload(
             team=team,
@@ -60,8 +65,7 @@ def agent_upload(request: HttpRequest) -> HttpResponse:
             description=request.POST.get("description", ""),
         )
     except services.AgentUploadError as exc:
-        messages.error(request, f"Agent not accepted: {exc}")
-        return redirect("tournaments:agents")
+        return agent_list(request, f"Agent not accepted: {exc}")
     note = "it is being checked, then plays its evaluation matches"
     messages.success(request, f"{agent.name} uploaded; {note}.")
     return redirect(agent)

@@ -30,14 +30,14 @@ def scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("path", "limit", "says"),
+    ("path", "limit", "says", "back"),
     [
-        ("/profiles/import/", 50 * MB, "larger than 50 MB"),
-        ("/arena/agents/upload", 64 * MB, "larger than 64 MB"),
+        ("/profiles/import/", 50 * MB, "larger than 50 MB", "/profiles/import/"),
+        ("/arena/agents/upload", 64 * MB, "larger than 64 MB", "/arena/agents/"),
     ],
 )
 async def test_a_declared_length_past_the_limit_is_refused_before_the_body_is_read(
-    path, limit, says
+    path, limit, says, back
 ):
     from coach.asgi import application
 
@@ -47,6 +47,9 @@ async def test_a_declared_length_past_the_limit_is_refused_before_the_body_is_re
     assert start["status"] == 413
     body = await comm.receive_output(timeout=5)
     assert says in body["body"].decode() and "Nothing was stored" in body["body"].decode()
+    # The site's own page (a helper saw bare text and no way back), with the form's address.
+    assert "/static/css/site.css" in body["body"].decode()
+    assert f'href="{back}">Back to the form' in body["body"].decode()
 
 
 async def test_a_chunked_body_is_cut_off_as_soon_as_it_passes_the_limit(transactional_db):

@@ -108,11 +108,14 @@ def test_uploading_through_the_page_reports_problems(client, users, media_root):
     client.force_login(users["owner"])
     bad = io.BytesIO(b"not a zip")
     bad.name = "agent.zip"
-    response = client.post(
-        "/arena/agents/upload", {"team": users["team"].pk, "name": "x", "file": bad}, follow=True
-    )
-    assert b"Agent not accepted" in response.content
+    typed = {"team": users["team"].pk, "name": "Keep me", "description": "notes I wrote"}
+    response = client.post("/arena/agents/upload", {**typed, "file": bad})
+    assert response.status_code == 400 and b"Agent not accepted" in response.content
     assert not Agent.objects.exists()
+    # The form comes back as it was typed (only the file must be chosen again).
+    page = response.content.decode()
+    assert 'value="Keep me"' in page and 'value="notes I wrote"' in page
+    assert f'<option value="{users["team"].pk}" selected>' in page
 
 
 def test_downloaded_agents_load_again(client, agent, users):
@@ -129,7 +132,7 @@ def test_an_odd_team_id_gets_a_message(client, users, agent_file):
         response = client.post(
             "/arena/agents/upload", {"team": "abc", "name": "x", "file": fh}, follow=True
         )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"Choose one of your teams" in response.content
 
 
