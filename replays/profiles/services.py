@@ -154,13 +154,25 @@ def profile_import(
                 'this is not a game profile: its JSON has no "events" (a profile\'s Export'
                 " gives a zip of profile.json and its reference images)"
             )
-        name = (name or str(spec.get("name") or "")).strip()[:100]
-        if not name:
-            raise ProfileError("the profile needs a name")
+        name = _profile_name(name or str(spec.get("name") or ""))
         profile, _ = GameProfile.objects.get_or_create(team=team, name=name)
         return profile_save_version(
             profile=profile, spec=spec, files=files, user=user, base=profile.latest
         )
+
+
+NAME_MAX = 100  # GameProfile.name's max_length
+
+
+def _profile_name(text: str) -> str:
+    """A profile's name as typed (or as its file gives it): refused when empty or too long,
+    never cut short without a word."""
+    name = text.strip()
+    if not name:
+        raise ProfileError("the profile needs a name")
+    if len(name) > NAME_MAX:
+        raise ProfileError(f"the name is {len(name)} characters; {NAME_MAX} at most")
+    return name
 
 
 def _read_at_most(source: BinaryIO, limit: int, label: str) -> bytes:
@@ -490,9 +502,7 @@ def profile_save_draft(
             is left behind then.
     """
     if profile is None:
-        name = (name or "").strip()[:100]
-        if not name:
-            raise ProfileError("the profile needs a name")
+        name = _profile_name(name or "")
         if GameProfile.objects.filter(team=team, name=name).exists():
             raise ProfileError(f"a profile named {name!r} already exists in this team")
         profile = GameProfile.objects.create(team=team, name=name)

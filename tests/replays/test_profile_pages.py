@@ -374,6 +374,10 @@ def test_saving_a_new_profile_stores_the_frames_as_references(client, users, foo
     assert version.created_by == users["owner"]
     status, result = post(client, "/profiles/new/save", body)
     assert status == 400 and "already exists" in result["error"]
+    # A name past 100 characters was cut short without a word; it is refused, saying why.
+    status, result = post(client, "/profiles/new/save", {**body, "name": "n" * 5000})
+    assert (status, result["error"]) == (400, "the name is 5000 characters; 100 at most")
+    assert GameProfile.objects.count() == 1
 
 
 def test_saving_an_edit_makes_the_next_version_and_re_detects(
