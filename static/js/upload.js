@@ -89,7 +89,8 @@
       }
       const url = "/replays/uploads/" + up.id;
       let offset = up.offset, failures = 0, state = up;
-      const started = performance.now();
+      // The speed is of this page's sending: bytes stored before a reload (a resume) are not.
+      const started = performance.now(), resumedAt = up.offset;
       // Until the server says complete: a whole file it could not store yet (503) is retried
       // with an empty chunk at the end.
       while (offset < file.size || state.state !== "complete") {
@@ -98,7 +99,7 @@
           state = await sendChunk(url, file.slice(offset, end), offset, function (loaded) {
             const done = offset + loaded;
             bar.value = (100 * done) / file.size;
-            const mbps = done / 1e6 / ((performance.now() - started) / 1000);
+            const mbps = (done - resumedAt) / 1e6 / ((performance.now() - started) / 1000);
             status.textContent = "Uploading… " + bar.value.toFixed(0) + "% (" + mbps.toFixed(1) + " MB/s)";
           });
           if (!state.state) state = (await json(await fetch(url))).body;  // a 409: ask where
