@@ -48,6 +48,8 @@ def test_every_menu_page_and_the_review_fit_a_phone_and_long_names_wrap(site, br
         "bs => bs.filter(b => b.getBoundingClientRect().right > window.innerWidth).length",
     )
     assert offscreen == 0
+    # The share link stays readable (it shrank to 20 px beside its sentence and button).
+    assert page.eval_on_selector("#share-link", "e => e.getBoundingClientRect().width") >= 200
     page.click("[data-step='1']")  # on screen, so it can be tapped
     page.wait_for_function("() => document.getElementById('frame-no').textContent == '1'")
     shot(page, "phone-review")
