@@ -197,7 +197,7 @@
   }).then(function (index) {
     times = index.times;
     offset = index.start_s || 0;
-    $("frame-total").textContent = times.length;
+    $("frame-total").textContent = times.length - 1;  // the last frame, as the review page says
     $("use-frame").disabled = false;
     showFrame(0);
     renderMoments();
