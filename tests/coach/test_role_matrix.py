@@ -121,6 +121,8 @@ ROUTES: dict[str, Row] = {
     "bracket:enter": Row(P, MEMBER),
     "bracket:start": Row(P, MEMBER),
     "bracket:settle": Row(P, MEMBER),
+    "bracket:cancel": Row(P, MEMBER, also=(G,)),
+    "bracket:delete": Row(P, MEMBER, also=(G,)),
     "tournaments:datasets": Row(G, LOGIN),
     "tournaments:dataset-download": Row(G, MEMBER),
     # playlists
