@@ -53,6 +53,7 @@ def test_a_coach_builds_a_playlist_and_the_player_reviews_it(site, page, browser
     player.wait_for_selector("#pl-video")
     assert player.inner_text("#pl-note") == "Trade earlier here"
     assert player.inner_text("#pl-index") == "1"
+    assert not player.is_visible("#pl-rejected")  # a kept event is not called rejected
 
     # Plays back to back: the end of a clip starts the next one, with its note.
     player.click("#pl-review")  # a click, so the page may play with sound from now on
