@@ -86,8 +86,14 @@
     }
   }
 
+  // The end frame as typed: the number box's value ("1e3" is 1000; parseInt read it as 1).
+  function typedEnd() {
+    const text = endBox.value.trim();
+    return text === "" ? NaN : Number(text);
+  }
+
   function draftEnd() {
-    const end = parseInt(endBox.value, 10);
+    const end = typedEnd();
     return Number.isFinite(end) && end >= draft.frame ? end : draft.frame;
   }
 
@@ -208,7 +214,7 @@
 
   function moveDraft(frame) {
     draft.frame = frame;
-    if (endBox.value && parseInt(endBox.value, 10) < frame) endBox.value = "";
+    if (endBox.value && typedEnd() < frame) endBox.value = "";
     updateForm();
   }
 
@@ -247,7 +253,7 @@
   // its range, by as much) to the frame on screen. Saved with the note.
   $("note-move-here").addEventListener("click", function () {
     const frame = review.currentFrame();
-    const end = parseInt(endBox.value, 10);
+    const end = typedEnd();
     if (Number.isFinite(end) && end >= draft.frame) endBox.value = end + frame - draft.frame;
     draft.frame = frame;
     showError("");
@@ -285,7 +291,7 @@
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    const end = parseInt(endBox.value, 10);
+    const end = typedEnd();
     if (Number.isFinite(end) && end < draft.frame) {  // said, not silently dropped
       showError("The note's end (frame " + end + ") is before its frame " + draft.frame + ": change it or clear it.");
       endBox.focus();

@@ -255,6 +255,12 @@ def test_what_is_written_is_never_lost_or_cut_without_a_word(site, page, browser
     other.fill("#note-frame-end", "5")
     other.click("#note-save")
     assert "before its frame 40" in other.inner_text("#note-error")
+    # "1e3" is the number box's 1000 (past the last frame), not frame 1 (parseInt's reading).
+    other.fill("#note-frame-end", "1e3")
+    other.click("#note-save")
+    other.wait_for_function(
+        "() => /frames must be between 0 and/.test(document.querySelector('#note-error').innerText)"
+    )
     assert len(site.json("/coach/replays/1/notes.json")["notes"]) == count
     other.close()
 
