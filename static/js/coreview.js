@@ -173,10 +173,17 @@
   // A follower who moves the playhead (a step, seek, jump or play key, a player button, the
   // timeline, an event's Show) takes it over: following stops, and the panel offers it again.
   const OWN_KEYS = new Set([",", ".", "ArrowLeft", "ArrowRight", " ", "k", "K", "j", "J", "l", "L"]);
-  function goOwnWay() {
+  function goOwnWay(later) {
     if (!(joined && following && !leading())) return;
-    following = false;
-    render();
+    following = false;  // at once: the leader's next message no longer moves this page
+    if (!later) { render(); return; }
+    // A tap: the panel is redrawn once the tap is over. Redrawn on pointerdown, its longer
+    // status grew the panel on a phone and moved the tapped button (Show) from under the
+    // finger, so the click missed it.
+    let done = false;
+    const redraw = function () { if (!done) { done = true; render(); } };
+    document.addEventListener("click", function () { setTimeout(redraw, 0); }, { capture: true, once: true });
+    setTimeout(redraw, 1000);  // no click came (a scroll, a cancelled tap)
   }
   document.addEventListener("keydown", function (e) {
     if (e.target.closest("input, select, textarea, [contenteditable]")) return;
@@ -185,15 +192,26 @@
   }, true);
   document.addEventListener("pointerdown", function (e) {
     const own = "[data-step], [data-step-s], [data-jump], #play-toggle, [data-seek], #timeline";
-    if (e.target.closest && e.target.closest(own)) goOwnWay();
+    if (e.target.closest && e.target.closest(own)) goOwnWay(true);
   }, true);
   buttons.follow.addEventListener("click", function () {
     following = !following;
     if (following) send({ type: "sync" });
     render();
   });
+  // A note holds at most 5000 characters (as in the Notes panel): a longer paste is kept and
+  // said, never cut at the box's edge without a word.
+  const NOTE_MAX = 5000;
+  function tooLong() {
+    const n = noteForm.elements.text.value.length;
+    if (n <= NOTE_MAX) return false;
+    showError("A note holds at most " + NOTE_MAX + " characters; this one has " + n + ". Shorten it to save.");
+    return true;
+  }
+  noteForm.elements.text.addEventListener("input", function () { if (!tooLong()) showError(""); });
   noteForm.addEventListener("submit", function (e) {
     e.preventDefault();
+    if (tooLong()) return;
     const text = noteForm.elements.text.value.trim();
     if (!text || !window.FilmRoomNotes) return;
     const frame = review.currentFrame();

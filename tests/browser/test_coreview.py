@@ -147,6 +147,12 @@ def test_a_player_follows_the_coach_s_steps_seeks_play_and_pause_live(site, brow
         coach.wait_for_selector(f"#note-list >> text={text}")
         notes = coach.evaluate("() => FilmRoomNotes.notes().map(n => [n.frame, n.text])")
         assert [paused_at, text] in notes
+        # A paste past a note's 5000 characters is kept and said (the box cut it at 2000).
+        player.fill("#coreview-note input[name=text]", "y" * 6000)
+        assert len(player.input_value("#coreview-note input[name=text]")) == 6000
+        assert "this one has 6000" in player.inner_text("#coreview-error")
+        player.fill("#coreview-note input[name=text]", "")
+        assert player.is_hidden("#coreview-error")
 
         # Stop following: the coach's steps no longer move the player; follow again: it catches up.
         player.click("#coreview-follow")
@@ -169,6 +175,19 @@ def test_a_player_follows_the_coach_s_steps_seeks_play_and_pause_live(site, brow
         assert frame_of(player) == paused_at + 2  # the coach's step no longer moves it
         player.click("#coreview-follow")
         wait_landed(player, paused_at)
+
+        # On a phone, a follower's tap on an event's Show goes to that event. The panel was
+        # redrawn on pointerdown ("not following" is longer), grew, and moved the button from
+        # under the finger: the tap missed and the page stayed on the coach's frame.
+        player.set_viewport_size({"width": 390, "height": 844})
+        player.wait_for_selector("#coreview[data-state=following]")
+        event = player.locator("#event-rows tr.event").first
+        target = int(event.get_attribute("data-frame"))
+        assert target != paused_at
+        event.locator("button[data-seek]").click()
+        wait_landed(player, target)
+        player.wait_for_selector("#coreview[data-state=free]")
+        player.set_viewport_size({"width": 1400, "height": 900})
 
         coach.click("#coreview-end")
         player.wait_for_selector("#coreview[data-state=idle]")
