@@ -153,9 +153,11 @@ def tournament_create(request: HttpRequest) -> HttpResponse:
     except services.TournamentError as exc:
         messages.error(request, f"Tournament not created: {exc}")
         return tournament_list(request, post)  # the form again, as it was typed
-    messages.success(
-        request, f"{tournament.name} created with {tournament.entrants.count()} entrants."
-    )
+    count = tournament.entrants.count()
+    entrants = f"{count} entrant{'' if count == 1 else 's'}"
+    if count < 2:  # allowed (others may enter), but it cannot start yet: said now
+        entrants += "; it needs at least two to start"
+    messages.success(request, f"{tournament.name} created with {entrants}.")
     return redirect(tournament)
 
 

@@ -39,12 +39,15 @@ def _reviewed(event: Event, review: str, user) -> None:
 
 def _frame_time(replay: Replay, frame: object) -> tuple[int, float]:
     """Checks a frame number a person sent; returns it with the time it is shown at."""
-    if isinstance(frame, bool):
-        frame = None
+    if frame is None:
+        raise CorrectionError("say which frame: a whole number")
     try:
+        if isinstance(frame, bool) or isinstance(frame, float):
+            raise ValueError
         number = int(str(frame))
     except (TypeError, ValueError):
-        raise CorrectionError(f"the frame must be a whole number, got {frame!r}") from None
+        shown = str(frame)[:20]
+        raise CorrectionError(f"the frame must be a whole number, not {shown!r}") from None
     times = replay.frame_times()
     if not 0 <= number < len(times):
         raise CorrectionError(f"frame {number} is outside the replay (0 to {len(times) - 1})")

@@ -219,11 +219,13 @@ def test_an_event_of_another_replay_is_not_found_under_this_one(
 @pytest.mark.parametrize(
     "action,body,message",
     [
-        ("move", {"frame": "abc"}, "the frame must be a whole number, got 'abc'"),
-        ("move", {}, "the frame must be a whole number, got None"),
+        ("move", {"frame": "abc"}, "the frame must be a whole number, not 'abc'"),
+        ("move", {}, "say which frame: a whole number"),
+        ("move", {"frame": None}, "say which frame: a whole number"),
+        ("move", {"frame": 2.5}, "the frame must be a whole number, not '2.5'"),
         ("move", {"frame": 60}, "frame 60 is outside the replay (0 to 59)"),
         ("move", {"frame": -1}, "frame -1 is outside the replay (0 to 59)"),
-        ("move", {"frame": True}, "the frame must be a whole number, got None"),
+        ("move", {"frame": True}, "the frame must be a whole number, not 'True'"),
         (
             "add",
             {"kind": "assist", "frame": 3},

@@ -354,3 +354,12 @@ def test_a_swiss_draft_says_how_many_entrants_its_rounds_need(client, users, mem
     assert f"{said}; 4 so far" in page
     shown = client.post(f"/tournaments/{swiss.pk}/start", follow=True).content.decode()
     assert "Not started: 4 entrants can play at most 2 Swiss rounds" in shown
+
+
+def test_a_tournament_created_with_one_entrant_says_it_cannot_start_yet(
+    client, users, memory_layer
+):
+    client_for(client, users["owner"])
+    form = {"team": users["team"].pk, "name": "Solo", "format": "single", "entrant": ["bot:random"]}
+    shown = client.post("/tournaments/new", form, follow=True).content.decode()
+    assert "Solo created with 1 entrant; it needs at least two to start." in shown
