@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,6 +35,15 @@ def _replay_for(request: HttpRequest, pk: int) -> Replay:
     return get_object_or_404(Replay.objects.visible_to(request.user), pk=pk)
 
 
+SORTS = {  # ?sort=: (what the menu says, the order); rejected events are not counted
+    "newest": ("newest first", ("-created_at", "-id")),
+    "oldest": ("oldest first", ("created_at", "id")),
+    "title": ("title A–Z", (Lower("title"), "id")),
+    "deaths": ("most deaths", ("-deaths", "-created_at", "-id")),
+    "kills": ("most kills", ("-kills", "-created_at", "-id")),
+}
+
+
 @login_required
 def replay_list(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.visible_to(request.user)
@@ -50,7 +60,11 @@ def replay_list(request: HttpRequest) -> HttpResponse:
     replays = replays.annotate(
         kills=Count("events", filter=Q(events__kind=Event.KILL) & counted),
         deaths=Count("events", filter=Q(events__kind=Event.DEATH) & counted),
-    ).order_by(*Replay._meta.ordering)  # Meta.ordering does not apply to grouped queries
+    )
+    sort = request.GET.get("sort", "")
+    if sort not in SORTS:
+        sort = "newest"
+    replays = replays.order_by(*SORTS[sort][1])  # (Meta.ordering does not apply to grouped queries)
     return render(
         request,
         "replays/list.html",
@@ -61,6 +75,8 @@ def replay_list(request: HttpRequest) -> HttpResponse:
             "choices": choices,
             "chosen": chosen,
             "with_stats": True,
+            "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+            "sort": sort,
         },
     )
 

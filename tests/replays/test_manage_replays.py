@@ -223,3 +223,24 @@ def test_only_the_coach_changes_the_clip_window(client, users):
     assert response.status_code == 403
     users["team"].refresh_from_db()
     assert users["team"].clip_before_s == settings.FILMROOM_CLIP_BEFORE_S
+
+
+def test_the_list_sorts_by_date_title_deaths_and_kills(client, users):
+    _analysed(users, "bravo", "Halo", kills=1, deaths=5)
+    _analysed(users, "alpha", "Halo", kills=4, deaths=2)
+    charlie = _analysed(users, "Charlie", "Halo", kills=2, deaths=3)
+    charlie.events.filter(kind="death").update(review=Event.REJECTED)  # did not happen: 0 deaths
+    client.force_login(users["owner"])
+
+    def order(query: str) -> list[str]:
+        page = client.get(f"/replays/?{query}").content.decode()
+        return sorted(("alpha", "bravo", "Charlie"), key=lambda t: page.index(f">{t}</a>"))
+
+    assert order("") == ["Charlie", "alpha", "bravo"]  # newest first
+    assert order("sort=oldest") == ["bravo", "alpha", "Charlie"]
+    assert order("sort=title") == ["alpha", "bravo", "Charlie"]  # whatever the case
+    assert order("sort=deaths") == ["bravo", "alpha", "Charlie"]
+    assert order("sort=kills") == ["alpha", "Charlie", "bravo"]
+    assert order("sort=nonsense") == order("")
+    page = client.get("/replays/?sort=kills&q=a").content.decode()
+    assert '<option value="kills" selected>' in page  # the menu says the order shown
