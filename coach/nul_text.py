@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 
 MESSAGE = "text may not contain NUL characters (U+0000)"
 # \u0000 after an even number of backslashes (an odd count escapes the backslash, not the NUL).
@@ -55,5 +56,7 @@ class RefuseNulCharacters:
         if has_nul(request):
             if request.content_type == "application/json" or request.path.endswith(".json"):
                 return JsonResponse({"error": MESSAGE}, status=400)
-            return HttpResponseBadRequest(f"Bad request: {MESSAGE}.", content_type="text/plain")
+            # The site's page (not bare text): it says why and that Back keeps what was typed.
+            reason = f"The text you sent holds a NUL character (U+0000): {MESSAGE}."
+            return render(request, "400.html", {"reason": reason}, status=400)
         return self.get_response(request)

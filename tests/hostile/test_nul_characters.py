@@ -38,6 +38,7 @@ def test_a_form_or_a_search_holding_nul_is_refused(client, users):
         "/tournaments/new", urlencode(form, doseq=True), "application/x-www-form-urlencoded"
     )  # as a browser sends it
     assert typed.status_code == 400 and b"NUL characters" in typed.content
+    assert b"Go back" in typed.content and b"/static/css/site.css" in typed.content  # the site's
     assert not Tournament.objects.exists()
     assert client.get("/replays/?q=a%00b").status_code == 400
     assert client.get("/replays/?q=ab").status_code == 200
