@@ -202,13 +202,17 @@
   // A note holds at most 5000 characters (as in the Notes panel): a longer paste is kept and
   // said, never cut at the box's edge without a word.
   const NOTE_MAX = 5000;
+  let saidTooLong = false;  // typing clears only this message, not another (a lost connection)
   function tooLong() {
     const n = noteForm.elements.text.value.length;
-    if (n <= NOTE_MAX) return false;
-    showError("A note holds at most " + NOTE_MAX + " characters; this one has " + n + ". Shorten it to save.");
-    return true;
+    saidTooLong = n > NOTE_MAX;
+    if (saidTooLong) showError("A note holds at most " + NOTE_MAX + " characters; this one has " + n + ". Shorten it to save.");
+    return saidTooLong;
   }
-  noteForm.elements.text.addEventListener("input", function () { if (!tooLong()) showError(""); });
+  noteForm.elements.text.addEventListener("input", function () {
+    const said = saidTooLong;
+    if (!tooLong() && said) showError("");
+  });
   noteForm.addEventListener("submit", function (e) {
     e.preventDefault();
     if (tooLong()) return;
