@@ -38,6 +38,16 @@ def test_every_menu_page_and_the_review_fit_a_phone_and_long_names_wrap(site, br
         page.goto(site.url(path))
         assert page.evaluate(OVERFLOW) <= 0, f"{path} is wider than a 390 px phone"
 
+    # A table that scrolls sideways shows that it does (an edge glow), not only by swiping.
+    page.goto(site.url("/replays/"))
+    cues = page.eval_on_selector_all(
+        "main table",
+        "ts => ts.filter(t => t.scrollWidth > t.clientWidth)"
+        ".map(t => getComputedStyle(t).backgroundImage)",
+    )
+    assert cues and all("radial-gradient" in c for c in cues), cues
+    shot(page, "phone-replays")
+
     page.goto(site.url("/replays/1/"))
     page.wait_for_selector("#review[data-ready='1']")
     assert page.evaluate(OVERFLOW) <= 0
