@@ -316,6 +316,9 @@
     if (e.target.closest("input, select, textarea, [contenteditable]")) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const k = e.key;
+    // Space on a focused button or link presses it (keyboard users confirm events so), as
+    // everywhere else; K still plays and pauses from there.
+    if (k === " " && e.target.closest("button, a[href], summary, [role='button']")) return;
     if (k === ",") step(-1);
     else if (k === ".") step(1);
     else if (e.shiftKey && k === "ArrowLeft") jumpDeath(-1);

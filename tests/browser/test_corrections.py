@@ -77,8 +77,11 @@ def test_a_coach_confirms_rejects_moves_and_adds_events_that_stay_after_a_reload
     )
     assert len(rows(page)) == len(taken)
 
-    page.click(f"tr.event[data-id='{first['id']}'] [data-correct=confirm]")
+    # From the keyboard: Space on a focused button presses it; it does not play the video.
+    page.focus(f"tr.event[data-id='{first['id']}'] [data-correct=confirm]")
+    page.keyboard.press("Space")
     page.wait_for_selector(f"tr.event[data-id='{first['id']}'][data-review=confirmed]")
+    assert page.eval_on_selector("#player", "v => v.paused")
     assert page.is_hidden("#event-message")  # the next good correction clears the message
     page.click(f"tr.event[data-id='{second['id']}'] [data-correct=reject]")
     page.wait_for_selector(f"tr.event[data-id='{second['id']}'][data-review=rejected]")
