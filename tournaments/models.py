@@ -155,15 +155,22 @@ class Match(models.Model):
         return reverse("matches:detail", args=[self.pk])
 
     def visible_to(self, user) -> bool:
-        """Public matches to anyone; others to the teams of the match and of its agents."""
+        """Public matches to anyone; a team's private match to that team only; a match of no
+        team to the teams of its agents.
+
+        A team's match does not let in the teams of its agents: the house agent (Copycat) may
+        be entered by every team, and its owners must not see another team's private games.
+        """
         if self.public:
             return True
         if not user.is_authenticated:
             return False
         if user.is_staff:
             return True
-        teams = {self.team_id}
-        teams |= {a.team_id for a in (self.p1_agent, self.p2_agent) if a is not None}
+        if self.team_id is not None:
+            teams = {self.team_id}
+        else:
+            teams = {a.team_id for a in (self.p1_agent, self.p2_agent) if a is not None}
         return user.memberships.filter(team_id__in=teams - {None}).exists()
 
 

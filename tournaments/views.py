@@ -8,6 +8,7 @@ import zipfile
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -110,6 +111,10 @@ def _curve_figure(rows: list[dict[str, str]]) -> dict | None:
 def agent_detail(request: HttpRequest, pk: str) -> HttpResponse:
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
     matches = Match.objects.filter(p1_agent=agent) | Match.objects.filter(p2_agent=agent)
+    if not request.user.is_staff:  # only the games the viewer may open (Match.visible_to)
+        mine = request.user.memberships.values("team_id")
+        no_team = Q(team__isnull=True) & (Q(p1_agent__team__in=mine) | Q(p2_agent__team__in=mine))
+        matches = matches.filter(Q(public=True) | Q(team__in=mine) | no_team)
     return render(
         request,
         "tournaments/agent.html",

@@ -174,3 +174,24 @@ def test_ticks_that_queue_up_go_out_as_one_message_in_order():
     assert len(merged) == 2 and merged[1] is over
     assert (merged[0]["first"], merged[0]["last"]) == (1, 9)
     assert [t["tick"] for t in json.loads(merged[0]["text"])["ticks"]] == list(range(1, 10))
+
+
+def test_a_teams_private_match_stays_hidden_from_the_team_that_owns_an_agent_in_it(
+    users, client, agent
+):
+    # The house agent (Copycat) may be entered by every team: its owners saw, streamed and
+    # rendered other teams' private tournament games (a helper's probe).
+    theirs = match_create(p1=agent, p2="random", team=users["other"], seed=1)
+    client.force_login(users["owner"])  # the agent's team
+    for path in ("/", "/frames.json"):
+        assert client.get(f"/matches/{theirs.pk}{path}").status_code == 404
+    client.force_login(users["outsider"])  # the match's team
+    assert client.get(f"/matches/{theirs.pk}/").status_code == 200
+    # A match of no team (an exhibition) is still the business of its agents' teams.
+    loose = match_create(p1=agent, p2="random", seed=1)
+    assert client.get(f"/matches/{loose.pk}/").status_code == 404
+    client.force_login(users["owner"])
+    assert client.get(f"/matches/{loose.pk}/").status_code == 200
+    # The agent's page lists only the games its viewer may open.
+    listed = client.get(f"/arena/agents/{agent.pk}/").content
+    assert b"/matches/%d/" % loose.pk in listed and b"/matches/%d/" % theirs.pk not in listed
