@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import shutil
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
@@ -292,7 +293,7 @@ def _probe_step(replay: Replay) -> bool:
     if not result.ok:
         replay.mark_failed(result.reason)
         return False
-    tmp = replay.frame_index_path.with_suffix(".tmp.npy")
+    tmp = _private_tmp(replay.frame_index_path, ".npy")
     try:
         np.save(tmp, result.frame_times)
         os.replace(tmp, replay.frame_index_path)
@@ -300,6 +301,12 @@ def _probe_step(replay: Replay) -> bool:
         tmp.unlink(missing_ok=True)
     storage.publish(replay.frame_index_path)
     return True
+
+
+def _private_tmp(path: Path, suffix: str) -> Path:
+    """A temporary name beside ``path`` that no other job writes: replays of the same bytes
+    share a folder, and two jobs on them at once collided on one fixed temporary name."""
+    return path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{suffix}")
 
 
 def _proxy_step(replay: Replay) -> None:
@@ -343,7 +350,7 @@ def _thumbnail_step(replay: Replay) -> None:
         return
     image = Image.fromarray(rgb)
     image.thumbnail((480, 270))
-    tmp = replay.thumbnail_path.with_suffix(".tmp.jpg")
+    tmp = _private_tmp(replay.thumbnail_path, ".jpg")
     try:
         image.save(tmp, "JPEG", quality=85)
         os.replace(tmp, replay.thumbnail_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from replays.models import Replay
@@ -93,3 +95,25 @@ def test_a_replay_stays_queued_when_the_queue_is_down(
     from replays.services import replays_requeue_pending
 
     assert replays_requeue_pending() == 1  # handed out again once the workers are there
+
+
+def test_jobs_on_replays_sharing_a_folder_write_their_files_through_their_own_temporary_names(
+    replay, monkeypatch
+):
+    # Replays of the same bytes share a folder: two jobs at once collided on one fixed
+    # temporary name ("thumb.tmp.jpg -> thumb.jpg: No such file"; a helper's probe).
+    from replays import services
+
+    sources: list[str] = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        sources.append(os.fspath(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(services.os, "replace", replace)
+    services._thumbnail_step(replay)
+    services._thumbnail_step(replay)
+    assert len(sources) == 2 and sources[0] != sources[1]
+    assert replay.thumbnail_path.is_file()
+    assert not [p for p in replay.thumbnail_path.parent.iterdir() if ".tmp" in p.name]
