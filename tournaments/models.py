@@ -80,6 +80,24 @@ class Agent(models.Model):
         return {"wins": wins, "losses": losses, "draws": draws}
 
 
+class MatchQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MatchQuerySet:
+        """Public matches to anyone; a team's private match to that team only; a match of no
+        team to the teams of its agents.
+
+        A team's match does not let in the teams of its agents: the house agent (Copycat) may
+        be entered by every team, and its owners must not see another team's private games.
+        """
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        seen = models.Q(public=True)
+        if user.is_authenticated:
+            mine = user.memberships.values("team_id")
+            agents = models.Q(p1_agent__team__in=mine) | models.Q(p2_agent__team__in=mine)
+            seen |= models.Q(team__in=mine) | (models.Q(team__isnull=True) & agents)
+        return self.filter(seen)
+
+
 class Match(models.Model):
     """One match of the arena: fully described by (seed, characters, rules, action log).
 
@@ -144,6 +162,8 @@ class Match(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = MatchQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "matches"
@@ -155,23 +175,8 @@ class Match(models.Model):
         return reverse("matches:detail", args=[self.pk])
 
     def visible_to(self, user) -> bool:
-        """Public matches to anyone; a team's private match to that team only; a match of no
-        team to the teams of its agents.
-
-        A team's match does not let in the teams of its agents: the house agent (Copycat) may
-        be entered by every team, and its owners must not see another team's private games.
-        """
-        if self.public:
-            return True
-        if not user.is_authenticated:
-            return False
-        if user.is_staff:
-            return True
-        if self.team_id is not None:
-            teams = {self.team_id}
-        else:
-            teams = {a.team_id for a in (self.p1_agent, self.p2_agent) if a is not None}
-        return user.memberships.filter(team_id__in=teams - {None}).exists()
+        """Whether ``user`` may watch this match (:meth:`MatchQuerySet.visible_to`)."""
+        return self.public or Match.objects.visible_to(user).filter(pk=self.pk).exists()
 
 
 class Dataset(models.Model):

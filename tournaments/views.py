@@ -110,11 +110,8 @@ def _curve_figure(rows: list[dict[str, str]]) -> dict | None:
 @login_required
 def agent_detail(request: HttpRequest, pk: str) -> HttpResponse:
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
-    matches = Match.objects.filter(p1_agent=agent) | Match.objects.filter(p2_agent=agent)
-    if not request.user.is_staff:  # only the games the viewer may open (Match.visible_to)
-        mine = request.user.memberships.values("team_id")
-        no_team = Q(team__isnull=True) & (Q(p1_agent__team__in=mine) | Q(p2_agent__team__in=mine))
-        matches = matches.filter(Q(public=True) | Q(team__in=mine) | no_team)
+    # Only the games the viewer may open.
+    matches = Match.objects.visible_to(request.user).filter(Q(p1_agent=agent) | Q(p2_agent=agent))
     return render(
         request,
         "tournaments/agent.html",
