@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -27,6 +28,9 @@ MIN_CLIP_BYTES = 1024
 # A clip window edge this close to a frame's time counts as that frame's time.
 TIME_SLACK_S = 1e-6
 DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+# x264's 4:2:0 (what browsers play) needs an even width and height: an odd-sized source loses
+# its last column or row (no resampling, so every other pixel stays where it was).
+EVEN_SIZE = "crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0"
 
 
 class ClipError(RuntimeError):
@@ -47,11 +51,18 @@ def _os_reason(exc: OSError) -> str:
     return detail
 
 
+def ffmpeg_reason(stderr: str, returncode: int) -> str:
+    """FFmpeg's last error line, without the ``[muxer @ 0x55...]`` address it starts with."""
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    if not lines:
+        return f"FFmpeg stopped with exit status {returncode}"
+    return re.sub(r"^\[[^\]]* @ 0x[0-9a-f]+\]\s*", "", lines[-1].strip())
+
+
 def _run(args: list[str], what: str) -> None:
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        last = lines[-1] if lines else f"ffmpeg exit {proc.returncode}"
+        last = ffmpeg_reason(proc.stderr, proc.returncode)
         for code in DISK_FULL:  # FFmpeg's line names its muxer and address: say it plainly
             if os.strerror(code) in proc.stderr:
                 last = f"the disk is full: {os.strerror(code)}"
@@ -206,7 +217,7 @@ def _cut_reencode(
     """The whole clip through x264 (any source codec): exact seek, every timestamp kept."""
     seek = clock.to_container(start_s)
     args = [_ffmpeg(), "-nostdin", "-y", "-v", "error", "-ss", f"{seek:.6f}", "-i", str(src)]
-    args += ["-t", f"{end_s - start_s:.6f}", "-map", "0:v:0", "-c:v", "libx264"]
+    args += ["-t", f"{end_s - start_s:.6f}", "-map", "0:v:0", "-vf", EVEN_SIZE, "-c:v", "libx264"]
     args += ["-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]
     if _has_audio(src):
         args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k"]
@@ -321,8 +332,7 @@ def make_review_proxy(
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-pix_fmt", "yuv420p"]
     args += ["-g", str(keyint), "-keyint_min", str(keyint), "-sc_threshold", "0", "-bf", "0"]
     args += ["-fps_mode", "passthrough", "-enc_time_base:v", "demux"]  # keep every timestamp
-    if height:
-        args += ["-vf", f"scale=-2:{height}"]
+    args += ["-vf", f"scale=-2:{height // 2 * 2}" if height else EVEN_SIZE]
     if _has_audio(src):
         args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k"]
     tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")

@@ -87,6 +87,8 @@ def smart_cut_reason(stream: av.video.stream.VideoStream) -> str:
         return f"the video is {ctx.name}, not H.264"
     if ctx.pix_fmt not in ("yuv420p", "yuvj420p"):
         return f"the video's pixels are {ctx.pix_fmt}, not 8-bit 4:2:0"
+    if ctx.width % 2 or ctx.height % 2:  # the head's x264 re-encode needs an even size
+        return f"the video is {ctx.width}x{ctx.height}, an odd size"
     extra = bytes(ctx.extradata or b"")
     if len(extra) < 7 or extra[0] != 1:
         return "the H.264 stream has no avcC header (Annex B)"

@@ -24,6 +24,7 @@ from PIL import Image
 
 from coach import storage
 from coach.models import Note
+from detectors.clips import EVEN_SIZE, ffmpeg_reason
 from detectors.probe import ProbeError, read_frame
 
 from .shapes import render_shapes
@@ -140,7 +141,7 @@ def note_mp4(note: Note, before_s: float = 2.0, after_s: float = 2.0) -> Path:
     args += ["-ss", f"{seek:.6f}", "-i", str(replay.path), "-i", str(overlay)]
     args += [
         "-filter_complex",
-        f"[0:v:0][1:v]overlay=0:0:enable='between(t,{on:.6f},{off:.6f})'[v]",
+        f"[0:v:0][1:v]overlay=0:0:enable='between(t,{on:.6f},{off:.6f})',{EVEN_SIZE}[v]",
         "-map",
         "[v]",
         "-frames:v",
@@ -162,9 +163,9 @@ def note_mp4(note: Note, before_s: float = 2.0, after_s: float = 2.0) -> Path:
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
     overlay.unlink(missing_ok=True)
     if proc.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
-        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
         tmp.unlink(missing_ok=True)
-        raise ExportError(f"FFmpeg could not cut the clip: {lines[-1] if lines else 'no output'}")
+        reason = ffmpeg_reason(proc.stderr, proc.returncode)
+        raise ExportError(f"FFmpeg could not cut the clip: {reason}")
     tmp.replace(out)
     return out
 

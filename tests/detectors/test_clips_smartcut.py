@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from detectors.clips import cut_clip, thumbnail
+from detectors.clips import cut_clip, make_review_proxy, thumbnail
 from detectors.probe import frame_index
 from detectors.smartcut import _avcc_sets, plan, read_packets
 from tests.media import FFMPEG, frame_code, read_code
@@ -117,6 +117,33 @@ def test_a_vp9_source_is_re_encoded_whole_and_exact(tmp_path: Path) -> None:
     times = frame_index(webm)
     clip = cut_clip(webm, tmp_path / "clip.mp4", float(times[30]), float(times[70]))
     assert decoded(clip)[0] == list(range(30, 70))
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [
+        ("h264-444.mp4", ["-c:v", "libx264", "-pix_fmt", "yuv444p"]),
+        ("vp9.webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
+    ],
+)
+def test_an_odd_sized_source_gives_clips_and_a_proxy_with_its_last_column_and_row_cropped(
+    tmp_path: Path, name: str, codec: list[str]
+) -> None:
+    """x264's 4:2:0 needs an even size: a 321x65 source used to give no clip and no proxy."""
+    odd = tmp_path / name
+    src = coded_h264(tmp_path / "h.mp4")
+    args = [FFMPEG, "-v", "error", "-y", "-i", str(src)]
+    args += ["-vf", "format=yuv444p,pad=iw+1:ih+1", *codec]
+    subprocess.run([*args, str(odd)], check=True)
+    times = frame_index(odd)
+    clip = cut_clip(odd, tmp_path / "clip.mp4", float(times[30]), float(times[70]))
+    proxy = tmp_path / "proxy.mp4"
+    make_review_proxy(odd, proxy)
+    for made, frames in ((clip, list(range(30, 70))), (proxy, list(range(FRAMES)))):
+        assert decoded(made)[0] == frames
+        with av.open(str(made)) as container:
+            video = container.streams.video[0].codec_context
+            assert (video.width, video.height, video.pix_fmt) == (320, 64, "yuv420p")
 
 
 def test_thumbnails_from_the_packet_index_show_the_asked_frame(source: Path, tmp_path: Path):

@@ -89,7 +89,18 @@ def late_video_mp4(coded_mp4):
     return out
 
 
-@pytest.mark.parametrize("source", ["coded_mp4", "late_mp4", "late_video_mp4"])
+@pytest.fixture(scope="module")
+def odd_mp4(coded_mp4):
+    """The same frames one pixel wider and taller (a black edge), in H.264 4:4:4: x264's 4:2:0,
+    which the export is written in, needs an even size."""
+    out = coded_mp4.with_name("odd.mp4")
+    args = [FFMPEG, "-v", "error", "-y", "-i", str(coded_mp4)]
+    args += ["-vf", "format=yuv444p,pad=iw+1:ih+1"]
+    subprocess.run([*args, "-c:v", "libx264", "-pix_fmt", "yuv444p", str(out)], check=True)
+    return out
+
+
+@pytest.mark.parametrize("source", ["coded_mp4", "late_mp4", "late_video_mp4", "odd_mp4"])
 def test_the_mp4_has_the_drawing_on_the_notes_frames_only(
     client, users, sync_jobs, request, source
 ):
@@ -104,7 +115,9 @@ def test_the_mp4_has_the_drawing_on_the_notes_frames_only(
     clip = exports.export_dir(note) / "check.mp4"
     clip.write_bytes(body(response))
     with av.open(str(clip)) as container:
-        assert container.streams.video[0].codec_context.name == "h264"
+        video = container.streams.video[0].codec_context
+        assert (video.name, video.pix_fmt) == ("h264", "yuv420p")
+        assert (video.width, video.height) == (WIDTH, HEIGHT)  # an odd edge is cropped off
     frames = decoded(clip)
     mask = box_mask()
     shown = [(read_code(f[: HEIGHT // 2]), is_red(f, mask)) for f in frames]
