@@ -115,11 +115,14 @@ class Match(models.Model):
     SCHEDULED, RUNNING, DONE, FAILED = "scheduled", "running", "done", "failed"
     STATES = [(SCHEDULED, "Scheduled"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
 
+    # A deleted agent's tournament games stay as the record of the tournament (its name stays
+    # in the label, and a game replays from its record alone); its other matches go with it
+    # (``services.agent_delete``).
     p1_agent = models.ForeignKey(
-        Agent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     p2_agent = models.ForeignKey(
-        Agent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     p1_label = models.CharField(max_length=100, help_text="Who played p1 (agent, bot or person).")
     p2_label = models.CharField(max_length=100)

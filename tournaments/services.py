@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from coach import storage
 from coach.models import Team
@@ -262,7 +263,8 @@ class AgentInUse(ValueError):
 
 
 def agent_delete(agent: Agent) -> None:
-    """Deletes an agent and its matches; its files go once the deletion is committed.
+    """Deletes an agent, its files (once the deletion is committed) and its matches, except its
+    games in finished tournaments: they stay, under its name, as the record of the tournament.
 
     Raises:
         AgentInUse: it is entered in a tournament that has not finished. Deleting it would
@@ -278,5 +280,7 @@ def agent_delete(agent: Agent) -> None:
                 f"{'has' if len(busy) == 1 else 'have'} not finished: it can be deleted once "
                 f"{'it has' if len(busy) == 1 else 'they have'} finished."
             )
+        played = Q(p1_agent=agent) | Q(p2_agent=agent)
+        Match.objects.filter(played).exclude(kind="tournament").delete()
         agent.delete()
         transaction.on_commit(lambda: storage.remove_tree(folder))

@@ -6,7 +6,7 @@ from typing import Any
 
 from tournaments.brackets import Bracket
 
-from .models import Tournament
+from .models import Match, Tournament
 
 STAGE_GROUPS = {"W": 1, "L": 2, "GF": 3, "3P": 2, "R": 1, "S": 1}
 VIEWER_TYPES = {
@@ -23,19 +23,30 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
         str(e.pk): {"name": e.name, "character": e.character, "seed": e.seed, "team": e.team_id}
         for e in tournament.entrants.all()
     }
+    slots = list(tournament.matches.select_related("match"))
+    # The games a spectator can open: a game deleted before its agent's games were kept (see
+    # ``Match.p1_agent``) is left out rather than linked to a missing page.
+    kept = set(
+        Match.objects.filter(
+            pk__in=[g["match"] for tm in slots for g in tm.games if g.get("match")]
+        ).values_list("pk", flat=True)
+    )
     matches = {
         tm.key: {
             "id": tm.pk,
             "state": tm.state,
             "match": tm.match_id,
             "games": tm.games,
+            "watch": [g["match"] for g in tm.games if g.get("match") in kept],
+            # Games won by each side in its last match (a best of 3 ends 2-0 or 2-1).
+            "score": _score(tm.match),
             "p1": str(tm.entrant1_id),
             "p2": str(tm.entrant2_id),
             "winner": str(tm.winner_id) if tm.winner_id else None,
             # Why its game stopped, while the slot waits for the organiser.
             "failure": tm.match.failure_reason if tm.state == "failed" and tm.match else "",
         }
-        for tm in tournament.matches.select_related("match")
+        for tm in slots
     }
     view = Bracket.from_dict(tournament.bracket).view() if tournament.bracket else None
     # A game still ending after a cancel is no longer the tournament's.
@@ -86,6 +97,7 @@ def viewer_data(
         out.append(
             {
                 "id": number,
+                "key": slot["key"],  # ours: a click on the match opens its game
                 "stage_id": 0,
                 "group_id": group,
                 "round_id": round_id,
@@ -135,13 +147,16 @@ def _side(slot: dict, side: str, played: dict) -> dict | None:
     if entrant is None:
         return {"id": None}
     result: dict[str, Any] = {"id": int(entrant)}
-    games = played.get("games") or []
-    if games:
-        mark = "p1" if played.get("p1") == entrant else "p2"
-        result["score"] = sum(1 for g in games if g["winner"] == mark)
+    if played.get("games"):
+        result["score"] = played["score"][0 if played.get("p1") == entrant else 1]
     if slot["winner"]:
         result["result"] = "win" if slot["winner"] == entrant else "loss"
     return result
+
+
+def _score(match: Match | None) -> list[int]:
+    winners = [g.get("winner") for g in (match.games if match else [])]
+    return [winners.count("p1"), winners.count("p2")]
 
 
 def tournament_match_info(match, info: dict[str, Any]) -> None:

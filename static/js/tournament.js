@@ -23,7 +23,55 @@
       clear: true,
       highlightParticipantOnHover: true,
       showRankingTable: false,
-    });
+      // A played match opens its (last) game; the table below lists every game.
+      onMatchClick: (m) => {
+        const watch = (data.matches[m.key] || {}).watch || [];
+        if (matchPage && watch.length) location.assign(`/matches/${watch[watch.length - 1]}/`);
+      },
+    }).then(markPlayed);
+  }
+  function markPlayed() {
+    for (const el of bracketEl.querySelectorAll(".match[data-match-id]")) {
+      const m = data.viewer.matches.find((v) => String(v.id) === el.dataset.matchId);
+      const watch = m ? (data.matches[m.key] || {}).watch || [] : [];
+      el.classList.toggle("has-game", matchPage && watch.length > 0);
+      if (matchPage && watch.length) el.title = "Open this match's game";
+    }
+  }
+
+  function wonLost(m) { // the winner's games first: "won 2–1"
+    return (m.winner === m.p1 ? m.score : [...m.score].reverse()).join("–");
+  }
+
+  // Every game played so far, in bracket order, each a link to its page (replays bit for bit).
+  const gamesCard = document.getElementById("games-card");
+  function drawGames() {
+    const body = gamesCard.querySelector("tbody");
+    body.replaceChildren();
+    const order = ((data.bracket && data.bracket.slots) || []).map((s) => s.key);
+    for (const key of order) {
+      const m = data.matches[key];
+      if (!m || !(m.watch || []).length) continue;
+      const tr = document.createElement("tr");
+      const cells = [key, `${names(m.p1)} vs ${names(m.p2)}`,
+        m.state === "playing" ? "playing" : m.winner ? `${names(m.winner)} won ${wonLost(m)}` : m.state];
+      for (const text of cells) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      const links = document.createElement("td");
+      m.watch.forEach((id, i) => {
+        const a = document.createElement("a");
+        a.href = `/matches/${id}/`;
+        a.textContent = m.watch.length > 1 ? `Game ${i + 1}` : "Watch";
+        if (i) links.append(" · ");
+        links.append(a);
+      });
+      tr.append(links);
+      body.append(tr);
+    }
+    gamesCard.hidden = !matchPage || body.children.length === 0;
   }
 
   function drawStandings() {
@@ -167,6 +215,7 @@
 
   function drawAll() {
     drawBracket();
+    drawGames();
     drawStandings();
     drawFailed();
     showLive();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import shot
@@ -81,6 +83,23 @@ def test_a_visitor_sees_the_bracket_drawn_advance_and_crown_a_champion(live, pag
     assert page.evaluate("window.__switches.count") >= 7
     wins = page.locator(".brackets-viewer .participant.win").count()
     assert wins >= 14
+    # Every played game is listed and opens; so does a click on a played match in the bracket.
+    rows = page.locator("#games tbody tr")
+    assert page.locator("#games-card").is_visible() and rows.count() >= 13
+    assert rows.first.locator("td").first.inner_text() == "W1-1"
+    for result in rows.locator("td:nth-child(3)").all_inner_texts():  # a best of 3
+        assert re.fullmatch(r".+ won 2–[01]", result), result
+    with page.expect_navigation():
+        rows.first.locator("a").first.click()
+    assert re.search(r"/matches/\d+/$", page.url)
+    page.wait_for_selector("canvas")
+    page.go_back()
+    page.wait_for_selector(".brackets-viewer .match.has-game")
+    assert page.locator(".brackets-viewer .match.has-game").count() == rows.count()
+    with page.expect_navigation():
+        page.locator(".brackets-viewer .match.has-game .opponents").last.click()
+    assert re.search(r"/matches/\d+/$", page.url)
+    page.go_back()
     page.goto(live.url("/tournaments/leaderboard/"))  # rated: a public tournament
     page.wait_for_selector("#history .main-svg")
     rows = page.locator("tbody tr")

@@ -42,3 +42,9 @@ def agent(users, sync_jobs, agent_file, settings):
         made = agent_upload(team=users["team"], owner=users["owner"], name="Rookie", upload=fh)
     made.refresh_from_db()
     return made
+
+
+@pytest.fixture
+def memory_layer(settings):
+    """Channels' in-memory layer: a tournament's bracket messages without Redis."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tournaments.models import Agent
+from tournaments.models import Agent, Match, Tournament, TournamentMatch
 
 
 @pytest.fixture
@@ -80,3 +80,52 @@ def test_an_agent_in_an_unfinished_tournament_is_not_deleted(client, agent, user
     Tournament.objects.filter(pk=cup.pk).update(state=Tournament.FINISHED)
     assert client.post(f"/arena/agents/{agent.pk}/delete").status_code == 302
     assert not Agent.objects.filter(pk=agent.pk).exists()
+
+
+def test_a_deleted_agents_games_in_a_finished_tournament_stay_under_its_name(
+    client, agent, users, memory_layer
+):
+    """A helper deleted an agent after its tournament: its games went with it and the bracket
+    pointed at matches that no longer existed. Its evaluation still goes."""
+    from tournaments.tournament_selectors import tournament_payload
+    from tournaments.tournament_services import EntrantChoice, tournament_create, tournament_start
+
+    cup = tournament_create(
+        team=users["team"], created_by=users["owner"], name="Cup", format="single",
+        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+        options={"rules": {"max_rounds": 1, "round_seconds": 5}},
+    )  # fmt: skip
+    tournament_start(tournament=cup)  # django-q2's sync mode plays it to the end here
+    cup.refresh_from_db()
+    assert cup.state == Tournament.FINISHED
+    (slot,) = TournamentMatch.objects.filter(tournament=cup)
+    games = [g["match"] for g in slot.games]
+    assert games and tournament_payload(cup)["matches"][slot.key]["watch"] == games
+    evaluation = list(Match.objects.filter(kind="evaluation", p1_agent=agent).values("pk"))
+    assert evaluation
+
+    client.force_login(users["owner"])
+    assert client.post(f"/arena/agents/{agent.pk}/delete").status_code == 302
+    assert not Match.objects.filter(pk__in=[m["pk"] for m in evaluation]).exists()
+    kept = Match.objects.get(pk=games[-1])
+    assert kept.state == Match.DONE and "Rookie" in (kept.p1_label, kept.p2_label)
+    assert tournament_payload(cup)["matches"][slot.key]["watch"] == games
+    page = client.get(f"/matches/{kept.pk}/")
+    assert page.status_code == 200 and "Rookie" in page.content.decode()
+    frames = client.get(f"/matches/{kept.pk}/frames.json").json()["frames"]
+    assert frames[-1]["tick"] == kept.ticks  # it replays from its record, no agent needed
+
+
+def test_a_game_deleted_before_games_were_kept_is_not_offered(agent, users, memory_layer):
+    from tournaments.tournament_selectors import tournament_payload
+    from tournaments.tournament_services import EntrantChoice, tournament_create, tournament_start
+
+    cup = tournament_create(
+        team=users["team"], created_by=users["owner"], name="Cup", format="single",
+        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+        options={"rules": {"max_rounds": 1, "round_seconds": 5}},
+    )  # fmt: skip
+    tournament_start(tournament=cup)
+    (slot,) = TournamentMatch.objects.filter(tournament=cup)
+    Match.objects.filter(pk__in=[g["match"] for g in slot.games]).delete()
+    assert tournament_payload(cup)["matches"][slot.key]["watch"] == []

@@ -22,11 +22,6 @@ from tournaments.tournament_services import (
 )
 
 
-@pytest.fixture
-def memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
 def test_the_organiser_deletes_a_draft_after_being_asked(client, users, memory_layer):
     cup = make(users, public=True)
     client_for(client, users["coach"])

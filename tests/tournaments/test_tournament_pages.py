@@ -20,11 +20,6 @@ from tournaments.tournament_services import (
 BOTS = ["random", "cpu_easy", "cpu_medium", "cpu_hard"]
 
 
-@pytest.fixture
-def memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
 def make(users, *, public: bool, name: str = "Cup") -> Tournament:
     return tournament_create(
         team=users["team"],

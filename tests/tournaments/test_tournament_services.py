@@ -19,11 +19,6 @@ FAST = {"rules": {"max_rounds": 1, "round_seconds": 10}}
 BOTS = ["random", "cpu_easy", "cpu_medium", "cpu_hard"]
 
 
-@pytest.fixture
-def memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
 def create(users, **kw) -> Tournament:
     args = dict(
         team=users["team"],
@@ -52,6 +47,17 @@ def test_a_tournament_of_house_bots_runs_to_a_champion_and_rates_them(
         match = Match.objects.get(pk=tm.games[-1]["match"], kind="tournament", best_of=3)
         wins = [g["winner"] for g in match.games]
         assert match.state == Match.DONE and 2 <= len(wins) <= 3 or "draw" in wins
+    from tournaments.tournament_selectors import tournament_payload
+
+    payload = tournament_payload(tournament)
+    for tm in slots:  # the bracket shows games won in the series (2-0 or 2-1), not series won
+        shown = payload["matches"][tm.key]
+        games = [g["winner"] for g in Match.objects.get(pk=tm.games[-1]["match"]).games]
+        assert shown["score"] == [games.count("p1"), games.count("p2")]
+        won, lost = shown["score"] if tm.winner_id == tm.entrant1_id else shown["score"][::-1]
+        assert won > lost and shown["watch"] == [g["match"] for g in tm.games]
+        (box,) = [m for m in payload["viewer"]["matches"] if m["key"] == tm.key]
+        assert [box["opponent1"]["score"], box["opponent2"]["score"]] == shown["score"]
     assert Rating.objects.count() == 4
     assert RatingChange.objects.count() == 2 * 4
     champion = Rating.objects.get(identity=tournament.champion.identity)
