@@ -166,6 +166,27 @@ def replay_enqueue(replay: Replay) -> None:
     enqueue("replays.tasks.process_replay", replay.pk, name=f"replay-{replay.pk}", group="replays")
 
 
+def replay_run_again(replay: Replay, **changes: object) -> bool:
+    """Queues the replay's job again, with ``changes`` (e.g. ``profile``) saved, unless it is
+    queued or running already; returns whether it did.
+
+    The check and the claim are one conditional UPDATE: two requests at once (a double click on
+    *Process again*, two tabs) start one job, not two racing on the same files.
+    """
+    claimed = (
+        Replay.objects.filter(pk=replay.pk)
+        .exclude(state__in=[Replay.QUEUED, Replay.RUNNING])
+        .update(state=Replay.QUEUED, progress=0, stage="queued", **changes)
+    )
+    if claimed:
+        for field, value in changes.items():
+            setattr(replay, field, value)
+        enqueue(
+            "replays.tasks.process_replay", replay.pk, name=f"replay-{replay.pk}", group="replays"
+        )
+    return bool(claimed)
+
+
 def replays_requeue_pending() -> int:
     """Enqueues every replay left queued or running (e.g. by a stop); returns how many.
 

@@ -121,12 +121,9 @@ def replay_set_profile(request: HttpRequest, pk: int) -> HttpResponse:
         if profile is None:
             messages.error(request, "Unknown game profile.")
             return redirect(replay)
-    if replay.state in (Replay.QUEUED, Replay.RUNNING):
+    if not services.replay_run_again(replay, profile=profile):
         messages.info(request, "Wait for the current run to finish first.")
         return redirect(replay)
-    replay.profile = profile
-    replay.save(update_fields=["profile"])
-    services.replay_enqueue(replay)
     messages.success(request, f"Detecting with {profile or 'no profile'}.")
     return redirect(replay)
 
@@ -259,11 +256,10 @@ def replay_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def replay_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     replay = _replay_for(request, pk)
-    if replay.state in (Replay.QUEUED, Replay.RUNNING):
-        messages.info(request, "This replay is already being processed.")
-    else:
-        services.replay_enqueue(replay)
+    if services.replay_run_again(replay):
         messages.success(request, "Processing again.")
+    else:
+        messages.info(request, "This replay is already being processed.")
     return redirect(replay)
 
 

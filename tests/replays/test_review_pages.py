@@ -144,3 +144,27 @@ def test_an_odd_profile_id_is_refused_with_a_message(client, replay, users):
     response = client.post(f"/replays/{replay.pk}/profile", {"profile": "abc"}, follow=True)
     assert response.status_code == 200
     assert b"Unknown game profile." in response.content
+
+
+def test_process_again_claims_the_replay_once_when_two_requests_race(
+    client, replay, users, settings
+):
+    """Three Process again POSTs at once started two jobs: each checked the state it had read,
+    then queued. The claim is one conditional UPDATE now, whatever the requests read before."""
+    from replays.models import Replay
+    from replays.services import replay_run_again
+
+    # No queue listens: a claimed replay stays queued (as while a worker has not picked it up).
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False, "redis": "unix:///nonexistent.sock"}
+    first, second = Replay.objects.get(pk=replay.pk), Replay.objects.get(pk=replay.pk)
+    assert first.state == second.state == Replay.DONE  # both read it as done
+    assert replay_run_again(first) is True
+    assert replay_run_again(second) is False
+    assert Replay.objects.get(pk=replay.pk).state == Replay.QUEUED
+    client.force_login(users["owner"])
+    page = client.post(f"/replays/{replay.pk}/reprocess", follow=True).content.decode()
+    assert "already being processed" in page and "Processing again." not in page
+    builtin = GameProfile.objects.create(team=None, name="shipped")
+    page = client.post(f"/replays/{replay.pk}/profile", {"profile": builtin.pk}, follow=True)
+    assert "Wait for the current run" in page.content.decode()
+    assert Replay.objects.get(pk=replay.pk).profile is None  # not changed under a queued job
