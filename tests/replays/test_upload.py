@@ -136,12 +136,17 @@ def test_it_refuses_to_upload_into_another_team(client, users, media_root):
     assert response.json()["error"] == "choose one of your teams"
 
 
-@pytest.mark.parametrize("body", [b"not json", b'{"team": 1, "size": "lots"}'])
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b'{"team": 1, "size": "lots"}', b'{"size": 1.5}', b'{"size": true}'],
+)
 def test_it_answers_a_malformed_start_with_a_message(client, users, body):
     client.force_login(users["owner"])
+    body = body.replace(b"{", b'{"team": %d, "filename": "m.mp4", ' % users["team"].pk, 1)
     response = client.post("/replays/uploads/", body, content_type="application/json")
     assert response.status_code == 400
     assert "error" in response.json()
+    assert not Upload.objects.exists()  # 1.5 and true were read as a 1-byte file
 
 
 def test_the_limit_message_tells_sizes_apart(client, users, settings):
