@@ -31,3 +31,14 @@ def id_or_none(value: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if number > 0 else None
+
+
+# Bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9): in a file name they can show
+# "exe.mp4" as "mp4.exe" or reorder a page's text around it (Trojan Source, CVE-2021-42574).
+_BIDI = dict.fromkeys([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_CONTROLS = dict.fromkeys([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def plain_name(value: str) -> str:
+    """A name as typed or sent, without control or bidirectional-control characters."""
+    return value.translate({**_BIDI, **_CONTROLS}).strip()

@@ -25,6 +25,7 @@ from PIL import Image
 
 from coach import storage
 from coach.models import Team
+from coach.params import plain_name
 from coach.queue import enqueue
 from detectors import sandbox
 from detectors.clips import DISK_FULL, ClipError, make_review_proxy
@@ -136,6 +137,7 @@ def replay_ingest_file(
         if move:  # give the bytes back to the sender's upload: a retry finishes it
             os.replace(Path(settings.MEDIA_ROOT) / relative, source)
         raise
+    original_name = plain_name(original_name)
     title = Path(original_name).stem.replace("_", " ").strip()[:200] or digest[:12]
     try:
         with transaction.atomic():
@@ -401,7 +403,7 @@ def upload_start(
     upload = Upload.objects.create(
         team=team,
         uploader=uploader,
-        filename=filename[:255] or "replay",
+        filename=plain_name(filename)[:255] or "replay",
         size_bytes=size_bytes,
         profile=profile,
     )
@@ -552,10 +554,10 @@ def replay_update(
         ReplayEditError: The title is empty or a value is too long.
     """
     values = {
-        "title": title.strip(),
-        "map": map.strip(),
-        "opponent": opponent.strip(),
-        "game": game.strip(),
+        "title": plain_name(title),
+        "map": plain_name(map),
+        "opponent": plain_name(opponent),
+        "game": plain_name(game),
     }
     if not values["title"]:
         raise ReplayEditError("A replay needs a title.")

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from coach import storage
 from coach.models import Team
+from coach.params import plain_name
 from coach.queue import enqueue
 from tournaments.agents.agent_file import (
     METRICS_NAME,
@@ -48,7 +49,7 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
     Raises:
         AgentUploadError: with the reason, for a bad file, name or observation type.
     """
-    name = name.strip()[:100]
+    name = plain_name(name)[:100]
     if not name:
         raise AgentUploadError("give the agent a name")
     try:

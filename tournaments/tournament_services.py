@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coach.models import Team
+from coach.params import plain_name
 from tournaments.arena import CHARACTER_NAMES
 from tournaments.brackets import Bracket, BracketError, Options, seed_entrants, series_winner
 
@@ -101,7 +102,7 @@ def tournament_create(
     Raises:
         TournamentError: a bad name, format, option, character or entrant.
     """
-    name = name.strip()
+    name = plain_name(name)
     if not name:
         raise TournamentError("give the tournament a name")
     if len(name) > NAME_MAX:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from coach.models import Team
+from coach.params import plain_name
 from replays.models import Event
 
 from . import smart
@@ -20,7 +21,7 @@ class PlaylistError(ValueError):
 
 
 def _clean_title(title: str) -> str:
-    title = title.strip()
+    title = plain_name(title)
     if not title:
         raise PlaylistError("A playlist needs a title.")
     if len(title) > 200:

@@ -167,3 +167,20 @@ def test_odd_start_requests_get_a_message_not_a_500(client, users, body):
     response = client.post("/replays/uploads/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]
+
+
+def test_control_and_bidi_characters_are_taken_out_of_names(client, users, sample_mp4):
+    """A right-to-left override showed "\u202egpm.exe" as "exe.mpg"; a newline split the title."""
+    from replays.services import replay_ingest_file
+
+    client.force_login(users["owner"])
+    assert start(client, users["team"], "clip\u202egpm.exe\n.mp4", 100).status_code == 201
+    assert Upload.objects.get().filename == "clipgpm.exe.mp4"
+    replay, _ = replay_ingest_file(
+        team=users["team"], uploader=users["owner"], source=sample_mp4,
+        original_name="\u2067round\u2069 one\r.mp4", move=False,
+    )  # fmt: skip
+    assert (replay.title, replay.original_name) == ("round one", "round one.mp4")
+    client.post(f"/replays/{replay.pk}/edit", {"title": "\u202efinal\u202c\tcut", "map": "x\x07"})
+    replay.refresh_from_db()
+    assert (replay.title, replay.map) == ("finalcut", "x")

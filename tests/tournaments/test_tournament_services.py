@@ -202,3 +202,7 @@ def test_the_organiser_plays_a_failed_game_again_and_it_counts(users, memory_lay
     tournament.refresh_from_db()
     assert tm.state == TournamentMatch.DONE and tm.games[-1]["winner"] in ("p1", "p2")
     assert tm.key in tournament.bracket["results"]
+
+
+def test_bidi_controls_are_taken_out_of_a_tournament_name(users):
+    assert create(users, name="\u202eCup\u202c \u2066one\u2069\n").name == "Cup one"
