@@ -348,6 +348,12 @@ def upload_chunk(request: HttpRequest, upload_id: str) -> JsonResponse:
     upload = get_object_or_404(Upload, pk=upload_id, uploader=request.user)
     if request.method == "GET":
         return JsonResponse(_upload_state(upload))
+    if not Team.objects.visible_to(request.user).filter(pk=upload.team_id).exists():
+        # Removed from the team since the upload began: its bytes may not land there.
+        return JsonResponse(
+            {"error": "you are no longer a member of this upload's team, so it cannot go on"},
+            status=403,
+        )
     try:
         offset = int(request.headers.get("Upload-Offset", ""))
     except ValueError:

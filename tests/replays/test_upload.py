@@ -184,3 +184,16 @@ def test_control_and_bidi_characters_are_taken_out_of_names(client, users, sampl
     client.post(f"/replays/{replay.pk}/edit", {"title": "\u202efinal\u202c\tcut", "map": "x\x07"})
     replay.refresh_from_db()
     assert (replay.title, replay.map) == ("finalcut", "x")
+
+
+def test_a_member_removed_from_the_team_mid_upload_cannot_finish_it(client, users, sample_mp4):
+    from coach.models import Membership
+
+    client.force_login(users["owner"])
+    data = sample_mp4.read_bytes()
+    up = start(client, users["team"], "m.mp4", len(data)).json()
+    assert put(client, up["id"], 0, data[:5000]).status_code == 200
+    Membership.objects.filter(user=users["owner"], team=users["team"]).delete()
+    refused = put(client, up["id"], 5000, data[5000:])
+    assert refused.status_code == 403 and "no longer a member" in refused.json()["error"]
+    assert Upload.objects.get().received_bytes == 5000 and not Replay.objects.exists()
