@@ -31,6 +31,9 @@ DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 # x264's 4:2:0 (what browsers play) needs an even width and height: an odd-sized source loses
 # its last column or row (no resampling, so every other pixel stays where it was).
 EVEN_SIZE = "crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0"
+# A recording may stamp two frames with one time (a muxer rounding to milliseconds): the frame
+# index has one frame per time (``detectors.probe``), so the review proxy keeps the first.
+ONE_FRAME_PER_TIME = "select='isnan(prev_selected_pts)+gt(pts,prev_selected_pts)'"
 
 
 class ClipError(RuntimeError):
@@ -332,7 +335,8 @@ def make_review_proxy(
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(crf), "-pix_fmt", "yuv420p"]
     args += ["-g", str(keyint), "-keyint_min", str(keyint), "-sc_threshold", "0", "-bf", "0"]
     args += ["-fps_mode", "passthrough", "-enc_time_base:v", "demux"]  # keep every timestamp
-    args += ["-vf", f"scale=-2:{height // 2 * 2}" if height else EVEN_SIZE]
+    size = f"scale=-2:{height // 2 * 2}" if height else EVEN_SIZE
+    args += ["-vf", f"{ONE_FRAME_PER_TIME},{size}"]
     if _has_audio(src):
         args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k"]
     tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")

@@ -146,6 +146,32 @@ def test_an_odd_sized_source_gives_clips_and_a_proxy_with_its_last_column_and_ro
             assert (video.width, video.height, video.pix_fmt) == (320, 64, "yuv420p")
 
 
+def test_the_review_proxy_of_a_source_with_two_frames_on_one_time_has_one_frame_per_time(
+    tmp_path: Path,
+) -> None:
+    """Such a file got no review proxy (its frames "differed" from the frame index, which has
+    one frame per time), so its review page seeked slowly, with nothing said."""
+    src = tmp_path / "dup.mkv"
+    with av.open(str(src), "w") as out:  # 30 fps in a 1/30 encoder, ms in the file: a 3 s gap
+        stream = out.add_stream("libx264", rate=30)  # rounds one pair of frames onto one ms
+        stream.width, stream.height, stream.pix_fmt = 320, 64, "yuv420p"
+        stream.time_base, stream.options = Fraction(1, 1000), {"bf": "2"}
+        pts = 0
+        for i in range(120):
+            frame = av.VideoFrame.from_ndarray(frame_code(i, 320, 64), format="rgb24")
+            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            pts += 3000 if i == 59 else 33
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    with av.open(str(src)) as container:
+        stamps = [f.pts for f in container.decode(video=0)]
+    assert len(stamps) == 120 and len(set(stamps)) == 119  # the case: two frames, one time
+    times = frame_index(src)
+    proxy = make_review_proxy(src, tmp_path / "proxy.mp4")
+    assert proxy.start_s == 0.0
+    assert np.allclose(frame_index(tmp_path / "proxy.mp4"), times, atol=0.001)
+
+
 def test_thumbnails_from_the_packet_index_show_the_asked_frame(source: Path, tmp_path: Path):
     packets, times = read_packets(source), frame_index(source)
     for frame in (0, 23, 24, 61, 149):
