@@ -17,7 +17,7 @@ import numpy as np
 # Containers we accept, recognised by their first bytes rather than by the file's name.
 ACCEPTED_CONTAINERS = ("mp4", "mov", "mkv", "webm")
 SUPPORTED_CODECS = {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "libdav1d", "libaom-av1"}
-# A recording whose packets stop this much before its declared end is reported as truncated.
+# A recording whose packets stop this much before its declared end is reported as cut short.
 TRUNCATION_SLACK_S = 0.5
 
 _MAGIC_NAMES = (
@@ -51,6 +51,8 @@ class ProbeResult:
     start_s: float = 0.0
     container_start_s: float = 0.0
     has_audio: bool = False
+    # Said to the user of a recording that is usable but not whole ("" when it is whole).
+    warning: str = ""
     frame_times: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def to_dict(self) -> dict:
@@ -100,7 +102,8 @@ def probe(path: str | Path) -> ProbeResult:
 
     Only packets are read (no decoding), so an hour of 4K probes in seconds. The result is never an
     exception for a bad file: ``ok`` is False and ``reason`` says what is wrong, e.g. "not a video
-    file (it looks like a PNG image)" or "truncated after 12.4 s of 60.0 s".
+    file (it looks like a PNG image)". A recording cut short (its packets stop before the end its
+    header gives, or reading breaks off) is ``ok`` up to there, and ``warning`` says so.
 
     Args:
         path: The recording.
@@ -150,7 +153,7 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
         return _fail(f"the video codec {codec} is not supported", **known)
     declared = _declared_duration(container, stream)
     known["declared_duration_s"] = declared
-    times, first_pts_s, broke = _packet_times(container, stream)
+    times, first_pts_s, broke, last = _packet_times(container, stream)
     if times.size == 0:
         return _fail("the file holds no video frames", **known)
     clock = Clock.of(first_pts_s, _container_start(container))
@@ -159,9 +162,20 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
     step = float(np.median(np.diff(times))) if times.size > 1 else 0.0
     duration = float(times[-1]) + step
     end = clock.container_start_s + duration
+    warning = ""
     if broke or (declared and end < declared - max(TRUNCATION_SLACK_S, 2 * step)):
-        of = f" of {declared:.1f} s" if declared else ""
-        return _fail(f"truncated after {end:.1f} s{of}", frame_times=times, **known)
+        # A recording cut short (a crash, a full disk, a copy interrupted): what is there is
+        # used, and the page says so. MP4's index gives each packet's size, so the last one read
+        # may be partial (Matroska's demuxer drops a partial block): its frame is left out.
+        if container_name in ("mp4", "mov") and times.size > 1 and last > 0:
+            times = np.delete(times, last)
+            duration = float(times[-1]) + step
+            end = clock.container_start_s + duration
+        of = f" of the {declared:.1f} s its header gives" if declared else ""
+        warning = (
+            f"The recording stops after {end:.1f} s{of} (cut short: a crash, a full disk or an "
+            "interrupted copy?); the part that is there was processed."
+        )
     if not _first_frame_decodes(container, stream):
         return _fail("corrupt video: its first frame cannot be decoded", **known)
     fps = (times.size - 1) / float(times[-1]) if times[-1] > 0 else float(stream.average_rate or 0)
@@ -170,6 +184,7 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
         fps=round(fps, 2),
         frame_count=int(times.size),
         duration_s=round(duration, 3),
+        warning=warning,
         frame_times=times,
         **known,  # type: ignore[arg-type]
     )
@@ -253,9 +268,9 @@ def _declared_duration(container: av.container.InputContainer, stream: av.VideoS
 
 def _packet_times(
     container: av.container.InputContainer, stream: av.VideoStream
-) -> tuple[np.ndarray, float, bool]:
+) -> tuple[np.ndarray, float, bool, int]:
     """Presentation times (s, from 0) of every video packet, the first one's own timestamp (s),
-    and whether reading broke off."""
+    whether reading broke off, and where in the times the last packet read (in file order) is."""
     pts: list[int] = []
     broke = False
     try:
@@ -266,10 +281,11 @@ def _packet_times(
     except av.error.FFmpegError:
         broke = True
     if not pts:
-        return np.zeros(0), 0.0, broke
+        return np.zeros(0), 0.0, broke, 0
     arr = np.unique(np.asarray(pts, dtype=np.int64))
     times = (arr - arr[0]).astype(np.float64) * float(stream.time_base)
-    return times, float(arr[0] * stream.time_base), broke
+    last = int(np.searchsorted(arr, pts[-1]))
+    return times, float(arr[0] * stream.time_base), broke, last
 
 
 def _first_frame_decodes(container: av.container.InputContainer, stream: av.VideoStream) -> bool:

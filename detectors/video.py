@@ -25,6 +25,8 @@ _LUMA8 = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "
 _LUMA16 = {"yuv420p10le", "yuv422p10le", "yuv444p10le", "p010le"}
 # Presentation times are compared with this slack: a pts converted to seconds is not exact.
 _EPS_S = 1e-6
+# Packets in a row the decoder may refuse before the reading stops (garbage, not a bad packet).
+MAX_REFUSED_PACKETS = 30
 _T = TypeVar("_T")
 
 
@@ -132,7 +134,7 @@ class SampledReader:
         origin: int | None = stream.start_time
         next_t = 0.0
         try:
-            for frame in container.decode(stream):
+            for frame in self._decoded(container, stream):
                 if frame.pts is None:
                     continue
                 if origin is None:
@@ -149,6 +151,24 @@ class SampledReader:
         except av.error.FFmpegError:
             # A file that breaks off mid-way: keep what was read; the caller reports the break.
             self.broken = True
+
+    def _decoded(
+        self, container: av.container.InputContainer, stream: av.VideoStream
+    ) -> Iterator[av.VideoFrame]:
+        """The stream's frames; a packet the decoder refuses (the partial last one of a recording
+        cut short) is skipped, so the frames it holds back for reordering still come out."""
+        refused = 0
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                self.broken = True
+                refused += 1
+                if refused >= MAX_REFUSED_PACKETS:
+                    raise
+                continue
+            refused = 0
+            yield from frames
 
 
 def _number_at(index: np.ndarray, t: float) -> int:

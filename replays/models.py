@@ -134,6 +134,9 @@ class Replay(models.Model):
     progress = models.FloatField(default=0)
     stage = models.CharField(max_length=100, blank=True)
     failure_reason = models.TextField(blank=True)
+    warning = models.TextField(
+        blank=True, help_text="What the job found wrong but worked around (a recording cut short)."
+    )
     attempts = models.PositiveIntegerField(default=0)
     # The process running the job: a running replay whose worker is gone (killed) is handed out
     # again by the next worker that starts (``replays_requeue_orphans``).
@@ -239,10 +242,14 @@ class Replay(models.Model):
 
     def mark_running(self) -> None:
         self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
+        self.warning = ""
         self.attempts += 1
         self.worker_pid = os.getpid()
         self.save(
-            update_fields=["state", "progress", "stage", "failure_reason", "attempts", "worker_pid"]
+            update_fields=[
+                *("state", "progress", "stage", "failure_reason", "warning"),
+                *("attempts", "worker_pid"),
+            ]
         )
         self.publish_status()
 
@@ -271,6 +278,7 @@ class Replay(models.Model):
             "progress": self.progress,
             "stage": self.stage,
             "failure_reason": self.failure_reason,
+            "warning": self.warning,
             "duration_s": self.duration_s,
             "frame_count": self.frame_count,
             "events": self.events.count(),

@@ -309,6 +309,7 @@ def _probe_step(replay: Replay) -> bool:
         "frame_count",
         "has_audio",
         "start_s",
+        "warning",
     ):
         setattr(replay, name, getattr(result, name))
     replay.duration_s = result.duration_s or result.declared_duration_s

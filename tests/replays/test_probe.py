@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from detectors.probe import probe, read_frame
+from detectors.video import SampledReader
 from tests.media import FFMPEG, make_vfr_video, make_video, read_code
 
 
@@ -47,16 +48,27 @@ def test_it_names_what_a_non_video_is(tmp_path: Path, content: bytes, reason: st
     assert result.reason.startswith(reason)
 
 
-def test_it_reports_where_a_truncated_recording_breaks_off(tmp_path: Path) -> None:
-    whole = make_video(tmp_path / "whole.mp4", seconds=6.0, fps=30)
-    cut = tmp_path / "cut.mp4"
+@pytest.mark.parametrize("suffix", ["mp4", "mkv"])
+def test_a_recording_cut_short_is_used_up_to_where_it_stops_with_a_warning(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A recording cut short (a crash, a full disk) was refused whole; its frames up to the cut
+    decode, and a coach wants to review the match up to there."""
+    whole = make_video(tmp_path / f"whole.{suffix}", seconds=6.0, fps=30)
+    cut = tmp_path / f"cut.{suffix}"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     result = probe(cut)
-    assert not result.ok
-    assert result.reason.startswith("truncated after ")
-    assert result.reason.endswith(" of 6.0 s")
-    broke_at = float(result.reason.split()[2])
-    assert 0.5 < broke_at < 5.5
+    assert result.ok and result.reason == ""
+    assert result.warning.startswith("The recording stops after ")
+    assert " of the 6.0 s its header gives" in result.warning or suffix == "mkv"
+    broke_at = float(result.warning.split()[4])
+    assert 0.5 < broke_at < 5.5 and result.duration_s == pytest.approx(broke_at, abs=0.05)
+    assert result.frame_count == result.frame_times.size
+    reader = SampledReader(cut, result.frame_times, sample_fps=1000, skip_nonref=False)
+    numbers = [f.number for f in reader]  # as detection reads it: the frames up to the cut,
+    assert numbers == list(range(len(numbers)))  # in order, no more than the index has
+    assert result.frame_count - 2 <= len(numbers) <= result.frame_count  # (threads may lose 2)
+    assert probe(whole).warning == ""
 
 
 def test_it_reports_a_missing_mp4_index(tmp_path: Path) -> None:

@@ -51,8 +51,8 @@ def test_the_frame_index_is_stored_with_the_replay(replay):
     np.testing.assert_allclose(np.diff(times), 1 / 30, atol=1e-3)
 
 
-def test_a_truncated_recording_fails_with_its_reason_and_keeps_its_bytes(
-    users, sync_jobs, tmp_path
+def test_a_recording_cut_short_is_processed_up_to_the_cut_and_says_so(
+    users, sync_jobs, tmp_path, client
 ):
     from tests.media import make_video
 
@@ -63,9 +63,15 @@ def test_a_truncated_recording_fails_with_its_reason_and_keeps_its_bytes(
         team=users["team"], uploader=users["owner"], source=cut, original_name="cut.mp4", move=True
     )
     replay.refresh_from_db()
-    assert created and replay.state == "failed"
-    assert replay.failure_reason.startswith("truncated after ")
+    assert created and replay.state == "done", replay.failure_reason
+    assert replay.warning.startswith("The recording stops after ")
+    assert 0.5 < replay.duration_s < 5.5 and replay.frame_count == int(
+        np.load(replay.frame_index_path).size
+    )
     assert replay.path.stat().st_size == whole.stat().st_size // 2
+    client.force_login(users["owner"])
+    page = client.get(f"/replays/{replay.pk}/").content.decode()
+    assert 'id="job-warning"' in page and "the part that is there was processed" in page
 
 
 def test_an_unexpected_error_marks_the_replay_failed_instead_of_crashing(replay):
