@@ -20,6 +20,7 @@ from detectors.smartcut import (
     read_packets,
     smart_cut,
 )
+from detectors.video import upright_turns
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +302,7 @@ def _thumb_decoded(src: Path, time_s: float, dst: Path, width: int, packets: Vid
         (decoded,) = decode_frames(src, packets, frame, frame + 1)
     except (SmartCutError, av.error.FFmpegError, ValueError):
         return False
-    image = decoded.to_image()
+    image = decoded.to_image().rotate(90 * upright_turns(decoded), expand=True)  # as shown
     height = max(2, round(image.height * width / image.width / 2) * 2)
     image.resize((width, height)).save(dst, "JPEG", quality=85)
     return True

@@ -36,6 +36,8 @@ import av
 import cv2
 import numpy as np
 
+from detectors.video import upright, upright_turns
+
 # Onset search (seconds, frame-index time). For an onset tau the indicator is expected absent in
 # [tau - BEFORE_S, tau - GUARD_S] and present, unchanging, in [tau + SETTLE_S, tau + SETTLE_S +
 # HOLD_S]; tau is searched over the mark +- TOLERANCE_S in steps of STEP_S.
@@ -148,6 +150,9 @@ def _open(path: Path) -> _Video:
             stream = container.streams.video[0]
             ctx = stream.codec_context
             width, height = int(ctx.width), int(ctx.height)
+            first = next(container.decode(stream), None)
+            if first is not None and upright_turns(first) % 2:  # as shown: turned a quarter
+                width, height = height, width
             # Frame-index time counts from the stream's first frame, which may start late.
             if stream.duration is not None:
                 duration = float(stream.duration * stream.time_base)
@@ -210,12 +215,14 @@ def _decode_at(video: _Video, wanted: Sequence[float]) -> dict[float, np.ndarray
 
 
 def _prepare(frame: av.VideoFrame, video: _Video) -> np.ndarray:
+    turns = upright_turns(frame)  # boxes are drawn on the frame as shown (see _open)
     if video.scale < 1.0:
         w, h = round(video.width * video.scale), round(video.height * video.scale)
+        w, h = (h, w) if turns % 2 else (w, h)
         rgb = frame.to_ndarray(format="rgb24", width=w, height=h, interpolation="AREA")
     else:
         rgb = frame.to_ndarray(format="rgb24")
-    return cv2.GaussianBlur(rgb, (3, 3), 0)
+    return cv2.GaussianBlur(upright(rgb, turns), (3, 3), 0)
 
 
 def _channel_max(image: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from detectors.video import upright, upright_turns
+
 # Containers we accept, recognised by their first bytes rather than by the file's name.
 ACCEPTED_CONTAINERS = ("mp4", "mov", "mkv", "webm")
 SUPPORTED_CODECS = {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "libdav1d", "libaom-av1"}
@@ -176,8 +178,11 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
             f"The recording stops after {end:.1f} s{of} (cut short: a crash, a full disk or an "
             "interrupted copy?); the part that is there was processed."
         )
-    if not _first_frame_decodes(container, stream):
+    first = _first_frame(container, stream)
+    if first is None:
         return _fail("corrupt video: its first frame cannot be decoded", **known)
+    if upright_turns(first) % 2:  # shown turned a quarter: its width and height as shown
+        known["width"], known["height"] = known["height"], known["width"]
     fps = (times.size - 1) / float(times[-1]) if times[-1] > 0 else float(stream.average_rate or 0)
     return ProbeResult(
         ok=True,
@@ -288,14 +293,16 @@ def _packet_times(
     return times, float(arr[0] * stream.time_base), broke, last
 
 
-def _first_frame_decodes(container: av.container.InputContainer, stream: av.VideoStream) -> bool:
+def _first_frame(
+    container: av.container.InputContainer, stream: av.VideoStream
+) -> av.VideoFrame | None:
     try:
         container.seek(0, stream=stream)
-        for _frame in container.decode(stream):
-            return True
+        for frame in container.decode(stream):
+            return frame
     except av.error.FFmpegError:
-        return False
-    return False
+        return None
+    return None
 
 
 def frame_index(path: str | Path) -> np.ndarray:
@@ -337,6 +344,6 @@ def read_frame(path: str | Path, time_s: float) -> np.ndarray:
                     break
             if last is None:
                 raise ProbeError(f"no frame at {time_s:.3f} s")
-            return last.to_ndarray(format="rgb24")
+            return upright(last.to_ndarray(format="rgb24"), upright_turns(last))
     except av.error.FFmpegError as exc:
         raise ProbeError(f"cannot decode the frame at {time_s:.3f} s: {exc}") from exc

@@ -146,8 +146,12 @@ class SampledReader:
                     continue
                 while next_t <= t + _EPS_S:
                     next_t += self.interval_s
+                turns = upright_turns(frame)
                 chroma = _chroma(frame) if self.chroma else None
-                yield SampledFrame(number, float(index[number]), _luma(frame), chroma)
+                if chroma is not None and turns:
+                    chroma = (upright(chroma[0], turns), upright(chroma[1], turns))
+                luma = upright(_luma(frame), turns)
+                yield SampledFrame(number, float(index[number]), luma, chroma)
         except av.error.FFmpegError:
             # A file that breaks off mid-way: keep what was read; the caller reports the break.
             self.broken = True
@@ -169,6 +173,17 @@ class SampledReader:
                 continue
             refused = 0
             yield from frames
+
+
+def upright_turns(frame: av.VideoFrame) -> int:
+    """Quarter turns, counter-clockwise, that show ``frame`` the way up its file says (a phone's
+    portrait recording is stored sideways with a display matrix; players and FFmpeg turn it)."""
+    return round((frame.rotation or 0) / 90) % 4
+
+
+def upright(pixels: np.ndarray, turns: int) -> np.ndarray:
+    """``pixels`` (rows, columns[, channels]) turned ``turns`` quarter turns counter-clockwise."""
+    return np.ascontiguousarray(np.rot90(pixels, turns)) if turns else pixels
 
 
 def _number_at(index: np.ndarray, t: float) -> int:
