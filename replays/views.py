@@ -194,6 +194,12 @@ def team_page(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.visible_to(request.user), slug=slug)
     if request.method == "POST":
         return _team_settings(request, team)
+    return _team_page(request, team)
+
+
+def _team_page(
+    request: HttpRequest, team: Team, typed: dict | None = None, status: int = 200
+) -> HttpResponse:
     trends = team_trends(team)
     return render(
         request,
@@ -206,7 +212,11 @@ def team_page(request: HttpRequest, slug: str) -> HttpResponse:
             "deaths_chart": death_timing_figure(trends["death_fractions"]),
             "replays": team.replays.select_related("uploader")[:50],
             "is_coach": team.is_coached_by(request.user),
+            # The clip settings as typed, when they were refused (else the saved ones).
+            "clip_before": typed["before"] if typed else team.clip_before_s,
+            "clip_after": typed["after"] if typed else team.clip_after_s,
         },
+        status=status,
     )
 
 
@@ -215,15 +225,24 @@ def _team_settings(request: HttpRequest, team: Team) -> HttpResponse:
     if not team.is_coached_by(request.user):
         reason = "Only the team's coaches change its settings."
         return render(request, "403.html", {"reason": reason}, status=403)
+    typed = {
+        "before": request.POST.get("clip_before_s", "")[:20],
+        "after": request.POST.get("clip_after_s", "")[:20],
+    }
     try:
-        before = float(request.POST.get("clip_before_s", ""))
-        after = float(request.POST.get("clip_after_s", ""))
+        before, after = float(typed["before"]), float(typed["after"])
     except ValueError:
-        messages.error(request, "Clip lengths must be numbers of seconds.")
-        return redirect("replays:team", team.slug)
-    if not (0 <= before <= 60 and 0 <= after <= 60 and before + after > 0):
-        messages.error(request, "Clip lengths must be between 0 and 60 seconds.")
-        return redirect("replays:team", team.slug)
+        error = "Clip lengths must be numbers of seconds."
+    else:
+        if not (0 <= before <= 60 and 0 <= after <= 60):
+            error = "Clip lengths must be between 0 and 60 seconds."
+        elif before + after == 0:
+            error = "A clip needs some length: before and after cannot both be 0 seconds."
+        else:
+            error = ""
+    if error:  # the page again, with what was typed, so only the wrong value needs changing
+        messages.error(request, f"{error} The clip settings were not changed.")
+        return _team_page(request, team, typed, status=400)
     team.clip_before_s, team.clip_after_s = before, after
     team.save(update_fields=["clip_before_s", "clip_after_s"])
     messages.success(request, f"New clips run {before:g} s before and {after:g} s after.")

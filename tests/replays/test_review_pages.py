@@ -131,10 +131,14 @@ def test_a_coach_sets_the_clip_window_and_reprocessing_recuts_clips(client, repl
 @pytest.mark.parametrize("before,after", [("x", "1"), ("-1", "2"), ("0", "0"), ("61", "1")])
 def test_bad_clip_settings_are_refused_with_a_message(client, users, before, after):
     client.force_login(users["coach"])
-    response = client.post(
-        "/replays/teams/owls/", {"clip_before_s": before, "clip_after_s": after}, follow=True
-    )
-    assert b"Clip lengths must be" in response.content
+    response = client.post("/replays/teams/owls/", {"clip_before_s": before, "clip_after_s": after})
+    page = response.content.decode()
+    assert response.status_code == 400 and "The clip settings were not changed." in page
+    expected = "cannot both be 0" if before == after == "0" else "Clip lengths must be"
+    assert expected in page
+    # The form shows what was typed (it showed the saved values, as if they had been taken).
+    assert f'name="clip_before_s" min="0" max="60" step="0.5" value="{before}"' in page
+    assert f'name="clip_after_s" min="0" max="60" step="0.5" value="{after}"' in page
     users["team"].refresh_from_db()
     assert users["team"].clip_before_s == 8.0
 
