@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import plotly.graph_objects as go
 
@@ -70,10 +71,17 @@ def kd_trend_figure(rows: list[dict]) -> dict:
                 ),
             )
         )
+    xaxis: dict = dict(type="date")
+    times = [datetime.fromisoformat(str(r["created_at"])) for r in rows]  # (team_trends: ISO)
+    if times and max(times) - min(times) < timedelta(days=7):
+        # Days, not the hours and milliseconds Plotly fills a short span with (one replay).
+        day = timedelta(days=1)
+        xaxis.update(range=[min(times) - day, max(times) + day], dtick=86_400_000)
+        xaxis.update(tickformat="%b %-d")
     fig.update_layout(
         **{**LAYOUT, "showlegend": len(games) > 1, "legend": dict(orientation="h", y=1.15, x=0)},
         height=260,
-        xaxis=dict(type="date"),
+        xaxis=xaxis,
         yaxis=dict(title="K/D", rangemode="tozero"),
     )
     return fig.to_plotly_json()

@@ -422,7 +422,7 @@
       li.appendChild(replies);
       const replyForm = el("form", "note-reply-form");
       replyForm.hidden = true;
-      replyForm.innerHTML = '<input type="text" placeholder="Reply… @teammate"><button type="submit" class="secondary">Send</button>' +
+      replyForm.innerHTML = '<input type="text" placeholder="Reply… @teammate" aria-label="Reply to this note"><button type="submit" class="secondary">Send</button>' +
         '<p class="error reply-error" role="alert" hidden></p>';
       li.appendChild(replyForm);
       list.appendChild(li);
@@ -608,6 +608,7 @@
       const wanted = Number(new URLSearchParams(location.search).get("note"));
       const n = notes.find(function (x) { return x.id === wanted; });
       if (n) { review.seekFrame(n.frame); select(n.id); }
+      else if (wanted) showError("The note this link points to is gone: it was deleted (or moved to another replay).");
     });
   }
   if (document.getElementById("review").dataset.ready === "1") start();

@@ -207,6 +207,12 @@ def test_notes_sit_on_the_timeline_lane_and_clicking_one_seeks(site, page):
     page.wait_for_function("() => document.getElementById('frame-no').textContent == '200'")
     assert "current" in page.get_attribute("#note-list li.note", "class")
     shot(page, "notes-lane")
+    # A link to a note that is gone says so (it opened at frame 0 without a word).
+    page.goto(site.url("/replays/1/?note=999999"))
+    page.wait_for_selector("#notes[data-loaded]")
+    gone = page.locator("#note-error", has_text="The note this link points to is gone")
+    gone.wait_for()
+    assert page.locator(".note-reply-form input").first.get_attribute("aria-label")
 
 
 def test_what_is_written_is_never_lost_or_cut_without_a_word(site, page, browser):

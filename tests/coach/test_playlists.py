@@ -123,6 +123,7 @@ def test_a_coach_builds_a_playlist_in_order_with_notes(client, users, events):
     assert list(playlist.items.values_list("position", flat=True)) == [1, 2]
     page = client.get(f"/playlists/{playlist.pk}/").content.decode()
     assert "Watch the minimap" in page and f"/replays/{events[2].replay_id}/?frame=50" in page
+    assert 'aria-keyshortcuts="n"' in page and "<kbd>N</kbd> next clip" in page  # keys shown
     shown = lambda page: page.count(">rejected</span>") - page.count(" hidden>rejected</span>")  # noqa: E731
     assert shown(page) == 0
     # An event rejected after it was added stays in the playlist, marked on both pages.

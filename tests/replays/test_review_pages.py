@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import pytest
 
 from replays.models import Event, GameProfile
@@ -172,3 +174,25 @@ def test_process_again_claims_the_replay_once_when_two_requests_race(
     page = client.post(f"/replays/{replay.pk}/profile", {"profile": builtin.pk}, follow=True)
     assert "Wait for the current run" in page.content.decode()
     assert Replay.objects.get(pk=replay.pk).profile is None  # not changed under a queued job
+
+
+def test_the_kd_chart_of_one_replay_counts_in_days_not_milliseconds():
+    from datetime import datetime
+
+    from replays.charts import kd_trend_figure
+
+    when = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+    row = {
+        "created_at": when.isoformat(),
+        "kd": 1.5,
+        "kills": 3,
+        "deaths": 2,
+        "title": "one",
+        "game": "x",
+    }
+    xaxis = kd_trend_figure([row])["layout"]["xaxis"]
+    assert xaxis["dtick"] == 86_400_000 and xaxis["tickformat"] == "%b %-d"
+    first, last = (datetime.fromisoformat(str(t)) for t in xaxis["range"])
+    assert last - first == timedelta(days=2)
+    many = [{**row, "created_at": (when - timedelta(days=d)).isoformat()} for d in (0, 30)]
+    assert "dtick" not in kd_trend_figure(many)["layout"]["xaxis"]  # a month: Plotly's own ticks
