@@ -266,7 +266,9 @@ def _declared_duration(container: av.container.InputContainer, stream: av.VideoS
         return (
             stream_start - _container_start(container) + float(stream.duration * stream.time_base)
         )
-    if container.duration:
+    if container.duration and len(container.streams) == 1:
+        # The file's duration covers every stream: with audio beside the video (an MKV has no
+        # per-stream duration) it is the longer of them, not the video's.
         return container.duration / 1_000_000
     return 0.0
 

@@ -144,3 +144,14 @@ def test_a_recording_whose_video_starts_late_is_whole_and_says_when(tmp_path: Pa
     assert result.ok, result.reason
     assert result.start_s == pytest.approx(1.5, abs=0.05)
     assert result.frame_times[0] == 0.0 and result.frame_count == 63
+
+
+def test_an_mkv_whose_audio_outlasts_its_video_is_whole(tmp_path: Path) -> None:
+    """Its file duration is the audio's: the whole video was read as cut short of it."""
+    video = make_video(tmp_path / "v.mp4", seconds=4.0)
+    mkv = tmp_path / "long-audio.mkv"
+    args = [FFMPEG, "-v", "error", "-y", "-i", str(video), "-f", "lavfi", "-i", "sine=d=10"]
+    args += ["-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(mkv)]
+    subprocess.run(args, check=True)
+    result = probe(mkv)
+    assert result.ok and result.warning == "" and result.frame_count == 120
