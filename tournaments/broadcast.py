@@ -187,15 +187,12 @@ class Broadcaster:
     def over(self, winner: str | None, ticks: int) -> None:
         """Sends what is left and the end of the match (late joiners get it from the cache)."""
         self.flush()
+        # The final score: the last tick's was taken before its game was counted.
+        end = {"winner": winner, "ticks": ticks, "score": list(self.score)}
         if getattr(self, "_last", None):
-            self._store({**self._last, "over": {"winner": winner, "ticks": ticks}})
-        self._send(
-            self.group,
-            {
-                "type": "match.over",
-                "text": dumps({"type": "over", "winner": winner, "ticks": ticks}),
-            },
-        )
+            last = {**self._last, "state": {**self._last["state"], "score": list(self.score)}}
+            self._store({**last, "over": end})
+        self._send(self.group, {"type": "match.over", "text": dumps({"type": "over", **end})})
 
     def close(self) -> None:
         """Closes the worker's own event loop (and the layer's connections on it)."""

@@ -70,7 +70,8 @@ def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
         last = match.games[-1]
         game = replay_match(MatchRecord.from_dict(last))
         state = tick_state(game, len(match.games) - 1, _score(match.games))
-        over = {"type": "over", "winner": match.winner, "ticks": match.ticks}
+        over = {"type": "over", "winner": match.winner, "ticks": match.ticks,
+                "score": list(_score(match.games))}  # fmt: skip
         return {"type": "snapshot", "tick": match.ticks, "t": time.time(), "state": state,
                 "match": info}, over  # fmt: skip
     return {"type": "snapshot", "tick": 0, "t": time.time(), "state": opening_state(match),

@@ -23,7 +23,9 @@
     });
   }
   function showScore(state) {
-    if (state && state.score && spectator.match && spectator.match.best_of > 1) score.textContent = "games " + state.score[0] + "–" + state.score[1];
+    // Once over, the final score (a tick still drawn after the end carries the one before it).
+    const games = spectator.over && spectator.over.score ? spectator.over.score : state && state.score;
+    if (games && spectator.match && spectator.match.best_of > 1) score.textContent = "games " + games[0] + "–" + games[1];
   }
   function frame() {
     if (latest && !replaying) { view.draw(latest); showScore(latest); latest = null; }
@@ -69,6 +71,7 @@
       stateBadge.textContent = "Live"; status.textContent = "Tick " + spectator.last;
     } else if (msg.type === "over") {
       spectator.over = msg;
+      showScore(null);
       stateBadge.textContent = "Done";
       status.textContent = (msg.winner === "p1" ? spectator.match.p1.name + " wins" :
         msg.winner === "p2" ? spectator.match.p2.name + " wins" : "Draw") + " · " + msg.ticks + " ticks.";

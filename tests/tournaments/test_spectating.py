@@ -60,7 +60,7 @@ async def test_a_spectator_gets_a_snapshot_then_every_tick_in_order_then_the_end
 ):
     match = await database_sync_to_async(match_create)(
         p1="cpu_hard", p2="cpu_easy", live=True, public=True, kind="exhibition", seed=4,
-        max_rounds=1, round_seconds=2,
+        max_rounds=1, round_seconds=2, best_of=3,
     )  # fmt: skip
     early = spectator(match.pk)
     assert (await early.connect())[0]
@@ -74,17 +74,27 @@ async def test_a_spectator_gets_a_snapshot_then_every_tick_in_order_then_the_end
     early_msgs = [first, *await _until_over(early, run)]
     late_msgs = await _until_over(late, run)
     done = await run
+    winners = [g["winner"] for g in done.games]
+    final_score = [winners.count("p1"), winners.count("p2")]
+    assert max(final_score) == 2  # a best of 3 played out
     for msgs in (early_msgs, late_msgs):
         snap = msgs[0]
         assert snap["type"] == "snapshot" and set(snap) == {"type", "tick", "t", "state", "match"}
         assert snap["match"]["p1"] == {"name": "cpu_hard", "rating": None}
-        assert snap["match"]["id"] == match.pk and snap["match"]["best_of"] == 1
+        assert snap["match"]["id"] == match.pk and snap["match"]["best_of"] == 3
         assert all(m["type"] == "ticks" for m in msgs[1:-1])
         ticks = [t["tick"] for m in msgs[1:-1] for t in m["ticks"]]
         assert ticks == list(range(snap["tick"] + 1, done.ticks + 1))  # none missing, in order
         assert all(t["t"] >= snap["t"] - 1 for m in msgs[1:-1] for t in m["ticks"])
-        assert msgs[-1] == {"type": "over", "winner": done.winner, "ticks": done.ticks}
+        # With the final score: the last tick's was taken before its game was counted.
+        assert msgs[-1] == {"type": "over", "winner": done.winner, "ticks": done.ticks,
+                            "score": final_score}  # fmt: skip
     assert early_msgs[0]["tick"] == 0 and late_msgs[0]["tick"] > 30
+    after = spectator(match.pk)  # joins after the end: the worker's cached last tick
+    assert (await after.connect())[0]
+    snap, over = await after.receive_json_from(timeout=5), await after.receive_json_from(timeout=5)
+    assert snap["state"]["score"] == over["score"] == final_score
+    await after.disconnect()
     # The last state broadcast is the state the stored record replays to.
     last_state = early_msgs[-2]["ticks"][-1]["state"]
     final = replay_match(MatchRecord.from_dict(done.games[-1]))
@@ -103,7 +113,9 @@ async def test_a_finished_match_sends_its_final_snapshot_and_over(transactional_
     snap, over = await comm.receive_json_from(timeout=5), await comm.receive_json_from(timeout=5)
     assert snap["type"] == "snapshot" and snap["tick"] == done.ticks
     assert snap["state"]["match_winner"] == done.winner
-    assert over == {"type": "over", "winner": done.winner, "ticks": done.ticks}
+    winners = [g["winner"] for g in done.games]
+    assert over == {"type": "over", "winner": done.winner, "ticks": done.ticks,
+                    "score": [winners.count("p1"), winners.count("p2")]}  # fmt: skip
     await comm.disconnect()
 
 
