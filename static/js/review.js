@@ -294,7 +294,11 @@
   }
   function jumpSeconds(s) {
     const n = target !== null ? target : current();
-    seekFrame(frameAt(offset + (times[n] || 0) + s));
+    let to = frameAt(offset + (times[n] || 0) + s);
+    // Over a gap in a variable-frame-rate recording (no frame within the second) the frame shown
+    // then is this one: go on to the frame after the gap (back: before it) rather than stay.
+    if (to === n) to = Math.max(0, Math.min(times.length - 1, n + Math.sign(s)));
+    seekFrame(to);
   }
 
   review.addEventListener("click", function (e) {

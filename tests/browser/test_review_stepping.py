@@ -108,6 +108,22 @@ def test_a_burst_of_ten_presses_on_a_vfr_file_ends_ten_frames_on(live, page, tmp
     assert settle(page) == (150, 150)
 
 
+def test_one_second_on_and_back_crosses_a_gap_longer_than_a_second(live, page, tmp_path):
+    """Before a 3 s gap in a VFR recording, +1 s stayed on the same frame for ever."""
+    durations = [33] * 59 + [3000] + [33] * 60  # frame 59 shows for 3 s
+    video = make_vfr_video(tmp_path / "gap.mp4", durations, size=(320, 64))
+    replay_id = add_replay(live, video)
+    open_review(page, live, replay_id)
+    page.evaluate("() => window.FilmRoomReview.seekFrame(58)")
+    assert settle(page) == (58, 58)
+    page.keyboard.press("l")  # +1 s: frame 59 is the one on screen a second on
+    assert settle(page) == (59, 59)
+    page.keyboard.press("l")  # +1 s is inside the gap: the frame after it
+    assert settle(page) == (60, 60)
+    page.keyboard.press("j")  # -1 s is inside the gap: the frame before it
+    assert settle(page) == (59, 59)
+
+
 def test_on_a_vfr_original_with_b_frames_the_label_is_the_picture_and_steps_move_it(
     live, page, tmp_path
 ):
