@@ -66,10 +66,13 @@ class Agent(models.Model):
     def metrics_path(self) -> Path:
         return self.path / "metrics.csv"
 
-    def record(self) -> dict[str, int]:
-        """Wins, losses and draws over every match this agent played."""
+    def record(self, seen: models.QuerySet | None = None) -> dict[str, int]:
+        """Wins, losses and draws over the matches of ``seen`` (a viewer's
+        ``Match.objects.visible_to``; every match by default) this agent played: another team's
+        private games would tell their results through the house agent's record."""
         wins = losses = draws = 0
-        for match in Match.objects.filter(models.Q(p1_agent=self) | models.Q(p2_agent=self)):
+        played = models.Q(p1_agent=self) | models.Q(p2_agent=self)
+        for match in (Match.objects.all() if seen is None else seen).filter(played):
             side = "p1" if match.p1_agent_id == self.pk else "p2"
             if match.winner == "draw":
                 draws += 1

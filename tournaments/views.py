@@ -30,7 +30,10 @@ MAX_AGENT_UPLOAD = 64 * 1024 * 1024
 def agent_list(request: HttpRequest, refused: str | None = None) -> HttpResponse:
     """The team's agents and the upload form; ``refused``: why an upload was not accepted (the
     form comes back at 400 with the team, name and notes as they were typed)."""
-    agents = Agent.objects.visible_to(request.user).select_related("team", "owner")
+    agents = list(Agent.objects.visible_to(request.user).select_related("team", "owner"))
+    seen = Match.objects.visible_to(request.user)
+    for agent in agents:  # the record of the games this viewer may open
+        agent.seen_record = agent.record(seen)
     if refused is not None:
         messages.error(request, refused)
     typed = request.POST if refused is not None else {}
@@ -117,7 +120,7 @@ def agent_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "tournaments/agent.html",
         {
             "agent": agent,
-            "record": agent.record(),
+            "record": agent.record(Match.objects.visible_to(request.user)),
             "matches": matches.order_by("-created_at")[:50],
             "curve": _curve_figure(services.agent_training_curve(agent)),
         },

@@ -207,3 +207,12 @@ def test_a_teams_private_match_stays_hidden_from_the_team_that_owns_an_agent_in_
     # The agent's page lists only the games its viewer may open.
     listed = client.get(f"/arena/agents/{agent.pk}/").content
     assert b"/matches/%d/" % loose.pk in listed and b"/matches/%d/" % theirs.pk not in listed
+    # Nor does its record count that game (Copycat's record told another team's results).
+    assert match_run(theirs.pk).winner
+    seen = agent.record(Match.objects.visible_to(users["owner"]))
+    assert sum(agent.record().values()) == sum(seen.values()) + 1
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    assert f'<b class="kill">{seen["wins"]}</b> wins' in page
+    assert f'<b class="death">{seen["losses"]}</b> losses' in page
+    row = client.get("/arena/agents/").content.decode().split(agent.name)[1].split("</tr>")[0]
+    assert f"<td>{seen['wins']}–{seen['losses']}" in row
