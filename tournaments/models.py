@@ -287,6 +287,11 @@ class Entrant(models.Model):
     name = models.CharField(max_length=100)
     character = models.CharField(max_length=20)
     seed = models.PositiveIntegerField(null=True, blank=True)
+    rated_as = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Its rating's identity when it entered: kept when its agent is deleted.",
+    )
 
     class Meta:
         ordering = ["seed", "pk"]
@@ -294,9 +299,16 @@ class Entrant(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def identity_of(agent: Agent | None, bot: str) -> str:
+        return f"agent:{agent.pk}" if agent is not None else f"bot:{bot}"
+
     @property
     def identity(self) -> str:
-        """Who is rated: the same bot or agent in every tournament."""
+        """Who is rated: the same bot or agent in every tournament (a deleted agent's entries
+        keep theirs, so its games still show the rating it had then)."""
+        if self.rated_as:
+            return self.rated_as
         return f"agent:{self.agent_id}" if self.agent_id else f"bot:{self.bot}"
 
 

@@ -177,7 +177,7 @@ def entrant_add(*, tournament: Tournament, team: Team, choice: EntrantChoice) ->
     else:
         raise TournamentError(f"unknown entrant {choice.ref!r}")
     taken = [e.identity for e in tournament.entrants.all()]
-    identity = f"agent:{agent.pk}" if agent else f"bot:{bot}"
+    identity = Entrant.identity_of(agent, bot)
     if identity in taken:
         if agent is not None:
             raise TournamentError(f"{label} has already entered")
@@ -198,6 +198,7 @@ def entrant_add(*, tournament: Tournament, team: Team, choice: EntrantChoice) ->
         name=label,
         character=character,
         seed=len(taken) + 1,
+        rated_as=identity,
     )
 
 

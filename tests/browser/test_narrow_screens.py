@@ -80,7 +80,8 @@ def test_every_menu_page_and_the_review_fit_a_phone_and_long_names_wrap(site, br
             "main .card table",
             """ts => ts.filter(t => {
                 const card = t.closest('.card');
-                const fits = t.getBoundingClientRect().right <= card.getBoundingClientRect().right + 1;
+                const right = card.getBoundingClientRect().right;
+                const fits = t.getBoundingClientRect().right <= right + 1;
                 return !fits && getComputedStyle(card).overflowX !== 'auto';
             }).length""",
         )

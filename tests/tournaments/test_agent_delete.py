@@ -129,3 +129,36 @@ def test_a_game_deleted_before_games_were_kept_is_not_offered(agent, users, memo
     (slot,) = TournamentMatch.objects.filter(tournament=cup)
     Match.objects.filter(pk__in=[g["match"] for g in slot.games]).delete()
     assert tournament_payload(cup)["matches"][slot.key]["watch"] == []
+
+
+def test_a_deleted_agents_games_still_show_the_rating_it_had(client, agent, users, memory_layer):
+    """Its entries' identity became "bot:" (shared by every deleted agent), so its games lost
+    the rating it played them with."""
+    from tournaments.models import Entrant
+    from tournaments.tournament_selectors import tournament_match_info
+    from tournaments.tournament_services import EntrantChoice, tournament_create, tournament_start
+
+    def play(name: str) -> TournamentMatch:
+        cup = tournament_create(
+            team=users["team"], created_by=users["owner"], name=name, format="single",
+            entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+            options={"rules": {"max_rounds": 1, "round_seconds": 5}},
+        )  # fmt: skip
+        tournament_start(tournament=cup)  # public: rated
+        return TournamentMatch.objects.get(tournament=cup)
+
+    play("First cup")  # rates it
+    slot = play("Second cup")  # drawn with that rating
+    match = Match.objects.get(pk=slot.games[-1]["match"])
+    side = "p1" if slot.entrant1.agent_id == agent.pk else "p2"
+    before: dict = {}
+    tournament_match_info(match, before)
+    assert before[side]["name"] == "Rookie" and before[side]["rating"] is not None
+    client.force_login(users["owner"])
+    assert client.post(f"/arena/agents/{agent.pk}/delete").status_code == 302
+    assert Entrant.objects.get(
+        pk=slot.entrant1_id if side == "p1" else slot.entrant2_id
+    ).identity == (f"agent:{agent.pk}")
+    after: dict = {}
+    tournament_match_info(match, after)
+    assert after[side] == before[side]
