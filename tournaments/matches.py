@@ -36,7 +36,7 @@ from tournaments.arena.runner import (
     run_match,
 )
 
-from .models import Agent, Match
+from .models import Agent, Match, TournamentMatch
 
 logger = logging.getLogger(__name__)
 
@@ -147,12 +147,17 @@ def _agent_player(
     *,
     budget_s: float = DEFAULT_BUDGET_S,
     overage_s: float = DEFAULT_OVERAGE_S,
+    forfeit_if_unloadable: bool = True,
 ) -> Player:
     from .services import agent_policy
 
     try:
         policy = agent_policy(agent)
     except Exception as exc:  # noqa: BLE001 - a broken agent forfeits, the match goes on
+        if not forfeit_if_unloadable:
+            # Its file was checked at upload: this is the machine's (a storage hiccup), and a
+            # tournament game fails for its organiser to play again or award, unrated.
+            raise RuntimeError(f"{agent.name} could not be loaded: {exc}") from exc
         reason = f"could not be loaded: {exc}"
 
         def policy(obs: Any) -> int:
@@ -181,11 +186,18 @@ def _warmup_obs(side: int):
 
 def match_players(match: Match) -> list[Player | str]:
     """The two sides as runner players (agents loaded, bots by name)."""
+    # A bracket slot's game fails when an agent cannot be loaded (its organiser plays it again
+    # or awards it); any other match goes on with that side forfeiting.
+    in_bracket = TournamentMatch.objects.filter(match_id=match.pk).exists()
     sides: list[Player | str] = []
     for i, (agent, label) in enumerate(
         ((match.p1_agent, match.p1_label), (match.p2_agent, match.p2_label))
     ):
-        sides.append(_agent_player(agent, i) if agent is not None else label)
+        sides.append(
+            label
+            if agent is None
+            else _agent_player(agent, i, forfeit_if_unloadable=not in_bracket)
+        )
     return sides
 
 

@@ -206,3 +206,21 @@ def test_the_organiser_plays_a_failed_game_again_and_it_counts(users, memory_lay
 
 def test_bidi_controls_are_taken_out_of_a_tournament_name(users):
     assert create(users, name="\u202eCup\u202c \u2066one\u2069\n").name == "Cup one"
+
+
+def test_a_tournament_game_whose_agent_cannot_load_fails_for_the_organiser(
+    users, agent, memory_layer
+):
+    """It forfeited: a storage hiccup cost the agent its series and rating, with no way back."""
+    import shutil
+
+    tournament = create(
+        users, entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")]
+    )
+    shutil.rmtree(agent.path)
+    with pytest.raises(RuntimeError, match="could not be loaded"):  # (sync mode re-raises)
+        tournament_start(tournament=tournament)  # django-q2's sync mode plays the game here
+    tm = TournamentMatch.objects.get(tournament=tournament)
+    assert tm.state == TournamentMatch.FAILED and tm.games == []
+    assert "Rookie could not be loaded" in Match.objects.get(pk=tm.match_id).failure_reason
+    assert not RatingChange.objects.exists()
