@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,7 +19,7 @@ from coach.params import id_or_none, json_body
 from . import frameindex, services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
 from .clips import ClipUnavailable, clip_file
-from .corrections.services import can_correct
+from .corrections.services import can_correct, replay_cut_missing_clips
 from .manage_views import filter_replays, tag_choices
 from .models import Clip, Event, GameProfile, Replay, Upload
 from .selectors import replay_stats, team_trends
@@ -171,11 +172,17 @@ def event_clip(request: HttpRequest, pk: int, event_id: int, what: str) -> HttpR
     A cut that fails answers 503 (410: the replay's video is gone) with the reason as text.
     """
     replay = _replay_for(request, pk)
-    clip = get_object_or_404(
-        Clip.objects.select_related("event"), event__replay=replay, event_id=event_id
-    )
     if what not in ("mp4", "jpg"):
         raise Http404("no such clip file")
+    clips = Clip.objects.select_related("event").filter(event__replay=replay, event_id=event_id)
+    if not clips.exists() and replay.events.filter(pk=event_id).exists():
+        # An event a coach added or moved a moment ago: its clip record is made by a task
+        # queued then; make it now rather than answer 404 to the Clip button on its new row.
+        try:
+            replay_cut_missing_clips(replay_id=replay.pk)
+        except IntegrityError:  # that task made it meanwhile
+            pass
+    clip = get_object_or_404(clips)
     if what == "jpg":
         return storage.serve(request, clip.thumbnail_path, "image/jpeg")
     try:

@@ -75,6 +75,7 @@
       row.querySelector(".thumbcell").textContent = "";
       const clip = row.querySelector("[data-clip]");
       if (clip) clip.remove();
+      row.classList.remove("current");
     } else {
       row = document.createElement("tr");
       row.innerHTML = '<td class="thumbcell"></td><td><span></span></td><td class="event-time"></td>' +
@@ -89,11 +90,13 @@
     cells[1].firstElementChild.textContent = ev.kind === "kill" ? "Kill" : "Death";
     cells[4].textContent = ev.confidence.toFixed(2);
     cells[5].textContent = "Coach";
-    // Rows made here are not known to review.js: seek on click ourselves.
-    row.addEventListener("click", function (e) {
-      if (e.target.closest("[data-correct]") || !window.FilmRoomReview) return;
-      window.FilmRoomReview.seekFrame(Number(row.dataset.frame));
-    });
+    // Its clip, cut when first opened (review.js plays it, as any row's).
+    const clip = document.createElement("button");
+    clip.type = "button";
+    clip.className = "secondary";
+    clip.dataset.clip = box.dataset.eventUrl + ev.id + "/clip.mp4";
+    clip.textContent = "Clip";
+    row.querySelector("[data-seek]").after(" ", clip);
     const empty = rows.querySelector("tr.no-events");
     if (empty) empty.remove();
     return row;

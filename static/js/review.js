@@ -403,8 +403,12 @@
   // Events: show one in the replay, or play its clip.
   const clipBox = document.getElementById("clip-box");
   const clipPlayer = document.getElementById("clip-player");
-  document.querySelectorAll("tr.event").forEach(function (row) {
-    row.addEventListener("click", function (e) {
+  // On the table, not on each row: rows a coach adds (corrections.js) work the same.
+  const eventRows = document.querySelector("#events tbody");
+  if (eventRows) {
+    eventRows.addEventListener("click", function (e) {
+      const row = e.target.closest("tr.event");
+      if (!row) return;
       const clip = e.target.closest("button[data-clip]");
       if (e.target.closest("button, a, input, select, form") && !clip && !e.target.closest("button[data-seek]")) return;
       document.querySelectorAll("tr.event.current").forEach(function (r) { r.classList.remove("current"); });
@@ -417,7 +421,7 @@
         seekFrame(Number(row.dataset.frame));
       }
     });
-  });
+  }
   const close = document.getElementById("clip-close");
   if (close) close.addEventListener("click", function () { clipPlayer.pause(); clipBox.hidden = true; });
 

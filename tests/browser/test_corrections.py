@@ -96,6 +96,14 @@ def test_a_coach_confirms_rejects_moves_and_adds_events_that_stay_after_a_reload
     page.click("button[data-add=kill]")
     page.wait_for_selector(f"tr.event[data-review=added][data-frame='{missed}']")
     assert page.inner_text("#frame-no") == str(missed)  # correcting does not move the playhead
+    # The added event's clip opens from its new row, without a reload (it had no Clip button).
+    page.click(f"tr.event[data-review=added][data-frame='{missed}'] button[data-clip]")
+    page.wait_for_function(
+        "() => { const v = document.getElementById('clip-player');"
+        " return !document.getElementById('clip-box').hidden && v.readyState >= 2; }",
+        timeout=60_000,
+    )
+    page.click("#clip-close")
     shot(page, "corrections")
     before = rows(page)
     # The stats and the timeline follow the corrections without a reload: as the server draws

@@ -260,3 +260,24 @@ def test_a_form_post_works_as_well_as_json(client, users, replay, events):
     client.force_login(users["coach"])
     response = client.post(f"/replays/{replay.pk}/events/add", {"kind": "kill", "frame": "12"})
     assert response.status_code == 200 and response.json()["event"]["frame"] == 12
+
+
+def test_an_added_events_clip_opens_before_its_queued_task_made_its_record(
+    client, users, replay, events, settings
+):
+    """The Clip button of a row just added answered 404 until the clip task had run."""
+    from replays.models import Clip
+
+    # No queue listens: the task that makes the added event's clip record waits.
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False, "redis": "unix:///nonexistent.sock"}
+    client.force_login(users["coach"])
+    added = post(client, f"/replays/{replay.pk}/events/add", {"kind": "kill", "frame": 33})
+    event_id = added.json()["event"]["id"]
+    assert not Clip.objects.filter(event_id=event_id).exists()
+    thumb = client.get(f"/replays/{replay.pk}/events/{event_id}/clip.jpg")
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    video = client.get(f"/replays/{replay.pk}/events/{event_id}/clip.mp4")
+    assert video.status_code == 200 and video["Content-Type"] == "video/mp4"
+    assert client.get(f"/replays/{replay.pk}/events/999999/clip.mp4").status_code == 404
+    client.force_login(users["outsider"])
+    assert client.get(f"/replays/{replay.pk}/events/{event_id}/clip.mp4").status_code == 404
