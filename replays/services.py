@@ -10,7 +10,9 @@ import errno
 import hashlib
 import logging
 import os
+import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -333,15 +335,36 @@ def _private_tmp(path: Path, suffix: str) -> Path:
     return path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{suffix}")
 
 
+# A temporary file untouched this long whose process is gone was left by a killed job.
+LEFTOVER_AGE_S = 600
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Removes the temporary files of killed jobs (a SIGKILL, the machine's Ctrl-C mid-proxy left
+    a part-written proxy the size of the recording): each name holds its writer's pid."""
+    import psutil
+
+    now = time.time()
+    for path in folder.glob(".*.tmp*"):
+        pids = [int(p) for p in re.findall(r"\.(\d+)\.", path.name)]
+        try:
+            old = now - path.stat().st_mtime > LEFTOVER_AGE_S
+        except FileNotFoundError:
+            continue
+        if pids and old and not any(psutil.pid_exists(pid) for pid in pids):
+            logger.info("removing %s, left by a job that was stopped", path)
+            path.unlink(missing_ok=True)
+
+
 def _proxy_step(replay: Replay) -> None:
     """Makes the review proxy once per stored file (same bytes, same proxy); without one the
     page steps on the original, exactly but slower."""
     import json
-    import time
 
+    _remove_leftovers(replay.folder)
     if replay.proxy_info() is not None:
         return
-    tmp = replay.proxy_path.with_suffix(".part.mp4")
+    tmp = _private_tmp(replay.proxy_path, ".mp4")  # two jobs on the same bytes: one folder
     started = time.monotonic()
     try:
         clock = make_review_proxy(replay.path, tmp, keyint=REVIEW_KEYINT, crf=REVIEW_CRF)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 
@@ -123,3 +124,36 @@ def test_jobs_on_replays_sharing_a_folder_write_their_files_through_their_own_te
     assert len(sources) == 2 and sources[0] != sources[1]
     assert replay.thumbnail_path.is_file()
     assert not [p for p in replay.thumbnail_path.parent.iterdir() if ".tmp" in p.name]
+
+
+def test_the_proxy_goes_through_its_own_temporary_name_and_a_killed_jobs_leftovers_go(
+    replay, monkeypatch
+):
+    """Two jobs on the same bytes shared "review.part.mp4"; a job killed mid-proxy left its
+    part-written copy (the size of the recording) in the folder for good."""
+    from replays import services
+
+    folder = replay.proxy_path.parent
+    dead = folder / ".review.999999999.0badf00d.tmp.mp4"  # a pid no process has
+    alive = folder / f".review.{os.getpid()}.0badf00d.tmp.mp4"  # a job still writing
+    fresh = folder / ".review.999999998.0badf00d.tmp.mp4"  # touched a moment ago
+    for path in (dead, alive, fresh):
+        path.write_bytes(b"part")
+    long_ago = time.time() - services.LEFTOVER_AGE_S - 60
+    for path in (dead, alive):
+        os.utime(path, (long_ago, long_ago))
+    replay.proxy_info_path.unlink()  # so the step makes the proxy again
+    sources: list[str] = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        sources.append(os.fspath(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(services.os, "replace", replace)
+    services._proxy_step(replay)
+    assert replay.proxy_info() is not None and replay.proxy_path.is_file()
+    written = [s for s in sources if s.endswith(".mp4")]  # FFmpeg's copy, then the step's
+    assert written and all(f".{os.getpid()}." in s for s in written)
+    assert not any(s.endswith("review.part.mp4") for s in written)
+    assert not dead.exists() and alive.exists() and fresh.exists()
