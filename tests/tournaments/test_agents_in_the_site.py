@@ -142,3 +142,10 @@ def test_a_behaviour_cloning_curve_shows_its_agreement(agent):
     rows = [{"step": "150", "loss": "0.5", "train_agreement": "0.7", "heldout_agreement": "0.6"}]
     names = [trace["name"] for trace in _curve_figure(rows)["data"]]
     assert names == ["heldout_agreement", "train_agreement", "loss"]
+
+
+def test_a_user_in_no_team_is_told_so_instead_of_a_form_that_fails(client, django_user_model):
+    loner = django_user_model.objects.create_user("loner", password="pw-loner-1")
+    client.force_login(loner)
+    page = client.get("/arena/agents/").content.decode()
+    assert "You are not in a team yet" in page and 'name="file"' not in page
