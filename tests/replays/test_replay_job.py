@@ -6,6 +6,7 @@ import os
 import time
 
 import numpy as np
+import pytest
 
 from replays.models import Replay
 from replays.services import replay_ingest_file, replay_process
@@ -104,13 +105,9 @@ def test_a_replay_stays_queued_when_the_queue_is_down(
     assert replays_requeue_pending() == 1  # handed out again once the workers are there
 
 
-def test_jobs_on_replays_sharing_a_folder_write_their_files_through_their_own_temporary_names(
-    replay, monkeypatch
-):
-    # Replays of the same bytes share a folder: two jobs at once collided on one fixed
-    # temporary name ("thumb.tmp.jpg -> thumb.jpg: No such file"; a helper's probe).
-    from replays import services
-
+@pytest.fixture
+def renamed(monkeypatch) -> list[str]:
+    """The source of every ``os.replace`` (a file written under a temporary name, renamed)."""
     sources: list[str] = []
     real_replace = os.replace
 
@@ -118,16 +115,26 @@ def test_jobs_on_replays_sharing_a_folder_write_their_files_through_their_own_te
         sources.append(os.fspath(src))
         real_replace(src, dst)
 
-    monkeypatch.setattr(services.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
+    return sources
+
+
+def test_jobs_on_replays_sharing_a_folder_write_their_files_through_their_own_temporary_names(
+    replay, renamed
+):
+    # Replays of the same bytes share a folder: two jobs at once collided on one fixed
+    # temporary name ("thumb.tmp.jpg -> thumb.jpg: No such file"; a helper's probe).
+    from replays import services
+
     services._thumbnail_step(replay)
     services._thumbnail_step(replay)
-    assert len(sources) == 2 and sources[0] != sources[1]
+    assert len(renamed) == 2 and renamed[0] != renamed[1]
     assert replay.thumbnail_path.is_file()
     assert not [p for p in replay.thumbnail_path.parent.iterdir() if ".tmp" in p.name]
 
 
 def test_the_proxy_goes_through_its_own_temporary_name_and_a_killed_jobs_leftovers_go(
-    replay, monkeypatch
+    replay, renamed
 ):
     """Two jobs on the same bytes shared "review.part.mp4"; a job killed mid-proxy left its
     part-written copy (the size of the recording) in the folder for good."""
@@ -143,17 +150,9 @@ def test_the_proxy_goes_through_its_own_temporary_name_and_a_killed_jobs_leftove
     for path in (dead, alive):
         os.utime(path, (long_ago, long_ago))
     replay.proxy_info_path.unlink()  # so the step makes the proxy again
-    sources: list[str] = []
-    real_replace = os.replace
-
-    def replace(src, dst):
-        sources.append(os.fspath(src))
-        real_replace(src, dst)
-
-    monkeypatch.setattr(services.os, "replace", replace)
     services._proxy_step(replay)
     assert replay.proxy_info() is not None and replay.proxy_path.is_file()
-    written = [s for s in sources if s.endswith(".mp4")]  # FFmpeg's copy, then the step's
+    written = [s for s in renamed if s.endswith(".mp4")]  # FFmpeg's copy, then the step's
     assert written and all(f".{os.getpid()}." in s for s in written)
     assert not any(s.endswith("review.part.mp4") for s in written)
     assert not dead.exists() and alive.exists() and fresh.exists()
