@@ -247,8 +247,13 @@ class Replay(models.Model):
         self.worker_pid = os.getpid()
         self.save(
             update_fields=[
-                *("state", "progress", "stage", "failure_reason", "warning"),
-                *("attempts", "worker_pid"),
+                "state",
+                "progress",
+                "stage",
+                "failure_reason",
+                "warning",
+                "attempts",
+                "worker_pid",
             ]
         )
         self.publish_status()
