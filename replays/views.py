@@ -316,7 +316,7 @@ def upload_create(request: HttpRequest) -> JsonResponse:
         size = data.get("size", -1)
     except (ValueError, TypeError, AttributeError):  # not JSON, not an object
         return JsonResponse({"error": "send JSON with team, filename and size"}, status=400)
-    if isinstance(size, str) and size.strip().isdigit():
+    if isinstance(size, str) and size.strip().isascii() and size.strip().isdigit():
         size = int(size)
     if type(size) is not int:  # 1.5 or true were read as 1 byte
         return JsonResponse(

@@ -26,6 +26,7 @@ from django.db.models import QuerySet
 
 from coach import storage
 from coach.models import Team
+from coach.params import plain_name
 from detectors import ProfileError, VideoError, detect, load_profile
 from detectors.probe import ProbeError, read_frame
 
@@ -167,7 +168,7 @@ NAME_MAX = 100  # GameProfile.name's max_length
 def _profile_name(text: str) -> str:
     """A profile's name as typed (or as its file gives it): refused when empty or too long,
     never cut short without a word."""
-    name = text.strip()
+    name = plain_name(text)
     if not name:
         raise ProfileError("the profile needs a name")
     if len(name) > NAME_MAX:

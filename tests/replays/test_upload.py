@@ -138,7 +138,14 @@ def test_it_refuses_to_upload_into_another_team(client, users, media_root):
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b'{"team": 1, "size": "lots"}', b'{"size": 1.5}', b'{"size": true}'],
+    [
+        b"not json",
+        b'{"team": 1, "size": "lots"}',
+        b'{"size": 1.5}',
+        b'{"size": true}',
+        '{"size": "²"}'.encode(),  # a superscript two: isdigit(), but int() refuses it (500)
+        '{"size": "١٢"}'.encode(),  # Arabic-Indic digits
+    ],
 )
 def test_it_answers_a_malformed_start_with_a_message(client, users, body):
     client.force_login(users["owner"])
@@ -184,6 +191,9 @@ def test_control_and_bidi_characters_are_taken_out_of_names(client, users, sampl
     client.post(f"/replays/{replay.pk}/edit", {"title": "\u202efinal\u202c\tcut", "map": "x\x07"})
     replay.refresh_from_db()
     assert (replay.title, replay.map) == ("finalcut", "x")
+    from replays.profiles.services import _profile_name  # a game profile's name (typed or file)
+
+    assert _profile_name("Shooter2\u2066\n") == "Shooter2"
 
 
 def test_a_member_removed_from_the_team_mid_upload_cannot_finish_it(client, users, sample_mp4):
