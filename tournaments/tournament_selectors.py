@@ -37,7 +37,11 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
             "state": tm.state,
             "match": tm.match_id,
             "games": tm.games,
-            "watch": [g["match"] for g in tm.games if g.get("match") in kept],
+            # An awarded slot's game was never played out: no link to it.
+            "watch": [
+                g["match"] for g in tm.games if g.get("match") in kept and not g.get("walkover")
+            ],
+            "walkover": bool(tm.games and tm.games[-1].get("walkover")),
             # Games won by each side in its last match (a best of 3 ends 2-0 or 2-1).
             "score": _score(tm.match),
             "p1": str(tm.entrant1_id),
@@ -147,7 +151,7 @@ def _side(slot: dict, side: str, played: dict) -> dict | None:
     if entrant is None:
         return {"id": None}
     result: dict[str, Any] = {"id": int(entrant)}
-    if played.get("games"):
+    if played.get("games") and not played.get("walkover"):  # a walk-over has no score
         result["score"] = played["score"][0 if played.get("p1") == entrant else 1]
     if slot["winner"]:
         result["result"] = "win" if slot["winner"] == entrant else "loss"

@@ -51,10 +51,11 @@
     const order = ((data.bracket && data.bracket.slots) || []).map((s) => s.key);
     for (const key of order) {
       const m = data.matches[key];
-      if (!m || !(m.watch || []).length) continue;
+      if (!m || !((m.watch || []).length || m.walkover)) continue;
       const tr = document.createElement("tr");
       const cells = [key, `${names(m.p1)} vs ${names(m.p2)}`,
-        m.state === "playing" ? "playing" : m.winner ? `${names(m.winner)} won ${wonLost(m)}` : m.state];
+        m.state === "playing" ? "playing" : m.walkover ? `${names(m.winner)} won by walk-over`
+          : m.winner ? `${names(m.winner)} won ${wonLost(m)}` : m.state];
       for (const text of cells) {
         const td = document.createElement("td");
         td.textContent = text;

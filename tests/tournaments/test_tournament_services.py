@@ -182,6 +182,13 @@ def test_the_organiser_awards_a_failed_match_and_the_bracket_goes_on_unrated(use
     tournament.refresh_from_db()
     assert tm.state == TournamentMatch.DONE and tm.winner_id == tm.entrant2_id
     assert tm.games[-1] == {"match": tm.match_id, "winner": "p2", "walkover": True}
+    from tournaments.tournament_selectors import tournament_payload
+
+    payload = tournament_payload(tournament)
+    shown = payload["matches"][tm.key]  # no link to the failed game, no 0-0 score
+    assert shown["walkover"] is True and shown["watch"] == []
+    (box,) = [m for m in payload["viewer"]["matches"] if m["key"] == tm.key]
+    assert "score" not in box["opponent1"] and box["opponent2"]["result"] == "win"
     assert tournament.bracket["results"][tm.key] == str(tm.entrant2_id)
     assert RatingChange.objects.count() == 0  # a walk-over says nothing about skill
     with pytest.raises(TournamentError, match="has not failed"):  # settled once only
