@@ -155,7 +155,10 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
         return _fail(f"the video codec {codec} is not supported", **known)
     declared = _declared_duration(container, stream)
     known["declared_duration_s"] = declared
-    times, first_pts_s, broke, last = _packet_times(container, stream)
+    # No duration of the video's own (Matroska) beside other tracks: the file's duration is its
+    # longest track's, so every track is read to see where the longest one really stops.
+    whole = not declared and len(container.streams) > 1 and bool(container.duration)
+    times, first_pts_s, broke, last, others_end = _packet_times(container, stream, others=whole)
     if times.size == 0:
         return _fail("the file holds no video frames", **known)
     clock = Clock.of(first_pts_s, _container_start(container))
@@ -165,7 +168,11 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
     duration = float(times[-1]) + step
     end = clock.container_start_s + duration
     warning = ""
-    if broke or (declared and end < declared - max(TRUNCATION_SLACK_S, 2 * step)):
+    header, reached = declared, end
+    if whole:
+        header = container.duration / 1_000_000
+        reached = max(end, others_end - _container_start(container))
+    if broke or (header and reached < header - max(TRUNCATION_SLACK_S, 2 * step)):
         # A recording cut short (a crash, a full disk, a copy interrupted): what is there is
         # used, and the page says so. MP4's index gives each packet's size, so the last one read
         # may be partial (Matroska's demuxer drops a partial block): its frame is left out.
@@ -173,7 +180,7 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
             times = np.delete(times, last)
             duration = float(times[-1]) + step
             end = clock.container_start_s + duration
-        of = f" of the {declared:.1f} s its header gives" if declared else ""
+        of = f" of the {header:.1f} s its header gives" if header else ""
         warning = (
             f"The recording stops after {end:.1f} s{of} (cut short: a crash, a full disk or an "
             "interrupted copy?); the part that is there was processed."
@@ -268,31 +275,38 @@ def _declared_duration(container: av.container.InputContainer, stream: av.VideoS
         )
     if container.duration and len(container.streams) == 1:
         # The file's duration covers every stream: with audio beside the video (an MKV has no
-        # per-stream duration) it is the longer of them, not the video's.
+        # per-stream duration) it is the longer of them, not the video's (see ``whole``).
         return container.duration / 1_000_000
     return 0.0
 
 
 def _packet_times(
-    container: av.container.InputContainer, stream: av.VideoStream
-) -> tuple[np.ndarray, float, bool, int]:
+    container: av.container.InputContainer, stream: av.VideoStream, *, others: bool = False
+) -> tuple[np.ndarray, float, bool, int, float]:
     """Presentation times (s, from 0) of every video packet, the first one's own timestamp (s),
-    whether reading broke off, and where in the times the last packet read (in file order) is."""
+    whether reading broke off, where in the times the last packet read (in file order) is, and
+    (with ``others``) where the other tracks end (s, on the streams' clock; else 0)."""
     pts: list[int] = []
     broke = False
+    others_end = 0.0
     try:
-        for packet in container.demux(stream):
+        for packet in container.demux(*(container.streams if others else [stream])):
+            if packet.stream_index != stream.index:
+                if packet.pts is not None and packet.time_base:
+                    stop = (packet.pts + (packet.duration or 0)) * packet.time_base
+                    others_end = max(others_end, float(stop))
+                continue
             stamp = packet.pts if packet.pts is not None else packet.dts
             if stamp is not None and packet.size:
                 pts.append(stamp)
     except av.error.FFmpegError:
         broke = True
     if not pts:
-        return np.zeros(0), 0.0, broke, 0
+        return np.zeros(0), 0.0, broke, 0, others_end
     arr = np.unique(np.asarray(pts, dtype=np.int64))
     times = (arr - arr[0]).astype(np.float64) * float(stream.time_base)
     last = int(np.searchsorted(arr, pts[-1]))
-    return times, float(arr[0] * stream.time_base), broke, last
+    return times, float(arr[0] * stream.time_base), broke, last, others_end
 
 
 def _first_frame(

@@ -48,13 +48,14 @@ def test_it_names_what_a_non_video_is(tmp_path: Path, content: bytes, reason: st
     assert result.reason.startswith(reason)
 
 
-@pytest.mark.parametrize("suffix", ["mp4", "mkv"])
+@pytest.mark.parametrize(("suffix", "audio"), [("mp4", False), ("mkv", False), ("mkv", True)])
 def test_a_recording_cut_short_is_used_up_to_where_it_stops_with_a_warning(
-    tmp_path: Path, suffix: str
+    tmp_path: Path, suffix: str, audio: bool
 ) -> None:
     """A recording cut short (a crash, a full disk) was refused whole; its frames up to the cut
-    decode, and a coach wants to review the match up to there."""
-    whole = make_video(tmp_path / f"whole.{suffix}", seconds=6.0, fps=30)
+    decode, and a coach wants to review the match up to there. (An MKV with audio has no video
+    duration of its own: its tracks' ends are compared with the file's.)"""
+    whole = make_video(tmp_path / f"whole.{suffix}", seconds=6.0, fps=30, audio=audio)
     cut = tmp_path / f"cut.{suffix}"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     result = probe(cut)
