@@ -158,7 +158,7 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
     # No duration of the video's own (Matroska) beside other tracks: the file's duration is its
     # longest track's, so every track is read to see where the longest one really stops.
     whole = not declared and len(container.streams) > 1 and bool(container.duration)
-    times, first_pts_s, broke, last, others_end = _packet_times(container, stream, others=whole)
+    times, first_pts_s, broke, others_end = _packet_times(container, stream, others=whole)
     if times.size == 0:
         return _fail("the file holds no video frames", **known)
     clock = Clock.of(first_pts_s, _container_start(container))
@@ -174,12 +174,7 @@ def _probe_open(container: av.container.InputContainer, container_name: str) -> 
         reached = max(end, others_end - _container_start(container))
     if broke or (header and reached < header - max(TRUNCATION_SLACK_S, 2 * step)):
         # A recording cut short (a crash, a full disk, a copy interrupted): what is there is
-        # used, and the page says so. MP4's index gives each packet's size, so the last one read
-        # may be partial (Matroska's demuxer drops a partial block): its frame is left out.
-        if container_name in ("mp4", "mov") and times.size > 1 and last > 0:
-            times = np.delete(times, last)
-            duration = float(times[-1]) + step
-            end = clock.container_start_s + duration
+        # used, and the page says so (its partial last packet is left out: ``partial_packet``).
         of = f" of the {header:.1f} s its header gives" if header else ""
         warning = (
             f"The recording stops after {end:.1f} s{of} (cut short: a crash, a full disk or an "
@@ -282,11 +277,12 @@ def _declared_duration(container: av.container.InputContainer, stream: av.VideoS
 
 def _packet_times(
     container: av.container.InputContainer, stream: av.VideoStream, *, others: bool = False
-) -> tuple[np.ndarray, float, bool, int, float]:
-    """Presentation times (s, from 0) of every video packet, the first one's own timestamp (s),
-    whether reading broke off, where in the times the last packet read (in file order) is, and
-    (with ``others``) where the other tracks end (s, on the streams' clock; else 0)."""
+) -> tuple[np.ndarray, float, bool, float]:
+    """Presentation times (s, from 0) of every video packet but a partial last one, the first
+    one's own timestamp (s), whether reading broke off, and (with ``others``) where the other
+    tracks end (s, on the streams' clock; else 0)."""
     pts: list[int] = []
+    tail: tuple[int | None, int] = (None, 0)  # where the last video packet read is, its size
     broke = False
     others_end = 0.0
     try:
@@ -299,14 +295,33 @@ def _packet_times(
             stamp = packet.pts if packet.pts is not None else packet.dts
             if stamp is not None and packet.size:
                 pts.append(stamp)
+                tail = (packet.pos, packet.size)
     except av.error.FFmpegError:
         broke = True
     if not pts:
         return np.zeros(0), 0.0, broke, 0, others_end
+    if len(pts) > 1 and partial_packet(stream, len(pts) - 1, *tail):
+        pts.pop()  # its frame cannot be decoded: not in the index
     arr = np.unique(np.asarray(pts, dtype=np.int64))
     times = (arr - arr[0]).astype(np.float64) * float(stream.time_base)
-    last = int(np.searchsorted(arr, pts[-1]))
-    return times, float(arr[0] * stream.time_base), broke, last, others_end
+    return times, float(arr[0] * stream.time_base), broke, others_end
+
+
+def partial_packet(stream: av.VideoStream, nth: int, pos: int | None, size: int) -> bool:
+    """Whether the ``nth`` packet read (from 0), at byte ``pos``, holds fewer bytes than the
+    file's index gives it: the last one of an MP4 cut short (decoders refuse it, and a clip that
+    copies it does not play). The index lists packets in decoding order, as an MP4 stores them,
+    so its entry is looked for around the ``nth``."""
+    if pos is None:
+        return False
+    try:
+        entries = stream.index_entries
+        for n in range(max(0, nth - 8), min(len(entries), nth + 9)):
+            if entries[n].pos == pos:
+                return entries[n].size > size
+    except (AttributeError, av.error.FFmpegError):
+        return False
+    return False
 
 
 def _first_frame(

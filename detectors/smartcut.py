@@ -30,6 +30,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from detectors.probe import partial_packet
+
 # avcC's profile_idc values Chromium plays, and x264's name for each.
 PROFILES = {66: "baseline", 77: "main", 100: "high"}
 NAL_SPS, NAL_PPS, NAL_IDR = 7, 8, 5
@@ -112,14 +114,19 @@ def read_packets(src: str | Path) -> VideoPackets:
             reason = smart_cut_reason(stream)
             extra = bytes(stream.codec_context.extradata or b"")
             nal_size = (extra[4] & 3) + 1 if not reason else 4
+            tail: tuple[int | None, int] = (None, 0)
             for packet in container.demux(stream):
                 stamp = packet.pts if packet.pts is not None else packet.dts
                 if stamp is None or not packet.size:
                     continue
                 pts.append(stamp)
+                tail = (packet.pos, packet.size)
                 types, refs = _nal_kinds(bytes(packet), nal_size) if not reason else ([], [True])
                 idr.append(NAL_IDR in types)
                 ref.append(any(refs))
+            if len(pts) > 1 and partial_packet(stream, len(pts) - 1, *tail):
+                # A recording cut short: its last packet is partial (not in the frame index).
+                del pts[-1], idr[-1], ref[-1]
             time_base = stream.time_base
     except (av.error.FFmpegError, IndexError) as exc:
         raise SmartCutError(f"cannot read the video packets: {exc}") from exc

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detectors.clips import cut_clip
 from detectors.probe import probe, read_frame
+from detectors.smartcut import read_packets
 from detectors.video import SampledReader
 from tests.media import FFMPEG, make_vfr_video, make_video, read_code
 
@@ -69,6 +71,13 @@ def test_a_recording_cut_short_is_used_up_to_where_it_stops_with_a_warning(
     numbers = [f.number for f in reader]  # as detection reads it: the frames up to the cut,
     assert numbers == list(range(len(numbers)))  # in order, no more than the index has
     assert result.frame_count - 2 <= len(numbers) <= result.frame_count  # (threads may lose 2)
+    # The clips' packet index leaves out the partial last packet too: a clip to the end plays
+    # (one that copied it did not: "Invalid NAL unit size" in Chromium and FFmpeg).
+    assert read_packets(cut).pts.size == result.frame_count
+    times = result.frame_times
+    clip = cut_clip(cut, tmp_path / "end.mp4", float(times[-30]), float(times[-1]) + 1.0)
+    check = [FFMPEG, "-v", "error", "-i", str(clip), "-f", "null", "-"]
+    assert subprocess.run(check, capture_output=True, text=True, check=True).stderr == ""
     assert probe(whole).warning == ""
 
 
