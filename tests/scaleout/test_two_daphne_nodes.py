@@ -27,7 +27,9 @@ RUN = """
 import json, os
 from tournaments.matches import match_run
 done = match_run(int(os.environ["MATCH_ID"]))
-print(json.dumps({"winner": done.winner, "ticks": done.ticks}))
+won = [g["winner"] for g in done.games]
+score = [won.count("p1"), won.count("p2")]
+print(json.dumps({"winner": done.winner, "ticks": done.ticks, "score": score}))
 """
 
 
@@ -131,7 +133,7 @@ async def test_spectators_on_two_daphne_nodes_see_the_same_live_match(nodes):
         assert all(m["type"] == "ticks" for m in msgs[1:-1])
         ticks = [t["tick"] for m in msgs[1:-1] for t in m["ticks"]]
         assert ticks == list(range(snap["tick"] + 1, done["ticks"] + 1)), i  # in order, no gap
-        assert msgs[-1] == {"type": "over", "winner": done["winner"], "ticks": done["ticks"]}
+        assert msgs[-1] == {"type": "over", **done}  # winner, ticks and the final score
     assert all(msgs[0]["tick"] == 0 for msgs in seen[:4])
     assert all(msgs[0]["tick"] > 0 for msgs in seen[4:])  # the late ones joined mid-match
     # Both nodes relayed the very same states: the last tick's state is one and the same.
