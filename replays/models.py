@@ -137,6 +137,11 @@ class Replay(models.Model):
     warning = models.TextField(
         blank=True, help_text="What the job found wrong but worked around (a recording cut short)."
     )
+    unusable = models.BooleanField(
+        default=False,
+        help_text="The file itself cannot be used (not a video, no frames): processing it again "
+        "cannot help, so the page offers no Process again.",
+    )
     attempts = models.PositiveIntegerField(default=0)
     # The process running the job: a running replay whose worker is gone (killed) is handed out
     # again by the next worker that starts (``replays_requeue_orphans``).
@@ -242,7 +247,7 @@ class Replay(models.Model):
 
     def mark_running(self) -> None:
         self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
-        self.warning = ""
+        self.warning, self.unusable = "", False
         self.attempts += 1
         self.worker_pid = os.getpid()
         self.save(
@@ -252,16 +257,20 @@ class Replay(models.Model):
                 "stage",
                 "failure_reason",
                 "warning",
+                "unusable",
                 "attempts",
                 "worker_pid",
             ]
         )
         self.publish_status()
 
-    def mark_failed(self, reason: str) -> None:
+    def mark_failed(self, reason: str, *, unusable: bool = False) -> None:
+        """``unusable``: the reason is the file's own (refused by the probe), so running the job
+        again would only fail again."""
         self.state, self.stage, self.failure_reason = self.FAILED, "", reason
+        self.unusable = unusable
         self.processed_at = timezone.now()
-        self.save(update_fields=["state", "stage", "failure_reason", "processed_at"])
+        self.save(update_fields=["state", "stage", "failure_reason", "unusable", "processed_at"])
         self.publish_status()
 
     def mark_done(self) -> None:
@@ -283,6 +292,7 @@ class Replay(models.Model):
             "progress": self.progress,
             "stage": self.stage,
             "failure_reason": self.failure_reason,
+            "unusable": self.unusable,
             "warning": self.warning,
             "duration_s": self.duration_s,
             "frame_count": self.frame_count,
@@ -427,7 +437,7 @@ class Clip(models.Model):
 class Upload(models.Model):
     """A browser upload in flight: chunks are appended to a part file until it is whole."""
 
-    OPEN, COMPLETE, EXPIRED = "open", "complete", "expired"
+    OPEN, COMPLETE, EXPIRED, CANCELLED = "open", "complete", "expired", "cancelled"
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="uploads")
     uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)

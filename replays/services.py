@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
@@ -172,13 +172,13 @@ def replay_enqueue(replay: Replay) -> None:
 
 def replay_run_again(replay: Replay, **changes: object) -> bool:
     """Queues the replay's job again, with ``changes`` (e.g. ``profile``) saved, unless it is
-    queued or running already; returns whether it did.
+    queued or running already, or its file cannot be used (``unusable``); returns whether it did.
 
     The check and the claim are one conditional UPDATE: two requests at once (a double click on
     *Process again*, two tabs) start one job, not two racing on the same files.
     """
     claimed = (
-        Replay.objects.filter(pk=replay.pk)
+        Replay.objects.filter(pk=replay.pk, unusable=False)
         .exclude(state__in=[Replay.QUEUED, Replay.RUNNING])
         .update(state=Replay.QUEUED, progress=0, stage="queued", **changes)
     )
@@ -317,7 +317,7 @@ def _probe_step(replay: Replay) -> bool:
     replay.duration_s = result.duration_s or result.declared_duration_s
     replay.save()
     if not result.ok:
-        replay.mark_failed(result.reason)
+        replay.mark_failed(result.reason, unusable=True)
         return False
     tmp = _private_tmp(replay.frame_index_path, ".npy")
     try:
@@ -508,6 +508,8 @@ def _upload_claim(upload: Upload, offset: int) -> None:
             "this upload was abandoned (no data for a long time) and removed: start it again",
             status=410,
         )
+    if upload.state == Upload.CANCELLED:
+        raise UploadError("this upload was cancelled and its bytes removed", status=410)
     if offset != upload.received_bytes:
         raise UploadError(
             f"expected the chunk at byte {upload.received_bytes}, got {offset}",
@@ -520,6 +522,38 @@ def _upload_claim(upload: Upload, offset: int) -> None:
         status=409,
         offset=upload.received_bytes,
     )
+
+
+def upload_cancel(*, upload: Upload) -> None:
+    """Stops an open upload for good and removes the bytes it received.
+
+    The claim is the one a chunk takes (one atomic UPDATE), so a chunk being written right now
+    is never cut off half-way: the cancel is refused (409) until it ends.
+
+    Raises:
+        UploadError: 409 when the upload is complete (it is a replay now: delete that) or a
+            chunk is being written; cancelling one already cancelled or expired does nothing.
+    """
+    now = timezone.now()
+    free = Q(writing_since__isnull=True) | Q(writing_since__lt=now - _CLAIM_STALE)
+    # A whole file is being made a replay (its last chunk's request finishes it): too late.
+    partial = Q(received_bytes__lt=F("size_bytes"))
+    if Upload.objects.filter(free, partial, pk=upload.pk, state=Upload.OPEN).update(
+        state=Upload.CANCELLED, writing_since=None
+    ):
+        upload.part_path.unlink(missing_ok=True)
+    upload.refresh_from_db()
+    if upload.state == Upload.COMPLETE or upload.received_bytes >= upload.size_bytes:
+        raise UploadError(
+            "all of this upload's bytes have arrived, so it is a replay now (or about to be):"
+            " delete the replay instead",
+            status=409,
+        )
+    if upload.state == Upload.OPEN:
+        raise UploadError(
+            "a chunk of this upload is being written right now: cancel again when it ends",
+            status=409,
+        )
 
 
 def _upload_heartbeat(upload: Upload) -> None:

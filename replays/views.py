@@ -123,7 +123,10 @@ def replay_set_profile(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "Unknown game profile.")
             return redirect(replay)
     if not services.replay_run_again(replay, profile=profile):
-        messages.info(request, "Wait for the current run to finish first.")
+        if replay.unusable:
+            messages.error(request, f"This file cannot be used ({replay.failure_reason}).")
+        else:
+            messages.info(request, "Wait for the current run to finish first.")
         return redirect(replay)
     messages.success(request, f"Detecting with {profile or 'no profile'}.")
     return redirect(replay)
@@ -284,6 +287,8 @@ def replay_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     replay = _replay_for(request, pk)
     if services.replay_run_again(replay):
         messages.success(request, "Processing again.")
+    elif replay.unusable:
+        messages.error(request, f"This file cannot be used ({replay.failure_reason}): upload another.")
     else:
         messages.info(request, "This replay is already being processed.")
     return redirect(replay)
@@ -369,10 +374,16 @@ def _body_pieces(request: HttpRequest, block: int = 256 * 1024):
 
 
 @login_required
-@require_http_methods(["GET", "PUT"])
+@require_http_methods(["GET", "PUT", "DELETE"])
 def upload_chunk(request: HttpRequest, upload_id: str) -> JsonResponse:
     upload = get_object_or_404(Upload, pk=upload_id, uploader=request.user)
     if request.method == "GET":
+        return JsonResponse(_upload_state(upload))
+    if request.method == "DELETE":  # the uploader's Cancel: allowed even after leaving the team
+        try:
+            services.upload_cancel(upload=upload)
+        except services.UploadError as exc:
+            return _error(exc)
         return JsonResponse(_upload_state(upload))
     if not Team.objects.visible_to(request.user).filter(pk=upload.team_id).exists():
         # Removed from the team since the upload began: its bytes may not land there.

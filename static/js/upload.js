@@ -6,6 +6,9 @@
   const box = document.getElementById("upload-progress");
   const bar = box.querySelector("progress");
   const status = box.querySelector(".status");
+  const cancelButton = document.getElementById("upload-cancel");
+  // The upload being sent and its chunk in flight, for Cancel.
+  let current = null, inFlight = null, cancelled = false;
 
   function csrf() {
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -37,6 +40,8 @@
         else reject(new Error(body.error || ("the server answered " + xhr.status)));
       };
       xhr.onerror = function () { reject(new Error("network error")); };
+      xhr.onabort = function () { reject(new Error("cancelled")); };
+      inFlight = xhr;
       xhr.send(blob);
     });
   }
@@ -71,7 +76,7 @@
       if (earlier) {
         const again = await fetch("/replays/uploads/" + encodeURIComponent(earlier));
         const body = again.ok ? await again.json() : null;
-        if (body && body.size === file.size && body.state !== "complete") {
+        if (body && body.size === file.size && body.state === "open") {
           up = body;
           status.textContent = "Resuming the earlier upload of this file from " +
             Math.floor((100 * up.offset) / Math.max(1, file.size)) + "%…";
@@ -88,12 +93,15 @@
         if (up.state !== "complete") localStorage.setItem(key, up.id);
       }
       const url = "/replays/uploads/" + up.id;
+      current = { url: url, key: key };
+      cancelButton.hidden = false;
       let offset = up.offset, failures = 0, state = up;
       // The speed is of this page's sending: bytes stored before a reload (a resume) are not.
       const started = performance.now(), resumedAt = up.offset;
       // Until the server says complete: a whole file it could not store yet (503) is retried
       // with an empty chunk at the end.
       while (offset < file.size || state.state !== "complete") {
+        if (cancelled) throw new Error("cancelled");
         const end = Math.min(offset + up.chunk_bytes, file.size);
         try {
           state = await sendChunk(url, file.slice(offset, end), offset, function (loaded) {
@@ -106,7 +114,7 @@
           offset = state.offset;
           failures = 0;
         } catch (err) {
-          if (++failures > 5) throw err;
+          if (cancelled || ++failures > 5) throw err;
           status.textContent = "Connection trouble, resuming… (" + err.message + ")";
           await new Promise(function (r) { setTimeout(r, 1000 * failures); });
           const now = await json(await fetch(url));
@@ -117,14 +125,58 @@
       bar.value = 100;
       localStorage.removeItem(key);
       sending = false;
+      cancelButton.hidden = true;
       status.textContent = "Uploaded. Opening the replay…";
       window.location.href = state.replay_url;
     } catch (err) {
       sending = false;
-      status.textContent = "Upload failed: " + err.message;
-      status.classList.add("error");
+      cancelButton.hidden = true;
       bar.hidden = true;
       form.querySelector("button").disabled = false;
+      if (cancelled) return;  // cancel() says how it went
+      status.textContent = "Upload failed: " + err.message;
+      status.classList.add("error");
+    } finally {
+      current = inFlight = null;
+    }
+  });
+
+  // Cancel: stop sending and have the server remove what it received (the same file chosen
+  // again then starts from the beginning). A chunk the server is writing is let finish first.
+  cancelButton.addEventListener("click", async function () {
+    const up = current;
+    if (!up || cancelled) return;
+    cancelled = true;
+    cancelButton.disabled = true;
+    status.classList.remove("error");
+    status.textContent = "Cancelling…";
+    if (inFlight) inFlight.abort();
+    let message = "";
+    for (let attempt = 0; attempt < 20; attempt++) {
+      let response = null, body = {};
+      try {
+        response = await fetch(up.url, { method: "DELETE", headers: { "X-CSRFToken": csrf() } });
+        try { body = await response.json(); } catch (e) { /* not JSON */ }
+      } catch (e) { message = "the server could not be reached"; }
+      if (response && response.ok) { message = ""; break; }
+      if (response) message = body.error || ("the server answered " + response.status);
+      // 409 while a chunk is being written: it ends in a moment.
+      if (response && response.status !== 409) break;
+      if (body.replay_url || /replay now/.test(message)) break;
+      await new Promise(function (r) { setTimeout(r, 500); });
+    }
+    if (!message) localStorage.removeItem(up.key);
+    sending = false;
+    cancelled = false;
+    cancelButton.disabled = false;
+    cancelButton.hidden = true;
+    bar.hidden = true;
+    form.querySelector("button").disabled = false;
+    if (message) {
+      status.textContent = "Could not cancel: " + message;
+      status.classList.add("error");
+    } else {
+      status.textContent = "Upload cancelled: what was sent has been removed.";
     }
   });
 })();

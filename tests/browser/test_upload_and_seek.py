@@ -61,6 +61,9 @@ def test_a_failed_upload_shows_its_reason(site, page, tmp_path):
     page.wait_for_url("**/replays/*/")
     page.wait_for_selector("text=not a video file (it looks like text)", timeout=240_000)
     assert page.inner_text("#job-state") == "Failed"
+    # The file is the reason: no Process again, which would only fail again.
+    page.wait_for_selector("#job-unusable")
+    assert page.locator("text=Process again").count() == 0
     shot(page, "replay-failed")
 
 
@@ -109,6 +112,61 @@ def test_leaving_mid_upload_asks_first_and_the_same_file_resumes_where_it_stoppe
     replay_id = int(page.url.rstrip("/").split("/")[-1])
     count = "from replays.models import Upload; print(Upload.objects.count())"
     assert site.manage("shell", "-c", count).split()[-1] == "1"
+    site.login("player", site.password)
+    assert site.request(f"/replays/{replay_id}/video").read() == video.read_bytes()
+    context.close()
+
+
+def test_cancel_stops_an_upload_and_removes_what_was_sent(site, browser, tmp_path):
+    site.env["UPLOAD_CHUNK_BYTES"] = str(16 * 1024)
+    site.start()
+    video = make_video(tmp_path / "wrong file.mp4", seconds=4.0, fps=30)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", "player")
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".topbar .who")
+
+    # Two chunks arrive; the third hangs (a slow connection) while the player cancels.
+    held, puts = [], []
+
+    def gate(route):
+        if route.request.method == "PUT":
+            puts.append(1)
+            if len(puts) > 2:
+                held.append(route)
+                return
+        route.continue_()
+
+    page.route("**/replays/uploads/*", gate)
+    page.goto(site.url("/replays/upload/"))
+    page.set_input_files("input[type=file]", str(video))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_function("() => !document.getElementById('upload-cancel').hidden")
+    for _ in range(300):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the third chunk was never sent"
+    shot(page, "upload-in-progress")
+    page.click("#upload-cancel")
+    page.wait_for_selector("text=Upload cancelled: what was sent has been removed.")
+    shot(page, "upload-cancelled")
+    assert page.is_hidden("#upload-cancel") and page.is_enabled("#upload-form button[type=submit]")
+    state = (
+        "from replays.models import Upload, Replay; u = Upload.objects.get();"
+        " print(u.state, u.part_path.exists(),"
+        " Replay.objects.filter(original_name='wrong file.mp4').count())"
+    )
+    assert site.manage("shell", "-c", state).split()[-3:] == ["cancelled", "False", "0"]
+
+    # The same file chosen again starts over (nothing resumes a cancelled upload) and lands.
+    page.unroute("**/replays/uploads/*")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/replays/\d+/$"), timeout=30_000)
+    replay_id = int(page.url.rstrip("/").split("/")[-1])
     site.login("player", site.password)
     assert site.request(f"/replays/{replay_id}/video").read() == video.read_bytes()
     context.close()

@@ -102,6 +102,34 @@ def test_it_keeps_a_non_video_as_a_failed_replay(client, users, sync_jobs):
     page = client.get(replay.get_absolute_url())
     assert page.status_code == 200
     assert b"not a video file (it looks like a PNG image)" in page.content
+    # The file itself is the reason: running the job again would only fail again.
+    assert replay.unusable
+    assert b"Process again" not in page.content and b'id="job-unusable"' in page.content
+    assert b"Detect with this profile" not in page.content
+    again = client.post(f"/replays/{replay.pk}/reprocess", follow=True).content.decode()
+    assert "This file cannot be used (not a video file" in again
+    replay.refresh_from_db()
+    assert (replay.state, replay.attempts) == ("failed", 1)
+
+
+def test_a_replay_failed_for_the_machine_not_the_file_offers_process_again(
+    client, users, sync_jobs, sample_mp4, monkeypatch
+):
+    from replays import services
+
+    def broken(*args, **kwargs):
+        raise services.sandbox.DecodeFailed("decoding took longer than 40 s")
+
+    client.force_login(users["owner"])
+    monkeypatch.setattr(services.sandbox, "probe", broken)
+    upload_bytes(client, users["team"], "a.mp4", sample_mp4.read_bytes(), chunk=1 << 20)
+    replay = Replay.objects.get()
+    assert (replay.state, replay.unusable) == ("failed", False)
+    assert b"Process again" in client.get(replay.get_absolute_url()).content
+    monkeypatch.undo()
+    client.post(f"/replays/{replay.pk}/reprocess")
+    replay.refresh_from_db()
+    assert (replay.state, replay.attempts) == ("done", 2)
 
 
 def test_the_same_bytes_twice_are_one_replay(client, users, sync_jobs, sample_mp4):
@@ -207,3 +235,50 @@ def test_a_member_removed_from_the_team_mid_upload_cannot_finish_it(client, user
     refused = put(client, up["id"], 5000, data[5000:])
     assert refused.status_code == 403 and "no longer a member" in refused.json()["error"]
     assert Upload.objects.get().received_bytes == 5000 and not Replay.objects.exists()
+
+
+def delete(client, upload_id: str):
+    return client.delete(f"/replays/uploads/{upload_id}")
+
+
+def test_cancel_removes_what_was_sent_and_the_upload_cannot_go_on(client, users, sample_mp4):
+    client.force_login(users["owner"])
+    data = sample_mp4.read_bytes()
+    up = start(client, users["team"], "m.mp4", len(data)).json()
+    assert put(client, up["id"], 0, data[:5000]).status_code == 200
+    upload = Upload.objects.get()
+    assert upload.part_path.exists()
+    # Another user cannot cancel it (nor learn that it exists).
+    client.force_login(users["outsider"])
+    assert delete(client, up["id"]).status_code == 404
+    assert Upload.objects.get().state == "open" and upload.part_path.exists()
+
+    client.force_login(users["owner"])
+    response = delete(client, up["id"])
+    assert response.status_code == 200 and response.json()["state"] == "cancelled"
+    assert not upload.part_path.exists()
+    late = put(client, up["id"], 5000, data[5000:])
+    assert late.status_code == 410 and "cancelled" in late.json()["error"]
+    assert delete(client, up["id"]).status_code == 200  # a second cancel changes nothing
+    assert not Replay.objects.exists()
+
+
+def test_cancel_waits_for_a_chunk_being_written_and_refuses_a_finished_upload(
+    client, users, sync_jobs, sample_mp4
+):
+    from django.utils import timezone
+
+    client.force_login(users["owner"])
+    data = sample_mp4.read_bytes()
+    up = start(client, users["team"], "m.mp4", len(data)).json()
+    assert put(client, up["id"], 0, data[:5000]).status_code == 200
+    Upload.objects.update(writing_since=timezone.now())  # another request is writing a chunk
+    busy = delete(client, up["id"])
+    assert busy.status_code == 409 and "being written" in busy.json()["error"]
+    assert Upload.objects.get().state == "open" and Upload.objects.get().part_path.exists()
+
+    Upload.objects.update(writing_since=None)
+    assert put(client, up["id"], 5000, data[5000:]).json()["state"] == "complete"
+    late = delete(client, up["id"])
+    assert late.status_code == 409 and "delete the replay instead" in late.json()["error"]
+    assert Replay.objects.get().path.read_bytes() == data
