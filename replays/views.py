@@ -288,7 +288,9 @@ def replay_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     if services.replay_run_again(replay):
         messages.success(request, "Processing again.")
     elif replay.unusable:
-        messages.error(request, f"This file cannot be used ({replay.failure_reason}): upload another.")
+        messages.error(
+            request, f"This file cannot be used ({replay.failure_reason}): upload another."
+        )
     else:
         messages.info(request, "This replay is already being processed.")
     return redirect(replay)
