@@ -64,18 +64,50 @@
     canvas.focus();
   });
 
+  // Followed between matches too: a key let go after the end is up for the rematch.
+  function press(name, down) {
+    if (keys[name] === down) return;
+    keys[name] = down;
+    if (playing) ws.send(JSON.stringify({ type: "keys", keys: keys }));
+  }
+
   function onKey(down) {
     return function (e) {
       const name = KEYMAP[e.key.length === 1 ? e.key.toLowerCase() : e.key];
       if (!name) return;
       if (playing) e.preventDefault();
-      if (keys[name] === down) return;
-      // Followed between matches too: a key let go after the end is up for the rematch.
-      keys[name] = down;
-      if (playing) ws.send(JSON.stringify({ type: "keys", keys: keys }));
+      press(name, down);
     };
   }
   document.addEventListener("keydown", onKey(true));
   document.addEventListener("keyup", onKey(false));
+
+  // Touch controls: each button is a key held while a finger (any number at once) is on it.
+  // Pointer capture is let go, so a thumb slid from ◀ to ▶ lets go of one and holds the other.
+  const pad = document.getElementById("touchpad");
+  const held = new Map();  // button -> the pointer ids on it
+  function hold(button, pointer, down) {
+    const on = held.get(button) || new Set();
+    if (down) on.add(pointer); else on.delete(pointer);
+    held.set(button, on);
+    button.classList.toggle("held", on.size > 0);
+    press(button.dataset.key, on.size > 0);
+  }
+  for (const button of pad.querySelectorAll("button[data-key]")) {
+    button.addEventListener("pointerdown", function (e) {
+      e.preventDefault();
+      if (button.hasPointerCapture(e.pointerId)) button.releasePointerCapture(e.pointerId);
+      hold(button, e.pointerId, true);
+    });
+    button.addEventListener("pointerenter", function (e) {
+      if (e.pointerType !== "mouse" || e.buttons) hold(button, e.pointerId, true);
+    });
+    for (const type of ["pointerup", "pointerleave", "pointercancel"]) {
+      button.addEventListener(type, function (e) { hold(button, e.pointerId, false); });
+    }
+    button.addEventListener("contextmenu", function (e) { e.preventDefault(); });  // long press
+  }
+  window.addEventListener("touchstart", function () { pad.classList.add("shown"); },
+                          { once: true, passive: true });
   view.stage();
 })();

@@ -94,3 +94,67 @@ def test_a_refused_fight_gives_the_button_back(site, browser):
     third.click("#start")
     third.wait_for_function("() => window.arenaFrames > 5", timeout=15_000)
     context.close()
+
+
+COUNT_HELD = """
+from tournaments.agents.dataset import open_dataset
+from tournaments.models import Dataset
+data = open_dataset(Dataset.objects.latest('pk').path)
+column = lambda name: data.keys[:, data.key_names.index(name)]
+print(len(data), int(column('right').sum()), int(column('punch').sum()),
+      int((column('right') & column('punch')).sum()), int(column('left').sum()))
+"""
+
+
+def test_a_player_on_a_touch_screen_fights_with_the_touch_controls(site, browser):
+    site.start()
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    log_in(page, site, "player")
+    page.goto(site.url("/arena/play/cpu_easy/"))
+    page.wait_for_selector("#start:not([disabled])")
+    page.tap("#screen")  # any touch shows the controls, where the device does not say so first
+    page.wait_for_selector("#touchpad button[data-key=right]", state="visible")
+    page.tap("#start")
+    page.wait_for_function("() => window.arenaFrames > 5")
+    touch = context.new_cdp_session(page)
+
+    def centre(key: str, finger: int) -> dict:
+        box = page.locator(f"#touchpad button[data-key={key}]").bounding_box()
+        return {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2, "id": finger}
+
+    def fingers(kind: str, *points: dict) -> None:
+        touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": list(points)})
+
+    # A thumb holds ▶ for about 90 ticks; a second finger holds Punch for part of it.
+    right, punch = centre("right", 1), centre("punch", 2)
+    fingers("touchStart", right)
+    start = page.evaluate("() => window.arenaFrames")
+    page.wait_for_function(f"() => window.arenaFrames > {start + 30}")
+    assert "held" in page.get_attribute("#touchpad button[data-key=right]", "class")
+    fingers("touchStart", right, punch)
+    page.wait_for_function(f"() => window.arenaFrames > {start + 60}")
+    shot(page, "play-touch")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # fits a phone
+    fingers("touchEnd", punch)  # the finger lifted: punch let go, right still held
+    assert "held" not in page.get_attribute("#touchpad button[data-key=punch]", "class")
+    page.wait_for_function(f"() => window.arenaFrames > {start + 90}")
+    left = centre("left", 1)
+    fingers("touchMove", left)  # the thumb slides from ▶ to ◀: one let go, the other held
+    page.wait_for_function(f"() => window.arenaFrames > {start + 120}")
+    assert "held" not in page.get_attribute("#touchpad button[data-key=right]", "class")
+    assert "held" in page.get_attribute("#touchpad button[data-key=left]", "class")
+    fingers("touchEnd", left)
+    page.wait_for_function(f"() => window.arenaFrames > {start + 150}")
+    assert "held" not in page.get_attribute("#touchpad button[data-key=left]", "class")
+    page.goto(site.url("/arena/datasets/"))  # leaving ends the match; the ticks are kept
+    page.wait_for_timeout(1000)
+    ticks, right_n, punch_n, both, left_n = map(
+        int, site.manage("shell", "-c", COUNT_HELD).split()[-5:]
+    )
+    assert ticks > 150
+    assert 60 < right_n < ticks and 15 < punch_n < right_n and both == punch_n
+    assert 15 < left_n < ticks - right_n
+    context.close()
