@@ -22,7 +22,7 @@ from typing import Any
 
 import psutil
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
 
 from coach.models import Team
@@ -229,7 +229,12 @@ def _pid_alive(pid: int | None) -> bool:
         return False
 
 
-def match_run(match_id: int, *, on_finish: Callable[[Match], None] | None = None) -> Match:
+def match_run(
+    match_id: int,
+    *,
+    on_finish: Callable[[Match], None] | None = None,
+    only_if: Q | Exists | None = None,
+) -> Match:
     """Plays a match and stores its result; ``on_finish(match)`` runs in the same transaction.
 
     Idempotent: a finished match is returned as it is (``on_finish`` is not called again); a
@@ -240,6 +245,8 @@ def match_run(match_id: int, *, on_finish: Callable[[Match], None] | None = None
         match_id: the Match.
         on_finish: called with the finished match inside the transaction that stores it,
             exactly once per match (brackets advance the bracket and the ratings here).
+        only_if: a further condition on the match row, checked in the claim's own UPDATE
+            (a bracket game: its tournament is still running), so no check-then-claim race.
 
     Returns:
         The match as stored.
@@ -256,7 +263,11 @@ def match_run(match_id: int, *, on_finish: Callable[[Match], None] | None = None
     if task and not match.task_func:
         claim.update(task_func=task[0], task_args=task[1])
     claimed = Match.objects.filter(
-        pk=match.pk, state=match.state, attempts=match.attempts, worker_pid=match.worker_pid
+        only_if if only_if is not None else Q(),
+        pk=match.pk,
+        state=match.state,
+        attempts=match.attempts,
+        worker_pid=match.worker_pid,
     ).update(attempts=F("attempts") + 1, **claim)
     if not claimed:  # another worker took it between our read and our claim
         return Match.objects.get(pk=match_id)

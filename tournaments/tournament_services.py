@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from coach.models import Team
@@ -414,8 +415,14 @@ def tournament_match_settle(*, tournament: Tournament, key: str, action: str) ->
 
 def play_game(match_id: int, *, on_finish: Callable[[Match], None]) -> Match:
     """The one place a tournament match is played: the runner's ``match_run`` (``on_finish``
-    runs inside the transaction that stores the result, once per match, even after a crash)."""
-    return match_run(match_id, on_finish=on_finish)
+    runs inside the transaction that stores the result, once per match, even after a crash).
+
+    The game is claimed only while its tournament runs, in the claim's own UPDATE: a cancel
+    landing after the caller looked (a game waiting in the queue) leaves it unplayed."""
+    running = TournamentMatch.objects.filter(
+        match_id=OuterRef("pk"), tournament__state=Tournament.RUNNING
+    )
+    return match_run(match_id, on_finish=on_finish, only_if=Exists(running))
 
 
 def tournament_record_result(*, match: Match) -> TournamentMatch | None:

@@ -123,6 +123,22 @@ def test_a_game_ending_after_the_cancel_changes_nothing_in_the_bracket(users, me
     assert tm.state == TournamentMatch.PLAYING and tm.games == [] and not Rating.objects.exists()
 
 
+def test_a_cancel_between_the_workers_look_and_its_claim_leaves_the_game_unplayed(
+    users, memory_layer
+):
+    from tournaments.tournament_services import play_game, tournament_cancel
+
+    cup = make(users, public=True)
+    tournament_start(tournament=cup)
+    tm = TournamentMatch.objects.filter(tournament=cup).order_by("key").first()
+    # The worker saw the tournament running (tournament_game_play's look); the cancel lands
+    # before it claims the game.
+    tournament_cancel(tournament=cup)
+    game = play_game(tm.match_id, on_finish=lambda m: tournament_record_result(match=m))
+    assert (game.state, game.failure_reason, game.attempts) == (Match.FAILED, CANCELLED_REASON, 0)
+    assert not game.winner and not Rating.objects.exists()
+
+
 def test_an_agent_of_a_cancelled_tournament_may_be_deleted(
     client, users, agent, memory_layer, settings
 ):
