@@ -13,6 +13,8 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from coach import hub
+
 from .models import Replay
 from .progress import group_name
 
@@ -24,22 +26,44 @@ def visible_status(user, replay_id: int) -> dict | None:
 
 
 class ReplayProgressConsumer(AsyncWebsocketConsumer):
+    """Takes no channel-layer channel of its own: the process joins ``replay-<id>`` once
+    (``coach.hub``) for all its sockets, so closing one never waits on a cancelled Redis read
+    (which now and then held a closed socket's consumer for Daphne's 10 s)."""
+
+    channel_layer_alias = "replay-progress-uses-the-hub"
+
     async def connect(self) -> None:
         self.group = None
         replay_id = int(self.scope["url_route"]["kwargs"]["replay_id"])
-        status = await visible_status(self.scope["user"], replay_id)
-        if status is None:
+        if await visible_status(self.scope["user"], replay_id) is None:
             await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
             return
+        # In the group before the state is read, so no change falls between the two; what comes
+        # meanwhile waits and follows it (a later message carries the newer state).
+        self.waiting: list[dict] | None = []
         self.group = group_name(replay_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await hub.join(self.group, self)
+        status = await visible_status(self.scope["user"], replay_id)
         await self.accept()
+        if status is None:  # deleted meanwhile
+            await self.close(code=4404)
+            return
         await self.send(text_data=json.dumps({"type": "status", **status, "eta_s": None}))
+        waiting, self.waiting = self.waiting or [], None
+        for event in waiting:
+            await self.hub_event(event)
+
+    async def hub_event(self, event: dict) -> None:
+        """A message of the replay's group, from this process's hub."""
+        if self.waiting is not None:
+            self.waiting.append(event)
+        elif event.get("type") == "replay.status":
+            await self.replay_status(event)
 
     async def disconnect(self, code: int) -> None:
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await hub.leave(self.group, self)
 
     async def replay_status(self, event: dict) -> None:
         await self.send(text_data=json.dumps({**event, "type": "status"}))

@@ -3,8 +3,8 @@
 A consumer with a channel-layer channel of its own had its blocked Redis read cancelled on every
 close, and now and then that cancellation hung (channels_redis with redis-py): Daphne then waits
 10 s, kills the application and logs "took too long to shut down and was killed". Here 160
-sockets of each kind (co-review, tournament page; 40 play sockets mid-match) are closed at
-varied moments; each consumer must end by itself.
+sockets of each kind (co-review, tournament page, replay job progress; 40 play sockets
+mid-match) are closed at varied moments; each consumer must end by itself.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from tests.coach.conftest import team_replay  # noqa: F401 (the fixture)
 from tests.coach.test_coreview_socket import connect
+from tests.replays.test_progress_socket import communicator as progress_socket
 from tests.tournaments.test_play import communicator as play_socket
 from tests.tournaments.test_tournament_pages import communicator, make
 
@@ -90,4 +91,22 @@ async def test_every_closed_play_socket_ends_its_consumer_mid_match(live_on_redi
         return sockets
 
     hung = await _close_many(open_sockets, random.Random(9), rounds=20)
+    assert hung == [], f"consumers that did not end within {CLOSE_WITHIN_S} s of the close"
+
+
+async def test_every_closed_replay_progress_socket_ends_its_consumer(
+    live_on_redis,
+    users,
+    team_replay,  # noqa: F811
+):
+    async def open_sockets() -> list:
+        sockets = []
+        for who in ("owner", "coach", "owner", "coach"):
+            comm = progress_socket(team_replay.pk, users[who])
+            assert (await comm.connect())[0]
+            assert (await comm.receive_json_from(timeout=5))["type"] == "status"
+            sockets.append(comm)
+        return sockets
+
+    hung = await _close_many(open_sockets, random.Random(10))
     assert hung == [], f"consumers that did not end within {CLOSE_WITHIN_S} s of the close"
