@@ -207,6 +207,14 @@ class Replay(models.Model):
     def frame_index_path(self) -> Path:
         return self.folder / "frames.npy"
 
+    def no_frames_reason(self) -> str | None:
+        """Why frames cannot be named on this replay yet (notes, corrections), or None."""
+        if self.frame_count and storage.exists(self.frame_index_path):
+            return None
+        if self.state == self.FAILED:
+            return f"this replay has no frames: its processing failed ({self.failure_reason})"
+        return "this replay's frames are not indexed yet: try again once it is processed"
+
     def frame_times(self) -> np.ndarray:
         """The presentation time (s) of every frame: frame N is shown at ``frame_times()[N]``."""
         return np.load(storage.fetch(self.frame_index_path))

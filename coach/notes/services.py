@@ -78,6 +78,8 @@ def _frames(replay: Replay, frame: object, frame_end: object) -> tuple[int, int]
         frame_end = frame
     if isinstance(frame_end, bool) or not isinstance(frame_end, int):
         raise NoteError("frame_end must be a whole number")
+    if reason := replay.no_frames_reason():
+        raise NoteError(reason)
     last = replay.frame_count - 1
     if not 0 <= frame <= last or not 0 <= frame_end <= last:
         raise NoteError(f"frames must be between 0 and {last} (the replay has {last + 1} frames)")

@@ -48,6 +48,8 @@ def _frame_time(replay: Replay, frame: object) -> tuple[int, float]:
     except (TypeError, ValueError):
         shown = str(frame)[:20]
         raise CorrectionError(f"the frame must be a whole number, not {shown!r}") from None
+    if reason := replay.no_frames_reason():
+        raise CorrectionError(reason)
     times = replay.frame_times()
     if not 0 <= number < len(times):
         raise CorrectionError(f"frame {number} is outside the replay (0 to {len(times) - 1})")

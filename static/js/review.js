@@ -316,6 +316,16 @@
     else if (b.dataset.zoom === "reset") resetView();
   });
 
+  // A transport or event button pressed with the mouse does not keep the focus, so Space
+  // afterwards plays and pauses (as the key help says) instead of pressing that button again;
+  // a button reached with Tab still takes Space.
+  for (const area of [review, document.getElementById("events")]) {
+    if (!area) continue;
+    area.addEventListener("mousedown", function (e) {
+      if (e.button === 0 && e.target.closest("button")) e.preventDefault();
+    });
+  }
+
   document.addEventListener("keydown", function (e) {
     if (e.target.closest("input, select, textarea, [contenteditable]")) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;

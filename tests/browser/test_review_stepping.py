@@ -204,3 +204,23 @@ def test_the_review_page_fits_1400_by_900_with_its_controls_and_events(live, bro
     page.wait_for_function("() => document.getElementById('compare').dataset.settled === '1'")
     page.screenshot(path=str(shot.__globals__["SHOTS"] / "review-side-by-side.png"))
     context.close()
+
+
+def test_space_after_a_mouse_click_on_a_step_button_plays_and_pauses(live, page, tmp_path):
+    video = make_vfr_video(tmp_path / "space after click.mp4", [17, 16, 17] * 60, size=(320, 64))
+    replay_id = add_replay(live, video)
+    open_review(page, live, replay_id)
+    page.evaluate("() => window.FilmRoomReview.seekFrame(60)")
+    assert settle(page) == (60, 60)
+    page.click("button[data-step='1']")
+    assert settle(page) == (61, 61)
+    page.keyboard.press("Space")  # plays: the clicked button did not keep the focus
+    page.wait_for_function("() => !document.getElementById('player').paused")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.getElementById('player').paused")
+    # Reached with Tab, a button still takes Space (it steps, the video stays paused).
+    here = settle(page)[0]
+    page.focus("button[data-step='1']")
+    page.keyboard.press("Space")
+    assert settle(page)[0] == here + 1
+    assert page.eval_on_selector("#player", "v => v.paused")

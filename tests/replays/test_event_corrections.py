@@ -281,3 +281,26 @@ def test_an_added_events_clip_opens_before_its_queued_task_made_its_record(
     assert client.get(f"/replays/{replay.pk}/events/999999/clip.mp4").status_code == 404
     client.force_login(users["outsider"])
     assert client.get(f"/replays/{replay.pk}/events/{event_id}/clip.mp4").status_code == 404
+
+
+def test_a_replay_without_frames_gets_a_message_not_a_500(client, users, media_root):
+    from replays.models import Replay
+
+    client.force_login(users["coach"])
+    common = {"team": users["team"], "uploader": users["owner"], "size_bytes": 1}
+    failed = Replay.objects.create(
+        **common, title="junk", original_name="junk.mp4", sha256="1" * 64,
+        state=Replay.FAILED, failure_reason="not a video file (it looks like text)",
+    )  # fmt: skip
+    running = Replay.objects.create(
+        **common, title="new", original_name="new.mp4", sha256="2" * 64, state=Replay.RUNNING
+    )
+    for replay, says in (
+        (failed, "this replay has no frames: its processing failed (not a video file"),
+        (running, "this replay's frames are not indexed yet"),
+    ):
+        added = post(client, f"/replays/{replay.pk}/events/add", {"kind": "kill", "frame": 0})
+        assert added.status_code == 400 and says in added.json()["error"]
+        note = post(client, f"/coach/replays/{replay.pk}/notes.json", {"frame": 0, "text": "hi"})
+        assert note.status_code == 400 and says in note.json()["error"]
+    assert not Event.objects.exists()
