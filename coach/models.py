@@ -79,6 +79,37 @@ class Membership(models.Model):
         return f"{self.user} ({self.role}) in {self.team}"
 
 
+class Invite(models.Model):
+    """A link that lets whoever opens it join a team with a role (see ``coach.teams``).
+
+    The token is the capability: anyone with the link may join, until it expires or a coach
+    revokes it. Several people may join through one link (a coach sends one to the squad).
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(max_length=10, choices=Membership.ROLES, default=Membership.PLAYER)
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked = models.BooleanField(default=False)
+    joined = models.PositiveIntegerField(default=0, help_text="How many joined through it.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invite to {self.team} as {self.role}"
+
+    @property
+    def usable(self) -> bool:
+        from django.utils import timezone
+
+        return not self.revoked and self.expires_at > timezone.now()
+
+
 class DemoAccount(models.Model):
     """A user that ``manage.py demo`` created: the only accounts the demo may ever change."""
 

@@ -123,7 +123,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -250,6 +256,11 @@ FILMROOM_UPLOAD_CHUNK_BYTES = envint("UPLOAD_CHUNK_BYTES", 8 * 1024**2)
 FILMROOM_DECODE_MEMORY_MB = envint("DECODE_MEMORY_MB", 4096)
 FILMROOM_DECODE_TIMEOUT_BASE_S = envint("DECODE_TIMEOUT_BASE_S", 120)
 FILMROOM_DECODE_TIMEOUT_PER_VIDEO_S = envint("DECODE_TIMEOUT_PER_VIDEO_S", 3)
+# How long a team's invite link can be used (days).
+FILMROOM_INVITE_DAYS = envint("INVITE_DAYS", 7)
+# Whether anyone may make an account at /accounts/signup/ (then start a team, or join one by an
+# invite link); false: accounts come only through invite links (and the admin).
+FILMROOM_OPEN_SIGNUP = envbool("OPEN_SIGNUP", True)
 FILMROOM_CLIP_BEFORE_S = 8.0
 FILMROOM_CLIP_AFTER_S = 3.0
 # Clips are cut when first opened; true: the replay job cuts them all up front (slower jobs).
@@ -272,5 +283,8 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "django-q": {"level": envstr("Q_LOG_LEVEL", "WARNING")},
+        # "1 of 2 channels over capacity in group match-74" once per tick batch, after a web
+        # process was killed: its channel stays in the group (unread) until the group expires.
+        "channels_redis": {"level": "WARNING"},
     },
 }

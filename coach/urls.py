@@ -1,17 +1,20 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
+from .teams import views as team_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", team_views.signup, name="signup"),
+    path("join/<str:token>", team_views.join, name="join"),
+    path("teams/", include("coach.teams.urls")),
     path("replays/", include("replays.urls")),
     path("arena/", include("tournaments.urls")),
     path("tournaments/", include("tournaments.tournament_urls")),

@@ -30,6 +30,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+class LoginView(auth_views.LoginView):
+    """Django's login page, offering to make an account where the site allows it."""
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        return {**super().get_context_data(**kwargs), "open_signup": settings.FILMROOM_OPEN_SIGNUP}
+
+
 class LogoutView(auth_views.LogoutView):
     """POST logs out (Django's view). A GET, which Django answers with a bare 405 that the
     browser shows as its own error page (a typed or bookmarked logout address), asks first;

@@ -55,11 +55,22 @@ ROUTES: dict[str, Row] = {
     "favicon.ico": Row(G, PUBLIC),
     "login": Row(G, PUBLIC),
     "logout": Row(P, PUBLIC, also=(G,)),
+    "signup": Row(G, PUBLIC, also=(P,)),
+    "join": Row(G, PUBLIC, also=(P,)),
+    # teams (members see the list; its coaches invite, set roles, remove; anyone may leave)
+    "teams:list": Row(G, LOGIN),
+    "teams:new": Row(P, LOGIN),
+    "teams:detail": Row(G, MEMBER),
+    "teams:invite": Row(P, COACH),
+    "teams:invite-revoke": Row(P, COACH),
+    "teams:member-role": Row(P, COACH),
+    "teams:member-remove": Row(P, COACH),
+    "teams:leave": Row(P, MEMBER),
     # replays
     "replays:list": Row(G, LOGIN),
     "replays:upload": Row(G, LOGIN),
     "replays:upload-create": Row(P, LOGIN),
-    "replays:upload-chunk": Row(G, UPLOADER, also=("put",)),
+    "replays:upload-chunk": Row(G, UPLOADER, also=("put", "delete")),
     "replays:detail": Row(G, MEMBER),
     "replays:status": Row(G, MEMBER),
     "replays:video": Row(G, MEMBER),
@@ -240,6 +251,9 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
     cup = Tournament.objects.create(
         team=users["team"], created_by=users["coach"], name="Cup", public=False
     )
+    from coach.teams.services import invite_create
+
+    invite = invite_create(team=users["team"], role="player", by=users["coach"])
     return {
         **users,
         "mate": mate,
@@ -256,6 +270,7 @@ def world(users, replay, settings, sync_jobs, django_user_model, tmp_path):
         "note": note,
         "match": match,
         "tournament": cup,
+        "invite": invite,
     }
 
 
@@ -284,6 +299,9 @@ def _kwargs(key: str, route: str, w: dict) -> dict:
         "number": w["version"].number if key == "profiles:reference" else 0,
         "name": "cpu_easy" if key == "tournaments:play-house" else w["reference"],
         "key": "W1-1",
+        "invite_id": w["invite"].pk,
+        "user_id": w["mate"].pk,
+        "token": w["invite"].token,
     }
     return {name: values[name] for name in names}
 
@@ -330,7 +348,7 @@ WHO = ("owner", "mate", "coach", "outsider", "staff", "anonymous")
 def _url(key: str, route: str, world: dict) -> str:
     from django.urls import reverse
 
-    if ":" in key or key in ("home", "healthz", "login", "logout"):
+    if ":" in key or key in ("home", "healthz", "login", "logout", "signup", "join"):
         return reverse(key, kwargs=_kwargs(key, route, world))
     return "/" + route
 

@@ -1,0 +1,115 @@
+"""What the team pages do; each function checks the rule it keeps and raises TeamError."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from coach.models import Invite, Membership, Team
+from coach.params import plain_name
+
+
+class TeamError(Exception):
+    """A team change that is refused; the message says why, for the person who asked."""
+
+
+def team_create(*, name: str, user) -> Team:
+    """A new team with ``user`` as its first coach; its slug is made unique."""
+    name = plain_name(name)[:100]
+    if not name:
+        raise TeamError("give the team a name")
+    base = slugify(name)[:90] or "team"
+    with transaction.atomic():
+        for n in range(1, 1000):
+            slug = base if n == 1 else f"{base}-{n}"
+            if not Team.objects.filter(slug=slug).exists():
+                try:
+                    with transaction.atomic():
+                        team = Team.objects.create(name=name, slug=slug)
+                except IntegrityError:  # taken meanwhile
+                    continue
+                Membership.objects.create(team=team, user=user, role=Membership.COACH)
+                return team
+    raise TeamError("no free address for that name: choose another")
+
+
+def invite_create(*, team: Team, role: str, by) -> Invite:
+    if role not in dict(Membership.ROLES):
+        raise TeamError("choose the role the invite gives: player or coach")
+    expires = timezone.now() + timedelta(days=settings.FILMROOM_INVITE_DAYS)
+    return Invite.objects.create(
+        team=team, role=role, created_by=by, token=secrets.token_urlsafe(24), expires_at=expires
+    )
+
+
+def invite_accept(*, invite: Invite, user) -> tuple[Membership, bool]:
+    """Joins ``user`` to the invite's team; returns (membership, whether it is new).
+
+    Someone already in the team keeps the role they have (an invite never changes a role).
+    """
+    if not invite.usable:
+        raise TeamError(_unusable(invite))
+    membership, created = Membership.objects.get_or_create(
+        team=invite.team, user=user, defaults={"role": invite.role}
+    )
+    if created:
+        Invite.objects.filter(pk=invite.pk).update(joined=F("joined") + 1)
+    return membership, created
+
+
+def _unusable(invite: Invite) -> str:
+    if invite.revoked:
+        return "this invite link was withdrawn by the team's coach: ask them for a new one"
+    return "this invite link has expired: ask the team's coach for a new one"
+
+
+def member_set_role(*, team: Team, user, role: str) -> Membership:
+    if role not in dict(Membership.ROLES):
+        raise TeamError("the role must be player or coach")
+    with transaction.atomic():
+        members = _lock_members(team)
+        membership = _member(members, user)
+        if membership.role == Membership.COACH and role != Membership.COACH:
+            _keep_a_coach(members, membership, "made a player")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def member_remove(*, team: Team, user) -> None:
+    """Takes ``user`` out of the team (a coach's removal, or leaving); their uploads, notes and
+    agents stay the team's."""
+    with transaction.atomic():
+        members = _lock_members(team)
+        membership = _member(members, user)
+        _keep_a_coach(members, membership, "removed")
+        membership.delete()
+
+
+def _lock_members(team: Team) -> list[Membership]:
+    # The team's row locked first: two coaches demoting each other at once cannot both pass.
+    Team.objects.select_for_update().filter(pk=team.pk).first()
+    return list(team.memberships.select_related("user"))
+
+
+def _member(members: list[Membership], user) -> Membership:
+    for membership in members:
+        if membership.user_id == user.pk:
+            return membership
+    raise TeamError(f"{user.get_username()} is not in this team")
+
+
+def _keep_a_coach(members: list[Membership], membership: Membership, done: str) -> None:
+    if membership.role != Membership.COACH:
+        return
+    if not any(m.role == Membership.COACH and m.pk != membership.pk for m in members):
+        raise TeamError(
+            f"{membership.user.get_username()} is the team's only coach and cannot be {done}:"
+            " make someone else a coach first"
+        )

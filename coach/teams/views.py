@@ -1,0 +1,218 @@
+"""Team pages: the list of your teams, a team's members and invite links, joining, signing up."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coach.models import Invite, Membership, Team
+
+from . import services
+from .services import TeamError
+
+
+def _team_for(request: HttpRequest, slug: str, *, coach: bool = False) -> Team:
+    """The team if the user is in it (404 otherwise); with ``coach``, 403 for its players."""
+    team = get_object_or_404(Team.objects.visible_to(request.user), slug=slug)
+    if coach and not team.is_coached_by(request.user):
+        raise PermissionDenied("only the team's coaches manage its members")
+    return team
+
+
+@login_required
+@require_GET
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = (
+        Team.objects.filter(memberships__user=request.user)
+        .annotate(members=Count("memberships", distinct=True))
+        .order_by("name")
+    )
+    roles = dict(Membership.objects.filter(user=request.user).values_list("team_id", "role"))
+    rows = [(team, roles.get(team.pk)) for team in teams]
+    return render(request, "coach/teams/list.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def team_new(request: HttpRequest) -> HttpResponse:
+    try:
+        team = services.team_create(name=request.POST.get("name", ""), user=request.user)
+    except TeamError as exc:
+        messages.error(request, f"No team made: {exc}.")
+        return redirect("teams:list")
+    messages.success(request, f"{team.name} is yours: invite your players with a link below.")
+    return redirect("teams:detail", slug=team.slug)
+
+
+@login_required
+@require_GET
+def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team_for(request, slug)
+    is_coach = team.is_coached_by(request.user)
+    invites = []
+    if is_coach:
+        invites = [i for i in team.invites.select_related("created_by") if i.usable]
+        for invite in invites:
+            invite.url = request.build_absolute_uri(reverse("join", args=[invite.token]))
+    return render(
+        request,
+        "coach/teams/detail.html",
+        {
+            "team": team,
+            "members": team.memberships.select_related("user").order_by("role", "user__username"),
+            "is_coach": is_coach,
+            "invites": invites,
+            "roles": Membership.ROLES,
+            "invite_days": settings.FILMROOM_INVITE_DAYS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def invite_new(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team_for(request, slug, coach=True)
+    try:
+        invite = services.invite_create(
+            team=team, role=request.POST.get("role", ""), by=request.user
+        )
+    except TeamError as exc:
+        messages.error(request, f"No invite made: {exc}.")
+    else:
+        messages.success(
+            request,
+            f"Invite link made: whoever opens it joins as a {invite.get_role_display().lower()}"
+            f" (for {settings.FILMROOM_INVITE_DAYS} days). Copy it from the list below.",
+        )
+    return redirect("teams:detail", slug=team.slug)
+
+
+@login_required
+@require_POST
+def invite_revoke(request: HttpRequest, slug: str, invite_id: int) -> HttpResponse:
+    team = _team_for(request, slug, coach=True)
+    updated = Invite.objects.filter(team=team, pk=invite_id).update(revoked=True)
+    if not updated:
+        raise Http404("no such invite")
+    messages.success(request, "Invite link withdrawn: it no longer lets anyone join.")
+    return redirect("teams:detail", slug=team.slug)
+
+
+def _member_user(team: Team, user_id: int):
+    user = get_user_model().objects.filter(pk=user_id, memberships__team=team).first()
+    if user is None:
+        raise Http404("no such member")
+    return user
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    team = _team_for(request, slug, coach=True)
+    user = _member_user(team, user_id)
+    role = request.POST.get("role", "")
+    try:
+        services.member_set_role(team=team, user=user, role=role)
+    except TeamError as exc:
+        messages.error(request, f"Not changed: {exc}.")
+    else:
+        messages.success(request, f"{user.get_username()} is now a {role} of {team.name}.")
+    return redirect("teams:detail", slug=team.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    team = _team_for(request, slug, coach=True)
+    user = _member_user(team, user_id)
+    try:
+        services.member_remove(team=team, user=user)
+    except TeamError as exc:
+        messages.error(request, f"Not removed: {exc}.")
+        return redirect("teams:detail", slug=team.slug)
+    messages.success(request, f"{user.get_username()} was removed from {team.name}.")
+    if user == request.user:
+        return redirect("teams:list")
+    return redirect("teams:detail", slug=team.slug)
+
+
+@login_required
+@require_POST
+def team_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    team = _team_for(request, slug)
+    try:
+        services.member_remove(team=team, user=request.user)
+    except TeamError as exc:
+        messages.error(request, f"You are still in the team: {exc}.")
+        return redirect("teams:detail", slug=team.slug)
+    messages.success(request, f"You left {team.name}.")
+    return redirect("teams:list")
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """An invite link: logged in, one click joins; otherwise make an account here (or log in)."""
+    invite = Invite.objects.select_related("team").filter(token=token).first()
+    if invite is None:
+        raise Http404("no such invite")
+    context = {"invite": invite, "team": invite.team}
+    if not invite.usable:
+        context["refused"] = services._unusable(invite)
+        return render(request, "coach/teams/join.html", context, status=410)
+    if request.user.is_authenticated:
+        current = invite.team.memberships.filter(user=request.user).first()
+        if request.method == "POST":
+            return _joined(request, invite, request.user)
+        context["current"] = current
+        return render(request, "coach/teams/join.html", context)
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return _joined(request, invite, user)
+    context["form"] = form
+    return render(request, "coach/teams/join.html", context, status=400 if form.errors else 200)
+
+
+def _joined(request: HttpRequest, invite: Invite, user) -> HttpResponse:
+    try:
+        membership, created = services.invite_accept(invite=invite, user=user)
+    except TeamError as exc:
+        messages.error(request, f"Not joined: {exc}.")
+        return redirect("home")
+    role = membership.get_role_display().lower()
+    if created:
+        messages.success(request, f"Welcome to {invite.team.name}: you joined as a {role}.")
+    else:
+        messages.info(request, f"You are already in {invite.team.name}, as a {role}.")
+    return redirect("teams:detail", slug=invite.team.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """A new account (when the site allows it): then start a team, or open an invite link."""
+    if not settings.FILMROOM_OPEN_SIGNUP:
+        raise Http404("accounts are made by invite links only here")
+    if request.user.is_authenticated:
+        return redirect("teams:list")
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            f"Welcome, {user.get_username()}: start a team below, or open the invite link your"
+            " coach sent you.",
+        )
+        return redirect("teams:list")
+    status = 400 if form.errors else 200
+    return render(request, "registration/signup.html", {"form": form}, status=status)
