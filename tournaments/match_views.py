@@ -4,6 +4,8 @@ profile)."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -38,8 +40,10 @@ def match_frames(request: HttpRequest, pk: int) -> HttpResponse:
     match = _match_or_404(request, pk)
     if match.state != Match.DONE or not match.games:
         return JsonResponse({"error": "the match has not finished"}, status=409)
-    frames = spectate.replay_frames(match)
-    return JsonResponse({"match": spectate.match_info(match), "frames": frames})
+    path = spectate.replay_frames_file(match)  # made once, then read from disk
+    head = json.dumps({"match": spectate.match_info(match)}, separators=(",", ":"))
+    body = head[:-1].encode() + b',"frames":' + path.read_bytes() + b"}"
+    return HttpResponse(body, content_type="application/json")
 
 
 @login_required

@@ -22,9 +22,10 @@ from tournaments.agents.agent_file import (
     load_agent,
     read_agent_files,
 )
-from tournaments.arena import CHARACTER_NAMES, N_ACTIONS, OBS_SIZE
+from tournaments.arena import BOT_NAMES, CHARACTER_NAMES, N_ACTIONS, OBS_SIZE
 from tournaments.arena.runner import run_match
 
+from .matches import HOUSE_AGENT_NAME
 from .models import Agent, Match
 
 logger = logging.getLogger(__name__)
@@ -49,9 +50,18 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
     Raises:
         AgentUploadError: with the reason, for a bad file, name or observation type.
     """
-    name = plain_name(name)[:100]
+    name = plain_name(name)
     if not name:
         raise AgentUploadError("give the agent a name")
+    if len(name) > 100:
+        raise AgentUploadError(f"the name is {len(name)} characters long; at most 100 fit")
+    if _house_name(name) and not (
+        name == HOUSE_AGENT_NAME and team.demo_accounts.exists()  # the demo's own Copycat
+    ):
+        raise AgentUploadError(
+            f"{name!r} is the name of a house opponent (every team plays and meets them):"
+            " choose another name"
+        )
     try:
         files = read_agent_files(upload)
         config = inspect_agent(files)
@@ -179,11 +189,20 @@ def _agent_player(agent: Agent, side: int):
     return player(agent, side)
 
 
+def _house_name(name: str) -> bool:
+    """Whether a name reads as a house opponent's (``CPU hard``, ``copy-cat``): on brackets and
+    the public leaderboard the two could not be told apart."""
+    key = "".join(ch for ch in name.casefold() if ch.isalnum())
+    return key in {"".join(ch for ch in h if ch.isalnum()) for h in (*BOT_NAMES, "copycat")}
+
+
 def _characters_for(agent: Agent) -> tuple[str, str]:
+    """The evaluation's characters: a mirror match on the agent's own character (its config's
+    first), so every agent's record is against the same fighter it plays, whatever its config
+    asks of the opponent (an overpowered pick against a weak one made records incomparable)."""
     chars = [c for c in (agent.config.get("characters") or []) if c in CHARACTER_NAMES]
     first = chars[0] if chars else CHARACTER_NAMES[0]
-    second = chars[1] if len(chars) > 1 else first
-    return first, second
+    return first, first
 
 
 def match_save(record, *, p1: Agent | str, p2: Agent | str, kind: str = "evaluation") -> Match:
@@ -247,15 +266,13 @@ def agent_training_curve(agent: Agent) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))[:20_000]
 
 
-def agent_unfinished_tournaments(agent: Agent) -> list:
-    """The tournaments the agent is entered in that have not ended (their games need it)."""
+def agent_unfinished_tournaments(agent: Agent, state: str = "running") -> list:
+    """The tournaments in ``state`` the agent is entered in: running ones (their games need it),
+    or drafts (nothing played yet: deleting the agent withdraws it from them)."""
     from .models import Tournament
 
     return list(
-        Tournament.objects.filter(entrants__agent=agent)
-        .exclude(state__in=(Tournament.FINISHED, Tournament.CANCELLED))
-        .distinct()
-        .order_by("pk")
+        Tournament.objects.filter(entrants__agent=agent, state=state).distinct().order_by("pk")
     )
 
 
@@ -268,8 +285,9 @@ def agent_delete(agent: Agent) -> None:
     games in finished tournaments: they stay, under its name, as the record of the tournament.
 
     Raises:
-        AgentInUse: it is entered in a tournament that has not finished. Deleting it would
-            delete its queued games too and leave the bracket waiting on them for ever.
+        AgentInUse: it is entered in a running tournament. Deleting it would delete its
+            queued games too and leave the bracket waiting on them for ever. (From a draft it
+            is simply withdrawn.)
     """
     folder: Path = agent.path
     with transaction.atomic():
@@ -278,9 +296,13 @@ def agent_delete(agent: Agent) -> None:
             names = ", ".join(f"\u201c{t.name}\u201d" for t in busy[:3])
             raise AgentInUse(
                 f"{agent.name} is entered in {names}, which "
-                f"{'has' if len(busy) == 1 else 'have'} not finished: it can be deleted once "
-                f"{'it has' if len(busy) == 1 else 'they have'} finished."
+                f"{'is' if len(busy) == 1 else 'are'} being played: it can be deleted once "
+                f"{'it has' if len(busy) == 1 else 'they have'} finished (or been cancelled)."
             )
+        from .models import Entrant, Tournament
+
+        # Withdrawn from drafts (no game there yet): an entry with no agent could not play.
+        Entrant.objects.filter(agent=agent, tournament__state=Tournament.DRAFT).delete()
         played = Q(p1_agent=agent) | Q(p2_agent=agent)
         Match.objects.filter(played).exclude(kind="tournament").delete()
         agent.delete()

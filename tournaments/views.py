@@ -146,7 +146,9 @@ def agent_delete(request: HttpRequest, pk: str) -> HttpResponse:
         return render(request, "403.html", {"reason": reason}, status=403)
     busy = services.agent_unfinished_tournaments(agent)
     if request.method == "GET":
-        return render(request, "tournaments/agent_delete.html", {"agent": agent, "busy": busy})
+        drafts = services.agent_unfinished_tournaments(agent, "draft")
+        context = {"agent": agent, "busy": busy, "drafts": drafts}
+        return render(request, "tournaments/agent_delete.html", context)
     try:
         services.agent_delete(agent)
     except services.AgentInUse as exc:

@@ -138,10 +138,12 @@ def note_export(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         return _error("no such note", 404)
     if note.parent_id:
         return _error("a reply has no drawing to export: export its note", 404)
+    shown = note.frame  # the frame the file is named by
     try:
         if what == "png":
             frame = request.GET.get("frame")
-            png = exports.note_png(note, int(frame) if frame not in (None, "") else None)
+            shown = int(frame) if frame not in (None, "") else note.frame
+            png = exports.note_png(note, shown)
             response = HttpResponse(png, content_type="image/png")
         elif what == "mp4":
             before = _seconds(request.GET.get("before"), 2.0)
@@ -156,6 +158,6 @@ def note_export(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     except exports.ExportError as exc:
         return _error(str(exc))
     response["Content-Disposition"] = content_disposition_header(
-        False, f"replay{note.replay_id}-note{note.pk}-frame{note.frame}.{what}"
+        False, f"replay{note.replay_id}-note{note.pk}-frame{shown}.{what}"
     )
     return response

@@ -3,6 +3,11 @@
 // disabled. Coming back to the page (back button, bfcache), or 8 s on it, gives them back.
 (function () {
   "use strict";
+  // A form with data-confirm asks first (removing a member, leaving a team).
+  document.addEventListener("submit", function (e) {
+    const ask = e.target.dataset && e.target.dataset.confirm;
+    if (ask && !window.confirm(ask)) { e.preventDefault(); e.stopImmediatePropagation(); }
+  }, true);
   document.addEventListener("submit", function (e) {
     const form = e.target;
     if (e.defaultPrevented || (form.method || "").toLowerCase() !== "post" || form.target) return;
@@ -27,4 +32,21 @@
   // Still on this page long after sending (an answer that was a download, a network error):
   // the buttons come back.
   document.addEventListener("submit", function () { setTimeout(giveBack, 8000); });
+
+  // Forms marked data-guard (a clip's note, a playlist's title) keep what was typed: leaving the
+  // page some other way (another form's button, a link) with one of them changed asks first.
+  const changed = new Set();
+  let leavingBy = null;  // the form whose submission is leaving the page: it sends its text
+  document.addEventListener("input", function (e) {
+    const form = e.target.form;
+    if (form && form.dataset.guard !== undefined) changed.add(form);
+  });
+  window.addEventListener("submit", function (e) { leavingBy = e.defaultPrevented ? null : e.target; });
+  window.addEventListener("beforeunload", function (e) {
+    const by = leavingBy;
+    leavingBy = null;
+    for (const form of changed) {
+      if (form !== by && document.contains(form)) { e.preventDefault(); e.returnValue = ""; return; }
+    }
+  });
 })();

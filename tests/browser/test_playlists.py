@@ -42,6 +42,20 @@ def test_a_coach_builds_a_playlist_and_the_player_reviews_it(site, page, browser
     assert order == [second_event, first_event]
     shot(page, "playlist-edit")
 
+    # A note typed and not saved is not lost to another button without asking.
+    page.locator("tr.item").nth(0).locator("textarea[name=note]").fill("Trade earlier, not saved")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    page.locator("tr.item").nth(1).locator("button[value=up]").click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    box = page.locator("tr.item").nth(0).locator("textarea[name=note]")
+    assert box.input_value() == "Trade earlier, not saved"  # stayed, with the text
+    box.fill("Trade earlier here")
+    page.locator("tr.item").nth(0).locator("button[value=save]").click()  # its own Save: no ask
+    page.wait_for_selector("text=Note saved.")
+    assert asked == ["beforeunload"]
+
     # The player sees it on their dashboard.
     player = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     player.set_default_timeout(30_000)

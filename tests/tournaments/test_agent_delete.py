@@ -69,17 +69,37 @@ def test_an_agent_in_an_unfinished_tournament_is_not_deleted(client, agent, user
         team=users["team"], created_by=users["owner"], name="Cup", format="single",
         entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
     )  # fmt: skip
+    Tournament.objects.filter(pk=cup.pk).update(state=Tournament.RUNNING)
     client.force_login(users["owner"])
     confirm = client.get(f"/arena/agents/{agent.pk}/delete").content.decode()
-    assert "which has not finished" in confirm and "Delete agent</button>" not in confirm
+    assert "which is being played" in confirm and "Delete agent</button>" not in confirm
     refused = client.post(f"/arena/agents/{agent.pk}/delete", follow=True)
-    assert "which has not finished: it can be deleted once it has finished" in (
+    assert "which is being played: it can be deleted once it has finished" in (
         refused.content.decode().replace("&#x27;", "'")
     )
     assert Agent.objects.filter(pk=agent.pk).exists() and agent.path.exists()
     Tournament.objects.filter(pk=cup.pk).update(state=Tournament.FINISHED)
     assert client.post(f"/arena/agents/{agent.pk}/delete").status_code == 302
     assert not Agent.objects.filter(pk=agent.pk).exists()
+
+
+def test_deleting_an_agent_withdraws_it_from_a_draft(client, agent, users):
+    """A helper was told the agent could be deleted "once it has finished" a draft, which never
+    finishes by itself: nothing is played in a draft, so the entry simply goes."""
+    from tournaments.models import Entrant
+    from tournaments.tournament_services import EntrantChoice, tournament_create
+
+    cup = tournament_create(
+        team=users["team"], created_by=users["owner"], name="Cup", format="single",
+        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random"),
+                  EntrantChoice("bot:cpu_easy")],
+    )  # fmt: skip
+    client.force_login(users["owner"])
+    confirm = client.get(f"/arena/agents/{agent.pk}/delete").content.decode()
+    assert "It is withdrawn from" in confirm and "Delete agent</button>" in confirm
+    assert client.post(f"/arena/agents/{agent.pk}/delete").status_code == 302
+    assert not Agent.objects.filter(pk=agent.pk).exists()
+    assert sorted(e.bot for e in Entrant.objects.filter(tournament=cup)) == ["cpu_easy", "random"]
 
 
 def test_a_deleted_agents_games_in_a_finished_tournament_stay_under_its_name(

@@ -22,6 +22,9 @@ def test_an_uploaded_agent_is_evaluated_against_every_built_in_opponent(agent):
     assert sum(record.values()) == 4
     for match in matches:
         assert match.winner in ("p1", "p2", "draw") and match.ticks > 0
+    # A mirror match on the agent's own character (its config asks kaito against brick), so
+    # no config buys a record against a weaker fighter.
+    assert {tuple(m.characters) for m in matches} == {("kaito", "kaito")}
 
 
 def test_the_agent_page_names_each_winner_and_links_each_match(client, agent, users):
@@ -60,6 +63,15 @@ def zipped(files: dict[str, bytes]) -> io.BytesIO:
 def test_it_refuses_files_that_are_not_agents(users, media_root, files, message):
     with pytest.raises(AgentUploadError):
         agent_upload(team=users["team"], owner=users["owner"], name="Bad", upload=zipped(files))
+    assert not Agent.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["cpu_hard", "CPU Hard", "Copycat", "copy-cat", "RANDOM"])
+def test_a_house_opponents_name_is_refused(users, media_root, agent_file, name):
+    with agent_file.open("rb") as fh, pytest.raises(AgentUploadError, match="house opponent"):
+        agent_upload(team=users["team"], owner=users["owner"], name=name, upload=fh)
+    with agent_file.open("rb") as fh, pytest.raises(AgentUploadError, match="at most 100"):
+        agent_upload(team=users["team"], owner=users["owner"], name="x" * 101, upload=fh)
     assert not Agent.objects.exists()
 
 

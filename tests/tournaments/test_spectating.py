@@ -216,3 +216,46 @@ def test_a_teams_private_match_stays_hidden_from_the_team_that_owns_an_agent_in_
     assert f'<b class="death">{seen["losses"]}</b> losses' in page
     row = client.get("/arena/agents/").content.decode().split(agent.name)[1].split("</tr>")[0]
     assert f"<td>{seen['wins']}–{seen['losses']}" in row
+
+
+def test_a_finished_matchs_frames_are_replayed_once_then_served_from_disk(
+    transactional_db, client, monkeypatch, settings, tmp_path
+):
+    import threading
+
+    from tournaments import spectate
+
+    settings.VAR_DIR = tmp_path
+    match = match_create(p1="cpu_hard", p2="cpu_easy", public=True, seed=3, max_rounds=1,
+                         round_seconds=3)  # fmt: skip
+    match = match_run(match.pk)
+    replays = []
+    real = spectate.replay_frames
+
+    def counted(m, *args, **kwargs):
+        replays.append(m.pk)
+        return real(m, *args, **kwargs)
+
+    monkeypatch.setattr(spectate, "replay_frames", counted)
+    answers = []
+
+    def fetch():
+        from django.test import Client
+
+        answers.append(Client().get(f"/matches/{match.pk}/frames.json").content)
+
+    crowd = [threading.Thread(target=fetch) for _ in range(6)]  # a crowd presses Watch at once
+    for t in crowd:
+        t.start()
+    for t in crowd:
+        t.join()
+    assert replays == [match.pk]  # one replay for all six
+    assert len(set(answers)) == 1
+    data = json.loads(answers[0])
+    assert data["match"]["id"] == match.pk and len(data["frames"]) == match.ticks + 1
+    assert json.loads(client.get(f"/matches/{match.pk}/frames.json").content) == data
+    assert replays == [match.pk]
+    # The same id with another record (a database made again) is not served the old file.
+    Match.objects.filter(pk=match.pk).update(games=match.games[:1] + match.games[:1])
+    client.get(f"/matches/{match.pk}/frames.json")
+    assert replays == [match.pk, match.pk]

@@ -138,6 +138,7 @@ def test_the_png_is_the_exact_frame_with_its_drawing(client, users, sync_jobs, c
         assert rgb.shape == (HEIGHT, WIDTH, 3)
         assert read_code(rgb[: HEIGHT // 2]) == frame
         assert is_red(rgb, box_mask())
+        assert f'-frame{frame}.png"' in response["Content-Disposition"]  # named by its frame
     outside = client.get(f"/coach/notes/{note.pk}/export.png?frame=40")
     assert outside.status_code == 400 and "not one of the note's" in outside.json()["error"]
     assert client.get(f"/coach/notes/{note.pk}/export.png?frame=x").status_code == 400
