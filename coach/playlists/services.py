@@ -188,6 +188,24 @@ def playlist_entries(playlist: Playlist, *, user) -> list[Entry]:
     return entries
 
 
+def playlist_progress(playlist: Playlist, entries: list[Entry]) -> list[dict]:
+    """How far each person it is for got, for its coaches: the assignee, or each player of the
+    team: ``[{"user", "reviewed", "total"}]`` over the clips it holds now."""
+    from coach.models import Membership
+
+    if playlist.assignee_id:
+        people = [playlist.assignee]
+    else:
+        members = playlist.team.memberships.filter(role=Membership.PLAYER).select_related("user")
+        people = sorted((m.user for m in members), key=lambda u: u.get_username().lower())
+    events = {e.event.pk for e in entries}
+    done: dict[int, int] = {}
+    marks = PlaylistReview.objects.filter(playlist=playlist, event_id__in=events)
+    for user_id in marks.values_list("user_id", flat=True):
+        done[user_id] = done.get(user_id, 0) + 1
+    return [{"user": u, "reviewed": done.get(u.pk, 0), "total": len(events)} for u in people]
+
+
 def playlists_for_dashboard(user) -> list[dict]:
     """The playlists assigned to the user (or their whole team) with how far they got."""
     rows = []

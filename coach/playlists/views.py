@@ -118,12 +118,14 @@ def playlist_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if (kind := request.GET.get("kind")) in (Event.KILL, Event.DEATH):
         candidates = candidates.filter(kind=kind)
     in_list = set(playlist.items.values_list("event_id", flat=True))
+    entries = services.playlist_entries(playlist, user=None)
     return render(
         request,
         "coach/playlists/edit.html",
         {
             "playlist": playlist,
-            "entries": services.playlist_entries(playlist, user=None),
+            "entries": entries,
+            "progress": services.playlist_progress(playlist, entries),
             "criteria": smart.describe(playlist.criteria) if playlist.smart else "",
             "replays": replays,
             "replay": replay,
@@ -217,6 +219,7 @@ def playlist_play(request: HttpRequest, pk: int) -> HttpResponse:
     team = playlist.team
     items = [_entry_json(e, team.clip_before_s, team.clip_after_s) for e in entries]
     at = min(max(id_or_none(request.GET.get("at", "")) or 0, 0), max(len(items) - 1, 0))
+    can_edit = playlist.editable_by(request.user)
     return render(
         request,
         "coach/playlists/play.html",
@@ -227,7 +230,9 @@ def playlist_play(request: HttpRequest, pk: int) -> HttpResponse:
             "current": items[at] if items else None,
             "reviewed": sum(i["reviewed"] for i in items),
             "criteria": smart.describe(playlist.criteria) if playlist.smart else "",
-            "can_edit": playlist.editable_by(request.user),
+            "can_edit": can_edit,
+            # How far its players got: for its coaches (a player sees their own marks only).
+            "progress": services.playlist_progress(playlist, entries) if can_edit else None,
         },
     )
 

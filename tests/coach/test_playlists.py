@@ -237,6 +237,32 @@ def test_each_user_marks_their_own_reviews(client, playlist, users):
     assert not PlaylistReview.objects.exists()
 
 
+def test_the_coach_sees_how_far_each_player_got(client, playlist, users, django_user_model):
+    import re
+
+    from coach.models import Membership
+
+    mate = django_user_model.objects.create_user("mate", password="pw-mate-1")
+    Membership.objects.create(team=users["team"], user=mate)
+    first = playlist.items.first().event_id
+    client.force_login(users["owner"])
+    client.post(f"/playlists/{playlist.pk}/reviewed", {"event": first, "reviewed": "1"})
+    page = client.get(f"/playlists/{playlist.pk}/").content.decode()
+    assert 'id="pl-progress"' not in page  # a player sees their own marks only
+
+    def progress(url: str) -> dict[str, str]:
+        html = client.get(url).content.decode()
+        found = re.findall(r'data-user="(\w+)"><strong>\w+</strong> <span class="progress-count">'
+                           r"([^<]+)</span>", html)  # fmt: skip
+        return dict(found)
+
+    client.force_login(users["coach"])
+    for url in (f"/playlists/{playlist.pk}/", f"/playlists/{playlist.pk}/edit"):
+        assert progress(url) == {"mate": "0 / 2", "owner": "1 / 2"}  # players, not the coach
+    Playlist.objects.filter(pk=playlist.pk).update(assignee=mate)
+    assert progress(f"/playlists/{playlist.pk}/") == {"mate": "0 / 2"}
+
+
 def test_marking_a_clip_outside_the_playlist_is_refused(client, playlist, users, events):
     client.force_login(users["owner"])
     response = client.post(
