@@ -31,10 +31,13 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
             pk__in=[g["match"] for tm in slots for g in tm.games if g.get("match")]
         ).values_list("pk", flat=True)
     )
+    cancelled = tournament.state == Tournament.CANCELLED
     matches = {
         tm.key: {
             "id": tm.pk,
-            "state": tm.state,
+            # A cancelled tournament's unfinished slots are over too: no game of theirs counts
+            # (one still being played when it was cancelled ends outside the bracket).
+            "state": "cancelled" if cancelled and tm.state != "done" else tm.state,
             "match": tm.match_id,
             "games": tm.games,
             # An awarded slot's game was never played out: no link to it.

@@ -54,7 +54,7 @@
       if (!m || !((m.watch || []).length || m.walkover)) continue;
       const tr = document.createElement("tr");
       const cells = [key, `${names(m.p1)} vs ${names(m.p2)}`,
-        m.state === "playing" ? "playing" : m.walkover ? `${names(m.winner)} won by walk-over`
+        m.state === "playing" ? "playing" : m.state === "cancelled" ? "not counted: cancelled" : m.walkover ? `${names(m.winner)} won by walk-over`
           : m.winner ? `${names(m.winner)} won ${wonLost(m)}` : m.state];
       for (const text of cells) {
         const td = document.createElement("td");

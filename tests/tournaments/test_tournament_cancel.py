@@ -121,6 +121,12 @@ def test_a_game_ending_after_the_cancel_changes_nothing_in_the_bracket(users, me
     tm.refresh_from_db()
     assert cup.state == Tournament.CANCELLED and cup.bracket["results"] == {}
     assert tm.state == TournamentMatch.PLAYING and tm.games == [] and not Rating.objects.exists()
+    # Spectators are told every unfinished slot is over, not "playing" for ever.
+    from tournaments.tournament_selectors import tournament_payload
+
+    payload = tournament_payload(cup)
+    assert {m["state"] for m in payload["matches"].values()} == {"cancelled"}
+    assert payload["live"] == []
 
 
 def test_a_cancel_between_the_workers_look_and_its_claim_leaves_the_game_unplayed(
