@@ -30,6 +30,7 @@ from django.db import close_old_connections
 
 from coach import hub
 from tournaments.arena import CHARACTER_NAMES
+from tournaments.arena.runner import KEY_NAMES
 
 from . import play, spectate
 from .broadcast import Broadcaster, dumps, group_name
@@ -70,15 +71,26 @@ class PlayConsumer(AsyncWebsocketConsumer):
         try:
             message = json.loads(text_data or "")
         except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
-            await self.send_json({"type": "error", "message": "messages must be JSON"})
+            await self.send_json({"type": "error", "message": "messages must be JSON objects"})
             return
         if not isinstance(message, dict):
             await self.send_json({"type": "error", "message": "messages must be JSON objects"})
             return
-        if message.get("type") == "keys" and self.match is not None:
+        if message.get("type") == "keys":
             keys = message.get("keys")
-            self.match.set_keys(keys if isinstance(keys, dict) else {})
-        elif message.get("type") == "start":
+            if not _valid_keys(keys):
+                names = ", ".join(KEY_NAMES)
+                await self.send_json(
+                    {"type": "error", "message": f"keys must map {names} to true or false"}
+                )
+            elif self.match is not None:
+                self.match.set_keys(keys)
+        elif message.get("type") != "start":
+            shown = str(message.get("type"))[:20]
+            await self.send_json(
+                {"type": "error", "message": f"unknown message type {shown!r}: send start or keys"}
+            )
+        else:
             if self.match is not None:
                 await self.send_json({"type": "error", "message": "a match is already on"})
                 return
@@ -238,3 +250,10 @@ class MatchConsumer(AsyncWebsocketConsumer):
 
     async def match_over(self, event: dict) -> None:
         await self.send(text_data=event["text"])
+
+
+def _valid_keys(keys: object) -> bool:
+    """A ``keys`` message's map: key names the game knows, each true or false."""
+    return isinstance(keys, dict) and all(
+        name in KEY_NAMES and isinstance(held, bool) for name, held in keys.items()
+    )

@@ -39,7 +39,17 @@ async def test_non_object_json_gets_an_error_and_the_socket_stays_usable(
     for junk in JUNK:
         await comm.send_to(text_data=junk)
         reply = await comm.receive_json_from(timeout=5)
-        assert reply["type"] == "error" and "JSON" in reply["message"], junk
+        assert reply == {"type": "error", "message": "messages must be JSON objects"}, junk
+    for bad in ({"type": "keys", "keys": "zzz"}, {"type": "keys", "keys": {"left": "yes"}},
+                {"type": "keys", "keys": {"jump": True}}):  # fmt: skip
+        await comm.send_json_to(bad)
+        reply = await comm.receive_json_from(timeout=5)
+        assert reply["message"].startswith("keys must map left, right, up"), bad
+    await comm.send_json_to({"type": "nope"})
+    reply = await comm.receive_json_from(timeout=5)
+    assert reply["message"] == "unknown message type 'nope': send start or keys"
+    await comm.send_json_to({"type": "keys", "keys": {"left": True, "punch": False}})
+    assert await comm.receive_nothing(timeout=0.3)  # good keys before a match: nothing to say
     await comm.send_json_to({"type": "start", "character": ["kaito"], "opponent_character": {}})
     assert (await comm.receive_json_from(timeout=5))["message"] == "unknown character"
     await comm.send_json_to({"type": "start", "character": "kaito", "opponent_character": "brick"})
