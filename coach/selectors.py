@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coach.models import Note
 
 
 def mentions_for(user, limit: int = 20) -> QuerySet[Note]:
-    """Notes and replies that @mention the user, newest first, on replays they can still see.
+    """Notes and replies that @mention the user, and others' replies to the user's notes,
+    newest first, on replays they can still see.
 
     Args:
         user: The person whose dashboard this is.
@@ -19,7 +20,8 @@ def mentions_for(user, limit: int = 20) -> QuerySet[Note]:
     """
     return (
         Note.objects.visible_to(user)
-        .filter(mentions=user)
+        .filter(Q(mentions=user) | Q(parent__author=user) & ~Q(author=user))
+        .distinct()
         .select_related("replay", "author", "parent")
         .order_by("-created_at", "-id")[:limit]
     )

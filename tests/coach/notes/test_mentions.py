@@ -22,6 +22,21 @@ def test_a_mentioned_teammate_sees_the_note_on_their_dashboard(client, replay, u
     assert "Nobody has mentioned you" in client.get("/").content.decode()
 
 
+def test_a_reply_to_your_note_reaches_your_dashboard_without_a_mention(
+    client, replay, users, teammate
+):
+    note = services.note_create(replay=replay, author=users["coach"], frame=7, text="Rotate")
+    own = services.note_reply(parent=note, author=users["coach"], text="(and earlier)")
+    reply = services.note_reply(parent=note, author=users["owner"], text="plain reply")
+    assert list(mentions_for(users["coach"])) == [reply]  # not their own reply
+    assert list(mentions_for(teammate)) == []
+    assert own.pk
+    client.force_login(users["coach"])
+    page = client.get("/").content.decode()
+    assert "plain reply" in page and "replied to your note" in page
+    assert f"/replays/{replay.pk}/?note={note.pk}" in page
+
+
 def test_mentions_of_people_outside_the_team_are_not_recorded(replay, users):
     note = services.note_create(
         replay=replay, author=users["owner"], frame=1, text="@outsider @nobody look"
