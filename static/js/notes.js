@@ -404,6 +404,14 @@
         (n.resolved ? ' <span class="badge">resolved' + (n.resolved_by ? " by " + escapeHtml(n.resolved_by) : "") + "</span>" : ""));
       li.appendChild(head);
       if (n.text) li.appendChild(el("p", "note-text", richText(n.text)));
+      // Tags from the tags field (those written as #tag in the text show there already).
+      const written = (n.text.match(/#[\w-]+/g) || []).map(function (t) { return t.slice(1).toLowerCase(); });
+      const more = n.tags.filter(function (t) { return written.indexOf(t) < 0; });
+      if (more.length) {
+        li.appendChild(el("p", "note-tags small", more.map(function (t) {
+          return '<span class="tag">#' + escapeHtml(t) + "</span>";
+        }).join(" ")));
+      }
       const acts = el("div", "note-actions");
       acts.appendChild(button("Reply", "reply"));
       acts.appendChild(button(n.resolved ? "Reopen" : "Resolve", "resolve"));

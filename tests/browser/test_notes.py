@@ -117,9 +117,12 @@ def test_a_drawing_on_frame_n_is_there_after_a_reload_and_gone_at_n_plus_1(site,
     page.mouse.up()
     assert page.inner_text("#note-drawn") == "1 drawing"
     page.fill("#note-text", "Hold this angle @player #peek")
+    page.fill("#note-tags", "peek, fundamentals")
     page.click("#note-save")
     page.wait_for_selector("#note-list li.note")
     assert "frame 50" in page.inner_text("#note-list li.note")
+    # The tags field's tag shows on the card (#peek, in the text, shows there once).
+    assert page.inner_text("#note-list li.note .note-tags") == "#fundamentals"
     # What live co-review relays: the shape while it is drawn, when it is done, and the save.
     seen = page.evaluate("() => window.seen")
     done = [e for e in seen if e["name"] == "filmroom:drawing" and e["done"]]
