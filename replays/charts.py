@@ -43,8 +43,17 @@ def timeline_figure(replay: Replay, events: Iterable[Event]) -> dict:
     fig.update_layout(
         **LAYOUT,
         height=170,
-        xaxis=dict(title="time (s)", range=[0, max(replay.duration_s, 1)], zeroline=False),
-        yaxis=dict(categoryorder="array", categoryarray=["Deaths", "Kills"], fixedrange=True),
+        xaxis=dict(
+            title="time (s)", range=[0, replay.duration_s or 1], zeroline=False, rangemode="tozero"
+        ),
+        # Both lanes named even with no event on them (Plotly else draws a numeric axis).
+        yaxis=dict(
+            type="category",
+            categoryorder="array",
+            categoryarray=["Deaths", "Kills"],
+            range=[-0.5, 1.5],
+            fixedrange=True,
+        ),
         hovermode="closest",
     )
     return fig.to_plotly_json()

@@ -79,6 +79,10 @@ def test_the_timeline_has_a_lane_per_kind_with_frames(events):
     assert list(kills["y"]) == ["Kills", "Kills"] and list(deaths["y"]) == ["Deaths", "Deaths"]
     assert [c[0] for c in deaths["customdata"]] == [15, 51]
     assert "confidence" in kills["hovertemplate"]
+    # With no event at all the lanes are still the two named ones (not a numeric 0-4 axis).
+    empty = timeline_figure(events, [])
+    assert empty["layout"]["yaxis"]["type"] == "category"
+    assert list(empty["layout"]["yaxis"]["categoryarray"]) == ["Deaths", "Kills"]
 
 
 def test_team_trends_cover_only_analysed_replays(events, users):
