@@ -354,7 +354,7 @@ def _history_figure(ratings: list[Rating]) -> dict | None:
     fig.update_layout(
         **{**LAYOUT, "showlegend": True, "legend": dict(orientation="h", y=1.2, x=0)},
         height=320,
-        xaxis=dict(title="rated matches"),
+        xaxis=dict(title="rated matches", tickformat="d", rangemode="tozero"),
         yaxis=dict(title="rating (mu − 3σ)"),
     )
     return fig.to_plotly_json()

@@ -168,3 +168,15 @@ async def test_the_page_is_told_why_an_agent_forfeited(agent, users, in_memory_l
     assert msg["forfeit"].startswith("Rookie forfeited at tick ")
     assert "over its 16.00 ms budget" in msg["forfeit"]
     await comm.disconnect()
+
+
+def test_the_recorded_play_list_names_who_won(client, users):
+    for n, winner in enumerate(("p1", "p2", "draw", "")):
+        Dataset.objects.create(
+            team=users["team"], player=users["owner"], opponent="cpu_hard", winner=winner,
+            characters=["kaito", "brick"], folder=f"datasets/w{n}",
+        )  # fmt: skip
+    client.force_login(users["owner"])
+    page = client.get("/arena/datasets/").content.decode()
+    cells = [row.split("<td>")[5].split("</td>")[0] for row in page.split("<tr>")[2:6]]
+    assert sorted(cells) == ["cpu_hard", "draw", "owner", "unfinished"]
