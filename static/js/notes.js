@@ -514,7 +514,8 @@
     const url = listUrl + (query.toString() ? "?" + query : "");
     loading = send("GET", url).then(function (data) {
       notes = data.notes;
-      fillSelect($("note-filter-author"), data.authors, "all authors");
+      // A thread is shown for its note's author and for everyone who replied in it.
+      fillSelect($("note-filter-author"), data.authors, "written or replied to by anyone");
       fillSelect($("note-filter-tag"), data.tags.map(function (t) { return "#" + t; }), "all tags");
       panel.dataset.loaded = String(Number(panel.dataset.loaded || 0) + 1);
       render();

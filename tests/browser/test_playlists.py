@@ -55,6 +55,16 @@ def test_a_coach_builds_a_playlist_and_the_player_reviews_it(site, page, browser
     page.locator("tr.item").nth(0).locator("button[value=save]").click()  # its own Save: no ask
     page.wait_for_selector("text=Note saved.")
     assert asked == ["beforeunload"]
+    # On a phone each clip is a block: its buttons and note box on screen, nothing wider.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    right = page.eval_on_selector_all(
+        "tr.item button, tr.item textarea",
+        "els => Math.max(...els.map(e => e.getBoundingClientRect().right))",
+    )
+    assert right <= 390
+    shot(page, "playlist-edit-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # The player sees it on their dashboard.
     player = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
