@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tournaments.brackets import Bracket
@@ -51,7 +52,9 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
             "p2": str(tm.entrant2_id),
             "winner": str(tm.winner_id) if tm.winner_id else None,
             # Why its game stopped, while the slot waits for the organiser.
-            "failure": tm.match.failure_reason if tm.state == "failed" and tm.match else "",
+            "failure": _readable(tm.match.failure_reason)
+            if tm.state == "failed" and tm.match
+            else "",
         }
         for tm in slots
     }
@@ -77,6 +80,12 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
         "live": live,
         "viewer": viewer_data(tournament, view, matches, entrants),
     }
+
+
+def _readable(reason: str) -> str:
+    """A stopped game's reason for spectators: without the exception's class name that the
+    runner's record starts with (``RuntimeError: agent x could not be loaded``)."""
+    return re.sub(r"^(?:on finish: )?[A-Z]\w*(?:Error|Exception): ", "", reason or "")
 
 
 def viewer_data(

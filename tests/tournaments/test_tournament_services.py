@@ -165,6 +165,9 @@ def test_a_failed_game_stops_its_slot_with_the_reason_instead_of_playing_for_eve
     assert tm.state == TournamentMatch.FAILED
     shown = tournament_payload(tournament)["matches"][tm.key]
     assert shown["state"] == "failed" and "unknown bot 'retired_bot'" in shown["failure"]
+    # Spectators read the reason, not the exception's class the record starts with.
+    assert tm.match.failure_reason.startswith(("ValueError: ", "KeyError: ", "RuntimeError: "))
+    assert not shown["failure"].startswith(tm.match.failure_reason.split(":")[0])
     assert tm.key not in tournament_payload(tournament)["bracket"]["results"]
 
 
