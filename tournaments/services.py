@@ -64,10 +64,9 @@ def agent_upload(*, team: Team, owner, name: str, upload: BinaryIO, description:
         )
     try:
         files = read_agent_files(upload)
-        config = inspect_agent(files)
+        config = inspect_agent(files, check=_check_arena_sizes)
     except AgentFileError as exc:
         raise AgentUploadError(str(exc)) from exc
-    _check_arena_sizes(config)
     try:
         with transaction.atomic():
             agent = Agent.objects.create(

@@ -75,6 +75,21 @@ def test_a_house_opponents_name_is_refused(users, media_root, agent_file, name):
     assert not Agent.objects.exists()
 
 
+def test_a_pixel_agent_is_told_the_site_plays_state_agents_first(users, media_root, agent_file):
+    """A helper's pixel agent (whose weights did not match the state MLP it was packed with) got
+    "shape mismatch … config implies (256, 14336)" instead of the rule it broke."""
+    import json
+
+    with zipfile.ZipFile(agent_file) as packed:
+        files = {name: packed.read(name) for name in packed.namelist()}
+
+    config = json.loads(files["config.json"])
+    config["obs"] = {"type": "pixels", "shape": [3, 84, 84]}
+    files["config.json"] = json.dumps(config).encode()
+    with pytest.raises(AgentUploadError, match=r"only agents that observe the state vector"):
+        agent_upload(team=users["team"], owner=users["owner"], name="Pix", upload=zipped(files))
+
+
 def test_it_refuses_a_second_agent_of_the_same_name(agent, agent_file, users):
     with agent_file.open("rb") as fh, pytest.raises(AgentUploadError, match="already has an agent"):
         agent_upload(team=users["team"], owner=users["coach"], name="Rookie", upload=fh)

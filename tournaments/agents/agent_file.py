@@ -17,7 +17,7 @@ import io
 import json
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -149,13 +149,17 @@ def load_agent(path: str | os.PathLike[str] | BinaryIO) -> Agent:
     return Agent(model, config)
 
 
-def inspect_agent(files: Mapping[str, bytes]) -> dict[str, Any]:
+def inspect_agent(
+    files: Mapping[str, bytes], check: Callable[[dict[str, Any]], None] | None = None
+) -> dict[str, Any]:
     """Checks an agent's config against its weights without building the network or loading
     a tensor: the names, shapes and dtypes in the safetensors header must be exactly those of
     the declared architecture, whose parameters must fit ``MAX_PARAMETERS``.
 
     Args:
         files: The members from :func:`read_agent_files`.
+        check: called with the parsed config before the weights are compared with it (a
+            caller's own rules, e.g. the site's observation type: its reason comes first).
 
     Returns:
         The validated config.
@@ -164,6 +168,8 @@ def inspect_agent(files: Mapping[str, bytes]) -> dict[str, Any]:
         AgentFileError: With a one-line reason.
     """
     config = _parse_config(files[CONFIG_NAME])
+    if check is not None:
+        check(config)
     header = _safetensors_header(files[WEIGHTS_NAME])
     try:
         with torch.device("meta"):  # a skeleton: shapes without memory
