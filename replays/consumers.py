@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from coach import hub
+from coach.access import FollowsMembership
 
 from .models import Replay
 from .progress import group_name
@@ -22,10 +23,10 @@ from .progress import group_name
 @database_sync_to_async
 def visible_status(user, replay_id: int) -> dict | None:
     replay = Replay.objects.visible_to(user).filter(pk=replay_id).first()
-    return replay.status_dict() if replay else None
+    return {**replay.status_dict(), "team": replay.team_id} if replay else None
 
 
-class ReplayProgressConsumer(AsyncWebsocketConsumer):
+class ReplayProgressConsumer(FollowsMembership, AsyncWebsocketConsumer):
     """Takes no channel-layer channel of its own: the process joins ``replay-<id>`` once
     (``coach.hub``) for all its sockets, so closing one never waits on a cancelled Redis read
     (which now and then held a closed socket's consumer for Daphne's 10 s)."""
@@ -34,7 +35,7 @@ class ReplayProgressConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.group = None
-        replay_id = int(self.scope["url_route"]["kwargs"]["replay_id"])
+        self.replay_id = replay_id = int(self.scope["url_route"]["kwargs"]["replay_id"])
         if await visible_status(self.scope["user"], replay_id) is None:
             await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
@@ -49,6 +50,7 @@ class ReplayProgressConsumer(AsyncWebsocketConsumer):
         if status is None:  # deleted meanwhile
             await self.close(code=4404)
             return
+        await self.watch_team(status.pop("team"))
         await self.send(text_data=json.dumps({"type": "status", **status, "eta_s": None}))
         waiting, self.waiting = self.waiting or [], None
         for event in waiting:
@@ -56,14 +58,22 @@ class ReplayProgressConsumer(AsyncWebsocketConsumer):
 
     async def hub_event(self, event: dict) -> None:
         """A message of the replay's group, from this process's hub."""
+        if await self.access_event(event):
+            return
         if self.waiting is not None:
             self.waiting.append(event)
         elif event.get("type") == "replay.status":
             await self.replay_status(event)
 
     async def disconnect(self, code: int) -> None:
+        await self.unwatch_team()
         if self.group:
             await hub.leave(self.group, self)
+
+    async def access_changed(self) -> None:
+        """Removed from the replay's team: the socket closes as a refused connect does."""
+        if await visible_status(self.scope["user"], self.replay_id) is None:
+            await self.close(code=4404)
 
     async def replay_status(self, event: dict) -> None:
         await self.send(text_data=json.dumps({**event, "type": "status"}))

@@ -29,6 +29,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import close_old_connections
 
 from coach import hub
+from coach.access import FollowsMembership
 from tournaments.arena import CHARACTER_NAMES
 from tournaments.arena.runner import KEY_NAMES
 
@@ -177,7 +178,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
             await hub.leave(self.group, self)
 
 
-class MatchConsumer(AsyncWebsocketConsumer):
+class MatchConsumer(FollowsMembership, AsyncWebsocketConsumer):
     """A spectator of one match: joins ``match-<id>`` and relays what the match's loop publishes.
 
     No game loop here: the loop runs in a worker (or a thread) and publishes pre-serialised
@@ -205,6 +206,8 @@ class MatchConsumer(AsyncWebsocketConsumer):
         self.sent = -1
         self.waiting: list[dict] | None = []  # group messages that arrive before the snapshot
         await hub.join(self.group, self)
+        if not self.match.public and self.match.team_id is not None:
+            await self.watch_team(self.match.team_id)  # a private match: its team's only
         await self.accept()
         await self.send_snapshot()
         waiting, self.waiting = self.waiting or [], None
@@ -219,14 +222,24 @@ class MatchConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=dumps(over))
 
     async def disconnect(self, code: int) -> None:
+        await self.unwatch_team()
         if getattr(self, "group", None):
             await hub.leave(self.group, self)
+
+    async def access_changed(self) -> None:
+        still = await database_sync_to_async(spectate.match_for)(
+            self.scope["user"], self.match.pk, recent=True
+        )
+        if still is None:
+            await self.close(code=4404)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         pass  # spectators only listen
 
     async def hub_event(self, event: dict) -> None:
         """A message of the match's group, from this process's hub."""
+        if await self.access_event(event):
+            return
         handler = {"match.ticks": self.match_ticks, "match.restart": self.match_restart,
                    "match.over": self.match_over}.get(event.get("type"))  # fmt: skip
         if self.waiting is not None:

@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from coach import hub
+from coach.access import FollowsMembership
 
 from .models import Tournament
 from .tournament_selectors import tournament_payload
@@ -31,7 +32,17 @@ def _may_watch(user, tournament_id: int) -> bool:
     return Tournament.objects.watchable_by(user).filter(pk=tournament_id).exists()
 
 
-class TournamentConsumer(AsyncWebsocketConsumer):
+@database_sync_to_async
+def _private_team(tournament_id: int) -> int | None:
+    """The team whose members alone may watch it (None: public, anyone may)."""
+    return (
+        Tournament.objects.filter(pk=tournament_id, public=False)
+        .values_list("team_id", flat=True)
+        .first()
+    )
+
+
+class TournamentConsumer(FollowsMembership, AsyncWebsocketConsumer):
     """A tournament page's socket. Like match spectators, it takes no channel-layer channel of its
     own: the process joins ``tournament-<id>`` once (``coach.hub``) for all its sockets, so a
     crowd costs Redis nothing more and closing a socket never waits on a cancelled Redis read."""
@@ -55,6 +66,8 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         if payload is None:  # deleted meanwhile
             await self.close(code=4404)
             return
+        if (team_id := await _private_team(tournament_id)) is not None:
+            await self.watch_team(team_id)
         await self.send(text_data=json.dumps(payload, separators=(",", ":")))
         waiting, self.waiting = self.waiting or [], None
         for event in waiting:
@@ -62,6 +75,8 @@ class TournamentConsumer(AsyncWebsocketConsumer):
 
     async def hub_event(self, event: dict) -> None:
         """A message of the tournament's group, from this process's hub."""
+        if await self.access_event(event):
+            return
         if self.waiting is not None:
             self.waiting.append(event)
         elif event.get("type") == "tournament.message":
@@ -71,5 +86,11 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(event["message"], separators=(",", ":")))
 
     async def disconnect(self, code: int) -> None:
+        await self.unwatch_team()
         if self.group:
             await hub.leave(self.group, self)
+
+    async def access_changed(self) -> None:
+        tournament_id = self.scope["url_route"]["kwargs"]["tournament_id"]
+        if not await _may_watch(self.scope["user"], tournament_id):
+            await self.close(code=4404)

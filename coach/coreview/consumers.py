@@ -23,6 +23,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from coach import hub
+from coach.access import FollowsMembership
 
 from . import services
 
@@ -36,9 +37,10 @@ def group_name(replay_id: int) -> str:
 
 
 @database_sync_to_async
-def replay_and_role(user, replay_id: int) -> tuple[int, bool] | None:
+def replay_and_role(user, replay_id: int) -> tuple[int, bool, int] | None:
+    """(replay id, whether the user may lead, the replay's team id), or None: not theirs."""
     replay = services.replay_for(user, replay_id)
-    return (replay.pk, replay.team.is_coached_by(user)) if replay else None
+    return (replay.pk, replay.team.is_coached_by(user), replay.team_id) if replay else None
 
 
 @database_sync_to_async
@@ -90,7 +92,7 @@ def drawing(message: dict) -> dict:
     return {"type": "drawing", "shape": shape, "done": bool(message.get("done"))}
 
 
-class CoReviewConsumer(AsyncWebsocketConsumer):
+class CoReviewConsumer(FollowsMembership, AsyncWebsocketConsumer):
     # No channel of its own (see the module's docstring): an alias with no layer makes Channels
     # skip it; group messages come through the hub, and ``member`` names this socket.
     channel_layer_alias = "coreview-uses-the-hub"
@@ -104,9 +106,10 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
             await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
             return
-        self.replay_id, self.can_lead = found
+        self.replay_id, self.can_lead, team_id = found
         self.group = group_name(self.replay_id)
         await hub.join(self.group, self)
+        await self.watch_team(team_id)
         await self.accept()
         you = {**services.person(user), "can_lead": self.can_lead}
         await self.send_json({"type": "hello", "you": you, "session": await state(self.replay_id)})
@@ -114,6 +117,7 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.group is None:
             return
+        await self.unwatch_team()
         await hub.leave(self.group, self)
         was_in = self.session_id is not None
         if await leave(self.member) and was_in:  # always: its row may outlive its session
@@ -121,6 +125,8 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
 
     async def hub_event(self, event: dict) -> None:
         """A message of the replay's group, from this process's hub."""
+        if await self.access_event(event):
+            return
         if event.get("type") == "coreview.session":
             await self.coreview_session(event)
         elif event.get("type") == "coreview.relay":
@@ -168,6 +174,23 @@ class CoReviewConsumer(AsyncWebsocketConsumer):
                 await self.error(f"unknown message type {kind!r}")
         except (services.SessionError, ValueError) as exc:
             await self.error(str(exc))
+
+    async def access_changed(self) -> None:
+        """Removed from the team: closed (leaving the session). Made a player while leading:
+        the session ends, as it does when its leader ends it."""
+        found = await replay_and_role(self.scope["user"], self.replay_id)
+        if found is None:
+            await self.close(code=4404)
+            return
+        self.can_lead = found[1]
+        if self.leading and not self.can_lead:
+            try:
+                await end(self.scope["user"], self.replay_id)
+            except services.SessionError:
+                pass  # it had ended already
+            self.session_id, self.leading = None, False
+            await self.broadcast_state()
+            await self.error("you are no longer a coach of this team: the live session ended")
 
     async def relay(self, message: dict) -> None:
         message["from"] = self.scope["user"].pk
