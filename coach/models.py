@@ -110,6 +110,18 @@ class Invite(models.Model):
         return not self.revoked and self.expires_at > timezone.now()
 
 
+class Removal(models.Model):
+    """A coach removed ``user`` from ``team``: invite links made before then do not let them
+    back in (a new link, made after, does)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} removed from {self.team}"
+
+
 class DemoAccount(models.Model):
     """A user that ``manage.py demo`` created: the only accounts the demo may ever change."""
 

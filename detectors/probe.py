@@ -129,7 +129,10 @@ def probe(path: str | Path) -> ProbeResult:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        detail = "its index (moov) is missing" if container_name in ("mp4", "mov") else str(exc)
+        if container_name in ("mp4", "mov"):
+            detail = "its index (moov) is missing"
+        else:  # FFmpeg's words, without its error number and the file's path on this server
+            detail = getattr(exc, "strerror", None) or str(exc).split(": '")[0]
         return _fail(
             f"corrupt or truncated {container_name} file: {detail}", container=container_name
         )

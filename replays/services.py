@@ -544,10 +544,12 @@ def upload_cancel(*, upload: Upload) -> None:
         upload.part_path.unlink(missing_ok=True)
     upload.refresh_from_db()
     if upload.state == Upload.COMPLETE or upload.received_bytes >= upload.size_bytes:
+        replay = upload.replay
         raise UploadError(
             "all of this upload's bytes have arrived, so it is a replay now (or about to be):"
             " delete the replay instead",
             status=409,
+            replay_url=replay.get_absolute_url() if replay else None,
         )
     if upload.state == Upload.OPEN:
         raise UploadError(

@@ -81,7 +81,9 @@ def playlist_update(
 ) -> Playlist:
     """Renames, re-assigns and (for a smart playlist) changes the filter."""
     playlist.title = _clean_title(title)
-    playlist.assignee = _member(playlist.team, assignee_id)
+    if assignee_id is None or assignee_id != playlist.assignee_id:
+        playlist.assignee = _member(playlist.team, assignee_id)
+    # (kept as it was: a player who has left the team stays its assignee until changed)
     if playlist.smart and criteria is not None:
         try:
             playlist.criteria = smart.clean_criteria(criteria, team=playlist.team)

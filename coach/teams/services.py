@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from coach.models import Invite, Membership, Team
+from coach.models import Invite, Membership, Removal, Team
 from coach.params import plain_name
 
 
@@ -24,6 +24,8 @@ def team_create(*, name: str, user) -> Team:
     name = plain_name(name)[:100]
     if not name:
         raise TeamError("give the team a name")
+    if Team.objects.filter(memberships__user=user, name__iexact=name).exists():
+        raise TeamError(f"you are in a team called {name!r} already: choose another name")
     base = slugify(name)[:90] or "team"
     with transaction.atomic():
         for n in range(1, 1000):
@@ -55,6 +57,11 @@ def invite_accept(*, invite: Invite, user) -> tuple[Membership, bool]:
     """
     if not invite.usable:
         raise TeamError(_unusable(invite))
+    removed = Removal.objects.filter(team=invite.team, user=user, removed_at__gte=invite.created_at)
+    if removed.exists() and not invite.team.memberships.filter(user=user).exists():
+        raise TeamError(
+            "you were removed from this team after this link was made: ask its coach for a new one"
+        )
     membership, created = Membership.objects.get_or_create(
         team=invite.team, user=user, defaults={"role": invite.role}
     )
@@ -82,14 +89,16 @@ def member_set_role(*, team: Team, user, role: str) -> Membership:
     return membership
 
 
-def member_remove(*, team: Team, user) -> None:
-    """Takes ``user`` out of the team (a coach's removal, or leaving); their uploads, notes and
-    agents stay the team's."""
+def member_remove(*, team: Team, user, leaving: bool = False) -> None:
+    """Takes ``user`` out of the team (a coach's removal, or ``leaving``); their uploads, notes
+    and agents stay the team's. A removal also closes the invite links made so far to them."""
     with transaction.atomic():
         members = _lock_members(team)
         membership = _member(members, user)
-        _keep_a_coach(members, membership, "removed")
+        _keep_a_coach(members, membership, "leave it" if leaving else "removed")
         membership.delete()
+        if not leaving:
+            Removal.objects.create(team=team, user=user)
 
 
 def _lock_members(team: Team) -> list[Membership]:
@@ -109,7 +118,8 @@ def _keep_a_coach(members: list[Membership], membership: Membership, done: str) 
     if membership.role != Membership.COACH:
         return
     if not any(m.role == Membership.COACH and m.pk != membership.pk for m in members):
+        cannot = "cannot leave it" if done == "leave it" else f"cannot be {done}"
         raise TeamError(
-            f"{membership.user.get_username()} is the team's only coach and cannot be {done}:"
+            f"{membership.user.get_username()} is the team's only coach and {cannot}:"
             " make someone else a coach first"
         )

@@ -31,10 +31,12 @@ def _team_for(request: HttpRequest, slug: str, *, coach: bool = False) -> Team:
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
+    mine = Membership.objects.filter(user=request.user).values("team_id")
+    # Counted over every membership of each team (a join on the user's own rows counts 1).
     teams = (
-        Team.objects.filter(memberships__user=request.user)
+        Team.objects.filter(pk__in=mine)
         .annotate(members=Count("memberships", distinct=True))
-        .order_by("name")
+        .order_by("name", "slug")
     )
     roles = dict(Membership.objects.filter(user=request.user).values_list("team_id", "role"))
     rows = [(team, roles.get(team.pk)) for team in teams]
@@ -139,7 +141,11 @@ def member_remove(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
     except TeamError as exc:
         messages.error(request, f"Not removed: {exc}.")
         return redirect("teams:detail", slug=team.slug)
-    messages.success(request, f"{user.get_username()} was removed from {team.name}.")
+    messages.success(
+        request,
+        f"{user.get_username()} was removed from {team.name}; the invite links made so far no"
+        " longer let them back in.",
+    )
     if user == request.user:
         return redirect("teams:list")
     return redirect("teams:detail", slug=team.slug)
@@ -150,7 +156,7 @@ def member_remove(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
 def team_leave(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team_for(request, slug)
     try:
-        services.member_remove(team=team, user=request.user)
+        services.member_remove(team=team, user=request.user, leaving=True)
     except TeamError as exc:
         messages.error(request, f"You are still in the team: {exc}.")
         return redirect("teams:detail", slug=team.slug)

@@ -46,7 +46,14 @@
     const by = leavingBy;
     leavingBy = null;
     for (const form of changed) {
-      if (form !== by && document.contains(form)) { e.preventDefault(); e.returnValue = ""; return; }
+      if (form !== by && document.contains(form)) {
+        e.preventDefault();
+        e.returnValue = "";
+        // "Stay": the form whose button asked was sent nowhere, so its buttons come back now
+        // (not after the 8 s a sent form waits); "Leave" unloads the page before this runs.
+        setTimeout(giveBack, 0);
+        return;
+      }
     }
   });
 })();

@@ -151,7 +151,7 @@
     status.classList.remove("error");
     status.textContent = "Cancelling…";
     if (inFlight) inFlight.abort();
-    let message = "";
+    let message = "", made = null;
     for (let attempt = 0; attempt < 20; attempt++) {
       let response = null, body = {};
       try {
@@ -162,17 +162,26 @@
       if (response) message = body.error || ("the server answered " + response.status);
       // 409 while a chunk is being written: it ends in a moment.
       if (response && response.status !== 409) break;
-      if (body.replay_url || /replay now/.test(message)) break;
+      if (body.replay_url || /replay now/.test(message)) { made = body.replay_url || ""; break; }
       await new Promise(function (r) { setTimeout(r, 500); });
     }
-    if (!message) localStorage.removeItem(up.key);
+    if (!message || made !== null) localStorage.removeItem(up.key);  // nothing left to resume
     sending = false;
     cancelled = false;
     cancelButton.disabled = false;
     cancelButton.hidden = true;
     bar.hidden = true;
     form.querySelector("button").disabled = false;
-    if (message) {
+    if (made !== null) {
+      // Every byte had arrived before the cancel: the replay exists (or is being made).
+      status.textContent = "Too late to cancel: the whole file had arrived, so it is a replay now. ";
+      if (made) {
+        const open = document.createElement("a");
+        open.href = made;
+        open.textContent = "Open it (delete it from its page)";
+        status.append(open);
+      }
+    } else if (message) {
       status.textContent = "Could not cancel: " + message;
       status.classList.add("error");
     } else {

@@ -57,7 +57,7 @@ def test_a_coach_invites_a_new_player_by_link(site, browser):
     assert coach.locator(row).count() == 1  # dismissed: nothing happened
     coach.once("dialog", lambda d: d.accept())
     coach.click(f"{row} >> text=Remove")
-    coach.wait_for_selector("text=riley was removed from Demo Team.")
+    coach.wait_for_selector("text=riley was removed from Demo Team")
     assert coach.locator(row).count() == 0
     newcomer.goto(site.url("/teams/"))
     assert "You are not in a team yet" in newcomer.inner_text("main")

@@ -307,3 +307,21 @@ def test_deleting_a_replay_takes_its_clips_out_of_playlists(client, playlist, us
     client.post(f"/replays/{replay_id}/delete")
     assert Playlist.objects.filter(pk=playlist.pk).exists() and not playlist.items.exists()
     assert b"no clips yet" in client.get(f"/playlists/{playlist.pk}/").content
+
+
+def test_a_playlist_keeps_its_player_after_they_left_until_a_coach_changes_it(
+    client, playlist, users
+):
+    Playlist.objects.filter(pk=playlist.pk).update(assignee=users["owner"])
+    Membership.objects.filter(user=users["owner"], team=users["team"]).delete()
+    client.force_login(users["coach"])
+    page = client.get(f"/playlists/{playlist.pk}/edit").content.decode()
+    assert f'<option value="{users["owner"].pk}" selected>owner (no longer in the team)' in page
+    client.post(  # a title change, the For menu as it was shown
+        f"/playlists/{playlist.pk}/edit", {"title": "Renamed", "assignee": users["owner"].pk}
+    )
+    playlist.refresh_from_db()
+    assert (playlist.title, playlist.assignee_id) == ("Renamed", users["owner"].pk)
+    client.post(f"/playlists/{playlist.pk}/edit", {"title": "Renamed", "assignee": ""})
+    playlist.refresh_from_db()
+    assert playlist.assignee_id is None

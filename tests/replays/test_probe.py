@@ -50,6 +50,14 @@ def test_it_names_what_a_non_video_is(tmp_path: Path, content: bytes, reason: st
     assert result.reason.startswith(reason)
 
 
+def test_a_garbled_file_s_reason_names_no_server_path(tmp_path: Path) -> None:
+    path = tmp_path / "upload.mkv"
+    path.write_bytes(b"\x1aE\xdf\xa3" + bytes(range(256)) * 8)
+    result = probe(path)
+    assert not result.ok and result.reason.startswith("corrupt or truncated mkv file: ")
+    assert str(tmp_path) not in result.reason and "Errno" not in result.reason
+
+
 @pytest.mark.parametrize(("suffix", "audio"), [("mp4", False), ("mkv", False), ("mkv", True)])
 def test_a_recording_cut_short_is_used_up_to_where_it_stops_with_a_warning(
     tmp_path: Path, suffix: str, audio: bool

@@ -281,4 +281,5 @@ def test_cancel_waits_for_a_chunk_being_written_and_refuses_a_finished_upload(
     assert put(client, up["id"], 5000, data[5000:]).json()["state"] == "complete"
     late = delete(client, up["id"])
     assert late.status_code == 409 and "delete the replay instead" in late.json()["error"]
+    assert late.json()["replay_url"] == Replay.objects.get().get_absolute_url()  # to open it
     assert Replay.objects.get().path.read_bytes() == data
