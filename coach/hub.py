@@ -94,6 +94,29 @@ def coalesce(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+class HoldsEarlyMessages:
+    """For a socket that joins its group before it reads what it sends first (so no change
+    falls between the two): the group's messages that arrive meanwhile wait, and follow that
+    first message in order. ``hold()`` before joining, ``held(event)`` at the top of
+    ``hub_event``, ``release()`` once the first message is sent."""
+
+    waiting: list[dict[str, Any]] | None = None
+
+    def hold(self) -> None:
+        self.waiting = []
+
+    def held(self, event: dict[str, Any]) -> bool:
+        if self.waiting is None:
+            return False
+        self.waiting.append(event)
+        return True
+
+    async def release(self) -> None:
+        waiting, self.waiting = self.waiting or [], None
+        for event in waiting:
+            await self.hub_event(event)  # type: ignore[attr-defined]
+
+
 _hubs: dict[str, Hub] = {}
 
 

@@ -26,7 +26,7 @@ def visible_status(user, replay_id: int) -> dict | None:
     return {**replay.status_dict(), "team": replay.team_id} if replay else None
 
 
-class ReplayProgressConsumer(FollowsMembership, AsyncWebsocketConsumer):
+class ReplayProgressConsumer(FollowsMembership, hub.HoldsEarlyMessages, AsyncWebsocketConsumer):
     """Takes no channel-layer channel of its own: the process joins ``replay-<id>`` once
     (``coach.hub``) for all its sockets, so closing one never waits on a cancelled Redis read
     (which now and then held a closed socket's consumer for Daphne's 10 s)."""
@@ -40,9 +40,7 @@ class ReplayProgressConsumer(FollowsMembership, AsyncWebsocketConsumer):
             await self.accept()  # then close: a refused handshake is a bare 403
             await self.close(code=4404)
             return
-        # In the group before the state is read, so no change falls between the two; what comes
-        # meanwhile waits and follows it (a later message carries the newer state).
-        self.waiting: list[dict] | None = []
+        self.hold()  # (a later message carries the newer state)
         self.group = group_name(replay_id)
         await hub.join(self.group, self)
         status = await visible_status(self.scope["user"], replay_id)
@@ -52,17 +50,13 @@ class ReplayProgressConsumer(FollowsMembership, AsyncWebsocketConsumer):
             return
         await self.watch_team(status.pop("team"))
         await self.send(text_data=json.dumps({"type": "status", **status, "eta_s": None}))
-        waiting, self.waiting = self.waiting or [], None
-        for event in waiting:
-            await self.hub_event(event)
+        await self.release()
 
     async def hub_event(self, event: dict) -> None:
         """A message of the replay's group, from this process's hub."""
-        if await self.access_event(event):
+        if await self.access_event(event) or self.held(event):
             return
-        if self.waiting is not None:
-            self.waiting.append(event)
-        elif event.get("type") == "replay.status":
+        if event.get("type") == "replay.status":
             await self.replay_status(event)
 
     async def disconnect(self, code: int) -> None:

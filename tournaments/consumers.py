@@ -178,7 +178,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
             await hub.leave(self.group, self)
 
 
-class MatchConsumer(FollowsMembership, AsyncWebsocketConsumer):
+class MatchConsumer(FollowsMembership, hub.HoldsEarlyMessages, AsyncWebsocketConsumer):
     """A spectator of one match: joins ``match-<id>`` and relays what the match's loop publishes.
 
     No game loop here: the loop runs in a worker (or a thread) and publishes pre-serialised
@@ -204,15 +204,13 @@ class MatchConsumer(FollowsMembership, AsyncWebsocketConsumer):
             return
         self.group = group_name(self.match.pk)
         self.sent = -1
-        self.waiting: list[dict] | None = []  # group messages that arrive before the snapshot
+        self.hold()  # group messages that arrive before the snapshot
         await hub.join(self.group, self)
         if not self.match.public and self.match.team_id is not None:
             await self.watch_team(self.match.team_id)  # a private match: its team's only
         await self.accept()
         await self.send_snapshot()
-        waiting, self.waiting = self.waiting or [], None
-        for event in waiting:
-            await self.hub_event(event)
+        await self.release()
 
     async def send_snapshot(self) -> None:
         snap, over = await database_sync_to_async(spectate.snapshot)(self.match)
@@ -238,13 +236,11 @@ class MatchConsumer(FollowsMembership, AsyncWebsocketConsumer):
 
     async def hub_event(self, event: dict) -> None:
         """A message of the match's group, from this process's hub."""
-        if await self.access_event(event):
+        if await self.access_event(event) or self.held(event):
             return
         handler = {"match.ticks": self.match_ticks, "match.restart": self.match_restart,
                    "match.over": self.match_over}.get(event.get("type"))  # fmt: skip
-        if self.waiting is not None:
-            self.waiting.append(event)
-        elif handler is not None:
+        if handler is not None:
             await handler(event)
 
     async def match_ticks(self, event: dict) -> None:

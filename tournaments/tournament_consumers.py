@@ -42,7 +42,7 @@ def _private_team(tournament_id: int) -> int | None:
     )
 
 
-class TournamentConsumer(FollowsMembership, AsyncWebsocketConsumer):
+class TournamentConsumer(FollowsMembership, hub.HoldsEarlyMessages, AsyncWebsocketConsumer):
     """A tournament page's socket. Like match spectators, it takes no channel-layer channel of its
     own: the process joins ``tournament-<id>`` once (``coach.hub``) for all its sockets, so a
     crowd costs Redis nothing more and closing a socket never waits on a cancelled Redis read."""
@@ -58,7 +58,7 @@ class TournamentConsumer(FollowsMembership, AsyncWebsocketConsumer):
             return
         # In the group before the bracket is read, so no result falls between the two; what
         # comes meanwhile waits and follows the bracket (each carries the newer state).
-        self.waiting: list[dict] | None = []
+        self.hold()
         self.group = f"tournament-{tournament_id}"
         await hub.join(self.group, self)
         payload = await database_sync_to_async(_payload_for)(self.scope["user"], tournament_id)
@@ -69,17 +69,13 @@ class TournamentConsumer(FollowsMembership, AsyncWebsocketConsumer):
         if (team_id := await _private_team(tournament_id)) is not None:
             await self.watch_team(team_id)
         await self.send(text_data=json.dumps(payload, separators=(",", ":")))
-        waiting, self.waiting = self.waiting or [], None
-        for event in waiting:
-            await self.hub_event(event)
+        await self.release()
 
     async def hub_event(self, event: dict) -> None:
         """A message of the tournament's group, from this process's hub."""
-        if await self.access_event(event):
+        if await self.access_event(event) or self.held(event):
             return
-        if self.waiting is not None:
-            self.waiting.append(event)
-        elif event.get("type") == "tournament.message":
+        if event.get("type") == "tournament.message":
             await self.tournament_message(event)
 
     async def tournament_message(self, event: dict) -> None:

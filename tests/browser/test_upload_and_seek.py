@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import log_in, shot
 from tests.media import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -123,11 +123,7 @@ def test_cancel_stops_an_upload_and_removes_what_was_sent(site, browser, tmp_pat
     video = make_video(tmp_path / "wrong file.mp4", seconds=4.0, fps=30)
     context = browser.new_context()
     page = context.new_page()
-    page.goto(site.url("/accounts/login/"))
-    page.fill("input[name=username]", "player")
-    page.fill("input[name=password]", site.password)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".topbar .who")
+    log_in(page, site, "player")
 
     # Two chunks arrive; the third hangs (a slow connection) while the player cancels.
     held, puts = [], []
