@@ -37,8 +37,10 @@ def announce(team_id: int, user_id: int) -> None:
         layer = get_channel_layer()
         if layer is not None:
             async_to_sync(layer.group_send)(group_name(team_id), {"type": EVENT, "user": user_id})
-    except Exception as exc:  # noqa: BLE001 - the change is made; sockets then keep what they had
-        logger.warning("could not tell open sockets about a membership change: %s", exc)
+    except Exception as exc:  # noqa: BLE001 - the change is made either way
+        # Sockets hear only through the channel layer: with it unreachable (``manage.py demo``
+        # before ``serve`` starts Redis) no socket is listening to be told.
+        logger.debug("no open socket told of a membership change: %s", exc)
 
 
 @receiver(post_save, sender="coach.Membership")
