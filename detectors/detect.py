@@ -282,14 +282,22 @@ class _Debouncer:
         self.min_gap_s = min_gap_s
         self.last_event_s: dict[str, float] = {}
         self.events: list[Event] = []
+        # The tracks of each kind seen so far.
+        self.peers: dict[str, list[_Track]] = {}
 
     def step(self, track: _Track, number: int, t: float, scores: list[float]) -> None:
         count = len(scores)
+        kind = track.matcher.indicator.kind
+        peers = self.peers.setdefault(kind, [])
+        if not any(p is track for p in peers):
+            peers.append(track)
         while track.recent and track.recent[0][0] < t - HOLD_S - 1e-9:
             track.recent.popleft()
-        before = max((c for _, c in track.recent), default=0)
+        # Entries already counted: by any indicator of the kind (two references of one kill
+        # feed both see a stacked line; it is one kill).
+        since = t - HOLD_S - 1e-9
+        before = max((c for p in peers for when, c in p.recent if when >= since), default=0)
         track.recent.append((t, count))
-        kind = track.matcher.indicator.kind
         for new in range(before, count):
             # Stacked: an entry was already on screen (within HOLD_S) and another one came.
             if self._accept(track, kind, t, stacked=before > 0):

@@ -248,6 +248,7 @@ class Matcher:
             self._planes += [yuv[..., 1].copy(), yuv[..., 2].copy()]
         # Templates by size (the scale search asks for the same few sizes on every search).
         self._templates: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
+        self._masks: dict[tuple[int, int], np.ndarray] = {}
         self._chroma_templates: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {}
         low, high = indicator.scale
         self.searching = (low, high) != (1.0, 1.0)
@@ -302,6 +303,7 @@ class Matcher:
         if templates is None:
             if len(self._templates) >= KEPT_TEMPLATES:
                 self._templates.clear()
+                self._masks.clear()
             templates = tuple(
                 _soften(cv2.resize(p, (tw, th), interpolation=cv2.INTER_AREA)) for p in self._planes
             )
@@ -490,8 +492,42 @@ class Matcher:
         geo = self.geometry
         if geo.work_size[0] * geo.work_size[1] < LARGE_REGION:
             scores = self.scores(frame, floor=limit)
-            return _peaks(scores, geo.templates[0].shape, limit, MAX_MATCHES)
-        return self._find_coarse_to_fine(frame, limit)
+            found = _peaks(scores, geo.templates[0].shape, limit, MAX_MATCHES)
+        else:
+            found = self._find_coarse_to_fine(frame, limit)
+        if self.indicator.own is None:
+            return found
+        found = [self._on_own_pixels(frame, geo, m) for m in found]
+        return [m for m in found if m.score >= limit]
+
+    def _on_own_pixels(self, frame: object, geo: _Geometry, match: Match) -> Match:
+        """The match scored again on the indicator's own pixels (``Indicator.own``).
+
+        Its score becomes the lower of the two: a look-alike that only shares the box's layout
+        of dark and light falls under the threshold. For a colour indicator the luma part of
+        its score is the one scored again (the own pixels are found in luma).
+        """
+        tpl = geo.templates[0]
+        th, tw = tpl.shape
+        mask = self._own_mask(tw, th)
+        window = (slice(match.y, match.y + th), slice(match.x, match.x + tw))
+        roi = _work_roi(frame.luma, geo.region, geo.work_size, window)  # type: ignore[attr-defined]
+        if roi.shape != tpl.shape:
+            return match
+        own = _masked_ncc(roi, tpl, mask)
+        if self.color:
+            whole = float(_ncc(roi, tpl)[0, 0])
+            own = match.score - LUMA_WEIGHT * (whole - own)
+        return replace(match, score=min(match.score, own))
+
+    def _own_mask(self, tw: int, th: int) -> np.ndarray:
+        """``Indicator.own`` at a template's size."""
+        mask = self._masks.get((tw, th))
+        if mask is None:
+            own = self.indicator.own.astype(np.float32)  # type: ignore[union-attr]
+            mask = cv2.resize(own, (tw, th), interpolation=cv2.INTER_AREA) >= 0.5
+            self._masks[(tw, th)] = mask
+        return mask
 
     def _find_coarse_to_fine(self, frame: object, limit: float) -> list[Match]:
         """Large regions: candidates at a smaller size, scored at full size around each.
@@ -738,6 +774,8 @@ class Matcher:
         _lo, score, _lo_loc, (mx, my) = cv2.minMaxLoc(result)
         if not np.isfinite(score):
             return None
+        if self.indicator.own is not None:
+            score = self._on_own_pixels(frame, geo, Match(float(score), mx, my)).score
         x0, y0, x1, y1 = geo.region
         fx, fy = geo.work_size[0] / (x1 - x0), geo.work_size[1] / (y1 - y0)
         _bx, _by, bw, bh = self.indicator.box
@@ -890,6 +928,19 @@ def _ncc(roi: np.ndarray, tpl: np.ndarray) -> np.ndarray:
     # Flat windows get a huge spread instead of ~0, so they score ~0 rather than noise over 0.
     flat = cv2.threshold(spread, 0.25 * tpl.size, 1e30, cv2.THRESH_BINARY_INV)[1]
     return cv2.divide(cov, cv2.sqrt(cv2.add(spread, flat)), scale=1.0 / t_norm)
+
+
+def _masked_ncc(window: np.ndarray, tpl: np.ndarray, mask: np.ndarray) -> float:
+    """Normalised correlation of a window and the template over the ``mask`` pixels only
+    (0 where either is flat there, as ``_ncc`` scores flat windows)."""
+    w = window[mask].astype(np.float64)
+    t = tpl[mask].astype(np.float64)
+    w -= w.mean()
+    t -= t.mean()
+    w_sq, t_sq = float(w @ w), float(t @ t)
+    if w_sq < 0.25 * w.size or t_sq == 0.0:
+        return 0.0
+    return float(w @ t) / math.sqrt(w_sq * t_sq)
 
 
 def _centred(roi: np.ndarray, tpl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from detectors.agreement import own_pixels, same_size
 from detectors.events import KINDS
 
 DEFAULT_MIN_GAP_S = 2.0
@@ -57,6 +58,8 @@ class Indicator:
         scale: (low, high) factors on the reference's size (after scaling it to the video's
             height) that detection searches once per video for the HUD's actual size.
         image_bgr: The reference screenshot in colour (not part of the JSON form).
+        own: Where other references of the same indicator agree with this one: a bool mask of
+            the box, the indicator's own pixels (see ``detectors.agreement``), or None.
     """
 
     kind: str
@@ -68,6 +71,7 @@ class Indicator:
     color: bool | str = DEFAULT_COLOR
     scale: tuple[float, float] = DEFAULT_SCALE
     image_bgr: np.ndarray | None = None
+    own: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def reference_size(self) -> tuple[int, int]:
@@ -181,11 +185,28 @@ def _build(data: Any, base: Path) -> Profile:
                 indicators.append(_indicator(kind, i, item, base, images))
     return Profile(
         name=name,
-        indicators=tuple(indicators),
+        indicators=_with_own_pixels(indicators),
         min_gap_s=min_gap,
         sample_fps=sample_fps,
         version_hash=_hash(data, images),
     )
+
+
+def _with_own_pixels(indicators: list[Indicator]) -> tuple[Indicator, ...]:
+    """Each indicator with the pixels the profile's other references of it agree on."""
+    out = []
+    for ind in indicators:
+        bx, by, bw, bh = ind.box
+        others = [
+            cv2.resize(o.image[oy : oy + oh, ox : ox + ow], (bw, bh), interpolation=cv2.INTER_AREA)
+            for o in indicators
+            if o is not ind and o.kind == ind.kind
+            for ox, oy, ow, oh in [o.box]
+            if same_size(ind.box, ind.reference_size[1], o.box, o.reference_size[1])
+        ]
+        own = own_pixels(ind.image[by : by + bh, bx : bx + bw], others) if others else None
+        out.append(ind if own is None else replace(ind, own=own))
+    return tuple(out)
 
 
 def _indicator(

@@ -60,6 +60,14 @@ NEGATIVES = [
         for clip, what in FOREIGN
     ),
 ]
+# The game's full profile on its own clip. Every reference was cut from a kill labelled there,
+# so recall is a self-match and these runs are not in the totals: they show what a profile with
+# several references of one indicator adds, duplicates and false kills (until git e80bf21 the
+# Valorant profile counted its second kill twice, and a third one from a flickering feed).
+OWN_CLIPS = [
+    ("Valorant", VALORANT, "valorant.labels.json"),
+    ("Halo Infinite", HALO, "halo_infinite.labels.json"),
+]
 # Reported, never scored: the source labels these stills 'kill', but no own-kill line, kill
 # banner or medal is visible on them (checked by eye at full size), so a miss says nothing.
 UNSCORED_STILLS = ["valorant_stills/1-ok.jpg", "valorant_stills/2-ok.jpg"]

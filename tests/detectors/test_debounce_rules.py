@@ -56,3 +56,18 @@ def test_after_min_gap_a_reappearance_is_a_new_event():
 
 def test_kinds_are_debounced_separately():
     assert _run([(_track("kill"), [0, 1, 1]), (_track("death"), [0, 1, 1])]) == [STEP, STEP]
+
+
+def test_two_indicators_of_one_feed_count_a_stacked_entry_once():
+    # Two references of the same kill-feed line (the top slot's, the second slot's) both see
+    # the first line, then both see the second one stack under it: two kills, not three.
+    top, second = _track(), _track()
+    counts = [0, 1, 1, 1, 2, 2, 2, 1]
+    assert _run([(top, counts), (second, counts)]) == [STEP, 4 * STEP]
+
+
+def test_a_stacked_entry_one_indicator_lost_for_a_moment_is_not_counted_again():
+    # The second slot's reference misses the top line for a few samples while the other still
+    # sees both lines; when it finds both again, nothing new came.
+    top, second = _track(), _track()
+    assert _run([(top, [1, 2, 2, 2, 2, 2, 2]), (second, [1, 2, 1, 0, 1, 2, 2])]) == [0.0, STEP]
