@@ -530,3 +530,28 @@ def profile_redetect(profile: GameProfile, replays: QuerySet[Replay]) -> int:
 def profile_reference_names(version: ProfileVersion) -> set[str]:
     """The reference image file names a version's JSON uses (the only files it may serve)."""
     return _references_of(version.spec)
+
+
+# Versions are immutable: what their references agree on is worked out once per process.
+_OWN_SHARES: dict[str, dict[tuple[str, int], float]] = {}
+
+
+def own_pixel_shares(version: ProfileVersion) -> dict[tuple[str, int], float]:
+    """For each indicator of ``version`` (kind, position within the kind) that other screenshots
+    of it agree with, the share of its box they agree on (``detectors.agreement``): detection
+    matches it on those pixels too. Indicators matched on their whole box are left out."""
+    shares = _OWN_SHARES.get(version.version_hash)
+    if shares is None:
+        try:
+            loaded = load_profile(version.spec, base_dir=version.path)
+        except ProfileError:
+            return {}
+        shares, seen = {}, {}
+        for ind in loaded.indicators:
+            i = seen[ind.kind] = seen.get(ind.kind, -1) + 1
+            if ind.own is not None:
+                shares[(ind.kind, i)] = float(ind.own.mean())
+        if len(_OWN_SHARES) >= 256:
+            _OWN_SHARES.clear()
+        _OWN_SHARES[version.version_hash] = shares
+    return shares

@@ -91,9 +91,12 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stale = {r.pk for r in services.replays_needing_detection(profile)}
     indicators = []
     if latest is not None:
+        shares = services.own_pixel_shares(latest)
         for kind, items in (latest.spec.get("events") or {}).items():
-            for item in items:
-                indicators.append({"kind": kind, **item})
+            for i, item in enumerate(items):
+                own = shares.get((kind, i))
+                pct = None if own is None else round(100 * own)
+                indicators.append({"kind": kind, **item, "own_pct": pct, "alone": len(items) == 1})
     context = {
         "profile": profile,
         "latest": latest,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import cv2
@@ -150,6 +151,32 @@ def test_the_detail_page_shows_versions_json_references_and_replays(
     assert f"/profiles/{profile.pk}/v1/{ref}" in page
     assert footage.title in page and "needs re-detection" in page
     assert "Re-detect 1 replay<" in page
+
+
+def test_the_detail_page_says_which_indicators_are_matched_on_their_own_pixels(
+    client, users, footage, match
+):
+    # The kill line twice: the synthetic reference and a frame of the replay itself 0.5 s into
+    # the kill (the feed over another part of the scrolling scene). The death banner once.
+    spec = json.loads(match.profile.read_text())
+    kill = spec["events"]["kill"][0]
+    frame = read_frame(footage.path, float(footage.frame_times()[frame_near(footage, 2.5)]))
+    ok, png = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    assert ok
+    spec["events"]["kill"].append({"reference": "later.png", "box": kill["box"]})
+    refs = {ind["reference"] for inds in spec["events"].values() for ind in inds} - {"later.png"}
+    files = {ref: (match.profile.parent / ref).read_bytes() for ref in refs}
+    files["later.png"] = png.tobytes()
+    profile = GameProfile.objects.create(team=users["team"], name="two kills")
+    profile_save_version(profile=profile, spec=spec, files=files)
+    client.force_login(users["owner"])
+    page = client.get(f"/profiles/{profile.pk}/").content.decode()
+    agreed = [int(p) for p in re.findall(r"Its screenshots agree on (\d+) % of the box", page)]
+    assert len(agreed) == 2 and all(10 <= p <= 100 for p in agreed), agreed
+    assert page.count("One screenshot: matched on the whole box") == 1  # the death banner
+    # Another team's coach gets nothing of it.
+    client.force_login(users["outsider"])
+    assert client.get(f"/profiles/{profile.pk}/").status_code == 404
 
 
 def test_a_reference_is_served_only_if_the_version_names_it(client, users, profile, match):
