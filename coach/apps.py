@@ -7,4 +7,7 @@ class CoachConfig(AppConfig):
     verbose_name = "Teams"
 
     def ready(self) -> None:
-        from . import access  # noqa: F401 - its receivers follow Membership changes
+        from . import (
+            access,  # noqa: F401 - its receivers follow Membership changes
+            limits,  # noqa: F401 - its receiver counts failed logins
+        )

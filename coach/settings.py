@@ -242,9 +242,15 @@ CHANNEL_LAYERS = {
 }
 
 # "live": the latest tick of each live match, shared by the workers that play and Daphne.
+# "limits": the rate limits' counts (coach.limits), shared by every web process and node.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "live": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    "limits": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "limits",
+    },
 }
 
 # Uploads arrive in chunks written straight to disk; the whole file is never held in memory.
@@ -261,6 +267,15 @@ FILMROOM_INVITE_DAYS = envint("INVITE_DAYS", 7)
 # Whether anyone may make an account at /accounts/signup/ (then start a team, or join one by an
 # invite link); false: accounts come only through invite links (and the admin).
 FILMROOM_OPEN_SIGNUP = envbool("OPEN_SIGNUP", True)
+# Rate limits (coach.limits; 0: none): accounts made from one client address (the sign-up page
+# and invite links) and failed logins for one username from one address, per window of seconds.
+FILMROOM_SIGNUP_LIMIT = envint("SIGNUP_LIMIT", 5)
+FILMROOM_SIGNUP_WINDOW_S = envint("SIGNUP_WINDOW_S", 3600)
+FILMROOM_LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 10)
+FILMROOM_LOGIN_FAILURE_WINDOW_S = envint("LOGIN_FAILURE_WINDOW_S", 900)
+for _name in ("SIGNUP_LIMIT", "SIGNUP_WINDOW_S", "LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_WINDOW_S"):
+    if globals()[f"FILMROOM_{_name}"] < (1 if _name.endswith("WINDOW_S") else 0):
+        raise ImproperlyConfigured(f"{_name} must be at least {int(_name.endswith('WINDOW_S'))}")
 FILMROOM_CLIP_BEFORE_S = 8.0
 FILMROOM_CLIP_AFTER_S = 3.0
 # Clips are cut when first opened; true: the replay job cuts them all up front (slower jobs).

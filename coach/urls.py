@@ -19,6 +19,7 @@ urlpatterns = [
     path("arena/", include("tournaments.urls")),
     path("tournaments/", include("tournaments.tournament_urls")),
     path("profiles/", include("replays.profiles.urls")),
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
     path("coach/", include("coach.notes.urls")),
     path("matches/", include("tournaments.match_urls")),

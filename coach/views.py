@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -6,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from replays.models import Replay
 
+from . import limits
 from .models import Team
 from .playlists.services import playlists_for_dashboard
 
@@ -31,10 +33,39 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login page, offering to make an account where the site allows it."""
+    """Django's login page, offering to make an account where the site allows it. Too many failed
+    logins for one username from one address (``coach.limits``) answer 429 with the form again,
+    the username kept, without trying the password."""
 
     def get_context_data(self, **kwargs: object) -> dict:
         return {**super().get_context_data(**kwargs), "open_signup": settings.FILMROOM_OPEN_SIGNUP}
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        username = request.POST.get("username", "")
+        wait = limits.login_failures().retry_after(limits.login_key(request, username))
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        form = self.get_form_class()(request, initial={"username": username})
+        refusal = limits.refusal(limits.LOGIN_REFUSED, wait)
+        page = self.render_to_response(self.get_context_data(form=form, limited=refusal))
+        return limits.limited(page, wait)
+
+    def form_valid(self, form) -> HttpResponse:
+        key = limits.login_key(self.request, self.request.POST.get("username", ""))
+        limits.login_failures().clear(key)
+        return super().form_valid(form)
+
+
+def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """The admin's login, under the same limit on failed logins as the site's (the same
+    passwords): over it, 429 with the refusal instead of the form."""
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        wait = limits.login_failures().retry_after(limits.login_key(request, username))
+        if wait is not None:
+            message = limits.refusal(limits.LOGIN_REFUSED, wait)
+            return limits.limited(render(request, "429.html", {"message": message}), wait)
+    return admin.site.login(request, extra_context)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -20,6 +20,20 @@ def _forget_recent_public_matches():
     spectate._public.clear()
 
 
+@pytest.fixture(autouse=True)
+def _own_rate_limits(settings):
+    """Every test counts its own sign-ups and failed logins (``coach.limits``): all test clients
+    come from 127.0.0.1, so a shared count would carry one test's attempts into the next. A test
+    of the limits on the shared Redis uses ``limits_on_redis``."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "limits": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"limits-{uuid.uuid4().hex}",
+        },
+    }
+
+
 @pytest.fixture
 def media_root(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -130,4 +144,5 @@ def live_on_redis(settings, embedded_redis):
             "LOCATION": embedded_redis,
             "KEY_PREFIX": prefix,
         },
+        "limits": settings.CACHES["limits"],
     }

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from coach import limits
 from coach.models import Invite, Membership, Team
 
 from . import services
@@ -180,10 +181,13 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             return _joined(request, invite, request.user)
         context["current"] = current
         return render(request, "coach/teams/join.html", context)
+    if request.method == "POST" and (
+        refused := _signup_limited(request, "coach/teams/join.html", context)
+    ):
+        return refused
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        user = _account_made(request, form)
         return _joined(request, invite, user)
     context["form"] = form
     return render(request, "coach/teams/join.html", context, status=400 if form.errors else 200)
@@ -203,6 +207,24 @@ def _joined(request: HttpRequest, invite: Invite, user) -> HttpResponse:
     return redirect("teams:detail", slug=invite.team.slug)
 
 
+def _signup_limited(request: HttpRequest, template: str, context: dict) -> HttpResponse | None:
+    """429 with the form again (the username kept) when this address made too many accounts."""
+    wait = limits.signups().retry_after(limits.client_address(request))
+    if wait is None:
+        return None
+    form = UserCreationForm(initial={"username": request.POST.get("username", "")})
+    refusal = limits.refusal(limits.SIGNUP_REFUSED, wait)
+    page = render(request, template, {**context, "form": form, "limited": refusal})
+    return limits.limited(page, wait)
+
+
+def _account_made(request: HttpRequest, form: UserCreationForm):
+    user = form.save()
+    limits.signups().hit(limits.client_address(request))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     """A new account (when the site allows it): then start a team, or open an invite link."""
@@ -210,10 +232,13 @@ def signup(request: HttpRequest) -> HttpResponse:
         raise Http404("accounts are made by invite links only here")
     if request.user.is_authenticated:
         return redirect("teams:list")
+    if request.method == "POST" and (
+        refused := _signup_limited(request, "registration/signup.html", {})
+    ):
+        return refused
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        user = _account_made(request, form)
         messages.success(
             request,
             f"Welcome, {user.get_username()}: start a team below, or open the invite link your"

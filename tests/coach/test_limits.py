@@ -1,0 +1,217 @@
+"""Rate limits on making accounts (per client address) and on failed logins (per address and
+username), counted in the shared Redis: over the limit a 429 that says when to try again, with
+the username still in the form, and the same count seen by every web process."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from tests.livesite import ROOT, Site, free_port
+
+PASSWORD = "violet-harbour-9"
+
+
+@pytest.fixture
+def limits_on_redis(settings, embedded_redis):
+    """The ``limits`` cache as the site configures it (Redis), on the embedded Redis, under a key
+    prefix of this test's own."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "limits": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": embedded_redis,
+            "KEY_PREFIX": f"t{uuid.uuid4().hex[:12]}",
+        },
+    }
+
+
+def sign_up(client: Client, username: str, path: str = "/accounts/signup/"):
+    return client.post(path, {"username": username, "password1": PASSWORD, "password2": PASSWORD})
+
+
+def test_a_sixth_account_from_one_address_within_the_hour_answers_429(
+    db, settings, limits_on_redis
+):
+    from coach.models import Membership, Team
+    from coach.teams.services import invite_create
+
+    for n in range(5):
+        assert sign_up(Client(), f"player{n}").status_code == 302
+    refused = sign_up(Client(), "sixth")
+    page = refused.content.decode()
+    assert refused.status_code == 429, page
+    assert "Too many accounts were made from your address lately. Try again in" in page
+    assert 0 < int(refused["Retry-After"]) <= 2 * 3600
+    assert re.search(r'name="username" value="sixth"', page)  # what was typed stays
+    assert not get_user_model().objects.filter(username="sixth").exists()
+    # An invite link makes accounts too: the same count.
+    coach = get_user_model().objects.create_user("coach", password=PASSWORD)
+    team = Team.objects.create(name="Owls")
+    Membership.objects.create(team=team, user=coach, role=Membership.COACH)
+    invite = invite_create(team=team, role="player", by=coach)
+    joined = sign_up(Client(), "invited", f"/join/{invite.token}")
+    assert joined.status_code == 429 and 'value="invited"' in joined.content.decode()
+    assert "Too many accounts" in joined.content.decode()
+    # Another address is not held back.
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    assert sign_up(other, "elsewhere").status_code == 302
+    assert settings.FILMROOM_SIGNUP_LIMIT == 5 and settings.FILMROOM_SIGNUP_WINDOW_S == 3600
+
+
+def test_the_window_slides_and_a_limit_of_zero_is_none(db, settings, limits_on_redis):
+    from coach import limits
+
+    limit = limits.Limit("probe", 2, 100)
+    start = 1_000_000 * 100.0  # the start of a window
+    limit.hit("a", start + 10)
+    limit.hit("a", start + 20)
+    wait = limit.retry_after("a", start + 30)
+    # Both counted in this window: one more fits once half of their weight has faded in the
+    # next window, 100 - 30 + 50 s on.
+    assert wait == 120
+    assert limit.retry_after("a", start + 30 + wait) is None
+    assert limit.retry_after("b", start + 30) is None  # counted per key
+    assert limits.Limit("off", 0, 100).retry_after("a", start) is None
+
+
+def test_failed_logins_over_the_limit_answer_429_even_for_the_right_password(
+    db, settings, limits_on_redis
+):
+    get_user_model().objects.create_user("owner", password=PASSWORD)
+    get_user_model().objects.create_user("coach", password=PASSWORD)
+    client = Client()
+    for _ in range(10):
+        wrong = client.post("/accounts/login/", {"username": "Owner", "password": "guess"})
+        assert wrong.status_code == 200 and "didn't match" in wrong.content.decode()
+    refused = client.post("/accounts/login/", {"username": "owner", "password": PASSWORD})
+    page = refused.content.decode()
+    assert refused.status_code == 429, page
+    assert "Too many failed logins for this username from your address. Try again in" in page
+    assert 0 < int(refused["Retry-After"]) <= 2 * 900
+    assert 'name="username" value="owner"' in page
+    assert "_auth_user_id" not in client.session
+    # The admin's login takes the same passwords: the same count.
+    admin = client.post("/admin/login/", {"username": "owner", "password": PASSWORD})
+    assert admin.status_code == 429 and "Too many failed logins" in admin.content.decode()
+    # Another username from this address, and this one from another address, still log in.
+    assert (
+        client.post("/accounts/login/", {"username": "coach", "password": PASSWORD}).status_code
+        == 302
+    )
+    elsewhere = Client(REMOTE_ADDR="192.0.2.7")
+    assert (
+        elsewhere.post("/accounts/login/", {"username": "owner", "password": PASSWORD}).status_code
+        == 302
+    )
+    assert settings.FILMROOM_LOGIN_FAILURE_LIMIT == 10
+    assert settings.FILMROOM_LOGIN_FAILURE_WINDOW_S == 900
+
+
+def test_a_successful_login_clears_the_failures(db, limits_on_redis):
+    get_user_model().objects.create_user("owner", password=PASSWORD)
+    client = Client()
+    for _ in range(9):
+        client.post("/accounts/login/", {"username": "owner", "password": "guess"})
+    assert (
+        client.post("/accounts/login/", {"username": "owner", "password": PASSWORD}).status_code
+        == 302
+    )
+    client = Client()
+    for _ in range(10):
+        assert (
+            client.post("/accounts/login/", {"username": "owner", "password": "guess"}).status_code
+            == 200
+        )
+
+
+def test_with_redis_down_the_limits_let_everyone_in(db, settings, tmp_path, caplog):
+    settings.CACHES = {
+        **settings.CACHES,
+        "limits": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"unix://{tmp_path / 'nothing-here.sock'}",
+        },
+    }
+    settings.FILMROOM_SIGNUP_LIMIT = 1
+    for n in range(3):
+        assert sign_up(Client(), f"player{n}").status_code == 302
+    assert "rate limit signup not checked (cache unavailable)" in caplog.text
+
+
+def _csrf_post(opener, jar, url: str, fields: dict):
+    opener.open(url, timeout=30).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": csrf}).encode()
+    try:
+        response = opener.open(urllib.request.Request(url, body), timeout=30)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    return response.status, response.read().decode()
+
+
+@pytest.mark.slow
+def test_two_web_processes_count_the_same_sign_ups(tmp_path, embedded_redis):
+    """Two Daphne processes of one site (one database, one Redis, as in the README's
+    deployment) share the count: accounts made through either add up."""
+    import http.cookiejar
+
+    site = Site(tmp_path / "var")
+    site.env["REDIS_URL"] = embedded_redis
+    site.env["SIGNUP_LIMIT"] = "3"
+    site.manage("migrate", "--noinput", "-v", "0")
+    ports = [free_port(), free_port()]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "coach.asgi:application",
+            ],
+            env=site.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        for port, proc in zip(ports, procs, strict=True):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline, (
+                        "Daphne did not start"
+                    )
+                    time.sleep(0.2)
+        answers = []
+        for n, port in enumerate([ports[0], ports[1], ports[0], ports[1]]):
+            jar = http.cookiejar.CookieJar()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            fields = {"username": f"node{n}", "password1": PASSWORD, "password2": PASSWORD}
+            answers.append(
+                _csrf_post(opener, jar, f"http://127.0.0.1:{port}/accounts/signup/", fields)
+            )
+        assert [status for status, _ in answers] == [200, 200, 200, 429]
+        assert 'value="node3"' in answers[3][1] and "Too many accounts" in answers[3][1]
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
