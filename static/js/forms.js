@@ -36,15 +36,37 @@
   // Forms marked data-guard (a clip's note, a playlist's title) keep what was typed: leaving the
   // page some other way (another form's button, a link) with one of them changed asks first.
   const changed = new Set();
-  let leavingBy = null;  // the form whose submission is leaving the page: it sends its text
-  document.addEventListener("input", function (e) {
+  // The form whose submission is leaving the page (it sends its text): excused once, by the
+  // beforeunload its navigation starts with. A submission that leaves the page standing (an
+  // answer that is a download or 204, one sent into another window or frame) must not keep its
+  // form excused, or a later link away would leave that form's text without asking: the excuse
+  // also ends at the next edit, and when no unload came soon after the submission.
+  let leavingBy = null;
+  let excuseTimer = 0;
+  const EXCUSE_MS = 2000;  // Chromium starts the navigation's beforeunload within milliseconds
+  function rearm() {
+    leavingBy = null;
+    clearTimeout(excuseTimer);
+  }
+  function edited(e) {
+    rearm();
     const form = e.target.form;
     if (form && form.dataset.guard !== undefined) changed.add(form);
+  }
+  document.addEventListener("input", edited);
+  document.addEventListener("change", edited);
+  window.addEventListener("submit", function (e) {
+    rearm();
+    const target = (e.submitter && e.submitter.getAttribute("formtarget")) || e.target.target || "";
+    const here = ["", "_self", "_parent", "_top"].includes(target.toLowerCase());
+    if (e.defaultPrevented || !here) return;  // sent elsewhere: this page stays as it is
+    leavingBy = e.target;
+    excuseTimer = setTimeout(rearm, EXCUSE_MS);
   });
-  window.addEventListener("submit", function (e) { leavingBy = e.defaultPrevented ? null : e.target; });
+  window.addEventListener("pageshow", rearm);
   window.addEventListener("beforeunload", function (e) {
     const by = leavingBy;
-    leavingBy = null;
+    rearm();
     for (const form of changed) {
       if (form !== by && document.contains(form)) {
         e.preventDefault();
