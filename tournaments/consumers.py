@@ -136,7 +136,8 @@ class PlayConsumer(AsyncWebsocketConsumer):
             if match.done:
                 broadcaster.over(result.winner, result.ticks)
                 over = {"type": "over", "winner": result.winner, "ticks": result.ticks,
-                        "dataset": str(dataset.pk), "match": match.match_id}  # fmt: skip
+                        "dataset": str(dataset.pk) if dataset else None,
+                        "match": match.match_id}  # fmt: skip
                 forfeit = next((g.forfeit for g in result.games if g.forfeit), None)
                 if forfeit:  # said on the page: a win in 20 ticks needs its reason
                     who = self.opponent.name if forfeit["side"] == "p2" else "You"

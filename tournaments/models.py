@@ -197,6 +197,11 @@ class Dataset(models.Model):
     ticks = models.PositiveIntegerField(default=0)
     winner = models.CharField(max_length=5, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The match being recorded into it: while that match runs, the recording is still being
+    # written (a match stopped before its end is deleted, which clears this).
+    match = models.ForeignKey(
+        Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = TeamOwnedQuerySet.as_manager()
 
@@ -205,6 +210,17 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.player} vs {self.opponent} ({self.ticks} ticks)"
+
+    @property
+    def recording(self) -> bool:
+        """Still being written: its match is running."""
+        return self.match is not None and self.match.state == Match.RUNNING
+
+    def may_be_deleted_by(self, user) -> bool:
+        """The person who played it, or the team's coach."""
+        if not user.is_authenticated:
+            return False
+        return self.player_id == user.pk or self.team.is_coached_by(user)
 
     @property
     def path(self) -> Path:

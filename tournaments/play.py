@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from coach import storage
 from coach.models import Team
 from tournaments.arena import BOT_NAMES
 from tournaments.arena.runner import Player
@@ -124,32 +125,8 @@ def start_match(
             f"you already play {settings.FILMROOM_PLAY_MATCHES_PER_USER} matches at once: "
             "finish or close one first"
         )
-    dataset = Dataset.objects.create(
-        team=team, player=user, opponent=opponent.name, characters=list(characters), folder=""
-    )
-    dataset.folder = f"datasets/{dataset.pk}"
-    dataset.save(update_fields=["folder"])
-    p2: Player | str = (
-        _agent_player(opponent.agent, 1, budget_s=PLAY_BUDGET_S, overage_s=PLAY_OVERAGE_S)
-        if opponent.agent is not None
-        else opponent.name
-    )
-    live = LiveMatch(
-        characters=characters,
-        seed=seed,
-        p2=p2,
-        p2_frame_skip=opponent.agent.frame_skip if opponent.agent else 4,
-        p1_name=user.get_username(),
-        dataset=Path(settings.MEDIA_ROOT) / dataset.folder,
-        meta={
-            "player": user.get_username(),
-            "opponent": opponent.name,
-            "characters": list(characters),
-            "obs": "state",
-            "frame_skip": 1,
-        },
-        **rules,
-    )
+    # The match row first, so the recording is never without the running match that marks it
+    # as being written (a recording may be deleted only once that match is over).
     match = Match.objects.create(
         p1_label=user.get_username(),
         p2_agent=opponent.agent,
@@ -158,23 +135,59 @@ def start_match(
         team=team,
         seed=seed,
         characters=list(characters),
-        max_rounds=live.rules["max_rounds"],
-        round_seconds=live.rules.get("round_seconds", 99),
+        max_rounds=rules.get("max_rounds", 3),
+        round_seconds=rules.get("round_seconds") or 99,
         live=True,
         state=Match.RUNNING,
         started_at=timezone.now(),
         worker_pid=os.getpid(),  # the web process playing it (see play_matches_abandon_orphans)
     )
+    dataset = Dataset.objects.create(
+        team=team,
+        player=user,
+        opponent=opponent.name,
+        characters=list(characters),
+        folder="",
+        match=match,
+    )
+    dataset.folder = f"datasets/{dataset.pk}"
+    dataset.save(update_fields=["folder"])
+    try:
+        p2: Player | str = (
+            _agent_player(opponent.agent, 1, budget_s=PLAY_BUDGET_S, overage_s=PLAY_OVERAGE_S)
+            if opponent.agent is not None
+            else opponent.name
+        )
+        live = LiveMatch(
+            characters=characters,
+            seed=seed,
+            p2=p2,
+            p2_frame_skip=opponent.agent.frame_skip if opponent.agent else 4,
+            p1_name=user.get_username(),
+            dataset=Path(settings.MEDIA_ROOT) / dataset.folder,
+            meta={
+                "player": user.get_username(),
+                "opponent": opponent.name,
+                "characters": list(characters),
+                "obs": "state",
+                "frame_skip": 1,
+            },
+            **rules,
+        )
+    except BaseException:
+        dataset.delete()
+        match.delete()
+        raise
     live.dataset_id = dataset.pk
     live.match_id = match.pk
     return live
 
 
-def finish_match(user, opponent, live: LiveMatch) -> Dataset:
+def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:
     """Closes the recording and stores the match (a match left unfinished is not kept).
 
     Runs once per live match: a second call (a disconnect racing the end of the match) returns
-    the dataset and records nothing again.
+    the dataset (None if it was deleted since) and records nothing again.
     """
     from .services import _forfeit_line
 
@@ -182,8 +195,9 @@ def finish_match(user, opponent, live: LiveMatch) -> Dataset:
         first = not getattr(live, "finished", False)
         live.finished = True
     if not first:
-        return Dataset.objects.get(pk=live.dataset_id)
+        return Dataset.objects.filter(pk=live.dataset_id).first()
     ticks = live.close()
+    # Not deletable yet: its match is still running (see Dataset.recording).
     dataset = Dataset.objects.get(pk=live.dataset_id)
     dataset.ticks = ticks
     dataset.winner = live.winner or "" if live.done else ""
@@ -230,3 +244,26 @@ def play_matches_abandon_orphans() -> int:
             pk=match.pk, state=Match.RUNNING, worker_pid=match.worker_pid
         ).update(state=Match.FAILED, failure_reason=ABANDONED, finished_at=timezone.now())
     return count
+
+
+class RecordingInProgress(ValueError):
+    """The recording is still being written; the message says so."""
+
+
+def dataset_delete(dataset: Dataset) -> None:
+    """Deletes a recording and its files (once the deletion is committed).
+
+    Raises:
+        RecordingInProgress: its match is still being played (the file is being written; it
+            is closed before the match stops running, see ``finish_match``).
+    """
+    with transaction.atomic():
+        # Under the match row's lock: finish_match turns it from running under the same lock.
+        running = Match.objects.select_for_update().filter(pk=dataset.match_id, state=Match.RUNNING)
+        if dataset.match_id is not None and running.exists():
+            raise RecordingInProgress(
+                "This match is still being played: its recording can be deleted once it ends."
+            )
+        folder = dataset.path
+        dataset.delete()
+        transaction.on_commit(lambda: storage.remove_tree(folder))

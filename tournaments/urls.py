@@ -13,4 +13,5 @@ urlpatterns = [
     path("play/<str:name>/", views.play_house, name="play-house"),
     path("datasets/", views.dataset_list, name="datasets"),
     path("datasets/<uuid:pk>/download", views.dataset_download, name="dataset-download"),
+    path("datasets/<uuid:pk>/delete", views.dataset_delete, name="dataset-delete"),
 ]

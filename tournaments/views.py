@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coach.models import Team
+from coach.models import Membership, Team
 from coach.params import id_or_none
 from replays.charts import LAYOUT
 from tournaments.arena import ACTIONS, CHARACTER_NAMES
@@ -183,8 +183,33 @@ def _play_page(request: HttpRequest, opponent) -> HttpResponse:
 
 @login_required
 def dataset_list(request: HttpRequest) -> HttpResponse:
-    datasets = Dataset.objects.visible_to(request.user).select_related("team", "player")
-    return render(request, "tournaments/datasets.html", {"datasets": datasets[:200]})
+    user = request.user
+    datasets = Dataset.objects.visible_to(user).select_related("team", "player", "match")[:200]
+    coached = set(
+        Membership.objects.filter(user=user, role=Membership.COACH).values_list("team", flat=True)
+    )
+    for d in datasets:  # as Dataset.may_be_deleted_by, without a query per row
+        d.deletable = user.is_staff or d.player_id == user.pk or d.team_id in coached
+    return render(request, "tournaments/datasets.html", {"datasets": datasets})
+
+
+@login_required
+@require_POST
+def dataset_delete(request: HttpRequest, pk: str) -> HttpResponse:
+    """Deletes a recording: the person who played it or the team's coach, once it has ended."""
+    dataset = get_object_or_404(
+        Dataset.objects.visible_to(request.user).select_related("match", "team"), pk=pk
+    )
+    if not dataset.may_be_deleted_by(request.user):
+        reason = "Only the person who played it or the team's coach may delete a recording."
+        return render(request, "403.html", {"reason": reason}, status=403)
+    try:
+        play_services.dataset_delete(dataset)
+    except play_services.RecordingInProgress as exc:
+        messages.error(request, str(exc))
+        return redirect("tournaments:datasets")
+    messages.success(request, f"Recording of {dataset} deleted.")
+    return redirect("tournaments:datasets")
 
 
 @login_required

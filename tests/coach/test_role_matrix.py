@@ -136,6 +136,7 @@ ROUTES: dict[str, Row] = {
     "bracket:delete": Row(P, MEMBER, also=(G,)),
     "tournaments:datasets": Row(G, LOGIN),
     "tournaments:dataset-download": Row(G, MEMBER),
+    "tournaments:dataset-delete": Row(P, OWNER_OR_COACH),
     # playlists
     "playlists:list": Row(G, LOGIN),
     "playlists:new": Row(G, A_COACH),

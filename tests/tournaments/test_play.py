@@ -180,3 +180,51 @@ def test_the_recorded_play_list_names_who_won(client, users):
     page = client.get("/arena/datasets/").content.decode()
     cells = [row.split("<td>")[5].split("</td>")[0] for row in page.split("<tr>")[2:6]]
     assert sorted(cells) == ["cpu_hard", "draw", "owner", "unfinished"]
+
+
+def test_a_recording_is_deleted_once_its_match_has_ended(client, users, agent, media_root):
+    from coach.models import Membership
+
+    # A teammate (another player) may not delete the owner's recording; another team sees none.
+    mate = type(users["owner"]).objects.create_user("mate", password="pw-mate-1")
+    Membership.objects.create(team=users["team"], user=mate, role=Membership.PLAYER)
+    live = start_match(users["owner"], agent, ("kaito", "brick"), seed=5)
+    dataset = Dataset.objects.get(pk=live.dataset_id)
+    url = f"/arena/datasets/{dataset.pk}/delete"
+    client.force_login(users["owner"])
+    # Still being played: the file is being written, so it stays.
+    page = client.get("/arena/datasets/").content.decode()
+    assert "recording…" in page and url not in page
+    response = client.post(url, follow=True)
+    assert "still being played" in response.content.decode()
+    assert Dataset.objects.filter(pk=dataset.pk).exists() and dataset.path.is_dir()
+    live.p1 = make_bot("cpu_hard").act
+    live.run(realtime=False)
+    finish_match(users["owner"], agent, live)
+    client.force_login(users["outsider"])
+    assert client.post(url).status_code == 404
+    client.force_login(mate)
+    assert url not in client.get("/arena/datasets/").content.decode()
+    assert client.post(url).status_code == 403
+    assert client.get(url).status_code == 405
+    client.force_login(users["owner"])
+    assert url in client.get("/arena/datasets/").content.decode()
+    response = client.post(url, follow=True)
+    assert "deleted" in response.content.decode()
+    assert not Dataset.objects.filter(pk=dataset.pk).exists() and not dataset.path.exists()
+    assert Match.objects.get(pk=live.match_id).state == Match.DONE  # the game's result stays
+
+
+def test_the_coach_deletes_a_recording_left_by_a_match_that_was_abandoned(client, users, agent):
+    import subprocess
+
+    from tournaments.play import play_matches_abandon_orphans
+
+    live = start_match(users["owner"], agent, ("kaito", "brick"), seed=5)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    Match.objects.filter(pk=live.match_id).update(worker_pid=gone.pid)
+    assert play_matches_abandon_orphans() == 1
+    client.force_login(users["coach"])
+    assert client.post(f"/arena/datasets/{live.dataset_id}/delete").status_code == 302
+    assert not Dataset.objects.filter(pk=live.dataset_id).exists()
