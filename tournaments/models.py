@@ -69,10 +69,13 @@ class Agent(models.Model):
     def record(self, seen: models.QuerySet | None = None) -> dict[str, int]:
         """Wins, losses and draws over the matches of ``seen`` (a viewer's
         ``Match.objects.visible_to``; every match by default) this agent played: another team's
-        private games would tell their results through the house agent's record."""
+        private games would tell their results through the house agent's record.
+
+        Only :meth:`MatchQuerySet.counted` matches: a game ending after its tournament was
+        cancelled is in no record, as it is in no rating."""
         wins = losses = draws = 0
         played = models.Q(p1_agent=self) | models.Q(p2_agent=self)
-        for match in (Match.objects.all() if seen is None else seen).filter(played):
+        for match in (Match.objects.all() if seen is None else seen).counted().filter(played):
             side = "p1" if match.p1_agent_id == self.pk else "p2"
             if match.winner == "draw":
                 draws += 1
@@ -84,6 +87,13 @@ class Agent(models.Model):
 
 
 class MatchQuerySet(models.QuerySet):
+    def counted(self) -> MatchQuerySet:
+        """Without the games their tournament did not take: one still being played when its
+        tournament was cancelled ends on its own, outside the bracket and the ratings (the
+        leaderboard), and so outside every record (:meth:`TournamentMatchQuerySet.cut_short`)."""
+        left_out = TournamentMatch.objects.cut_short().filter(match=models.OuterRef("pk"))
+        return self.exclude(models.Exists(left_out))
+
     def visible_to(self, user) -> MatchQuerySet:
         """Public matches to anyone; a team's private match to that team only; a match of no
         team to the teams of its agents.
@@ -328,6 +338,17 @@ class Entrant(models.Model):
         return f"agent:{self.agent_id}" if self.agent_id else f"bot:{self.bot}"
 
 
+class TournamentMatchQuerySet(models.QuerySet):
+    def cut_short(self) -> TournamentMatchQuerySet:
+        """The slots left undecided when their tournament stopped running (cancelled): their
+        game, if one was being played then, is no longer the tournament's. It is the rule
+        ``tournament_record_result`` applies as that game ends (no bracket result, no rating);
+        a slot's ``match`` is its last game, the only one that can have ended so."""
+        return self.exclude(state=TournamentMatch.DONE).exclude(
+            tournament__state=Tournament.RUNNING
+        )
+
+
 class TournamentMatch(models.Model):
     """A bracket slot being played: a best-of-N series of games, each one a ``Match`` row."""
 
@@ -352,6 +373,8 @@ class TournamentMatch(models.Model):
     )
     state = models.CharField(max_length=8, default=WAITING)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TournamentMatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]

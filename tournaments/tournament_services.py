@@ -443,7 +443,9 @@ def tournament_record_result(*, match: Match) -> TournamentMatch | None:
         if any(g["match"] == match.pk for g in tm.games):
             return tm
         tournament = Tournament.objects.select_for_update().get(pk=tm.tournament_id)
-        if tournament.state != Tournament.RUNNING:  # a game that ended after a cancel
+        # A game that ended after a cancel: outside the bracket and the ratings, and so outside
+        # every agent's record (``Match.objects.counted``), by the same rule.
+        if TournamentMatch.objects.cut_short().filter(pk=tm.pk).exists():
             return tm
         tm.games = [*tm.games, {"match": match.pk, "winner": match.winner or "draw"}]
         # The runner plays the best-of-N; a drawn match is played again, three draws at most.

@@ -173,3 +173,51 @@ async def test_a_page_watching_a_deleted_draft_is_told(users, memory_layer):
     await database_sync_to_async(tournament_delete)(tournament=cup)
     assert await comm.receive_json_from(timeout=5) == {"type": "deleted"}
     await comm.disconnect()
+
+
+def test_a_game_ending_after_the_cancel_is_left_out_of_the_agents_record(
+    client, users, agent, memory_layer, settings
+):
+    """The leaderboard never took it (the ratings stay as they were), and neither does the
+    agent's record, on its page and in the agents list (it was counted there as a win or a loss)."""
+    from tournaments.tournament_services import EntrantChoice, tournament_cancel, tournament_create
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # the games wait in the queue
+
+    def cup(name: str) -> TournamentMatch:
+        made = tournament_create(
+            team=users["team"], created_by=users["owner"], name=name, format="single",
+            entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+            options={"rules": {"max_rounds": 1, "round_seconds": 10}}, public=True,
+        )  # fmt: skip
+        tournament_start(tournament=made)
+        return TournamentMatch.objects.get(tournament=made)
+
+    def played() -> int:
+        return sum(agent.record().values())
+
+    before = played()
+    kept = cup("Played out")  # a game taken into its bracket counts...
+    tournament_game_play(match_id=kept.match_id)
+    kept.refresh_from_db()
+    assert kept.state == TournamentMatch.DONE and Rating.objects.count() == 2
+    assert played() == before + 1
+    rated = {r.identity: (r.wins, r.losses) for r in Rating.objects.all()}
+
+    late = cup("Cut short")  # ...one ending after the cancel does not
+    Match.objects.filter(pk=late.match_id).update(state=Match.RUNNING, worker_pid=os.getpid())
+    TournamentMatch.objects.filter(pk=late.pk).update(state=TournamentMatch.PLAYING)
+    tournament_cancel(tournament=late.tournament)
+    done = match_run(late.match_id, on_finish=lambda m: tournament_record_result(match=m))
+    assert done.state == Match.DONE and done.winner in ("p1", "p2", "draw")
+    assert {r.identity: (r.wins, r.losses) for r in Rating.objects.all()} == rated
+    record = agent.record()
+    assert sum(record.values()) == before + 1
+    assert sum(agent.record(Match.objects.visible_to(users["owner"])).values()) == before + 1
+
+    client_for(client, users["owner"])
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    assert f'<b class="kill">{record["wins"]}</b> wins' in page
+    assert f'<b class="death">{record["losses"]}</b> losses' in page
+    listed = client.get("/arena/agents/").content.decode()
+    assert f"<td>{record['wins']}–{record['losses']}" in listed
