@@ -31,7 +31,10 @@ def _match_or_404(request: HttpRequest, pk: int) -> Match:
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     match = _match_or_404(request, pk)
     teams = Team.objects.visible_to(request.user) if request.user.is_authenticated else []
-    return render(request, "tournaments/match.html", {"match": match, "teams": teams})
+    # The sides named as the socket names them ("random #2", not the match's label "random"):
+    # the page reads the same before its script runs, and without it.
+    info = spectate.spectator_info(match)
+    return render(request, "tournaments/match.html", {"match": match, "info": info, "teams": teams})
 
 
 @require_GET

@@ -46,7 +46,9 @@ def match_for(user, match_id: Any, *, recent: bool = False) -> Match | None:
     return match
 
 
-def _info(match: Match) -> dict[str, Any]:
+def spectator_info(match: Match) -> dict[str, Any]:
+    """The ``match`` object spectators get (``matches.match_info``: the sides named as the
+    bracket names them), from the public cache when this very row was just read."""
     hit = _public.get(match.pk)
     if hit is not None and hit[1] is match and time.monotonic() - hit[0] < PUBLIC_TTL_S:
         return hit[2]
@@ -66,7 +68,7 @@ def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
     now = latest(match.pk) if match.live else None
     if now is not None:  # a live match: the worker's latest tick (and its end, once over)
         snap = {"type": "snapshot", "tick": now["tick"], "t": time.time(), "state": now["state"],
-                "match": _info(match)}  # fmt: skip
+                "match": spectator_info(match)}  # fmt: skip
         over = now.get("over")
         return snap, ({"type": "over", **over} if over else None)
     match.refresh_from_db()

@@ -358,3 +358,36 @@ def test_a_tournament_created_with_one_entrant_says_it_cannot_start_yet(
     form = {"team": users["team"].pk, "name": "Solo", "format": "single", "entrant": ["bot:random"]}
     shown = client.post("/tournaments/new", form, follow=True).content.decode()
     assert "Solo created with 1 entrant; it needs at least two to start." in shown
+
+
+def test_a_match_page_without_javascript_names_the_sides_as_its_socket_does(
+    client, users, memory_layer
+):
+    """A house bot entered four times plays as random, random #2 …: the page's own header (all a
+    reader without JavaScript sees) read "random vs random" where the socket named them apart."""
+    from asgiref.sync import async_to_sync
+    from django.utils.html import escape
+
+    from tests.tournaments.test_spectating import spectator
+
+    cup = tournament_create(
+        team=users["team"], created_by=users["owner"], name="Randoms", format="single",
+        entrants=[EntrantChoice("bot:random") for _ in range(4)], public=True,
+    )  # fmt: skip
+    tournament_start(tournament=cup)
+    tm = cup.matches.order_by("key").first()
+
+    async def snapshot() -> dict:
+        comm = spectator(tm.match_id)
+        assert (await comm.connect())[0]
+        message = await comm.receive_json_from(timeout=5)
+        await comm.disconnect()
+        return message
+
+    sent = async_to_sync(snapshot)()["match"]
+    p1, p2 = sent["p1"]["name"], sent["p2"]["name"]
+    assert p1 != p2 and {p1, p2} <= {e.name for e in cup.entrants.all()}
+    page = client.get(f"/matches/{tm.match_id}/").content.decode()
+    assert f'id="p1-name">{escape(p1)}</span>' in page
+    assert f'id="p2-name">{escape(p2)}</span>' in page
+    assert f"<title>{escape(p1)} vs {escape(p2)} · Film Room</title>" in page
