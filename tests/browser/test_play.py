@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import log_in, shot
+from tests.browser.conftest import SHOTS, log_in, shot
 from tests.tournaments.conftest import agent_zip
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -158,3 +158,76 @@ def test_a_player_on_a_touch_screen_fights_with_the_touch_controls(site, browser
     assert 60 < right_n < ticks and 15 < punch_n < right_n and both == punch_n
     assert 15 < left_n < ticks - right_n
     context.close()
+
+
+ON_SCREEN = """() => {
+  const box = e => { const r = e.getBoundingClientRect();
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+  return {scrollY: window.scrollY, width: window.innerWidth, height: window.innerHeight,
+          canvas: box(document.getElementById("screen")),
+          buttons: [...document.querySelectorAll("#touchpad button[data-key]")]
+            .map(b => ({key: b.dataset.key, ...box(b)}))};
+}"""
+
+
+def _inside(rect: dict, width: float, height: float) -> bool:
+    return (
+        0 <= rect["left"] <= rect["right"] <= width and 0 <= rect["top"] <= rect["bottom"] <= height
+    )
+
+
+def test_a_phone_held_sideways_shows_the_game_and_every_touch_button_at_once(site, browser):
+    """At 844 x 390 the canvas filled the width and the touch pad sat under it, off the screen:
+    a thumb had to scroll, and scrolling hid the fight. Sideways, the pad is beside the game."""
+    site.start()
+    context = browser.new_context(
+        viewport={"width": 844, "height": 390}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    log_in(page, site, "player")
+    page.goto(site.url("/arena/play/cpu_easy/"))
+    page.wait_for_selector("#start:not([disabled])")
+    page.wait_for_selector("#touchpad button[data-key=right]", state="visible")
+    page.tap("#start")
+    page.wait_for_function("() => window.arenaFrames > 5")
+    page.evaluate("() => window.scrollTo(0, 0)")  # as the page opens, not scrolled
+    seen = page.evaluate(ON_SCREEN)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "play-landscape.png"))  # what the player sees, no more
+    width, height = seen["width"], seen["height"]
+    assert (width, height, seen["scrollY"]) == (844, 390, 0)
+    assert _inside(seen["canvas"], width, height), seen["canvas"]
+    canvas = seen["canvas"]
+    assert canvas["bottom"] - canvas["top"] >= 200  # a game one can follow, not a stamp
+    assert {b["key"] for b in seen["buttons"]} == {
+        "left", "right", "up", "down", "punch", "kick", "special"
+    }  # fmt: skip
+    for button in seen["buttons"]:
+        assert _inside(button, width, height), button
+        # beside the game, not over it
+        assert button["right"] <= canvas["left"] or button["left"] >= canvas["right"], button
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    # A thumb on ▶ there holds it, as upright (the pad's buttons moved, their handlers did not).
+    right = next(b for b in seen["buttons"] if b["key"] == "right")
+    thumb = {"x": (right["left"] + right["right"]) / 2, "y": (right["top"] + right["bottom"]) / 2}
+    touch = context.new_cdp_session(page)
+    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [thumb]})
+    page.wait_for_function("() => document.querySelector('[data-key=right]').matches('.held')")
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_function("() => !document.querySelector('[data-key=right]').matches('.held')")
+    context.close()
+
+    upright = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    page = upright.new_page()
+    log_in(page, site, "player")
+    page.goto(site.url("/arena/play/cpu_easy/"))
+    page.wait_for_selector("#touchpad button[data-key=right]", state="visible")
+    seen = page.evaluate(ON_SCREEN)
+    page.screenshot(path=str(SHOTS / "play-portrait.png"))
+    # Upright stays as it was: the pad under the game, as wide as the page allows.
+    canvas = seen["canvas"]
+    assert all(b["top"] >= canvas["bottom"] for b in seen["buttons"])
+    assert canvas["right"] - canvas["left"] >= 300
+    upright.close()
