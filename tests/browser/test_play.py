@@ -98,8 +98,16 @@ def test_a_refused_fight_gives_the_button_back(site, browser):
 
 COUNT_HELD = """
 from tournaments.agents.dataset import open_dataset
+import time
 from tournaments.models import Dataset
-data = open_dataset(Dataset.objects.latest('pk').path)
+# The newest recording (ids are random UUIDs), once the match has closed it (a busy machine may
+# take more than the page's second to get there).
+for _ in range(100):
+    newest = Dataset.objects.order_by('-created_at').first()
+    if newest.ticks:
+        break
+    time.sleep(0.1)
+data = open_dataset(newest.path)
 column = lambda name: data.keys[:, data.key_names.index(name)]
 print(len(data), int(column('right').sum()), int(column('punch').sum()),
       int((column('right') & column('punch')).sum()), int(column('left').sum()))
