@@ -18,7 +18,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from detectors import detect, load_profile
-from detectors.benchmarks.build_references import REFERENCES
+from detectors.benchmarks.build_references import REFERENCES, TEMPLATES
 from detectors.benchmarks.sets import (
     FOLDS,
     NEGATIVES,
@@ -70,7 +70,10 @@ def _row(game: str, footage: str, refs: str, got: Score, found: list[Event]) -> 
 
 def _refs(names: tuple[str, ...]) -> str:
     return "; ".join(
-        f"{REFERENCES[n].clip.split('_')[0]} {REFERENCES[n].time_s:.2f} s" for n in names
+        f"{REFERENCES[n].clip.split('_')[0]} {REFERENCES[n].time_s:.2f} s"
+        if n in REFERENCES
+        else f"{TEMPLATES[n].clip} (another source)"
+        for n in names
     )
 
 
@@ -79,35 +82,44 @@ def main(argv: list[str]) -> int:
     print(HEADER)
     totals: dict[str, list[tuple[list[Event], list[Event]]]] = {}
     started = time.perf_counter()
-    for fold in FOLDS:
-        video = data / fold.clip
-        if not video.is_file():
-            print(f"| {fold.game} | {video} not found | | | | | | | |")
-            continue
-        index = own_frame_index(video)
-        labels = [e for e in load_labels(HERE / fold.labels, index) if e.kind in fold.kinds]
-
-        def inside(e: Event, f=fold) -> bool:
-            return f.start_s <= e.time_s < f.end_s
-
-        truth = [e for e in labels if inside(e)]
-        found = [e for e in _run(video, profile_for(fold.game, fold.references)) if inside(e)]
-        totals.setdefault(fold.game, []).append((found, truth))
-        where = f"{fold.clip} {fold.start_s:g}-{min(fold.end_s, float(index[-1])):.1f} s"
-        print(
-            _row(fold.game, where, _refs(fold.references), score(found, truth, TOLERANCE_S), found)
-        )
     with tempfile.TemporaryDirectory() as tmp:
+        for fold in FOLDS:
+            video = data / fold.clip
+            if not video.is_file():
+                print(f"| {fold.game} | {video} not found | | | | | | | |")
+                continue
+            index = own_frame_index(video)
+            labels = [e for e in load_labels(HERE / fold.labels, index) if e.kind in fold.kinds]
+
+            def inside(e: Event, f=fold) -> bool:
+                return f.start_s <= e.time_s < f.end_s
+
+            truth = [e for e in labels if inside(e)]
+            profile = profile_for(fold.game, fold.references, data=data, folder=Path(tmp))
+            found = [e for e in _run(video, profile) if inside(e)]
+            totals.setdefault(fold.game, []).append((found, truth))
+            where = f"{fold.clip} {fold.start_s:g}-{min(fold.end_s, float(index[-1])):.1f} s"
+            print(
+                _row(
+                    fold.game,
+                    where,
+                    _refs(fold.references),
+                    score(found, truth, TOLERANCE_S),
+                    found,
+                )
+            )
         for neg in NEGATIVES:
             path = data / neg.path
             if not path.is_file():
                 print(f"| {neg.game} | {path} not found | | | | | | | |")
                 continue
             video = _still_video(path, Path(tmp)) if path.suffix == ".jpg" else path
-            found = _run(video, profile_for(neg.game))
+            profile = profile_for(neg.game, neg.references, data=data, folder=Path(tmp))
+            found = _run(video, profile)
             totals.setdefault(neg.game, []).append((found, []))
             label = f"negative: {neg.path} ({neg.what})"
-            print(_row(neg.game, label, "all of the game's", score(found, [], TOLERANCE_S), found))
+            refs = "all of the game's" if neg.references is None else _refs(neg.references)
+            print(_row(neg.game, label, refs, score(found, [], TOLERANCE_S), found))
         for game, runs in totals.items():
             found = [e for f, _ in runs for e in f]
             truth = [e for _, t in runs for e in t]

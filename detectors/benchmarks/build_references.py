@@ -30,16 +30,17 @@ class Reference:
 
     Attributes:
         png: File name in this folder.
-        clip: Source file in DATA_DIR.
-        time_s: Frame-index time of the frame it was cut from.
+        clip: Source file in DATA_DIR: a clip, or an image (a template from elsewhere).
+        time_s: Frame-index time of the frame it was cut from (None for an image).
         box: [x, y, w, h] of the indicator in that frame.
-        keep: [x, y, w, h] of the neighbourhood kept (the rest is black).
+        keep: [x, y, w, h] of the neighbourhood kept (the rest is black); for an image, where it
+            is pasted on a black 1920x1080 screenshot (its whole size).
         what: What is on screen, read off the frame.
     """
 
     png: str
     clip: str
-    time_s: float
+    time_s: float | None
     box: tuple[int, int, int, int]
     keep: tuple[int, int, int, int]
     what: str
@@ -47,6 +48,11 @@ class Reference:
 
 VALORANT = "valorant_two_kills_360p60.mp4"
 HALO = "halo_infinite_death_and_kill_1080p60_av1.webm"
+# From another source than the clips (another repository's template folder): no moment of any
+# clip here was cut for it. Its box is the medal's inner disc (the template's dark corners are
+# not the medal: the game draws it over the scene); it is placed where Halo Infinite draws its
+# medals, left of the crosshair under the points (1080p, HUD scale 1).
+HALO_MEDAL = "halo_infinite_double_kill_medal.png"
 REFERENCES = {
     r.png: r
     for r in [
@@ -60,10 +66,19 @@ REFERENCES = {
                   "'100' points over 'Killed COL TritonJB' (the clip's second kill)"),
     ]
 }  # fmt: skip
+# Templates from elsewhere, pasted on a black screenshot when a benchmark runs (into a temporary
+# folder, like the footage never copied into the repo).
+TEMPLATES = {
+    r.png: r
+    for r in [
+        Reference("halo_double_kill_medal.png", HALO_MEDAL, None, (757, 492, 26, 26),
+                  (750, 485, 40, 40), "the Double Kill medal, a 40x40 template from elsewhere"),
+    ]
+}  # fmt: skip
 
 
 def build(data: Path = DATA) -> None:
-    """Writes every reference PNG next to this file."""
+    """Writes every reference PNG cut from a clip next to this file."""
     for ref in REFERENCES.values():
         frame = cv2.cvtColor(read_frame(data / ref.clip, ref.time_s), cv2.COLOR_RGB2BGR)
         out = np.zeros_like(frame)
@@ -72,6 +87,20 @@ def build(data: Path = DATA) -> None:
         cv2.imwrite(str(HERE / ref.png), out)
         size_kb = (HERE / ref.png).stat().st_size // 1024
         print(f"{ref.png}: {ref.clip} at {ref.time_s:.2f} s, box {list(ref.box)}, {size_kb} KB")
+
+
+def pasted(ref: Reference, data: Path, folder: Path) -> Path:
+    """A template from elsewhere (``TEMPLATES``) pasted on a black 1920x1080 screenshot at
+    ``ref.keep``, written to ``folder``; returns its path."""
+    x, y, w, h = ref.keep
+    image = cv2.imread(str(data / ref.clip), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(data / ref.clip)
+    out = np.zeros((1080, 1920, 3), np.uint8)
+    out[y : y + h, x : x + w] = image[:h, :w]
+    path = folder / ref.png
+    cv2.imwrite(str(path), out)
+    return path
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ honest reference exists and the event is reported as not scored rather than self
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from detectors.benchmarks.build_references import HALO, REFERENCES, VALORANT
+from detectors.benchmarks.build_references import HALO, REFERENCES, TEMPLATES, VALORANT, pasted
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Negative:
     game: str
     path: str
     what: str
+    references: tuple[str, ...] | None = None  # default: the game's full profile
 
 
 FOLDS = [
@@ -42,6 +44,16 @@ FOLDS = [
     Fold("Valorant", VALORANT, "valorant.labels.json", ("valorant_kill_1.png",), 3.7, 99.0),
     Fold("Halo Infinite", HALO, "halo_infinite.labels.json", ("halo_kill_2.png",), 0.0, 0.9),
     Fold("Halo Infinite", HALO, "halo_infinite.labels.json", ("halo_kill_1.png",), 0.9, 99.0),
+    # A template from another source than every clip here (build_references.TEMPLATES), scored
+    # on the whole clip against the kills a multi-kill medal marks.
+    Fold(
+        "Halo Infinite",
+        HALO,
+        "halo_infinite_multikills.labels.json",
+        ("halo_double_kill_medal.png",),
+        0.0,
+        99.0,
+    ),
 ]
 # Foreign footage at 16:9. Negatives are scored with the game's full profile (every reference
 # above): more chances to fire.
@@ -57,6 +69,10 @@ NEGATIVES = [
     *(
         Negative(game, clip, what)
         for game in ("Valorant", "Halo Infinite")
+        for clip, what in FOREIGN
+    ),
+    *(
+        Negative("Halo Infinite", clip, what, ("halo_double_kill_medal.png",))
         for clip, what in FOREIGN
     ),
 ]
@@ -77,9 +93,25 @@ NOT_SCORED = [
 ]
 
 
-def profile_for(game: str, references: tuple[str, ...] | None = None) -> dict:
-    """The profile (JSON form) of ``game`` with the given references (default: all of them)."""
+def profile_for(
+    game: str,
+    references: tuple[str, ...] | None = None,
+    *,
+    data: Path | None = None,
+    folder: Path | None = None,
+) -> dict:
+    """The profile (JSON form) of ``game`` with the given references (default: all those cut
+    from its clip). A template from elsewhere (``TEMPLATES``) is pasted from ``data`` into
+    ``folder`` and named by its absolute path."""
     clip = VALORANT if game == "Valorant" else HALO
     names = references or tuple(n for n, r in REFERENCES.items() if r.clip == clip)
-    kills = [{"reference": n, "box": list(REFERENCES[n].box)} for n in names]
+    kills = []
+    for n in names:
+        if n in TEMPLATES:
+            if data is None or folder is None:
+                raise ValueError(f"{n} is pasted from DATA_DIR: give data and folder")
+            path = pasted(TEMPLATES[n], data, folder)
+            kills.append({"reference": str(path), "box": list(TEMPLATES[n].box)})
+        else:
+            kills.append({"reference": n, "box": list(REFERENCES[n].box)})
     return {"name": game, "events": {"kill": kills}, "min_gap_s": 2.0}
