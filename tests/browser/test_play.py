@@ -114,17 +114,24 @@ print(len(data), int(column('right').sum()), int(column('punch').sum()),
 """
 
 
-def test_a_player_on_a_touch_screen_fights_with_the_touch_controls(site, browser):
+def _touch_play(site, browser, width: int, height: int):
+    """A phone of that size, logged in as the player, on the play page with the touch pad shown
+    (any touch shows it, where the device does not say so first): (context, page)."""
     site.start()
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+        viewport={"width": width, "height": height}, has_touch=True, is_mobile=True
     )
     page = context.new_page()
     log_in(page, site, "player")
     page.goto(site.url("/arena/play/cpu_easy/"))
     page.wait_for_selector("#start:not([disabled])")
-    page.tap("#screen")  # any touch shows the controls, where the device does not say so first
+    page.tap("#screen")
     page.wait_for_selector("#touchpad button[data-key=right]", state="visible")
+    return context, page
+
+
+def test_a_player_on_a_touch_screen_fights_with_the_touch_controls(site, browser):
+    context, page = _touch_play(site, browser, 390, 844)
     page.tap("#start")
     page.wait_for_function("() => window.arenaFrames > 5")
     touch = context.new_cdp_session(page)
@@ -187,15 +194,7 @@ def _inside(rect: dict, width: float, height: float) -> bool:
 def test_a_phone_held_sideways_shows_the_game_and_every_touch_button_at_once(site, browser):
     """At 844 x 390 the canvas filled the width and the touch pad sat under it, off the screen:
     a thumb had to scroll, and scrolling hid the fight. Sideways, the pad is beside the game."""
-    site.start()
-    context = browser.new_context(
-        viewport={"width": 844, "height": 390}, has_touch=True, is_mobile=True
-    )
-    page = context.new_page()
-    log_in(page, site, "player")
-    page.goto(site.url("/arena/play/cpu_easy/"))
-    page.wait_for_selector("#start:not([disabled])")
-    page.wait_for_selector("#touchpad button[data-key=right]", state="visible")
+    context, page = _touch_play(site, browser, 844, 390)
     page.tap("#start")
     page.wait_for_function("() => window.arenaFrames > 5")
     page.evaluate("() => window.scrollTo(0, 0)")  # as the page opens, not scrolled
