@@ -168,6 +168,17 @@ def uses_color(indicator: Indicator, height_scale: float | None = None) -> bool:
     return own_color_score(indicator, height_scale) >= indicator.threshold + SMALL_COLOR_MARGIN
 
 
+def check_indicators(indicators: tuple[Indicator, ...] | list[Indicator]) -> None:
+    """Refuses an indicator detection could not match, as a :class:`Matcher` for a video of its
+    screenshot's own size would (a box of flat colour).
+
+    Raises:
+        ProfileError: naming the indicator and what to do.
+    """
+    for indicator in indicators:
+        Matcher(indicator, indicator.reference_size)
+
+
 def _coloured(bgr: np.ndarray) -> np.ndarray:
     """Which pixels of a BGR image are clearly coloured (a chroma component far from grey)."""
     yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)

@@ -197,6 +197,7 @@ def _with_own_pixels(indicators: list[Indicator]) -> tuple[Indicator, ...]:
     out = []
     for ind in indicators:
         bx, by, bw, bh = ind.box
+        crop = ind.image[by : by + bh, bx : bx + bw]
         others = [
             cv2.resize(o.image[oy : oy + oh, ox : ox + ow], (bw, bh), interpolation=cv2.INTER_AREA)
             for o in indicators
@@ -204,7 +205,9 @@ def _with_own_pixels(indicators: list[Indicator]) -> tuple[Indicator, ...]:
             for ox, oy, ow, oh in [o.box]
             if same_size(ind.box, ind.reference_size[1], o.box, o.reference_size[1])
         ]
-        own = own_pixels(ind.image[by : by + bh, bx : bx + bw], others) if others else None
+        # The same screenshot twice tells nothing of what is scene: it would agree everywhere.
+        others = [o for o in others if not np.array_equal(o, crop)]
+        own = own_pixels(crop, others) if others else None
         out.append(ind if own is None else replace(ind, own=own))
     return tuple(out)
 

@@ -134,7 +134,7 @@ def _cut(clip: Clip, source_index: tuple[object, object] | None) -> None:
         clip.path.unlink(missing_ok=True)  # published or not at all: the next open cuts again
         logger.warning("no clip for %s: %s", clip.event, exc)
         _failed(clip, f"This clip could not be cut: {exc}. Opening it again tries again.")
-    logger.info("cut %s in %.2f s", clip.file, time.monotonic() - started)
+    logger.debug("cut %s in %.2f s", clip.file, time.monotonic() - started)
     # Remote media: the copy of the original fetched to cut from stays within the budget.
     trim_working_copy(also_keep=[clip.path])
     if clip.error:

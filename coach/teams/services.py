@@ -50,6 +50,16 @@ def invite_create(*, team: Team, role: str, by) -> Invite:
     )
 
 
+REMOVED = "you were removed from this team after this link was made: ask its coach for a new one"
+
+
+def invite_removed(invite: Invite, user) -> bool:
+    """Whether ``user`` (not in the team now) was removed from it after the link was made: links
+    made before a removal do not bring that person back."""
+    removed = Removal.objects.filter(team=invite.team, user=user, removed_at__gte=invite.created_at)
+    return removed.exists() and not invite.team.memberships.filter(user=user).exists()
+
+
 def invite_accept(*, invite: Invite, user) -> tuple[Membership, bool]:
     """Joins ``user`` to the invite's team; returns (membership, whether it is new).
 
@@ -57,11 +67,8 @@ def invite_accept(*, invite: Invite, user) -> tuple[Membership, bool]:
     """
     if not invite.usable:
         raise TeamError(_unusable(invite))
-    removed = Removal.objects.filter(team=invite.team, user=user, removed_at__gte=invite.created_at)
-    if removed.exists() and not invite.team.memberships.filter(user=user).exists():
-        raise TeamError(
-            "you were removed from this team after this link was made: ask its coach for a new one"
-        )
+    if invite_removed(invite, user):
+        raise TeamError(REMOVED)
     membership, created = Membership.objects.get_or_create(
         team=invite.team, user=user, defaults={"role": invite.role}
     )

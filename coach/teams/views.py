@@ -179,6 +179,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         current = invite.team.memberships.filter(user=request.user).first()
         if request.method == "POST":
             return _joined(request, invite, request.user)
+        if services.invite_removed(invite, request.user):  # said before, not after, the click
+            context["refused"] = services.REMOVED
+            return render(request, "coach/teams/join.html", context, status=403)
         context["current"] = current
         return render(request, "coach/teams/join.html", context)
     if request.method == "POST" and (

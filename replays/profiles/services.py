@@ -28,6 +28,7 @@ from coach import storage
 from coach.models import Team
 from coach.params import plain_name
 from detectors import ProfileError, VideoError, detect, load_profile
+from detectors.matching import check_indicators
 from detectors.probe import ProbeError, read_frame
 
 from ..models import GameProfile, ProfileVersion, Replay
@@ -102,6 +103,8 @@ def profile_save_version(
                 shutil.copyfile(base.path / name, folder / name)
         try:
             loaded = load_profile(spec, base_dir=folder)
+            # What detection would refuse on every replay (a flat box), refused here instead.
+            check_indicators(loaded.indicators)
         except ProfileError as exc:  # name the file as the user did, not our temp folder
             raise ProfileError(str(exc).replace(f"{folder}/", "")) from None
         latest = profile.latest

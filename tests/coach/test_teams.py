@@ -170,6 +170,10 @@ def test_a_removed_member_cannot_come_back_through_an_old_link(client, users):
     gone = client.post(f"/teams/{slug}/members/{users['owner'].pk}/remove", follow=True)
     assert "no longer let them back in" in gone.content.decode()
     client.force_login(users["owner"])
+    # The link's page says so before any click, with no Join button.
+    page = client.get(f"/join/{old.token}")
+    assert page.status_code == 403 and "were removed from this team" in page.content.decode()
+    assert '<button type="submit">Join Owls</button>' not in page.content.decode()
     back = client.post(f"/join/{old.token}", follow=True).content.decode()
     assert "you were removed from this team after this link was made" in back
     assert role(team, users["owner"]) is None

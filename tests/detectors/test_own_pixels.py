@@ -106,3 +106,8 @@ def test_references_of_different_indicators_share_no_pixels():
     medal = cv2.cvtColor(_medal(_wall(90)), cv2.COLOR_BGR2GRAY)[y : y + h, x : x + w]
     other = cv2.cvtColor(_smudged_edge()[::-1, ::-1], cv2.COLOR_BGR2GRAY)[y : y + h, x : x + w]
     assert own_pixels(medal, [other]) is None
+
+
+def test_the_same_screenshot_twice_is_not_a_second_reference(folder):
+    # It would agree with itself everywhere, scene included: the whole box again.
+    assert _profile(folder, "first.png", "first.png").indicators[0].own is None

@@ -371,6 +371,17 @@ def test_a_bad_draft_gets_a_one_line_message(client, users, footage):
     assert not GameProfile.objects.exists()
 
 
+def test_saving_a_flat_box_is_refused_as_detection_would_refuse_it(users):
+    # Try it refused it, Save took it, and every replay using the profile then failed.
+    flat = np.full((360, 640, 3), 120, np.uint8)
+    ok, png = cv2.imencode(".png", flat)
+    profile = GameProfile.objects.create(team=users["team"], name="flat")
+    spec = {"name": "flat", "events": {"kill": [{"reference": "k.png", "box": [10, 10, 80, 40]}]}}
+    with pytest.raises(profiles.ProfileError, match="is a flat colour: draw it around"):
+        profile_save_version(profile=profile, spec=spec, files={"k.png": png.tobytes()})
+    assert profile.latest is None
+
+
 def test_a_replay_of_another_team_cannot_be_used(client, users, footage, boxes):
     client.force_login(users["outsider"])
     body = {**draft(footage, boxes), "replay": footage.pk, "team": users["other"].pk, "name": "x"}
