@@ -335,12 +335,16 @@
       Math.max(0, Math.min(canvas.height, Math.round(y)))];
   }
 
-  canvas.addEventListener("mousedown", function (e) {
-    if (canvasFrame === null) return;
+  // Pointer events: a mouse, a pen or a finger draws the box (touch-action: none on the canvas
+  // keeps a finger's drag from scrolling the page instead). The canvas captures the pointer, so
+  // a drag that leaves it still ends the box (clamped to the frame).
+  canvas.addEventListener("pointerdown", function (e) {
+    if (canvasFrame === null || (e.pointerType === "mouse" && e.button !== 0)) return;
     e.preventDefault();
     dragFrom = toPixels(e);
+    canvas.setPointerCapture(e.pointerId);
   });
-  window.addEventListener("mousemove", function (e) {
+  canvas.addEventListener("pointermove", function (e) {
     if (!dragFrom) return;
     const to = toPixels(e);
     box = [Math.min(dragFrom[0], to[0]), Math.min(dragFrom[1], to[1]),
@@ -348,7 +352,9 @@
     updateBoxLabel();
     drawCanvas();
   });
-  window.addEventListener("mouseup", function () { dragFrom = null; });
+  for (const end of ["pointerup", "pointercancel"]) {
+    canvas.addEventListener(end, function () { dragFrom = null; });
+  }
   $("kind-select").addEventListener("change", drawCanvas);
 
   $("add-indicator").addEventListener("click", function () {

@@ -147,3 +147,43 @@ def test_the_editor_says_what_is_wrong_with_an_empty_draft(site, page):
     page.wait_for_selector("#editor-error:not([hidden])")
     assert "add at least one indicator" in page.inner_text("#editor-error")
     shot(page, "profile-editor-error")
+
+
+def test_a_finger_draws_the_box_on_a_phone(site, browser):
+    """The canvas listened to the mouse only: on a touch screen a drag drew nothing."""
+    from tests.browser.conftest import log_in
+
+    site.start()
+    site.login("coach", site.password)
+    assert site.wait_done(1, timeout=300)["state"] == "done"
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    log_in(page, site, "coach")
+    page.goto(site.url("/profiles/new/?replay=1"))
+    page.wait_for_function("() => document.getElementById('frame-total').textContent !== '…'")
+    page.tap("#use-frame")
+    page.wait_for_function("() => document.getElementById('canvas-frame').textContent === '0'")
+    page.locator("#frame-canvas").scroll_into_view_if_needed()
+    rect = page.locator("#frame-canvas").bounding_box()
+    scale = rect["width"] / 1280
+    x, y, w, h = KILL_LINE
+    start = {"x": rect["x"] + x * scale, "y": rect["y"] + y * scale, "id": 1}
+    end = {"x": rect["x"] + (x + w) * scale, "y": rect["y"] + (y + h) * scale, "id": 1}
+    scrolled = page.evaluate("() => window.scrollY")
+    touch = context.new_cdp_session(page)
+    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [start]})
+    for k in range(1, 7):
+        point = {**start, "x": start["x"] + (end["x"] - start["x"]) * k / 6,
+                 "y": start["y"] + (end["y"] - start["y"]) * k / 6}  # fmt: skip
+        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": [end]})
+    page.wait_for_function("() => document.getElementById('box-label').textContent !== 'none'")
+    box = [int(v) for v in page.inner_text("#box-label").strip("[]").split(", ")]
+    # A finger on a 390 px screen covers several of the frame's pixels: within 1 % of its width.
+    assert all(abs(a - b) <= 12 for a, b in zip(box, KILL_LINE, strict=True)), box
+    assert page.evaluate("() => window.scrollY") == scrolled  # the drag drew; it did not scroll
+    assert page.is_enabled("#add-indicator")
+    shot(page, "profile-editor-phone-box")
+    context.close()
