@@ -86,6 +86,9 @@ LEAVE_ONE_OUT_GAIN = 2.0
 # ...and at least this clear (score 0-1): two moments agree on background change far more often
 # than three do (measured: 0.16 for a moving character, 0.28-0.39 for HUD lines).
 LEAVE_ONE_OUT_MIN = 0.2
+# A proposal under this score is a weak one (the site says so): HUD lines scored 0.28-0.42 on
+# their real moments, marks where nothing happens 0.08-0.10, a moving character 0.16.
+WEAK_SCORE = 0.2
 
 
 class DiscoveryError(ValueError):
@@ -124,6 +127,7 @@ class Proposal:
         return {
             "box": list(self.box),
             "score": round(self.score, 3),
+            "weak": self.score < WEAK_SCORE,
             "reference_time_s": round(self.reference_time_s, 4),
             "reference_moment": self.reference_moment,
             "candidates": [{"box": list(b), "score": round(s, 3)} for b, s in self.candidates],

@@ -44,6 +44,11 @@
     errorEl.textContent = message;
     errorEl.hidden = !message;
     if (message) errorEl.scrollIntoView({ block: "nearest" });
+    else {  // a status that pointed at the message points at nothing now
+      for (const id of ["try-status", "discover-status"]) {
+        if ($(id).textContent.endsWith("see the message above.")) $(id).textContent = "";
+      }
+    }
   }
 
   async function postJSON(url, body) {
@@ -312,7 +317,10 @@
       const found = await postJSON(data.discover_url, { frames: moments });
       loadCanvasFrame(found.frame, found.box);
       seekFrame(found.frame);
-      $("discover-status").textContent = "Proposed box [" + found.box.join(", ") + "] on frame " +
+      $("discover-status").textContent = (found.weak ? "A weak proposal: little appeared at " +
+        "every marked moment (a kill feed or a banner scores about 0.3 or more). Check that each " +
+        "mark is within a second after a kill's sign appears and that the marks are at least " +
+        "two seconds apart. " : "") + "Proposed box [" + found.box.join(", ") + "] on frame " +
         found.frame + " (score " + found.score.toFixed(2) + "): adjust it by dragging, choose " +
         "the kind, then Add indicator. The sign appeared near frames " +
         found.onset_frames.join(", ") + "." + (found.ignored_moment_s === null ? "" :

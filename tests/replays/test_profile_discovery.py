@@ -58,6 +58,7 @@ def test_three_marked_frames_give_the_indicator_box(client, users, hud_replay) -
     )
     assert status == 200, got
     assert iou(got["box"], TRUE_BOX) >= 0.5, got
+    assert got["weak"] is False, got
     # The frame to cut the reference from shows the indicator, and its time is the index's.
     assert any(m < got["time_s"] < m + SHOWN_S for m in MOMENTS), got
     assert got["time_s"] == pytest.approx(float(hud_replay.frame_times()[got["frame"]]), abs=1e-3)
@@ -75,6 +76,16 @@ def test_frames_marked_late_give_the_box_and_the_onset_frames(client, users, hud
     index = hud_replay.frame_times()
     onsets = [float(index[n]) for n in got["onset_frames"]]
     assert onsets == pytest.approx(MOMENTS, abs=0.25), got
+
+
+def test_marks_where_nothing_appears_give_a_proposal_called_weak(client, users, hud_replay):
+    # Before and between the lines (each shown 1.5 s): whatever is proposed is said to be weak.
+    between = [0.5, *(m + SHOWN_S + 0.5 for m in MOMENTS[:2])]
+    status, got = _post(
+        client, users["owner"], hud_replay.pk, {"frames": _frames(hud_replay, between)}
+    )
+    assert status == 200, got
+    assert got["weak"] is True and got["score"] < 0.2 and iou(got["box"], TRUE_BOX) < 0.5, got
 
 
 def test_bad_moments_get_a_one_line_reason(client, users, hud_replay) -> None:
