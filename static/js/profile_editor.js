@@ -45,8 +45,9 @@
     errorEl.hidden = !message;
     if (message) errorEl.scrollIntoView({ block: "nearest" });
     else {  // a status that pointed at the message points at nothing now
-      for (const id of ["try-status", "discover-status"]) {
-        if ($(id).textContent.endsWith("see the message above.")) $(id).textContent = "";
+      for (const id of ["try-status", "discover-status"]) {  // (not on the page without a replay)
+        const status = $(id);
+        if (status && status.textContent.endsWith("see the message above.")) status.textContent = "";
       }
     }
   }
