@@ -1,6 +1,6 @@
 """Rate limits on making accounts (per client address) and on failed logins (per address and
-username), counted in the ``limits`` cache: the shared Redis, so every web process and node counts
-the same attempts.
+username, and per address whatever the username), counted in the ``limits`` cache: the shared
+Redis, so every web process and node counts the same attempts.
 
 Each limit is *count* in any *window_s* seconds, counted as a sliding window over two fixed
 buckets (the current window's count plus the previous one's, weighted by how much of it still
@@ -114,6 +114,14 @@ def login_failures() -> Limit:
     )
 
 
+def login_address_failures() -> Limit:
+    return Limit(
+        "login-failed-address",
+        settings.FILMROOM_LOGIN_FAILURE_ADDRESS_LIMIT,
+        settings.FILMROOM_LOGIN_FAILURE_ADDRESS_WINDOW_S,
+    )
+
+
 def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
@@ -141,6 +149,28 @@ def refusal(what: str, seconds: int) -> str:
 
 SIGNUP_REFUSED = "Too many accounts were made from your address lately."
 LOGIN_REFUSED = "Too many failed logins for this username from your address."
+LOGIN_ADDRESS_REFUSED = "Too many failed logins from your address."
+
+
+def login_refused(request: HttpRequest, username: str) -> tuple[str, int] | None:
+    """Why a login from this client for ``username`` is refused before its password is tried,
+    and for how many seconds: the sentence and the wait; None when it may be tried.
+
+    Both counts must allow it: the failures for this username from this address, and those from
+    this address whatever the username (one address trying a few passwords on many accounts).
+    """
+    waits = [
+        (wait, what)
+        for wait, what in (
+            (login_failures().retry_after(login_key(request, username)), LOGIN_REFUSED),
+            (login_address_failures().retry_after(client_address(request)), LOGIN_ADDRESS_REFUSED),
+        )
+        if wait is not None
+    ]
+    if not waits:
+        return None
+    wait, what = max(waits)
+    return refusal(what, wait), wait
 
 
 def limited(response: HttpResponse, seconds: int) -> HttpResponse:
@@ -158,3 +188,4 @@ def _count_failed_login(sender, credentials: dict, request: HttpRequest | None =
         return
     username = str(credentials.get("username", ""))
     login_failures().hit(login_key(request, username))
+    login_address_failures().hit(client_address(request))

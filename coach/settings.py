@@ -268,12 +268,22 @@ FILMROOM_INVITE_DAYS = envint("INVITE_DAYS", 7)
 # invite link); false: accounts come only through invite links (and the admin).
 FILMROOM_OPEN_SIGNUP = envbool("OPEN_SIGNUP", True)
 # Rate limits (coach.limits; 0: none): accounts made from one client address (the sign-up page
-# and invite links) and failed logins for one username from one address, per window of seconds.
+# and invite links), failed logins for one username from one address, and failed logins from one
+# address whatever the username (password spraying), per window of seconds.
 FILMROOM_SIGNUP_LIMIT = envint("SIGNUP_LIMIT", 5)
 FILMROOM_SIGNUP_WINDOW_S = envint("SIGNUP_WINDOW_S", 3600)
 FILMROOM_LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 10)
 FILMROOM_LOGIN_FAILURE_WINDOW_S = envint("LOGIN_FAILURE_WINDOW_S", 900)
-for _name in ("SIGNUP_LIMIT", "SIGNUP_WINDOW_S", "LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_WINDOW_S"):
+FILMROOM_LOGIN_FAILURE_ADDRESS_LIMIT = envint("LOGIN_FAILURE_ADDRESS_LIMIT", 50)
+FILMROOM_LOGIN_FAILURE_ADDRESS_WINDOW_S = envint("LOGIN_FAILURE_ADDRESS_WINDOW_S", 900)
+for _name in (
+    "SIGNUP_LIMIT",
+    "SIGNUP_WINDOW_S",
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_FAILURE_WINDOW_S",
+    "LOGIN_FAILURE_ADDRESS_LIMIT",
+    "LOGIN_FAILURE_ADDRESS_WINDOW_S",
+):
     if globals()[f"FILMROOM_{_name}"] < (1 if _name.endswith("WINDOW_S") else 0):
         raise ImproperlyConfigured(f"{_name} must be at least {int(_name.endswith('WINDOW_S'))}")
 FILMROOM_CLIP_BEFORE_S = 8.0

@@ -34,19 +34,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 class LoginView(auth_views.LoginView):
     """Django's login page, offering to make an account where the site allows it. Too many failed
-    logins for one username from one address (``coach.limits``) answer 429 with the form again,
-    the username kept, without trying the password."""
+    logins for one username from one address, or from one address in all (``coach.limits``),
+    answer 429 with the form again, the username kept, without trying the password."""
 
     def get_context_data(self, **kwargs: object) -> dict:
         return {**super().get_context_data(**kwargs), "open_signup": settings.FILMROOM_OPEN_SIGNUP}
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         username = request.POST.get("username", "")
-        wait = limits.login_failures().retry_after(limits.login_key(request, username))
-        if wait is None:
+        refused = limits.login_refused(request, username)
+        if refused is None:
             return super().post(request, *args, **kwargs)
+        refusal, wait = refused
         form = self.get_form_class()(request, initial={"username": username})
-        refusal = limits.refusal(limits.LOGIN_REFUSED, wait)
         page = self.render_to_response(self.get_context_data(form=form, limited=refusal))
         return limits.limited(page, wait)
 
@@ -57,13 +57,12 @@ class LoginView(auth_views.LoginView):
 
 
 def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-    """The admin's login, under the same limit on failed logins as the site's (the same
-    passwords): over it, 429 with the refusal instead of the form."""
+    """The admin's login, under the same limits on failed logins as the site's (the same
+    passwords, the same counts): over one, 429 with the refusal instead of the form."""
     if request.method == "POST":
-        username = request.POST.get("username", "")
-        wait = limits.login_failures().retry_after(limits.login_key(request, username))
-        if wait is not None:
-            message = limits.refusal(limits.LOGIN_REFUSED, wait)
+        refused = limits.login_refused(request, request.POST.get("username", ""))
+        if refused is not None:
+            message, wait = refused
             return limits.limited(render(request, "429.html", {"message": message}), wait)
     return admin.site.login(request, extra_context)
 

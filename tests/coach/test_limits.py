@@ -117,6 +117,57 @@ def test_failed_logins_over_the_limit_answer_429_even_for_the_right_password(
     assert settings.FILMROOM_LOGIN_FAILURE_WINDOW_S == 900
 
 
+def test_failed_logins_over_many_usernames_from_one_address_answer_429(
+    db, settings, limits_on_redis
+):
+    """Password spraying: one address trying a password or two on each of many accounts never
+    reaches a username's limit, but the address's own count stops it."""
+    assert settings.FILMROOM_LOGIN_FAILURE_ADDRESS_LIMIT == 50
+    assert settings.FILMROOM_LOGIN_FAILURE_ADDRESS_WINDOW_S == 900
+    settings.FILMROOM_LOGIN_FAILURE_ADDRESS_LIMIT = 5  # each failure hashes a password: slow
+    get_user_model().objects.create_user("owner", password=PASSWORD)
+    get_user_model().objects.create_user("coach", password=PASSWORD)
+    sprayer = Client()
+    for n in range(4):
+        wrong = sprayer.post("/accounts/login/", {"username": f"user{n}", "password": "guess"})
+        assert wrong.status_code == 200 and "didn't match" in wrong.content.decode()
+    # Under the address's limit a person at the same address logs in as ever; their success
+    # does not clear the address's count (a sprayer holding one account could reset it).
+    owner = Client()
+    assert (
+        owner.post("/accounts/login/", {"username": "owner", "password": PASSWORD}).status_code
+        == 302
+    )
+    sprayer.post("/accounts/login/", {"username": "admin", "password": "guess"})
+    refused = Client().post("/accounts/login/", {"username": "coach", "password": PASSWORD})
+    page = refused.content.decode()
+    assert refused.status_code == 429, page
+    assert "Too many failed logins from your address. Try again in" in page
+    assert 0 < int(refused["Retry-After"]) <= 2 * 900
+    assert 'name="username" value="coach"' in page
+    admin = Client().post("/admin/login/", {"username": "coach", "password": PASSWORD})
+    assert admin.status_code == 429 and "Too many failed logins from your address" in (
+        admin.content.decode()
+    )
+    assert 0 < int(admin["Retry-After"]) <= 2 * 900
+    # Failures through the admin's form count too; another address is not held back.
+    elsewhere = Client(REMOTE_ADDR="192.0.2.7")
+    for n in range(5):
+        elsewhere.post("/admin/login/", {"username": f"staff{n}", "password": "guess"})
+    assert (
+        Client(REMOTE_ADDR="192.0.2.8")
+        .post("/accounts/login/", {"username": "coach", "password": PASSWORD})
+        .status_code
+        == 302
+    )
+    assert (
+        Client(REMOTE_ADDR="192.0.2.7")
+        .post("/accounts/login/", {"username": "coach", "password": PASSWORD})
+        .status_code
+        == 429
+    )
+
+
 def test_a_successful_login_clears_the_failures(db, limits_on_redis):
     get_user_model().objects.create_user("owner", password=PASSWORD)
     client = Client()
