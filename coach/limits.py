@@ -10,7 +10,8 @@ the views answer 429 with ``Retry-After`` and a page that says when to try again
 The client address is ``REMOTE_ADDR``. Behind the reverse proxy of the deployment (README,
 "Deployment") Daphne runs with ``--proxy-headers`` and sets it from ``X-Forwarded-For``, which the
 proxy must overwrite with the peer's own address (a client could otherwise choose its address);
-``manage.py serve`` takes no proxy headers and counts the connection's peer.
+``manage.py serve`` takes no proxy headers and counts the connection's peer. The limits count an
+IPv4 client by its address and an IPv6 client by its /64 (``client_address``).
 
 When the cache cannot be reached (Redis down) the limits let everything through and log a
 warning: a Redis outage must not lock everyone out of the site.
@@ -19,6 +20,7 @@ warning: a Redis outage must not lock everyone out of the site.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -123,7 +125,23 @@ def login_address_failures() -> Limit:
 
 
 def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """Who the limits count: an IPv4 client by its address, an IPv6 client by its /64.
+
+    One home line or server gets a whole /64 and may use any address in it, so counting single
+    IPv6 addresses would let it dodge every limit. An IPv4-mapped IPv6 address (``::ffff:a.b.c.d``,
+    a dual-stack socket's view of an IPv4 peer) counts as that IPv4 address.
+    """
+    raw = (request.META.get("REMOTE_ADDR") or "").strip()
+    try:
+        address = ipaddress.ip_address(raw.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return raw or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        network = ipaddress.IPv6Address(int(address) >> 64 << 64)  # drops a zone (%eth0) too
+        return f"{network}/64"
+    return str(address)
 
 
 def login_key(request: HttpRequest, username: str) -> str:

@@ -185,6 +185,70 @@ def test_a_successful_login_clears_the_failures(db, limits_on_redis):
         )
 
 
+@pytest.mark.parametrize(
+    ("remote_addr", "counted_as"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),  # the same home line
+        ("2001:DB8:1:3::1", "2001:db8:1:3::/64"),  # the next /64: another line
+        ("fe80::1%eth0", "fe80::/64"),
+        ("[2001:db8:1:2::9]", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),  # a dual-stack socket's IPv4 peer
+        ("::1", "::/64"),
+        ("not an address", "not an address"),
+        ("", "unknown"),
+    ],
+)
+def test_an_ipv6_client_counts_by_its_64_and_an_ipv4_one_by_its_address(remote_addr, counted_as):
+    from django.test import RequestFactory
+
+    from coach import limits
+
+    request = RequestFactory().get("/", REMOTE_ADDR=remote_addr)
+    assert limits.client_address(request) == counted_as
+
+
+def test_rotating_addresses_within_one_ipv6_64_does_not_dodge_the_limits(db, limits_on_redis):
+    """A home line gets a /64 and may use any address in it: sign-ups and failed logins from
+    addresses of one /64 add up; another /64 is another client. IPv4-mapped addresses count as
+    the IPv4 address they map."""
+    line = [f"2001:db8:7:1::{n:x}" for n in range(1, 40)]
+    for n in range(5):
+        assert sign_up(Client(REMOTE_ADDR=line[n]), f"six{n}").status_code == 302
+    refused = sign_up(Client(REMOTE_ADDR=line[5]), "sixth")
+    assert refused.status_code == 429 and 'value="sixth"' in refused.content.decode()
+    assert sign_up(Client(REMOTE_ADDR="2001:db8:7:2::1"), "neighbour").status_code == 302
+    for n in range(5):
+        addr = "::ffff:198.51.100.2" if n % 2 else "198.51.100.2"
+        assert sign_up(Client(REMOTE_ADDR=addr), f"v4{n}").status_code == 302
+    assert sign_up(Client(REMOTE_ADDR="::ffff:198.51.100.2"), "v4mapped").status_code == 429
+    assert sign_up(Client(REMOTE_ADDR="198.51.100.3"), "v4next").status_code == 302
+
+    get_user_model().objects.create_user("owner", password=PASSWORD)
+    for n in range(10):
+        wrong = Client(REMOTE_ADDR=line[10 + n]).post(
+            "/accounts/login/", {"username": "owner", "password": "guess"}
+        )
+        assert wrong.status_code == 200
+    right = {"username": "owner", "password": PASSWORD}
+    refused = Client(REMOTE_ADDR=line[30]).post("/accounts/login/", right)
+    assert refused.status_code == 429
+    assert "Too many failed logins for this username" in refused.content.decode()
+    assert Client(REMOTE_ADDR="2001:db8:7:2::1").post("/accounts/login/", right).status_code == 302
+
+
+def test_an_x_forwarded_for_sent_to_django_is_not_the_client_address(db, limits_on_redis):
+    """Django reads no proxy header: only Daphne's ``--proxy-headers``, behind the proxy that
+    overwrites it, turns ``X-Forwarded-For`` into the address (README, "Deployment"). A client
+    naming addresses of its own is counted by its connection."""
+    for n in range(5):
+        client = Client(HTTP_X_FORWARDED_FOR=f"2001:db8:{n}::1, 192.0.2.{n}")
+        assert sign_up(client, f"forged{n}").status_code == 302
+    refused = sign_up(Client(HTTP_X_FORWARDED_FOR="203.0.113.9"), "forged5")
+    assert refused.status_code == 429
+
+
 def test_with_redis_down_the_limits_let_everyone_in(db, settings, tmp_path, caplog):
     settings.CACHES = {
         **settings.CACHES,
@@ -210,6 +274,28 @@ def _csrf_post(opener, jar, url: str, fields: dict):
     return response.status, response.read().decode()
 
 
+def _daphne(site: Site, port: int, *options: str) -> subprocess.Popen:
+    """Daphne serving the site on ``port`` (``options``: more of its flags), once it answers."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *options]
+        + ["coach.asgi:application"],
+        env=site.env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.terminate()
+                raise AssertionError("Daphne did not start") from None
+            time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_two_web_processes_count_the_same_sign_ups(tmp_path, embedded_redis):
     """Two Daphne processes of one site (one database, one Redis, as in the README's
@@ -221,37 +307,9 @@ def test_two_web_processes_count_the_same_sign_ups(tmp_path, embedded_redis):
     site.env["SIGNUP_LIMIT"] = "3"
     site.manage("migrate", "--noinput", "-v", "0")
     ports = [free_port(), free_port()]
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "coach.asgi:application",
-            ],
-            env=site.env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
+    procs: list[subprocess.Popen] = []
     try:
-        for port, proc in zip(ports, procs, strict=True):
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-                    break
-                except OSError:
-                    assert proc.poll() is None and time.monotonic() < deadline, (
-                        "Daphne did not start"
-                    )
-                    time.sleep(0.2)
+        procs.extend(_daphne(site, port) for port in ports)
         answers = []
         for n, port in enumerate([ports[0], ports[1], ports[0], ports[1]]):
             jar = http.cookiejar.CookieJar()
@@ -266,3 +324,36 @@ def test_two_web_processes_count_the_same_sign_ups(tmp_path, embedded_redis):
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_behind_the_proxy_an_ipv6_64_counts_as_one_client(tmp_path, embedded_redis):
+    """As deployed (README, "Deployment"): Daphne with ``--proxy-headers`` takes the client's
+    address from the ``X-Forwarded-For`` the proxy sets. Addresses of one IPv6 /64 add up;
+    another /64 and an IPv4 client are counted apart."""
+    import http.cookiejar
+
+    site = Site(tmp_path / "var")
+    site.env["REDIS_URL"] = embedded_redis
+    site.env["SIGNUP_LIMIT"] = "3"
+    site.manage("migrate", "--noinput", "-v", "0")
+    port = free_port()
+    proc = _daphne(site, port, "--proxy-headers")
+    try:
+        answers = []
+        for n, client in enumerate(
+            ["2001:db8:5:1::1", "2001:db8:5:1::2", "2001:db8:5:1:abcd::3", "2001:db8:5:1::4"]
+            + ["2001:db8:5:2::1", "192.0.2.44"]
+        ):
+            jar = http.cookiejar.CookieJar()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            opener.addheaders = [("X-Forwarded-For", client)]
+            fields = {"username": f"line{n}", "password1": PASSWORD, "password2": PASSWORD}
+            answers.append(
+                _csrf_post(opener, jar, f"http://127.0.0.1:{port}/accounts/signup/", fields)
+            )
+        assert [status for status, _ in answers] == [200, 200, 200, 429, 200, 200]
+        assert 'value="line3"' in answers[3][1] and "Too many accounts" in answers[3][1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
