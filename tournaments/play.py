@@ -6,6 +6,7 @@ demo's imitation agent (``copycat``).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from tournaments.arena.runner import Player
 from .live import LiveMatch
 from .matches import _agent_player, house_agent
 from .models import Agent, Dataset, Match
+
+logger = logging.getLogger(__name__)
 
 HOUSE_OPPONENTS = (*BOT_NAMES, "copycat")
 _finishing = threading.Lock()
@@ -114,6 +117,11 @@ def start_match(
 
     The match is a ``Match`` row from the start (running, live), so the team can watch it at
     ``/matches/<id>/``; ``live.match_id`` names it.
+
+    Raises:
+        ValueError: the user may not start one now (the message says why), or
+            ``MatchNotStarted`` when the live match could not be built; then neither row nor
+            any file of the recording is left.
     """
     if isinstance(opponent, Agent):
         opponent = Opponent(opponent.name, opponent)
@@ -174,13 +182,23 @@ def start_match(
             },
             **rules,
         )
-    except BaseException:
+    except BaseException as exc:
+        storage.remove_tree(dataset.path)  # what the recording had written before it failed
         dataset.delete()
         match.delete()
+        if isinstance(exc, Exception):  # the server's fault: logged, and the person told plainly
+            logger.exception("play match %s could not be built", match.pk)
+            raise MatchNotStarted(
+                "the match could not be started (the server could not set it up): start again"
+            ) from exc
         raise
     live.dataset_id = dataset.pk
     live.match_id = match.pk
     return live
+
+
+class MatchNotStarted(ValueError):
+    """The live match could not be built (a server fault); the message says so plainly."""
 
 
 def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:

@@ -228,3 +228,55 @@ def test_the_coach_deletes_a_recording_left_by_a_match_that_was_abandoned(client
     client.force_login(users["coach"])
     assert client.post(f"/arena/datasets/{live.dataset_id}/delete").status_code == 302
     assert not Dataset.objects.filter(pk=live.dataset_id).exists()
+
+
+def _fails_building_the_players(monkeypatch) -> None:
+    """Building the live match fails before it writes anything (its players)."""
+    from tournaments import live
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the opponent could not be set up")
+
+    monkeypatch.setattr(live, "make_player", broken)
+
+
+def _fails_after_the_recording_is_begun(monkeypatch) -> None:
+    """Building the live match fails once its recording's folder and header are on disk (the
+    disk filled up under it)."""
+    from tournaments import play
+
+    class Broken(LiveMatch):
+        def __init__(self, **kwargs) -> None:
+            super().__init__(**kwargs)
+            assert any(kwargs["dataset"].iterdir())  # the recording was begun
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(play, "LiveMatch", Broken)
+
+
+@pytest.mark.parametrize(
+    "fault", [_fails_building_the_players, _fails_after_the_recording_is_begun]
+)
+async def test_a_match_that_cannot_be_built_leaves_nothing_and_says_so(
+    fault, users, in_memory_layer, media_root, monkeypatch
+):
+    comm = communicator("random", users["owner"])
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=5)
+    with monkeypatch.context() as patch:
+        fault(patch)
+        await comm.send_json_to(
+            {"type": "start", "character": "kaito", "opponent_character": "brick"}
+        )
+        answer = await comm.receive_json_from(timeout=5)
+    assert answer == {
+        "type": "error",
+        "message": "the match could not be started (the server could not set it up): start again",
+    }
+    assert await database_sync_to_async(Match.objects.count)() == 0  # no running match
+    assert await database_sync_to_async(Dataset.objects.count)() == 0  # no "recording…" row
+    assert list(media_root.rglob("*")) in ([], [media_root / "datasets"])  # no file
+    # The socket is still open: once the server can, the next start plays.
+    await comm.send_json_to({"type": "start", "character": "kaito", "opponent_character": "brick"})
+    assert (await comm.receive_json_from(timeout=5))["type"] == "frame"
+    await comm.disconnect()
