@@ -76,3 +76,20 @@ def test_the_environment_overrides(tmp_path):
     assert s["db"] == "django.db.backends.postgresql"
     assert s["redis"] == "redis://cache:6379/1"
     assert (s["media"], s["key"]) == (str(tmp_path / "m"), "k" * 50)
+
+
+def test_the_address_limit_on_failed_logins_is_read_and_checked(tmp_path):
+    base = {**os.environ, "DJANGO_SETTINGS_MODULE": "coach.settings", "FILMROOM_VAR": str(tmp_path)}
+    read = "from django.conf import settings as s; print(s.FILMROOM_LOGIN_FAILURE_ADDRESS_LIMIT,"
+    read += " s.FILMROOM_LOGIN_FAILURE_ADDRESS_WINDOW_S)"
+    run = [sys.executable, "-c", "import django; django.setup(); " + read]
+    env = {**base, "LOGIN_FAILURE_ADDRESS_LIMIT": "7", "LOGIN_FAILURE_ADDRESS_WINDOW_S": "60"}
+    assert subprocess.run(run, env=env, capture_output=True, text=True).stdout.split() == [
+        "7",
+        "60",
+    ]
+    bad = subprocess.run(
+        run, env={**base, "LOGIN_FAILURE_ADDRESS_WINDOW_S": "0"}, capture_output=True, text=True
+    )
+    assert bad.returncode != 0
+    assert "LOGIN_FAILURE_ADDRESS_WINDOW_S must be at least 1" in bad.stderr
