@@ -183,11 +183,12 @@ def start_match(
             **rules,
         )
     except BaseException as exc:
+        match_id = match.pk
         storage.remove_tree(dataset.path)  # what the recording had written before it failed
         dataset.delete()
         match.delete()
         if isinstance(exc, Exception):  # the server's fault: logged, and the person told plainly
-            logger.exception("play match %s could not be built", match.pk)
+            logger.exception("play match %s could not be built", match_id)
             raise MatchNotStarted(
                 "the match could not be started (the server could not set it up): start again"
             ) from exc
