@@ -145,6 +145,12 @@ REFINE_MARGIN = 0.06
 REFINE_PX = 1
 # A chroma plane of the template flatter than this (std, of 255) carries no colour to match.
 CHROMA_MIN_STD = 1.0
+# A box may cover at most this share of its screenshot's area: an indicator is a HUD element,
+# and a box around (nearly) the whole screenshot matches the scene, not a sign of a kill. The
+# largest boxes known (measured): the arena's banner, 4.5 % of its 256x224 frame; the synthetic
+# feeds' death banner 1.9 %; the benchmarks' references 0.03-0.32 %. The editor warns from a
+# quarter (profile_editor.js's LARGE_BOX_SHARE).
+MAX_BOX_SHARE = 0.5
 
 
 Box = tuple[float, float, float, float]
@@ -191,11 +197,28 @@ def check_indicators(indicators: tuple[Indicator, ...] | list[Indicator]) -> Non
     """Refuses an indicator detection could not match, as a :class:`Matcher` for a video of its
     screenshot's own size would (a box of flat colour).
 
+    A box over ``MAX_BOX_SHARE`` of its screenshot is refused too: detection would match it, but
+    what it matches is the whole scene.
+
     Raises:
         ProfileError: naming the indicator and what to do.
     """
     for indicator in indicators:
+        _check_box_share(indicator)
         Matcher(indicator, indicator.reference_size)
+
+
+def _check_box_share(indicator: Indicator) -> None:
+    _, _, bw, bh = indicator.box
+    ref_w, ref_h = indicator.reference_size
+    share = bw * bh / (ref_w * ref_h)
+    if share > MAX_BOX_SHARE:
+        raise ProfileError(
+            f"the {indicator.kind} box {list(indicator.box)} in {indicator.reference} covers "
+            f"{round(100 * share)} % of the screenshot ({ref_w}x{ref_h}): a box over half of it "
+            "matches the whole scene; draw it around the indicator alone (a kill-feed line, a "
+            "banner)"
+        )
 
 
 def _coloured(bgr: np.ndarray) -> np.ndarray:

@@ -103,7 +103,8 @@ def profile_save_version(
                 shutil.copyfile(base.path / name, folder / name)
         try:
             loaded = load_profile(spec, base_dir=folder)
-            # What detection would refuse on every replay (a flat box), refused here instead.
+            # What detection would refuse on every replay (a flat box), and a box over half of
+            # the screenshot (it matches the scene), refused here instead.
             check_indicators(loaded.indicators)
         except ProfileError as exc:  # name the file as the user did, not our temp folder
             raise ProfileError(str(exc).replace(f"{folder}/", "")) from None
@@ -467,6 +468,7 @@ def profile_preview(
             elif base is not None and (base.path / name).exists():
                 shutil.copyfile(base.path / name, folder / _check_name(name))
         profile = load_profile(spec, base_dir=folder)
+        check_indicators(profile.indicators)  # what Save would refuse, refused here too
         deadline = time.monotonic() + budget
         try:
             result = detect(

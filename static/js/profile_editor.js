@@ -40,6 +40,20 @@
     if ($("profile-name")) $("profile-name").value = draft.name || "";
   }
 
+  // A box over a quarter of its frame is more likely the scene than a HUD element: the page says
+  // so while it is drawn and on the indicator; Save and Try it refuse one over half of it
+  // (MAX_BOX_SHARE in detectors/matching.py).
+  const LARGE_BOX_SHARE = 0.25;
+  const MAX_BOX_SHARE = 0.5;
+  function largeBoxWarning(b, width, height) {
+    const share = width && height ? b[2] * b[3] / (width * height) : 0;
+    if (share <= LARGE_BOX_SHARE) return "";
+    return "This box covers " + Math.round(100 * share) + " % of the frame: an indicator is a " +
+      "HUD element (a kill-feed line, a banner), and a box this large matches the whole scene. " +
+      (share > MAX_BOX_SHARE ? "Save and Try it refuse a box over half of the frame." :
+        "Draw it around the indicator alone.");
+  }
+
   function showError(message) {
     errorEl.textContent = message;
     errorEl.hidden = !message;
@@ -99,6 +113,13 @@
       const frame = document.createElement("div");
       frame.className = "ref-frame";
       const img = document.createElement("img");
+      const warning = document.createElement("p");
+      warning.className = "warn box-warning";
+      warning.hidden = true;
+      img.addEventListener("load", function () {
+        warning.textContent = largeBoxWarning(ind.box, img.naturalWidth, img.naturalHeight);
+        warning.hidden = !warning.textContent;
+      });
       img.src = ind.image_url;
       img.alt = ind.kind + " reference";
       const box = document.createElement("span");
@@ -120,7 +141,7 @@
         indicators.splice(i, 1);
         renderIndicators();
       });
-      cap.append(remove);
+      cap.append(remove, warning);
       fig.append(frame, cap);
       list.append(fig);
       placeBox(fig);
@@ -257,6 +278,8 @@
 
   function updateBoxLabel() {
     $("box-label").textContent = box ? "[" + box.join(", ") + "]" : "none";
+    $("box-warning").textContent = box ? largeBoxWarning(box, canvas.width, canvas.height) : "";
+    $("box-warning").hidden = !$("box-warning").textContent;
     $("add-indicator").disabled = !(box && box[2] >= 4 && box[3] >= 4);
   }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import log_in, shot
 from tests.discovery_footage import iou
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -187,3 +187,55 @@ def test_a_finger_draws_the_box_on_a_phone(site, browser):
     assert page.is_enabled("#add-indicator")
     shot(page, "profile-editor-phone-box")
     context.close()
+
+
+def drag(page, box: tuple[int, int, int, int]) -> list[int]:
+    """Drags ``box`` (frame pixels) on the editor's canvas; returns the box the page took."""
+    rect = page.locator("#frame-canvas").bounding_box()
+    scale = rect["width"] / 1280
+    x, y, w, h = box
+    page.mouse.move(rect["x"] + x * scale, rect["y"] + y * scale)
+    page.mouse.down()
+    page.mouse.move(rect["x"] + (x + w) * scale, rect["y"] + (y + h) * scale, steps=6)
+    page.mouse.up()
+    return [int(v) for v in page.inner_text("#box-label").strip("[]").split(", ")]
+
+
+def test_a_box_over_most_of_the_frame_is_warned_about_and_refused_on_save(site, page):
+    """A box around (nearly) the whole screenshot matches the scene, not a HUD element: it was
+    added and saved without a word. The page warns from a quarter of the frame; Save refuses it
+    (over half) with the server's message, and the draft stays on the page to be fixed."""
+    site.start()
+    site.login("coach", site.password)
+    assert site.wait_done(1, timeout=300)["state"] == "done"
+    log_in(page, site, "coach")
+    page.goto(site.url("/profiles/new/?replay=1"))
+    page.wait_for_function("() => document.getElementById('frame-total').textContent !== '…'")
+    page.fill("#profile-name", "whole frame")
+    page.click("#use-frame")
+    page.wait_for_function("() => document.getElementById('canvas-frame').textContent === '0'")
+
+    drag(page, KILL_LINE)  # a kill-feed line: nothing to say
+    assert page.is_hidden("#box-warning")
+    whole = drag(page, (2, 2, 1276, 716))
+    assert whole[2] * whole[3] > 0.9 * 1280 * 720, whole
+    page.wait_for_selector("#box-warning:not([hidden])")
+    warning = page.inner_text("#box-warning")
+    assert "This box covers 99 % of the frame" in warning, warning
+    assert "Save and Try it refuse a box over half of the frame." in warning
+    page.select_option("#kind-select", "kill")
+    page.click("#add-indicator")  # a warning, not a refusal: the page lets it be added
+    assert page.is_hidden("#box-warning")  # (the canvas's box is cleared once added)
+    figure = page.locator("#indicators figure")
+    figure.locator(".box-warning:not([hidden])").wait_for()
+    assert "covers 99 % of the frame" in figure.inner_text()
+    shot(page, "profile-editor-large-box")
+
+    page.click("#save")
+    page.wait_for_selector("#editor-error:not([hidden])")
+    error = page.inner_text("#editor-error")
+    assert error.startswith("the kill box [")
+    assert "covers 99 % of the screenshot (1280x720)" in error
+    assert "/profiles/new/" in page.url and page.locator("#indicators figure").count() == 1
+    assert page.input_value("#profile-name") == "whole frame"  # the draft is there to fix
+    shot(page, "profile-editor-large-box-refused")

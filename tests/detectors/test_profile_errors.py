@@ -170,3 +170,48 @@ def test_references_are_decoded_side_by_side_and_errors_keep_their_order(
     data["events"]["death"][0]["reference"] = "nope.png"
     with pytest.raises(ProfileError, match=r"events\.kill\[0\]\.box"):
         load_profile(_write(ref_dir, data))
+
+
+@pytest.mark.parametrize(
+    ("box", "refused"),
+    [
+        ([10, 30, 100, 40], False),  # 19 % of the 192x108 screenshot
+        ([0, 0, 96, 108], False),  # half: the most a box may cover
+        ([0, 0, 150, 80], True),  # 58 %
+        ([0, 0, 192, 108], True),  # the whole screenshot
+    ],
+)
+def test_a_box_over_half_of_the_screenshot_is_refused_naming_it(ref_dir, box, refused):
+    from detectors.matching import check_indicators
+
+    data = _edit(lambda d: d["events"]["kill"][0].update(box=box))
+    indicators = load_profile(data, ref_dir).indicators
+    if not refused:
+        check_indicators(indicators)
+        return
+    share = round(100 * box[2] * box[3] / (192 * 108))
+    with pytest.raises(ProfileError) as caught:
+        check_indicators(indicators)
+    assert str(caught.value) == (
+        f"the kill box {box} in kill.png covers {share} % of the screenshot (192x108): a box over"
+        " half of it matches the whole scene; draw it around the indicator alone (a kill-feed"
+        " line, a banner)"
+    )
+
+
+def test_the_shipped_and_benchmark_profiles_keep_their_boxes_well_under_the_limit():
+    """The measurements MAX_BOX_SHARE rests on: the largest known box is 4.5 % of its frame."""
+    from detectors.benchmarks.build_references import REFERENCES
+    from detectors.matching import MAX_BOX_SHARE, check_indicators
+
+    root = Path(__file__).resolve().parents[2]
+    arena = root / "tournaments" / "arena" / "profile" / "arena.json"
+    bench = {
+        "name": "bench",
+        "events": {"kill": [{"reference": r.png, "box": list(r.box)} for r in REFERENCES.values()]},
+    }
+    profiles = [load_profile(arena), load_profile(bench, root / "detectors" / "benchmarks")]
+    indicators = [i for p in profiles for i in p.indicators]
+    check_indicators(indicators)
+    shares = [i.box[2] * i.box[3] / (i.reference_size[0] * i.reference_size[1]) for i in indicators]
+    assert len(shares) == 6 and max(shares) < MAX_BOX_SHARE / 10

@@ -382,6 +382,33 @@ def test_saving_a_flat_box_is_refused_as_detection_would_refuse_it(users):
     assert profile.latest is None
 
 
+def test_a_box_over_half_of_the_frame_is_refused_by_save_and_try_it(
+    client, users, profile, footage, boxes
+):
+    """A box around (nearly) the whole screenshot matches the scene, not a HUD element: it was
+    saved without a word. Save and Try it refuse it naming it; the saved version stays."""
+    client.force_login(users["coach"])
+    kept = [{"kind": "death", **profile.latest.spec["events"]["death"][0]}]
+    frame = frame_near(footage, 2.5)
+    whole = {"kind": "kill", "replay": footage.pk, "frame": frame, "box": [0, 0, 640, 360]}
+    message = (
+        f"the kill box [0, 0, 640, 360] in kill-r{footage.pk}-f{frame}.png covers 100 % of the"
+        " screenshot (640x360): a box over half of it matches the whole scene; draw it around"
+        " the indicator alone (a kill-feed line, a banner)"
+    )
+    for endpoint in ("save", "preview"):
+        body = {"indicators": kept + [whole], "replay": footage.pk}
+        status, result = post(client, f"/profiles/{profile.pk}/{endpoint}", body)
+        assert (status, result) == (400, {"error": message}), endpoint
+    assert profile.versions.count() == 1  # nothing saved: the draft is the page's to fix
+    # A new profile: refused before it exists, and a box of three quarters too.
+    wide = {**whole, "box": [0, 0, 640, 270]}
+    body = {"indicators": [wide], "team": users["team"].pk, "name": "whole frame"}
+    status, result = post(client, "/profiles/new/save", body)
+    assert status == 400 and "covers 75 % of the screenshot" in result["error"]
+    assert not GameProfile.objects.filter(name="whole frame").exists()
+
+
 def test_a_replay_of_another_team_cannot_be_used(client, users, footage, boxes):
     client.force_login(users["outsider"])
     body = {**draft(footage, boxes), "replay": footage.pk, "team": users["other"].pk, "name": "x"}
