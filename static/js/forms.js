@@ -35,7 +35,35 @@
 
   // Forms marked data-guard (a clip's note, a playlist's title) keep what was typed: leaving the
   // page some other way (another form's button, a link) with one of them changed asks first.
+  // Changed means edited and now different from what the page was loaded with: text typed back
+  // to what it was is no change.
   const changed = new Set();
+  function normal(text) { return text.replace(/\r\n?/g, "\n"); }
+  // Whether a field holds something else than its HTML gave it (the DOM keeps that as
+  // defaultValue, defaultChecked and defaultSelected; a select-one none of whose options says
+  // selected starts on its first enabled option).
+  function differs(field) {
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.tagName === "SELECT") {
+      const options = Array.from(field.options);
+      if (field.multiple) {
+        return options.some(function (o) { return o.selected !== o.defaultSelected; });
+      }
+      const marked = options.filter(function (o) { return o.defaultSelected; }).pop() ||
+        options.find(function (o) { return !o.disabled; });
+      return marked !== undefined && !marked.selected;
+    }
+    if (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" &&
+        !["button", "submit", "reset", "image", "hidden"].includes(field.type))) {
+      return normal(field.value) !== normal(field.defaultValue);
+    }
+    return false;
+  }
+  function unsaved(form) {
+    return Array.from(form.elements).some(differs);
+  }
   // The form whose submission is leaving the page (it sends its text): excused once, by the
   // beforeunload its navigation starts with. A submission that leaves the page standing (an
   // answer that is a download or 204, one sent into another window or frame) must not keep its
@@ -68,7 +96,7 @@
     const by = leavingBy;
     rearm();
     for (const form of changed) {
-      if (form !== by && document.contains(form)) {
+      if (form !== by && document.contains(form) && unsaved(form)) {
         e.preventDefault();
         e.returnValue = "";
         // "Stay": the form whose button asked was sent nowhere, so its buttons come back now

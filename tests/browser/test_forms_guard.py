@@ -1,6 +1,7 @@
 """A form marked data-guard asks before the page is left with its text changed, and its own
 submission is excused only while it is really leaving: when the answer is a download (the page
-stays), a later link away asks again.
+stays), a later link away asks again. Text typed back to what it was is no change: leaving then
+does not ask.
 
 No page of the site has a guarded form that downloads yet, so a small server here answers like
 one: it serves the site's own static/js/forms.js (read from the checkout at each request) in a
@@ -24,6 +25,9 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Note
 <body>
 <iframe name="export-sink" hidden></iframe>
 <form method="post" action="/export" id="note-form" data-guard {target}>
+  <input name="title" value="Week 3">
+  <select name="kind"><option>clip</option><option>moment</option></select>
+  <label><input type="checkbox" name="shared" checked> shared</label>
   <textarea name="note"></textarea>
   <button type="submit" name="action" value="export">Export</button>
   <button type="submit" name="action" value="save" formaction="/save"
@@ -133,3 +137,40 @@ def test_a_save_that_answers_slowly_is_not_asked_about(server, tab):
     tab.click("#note-form button[value=save]")
     tab.wait_for_url(f"{server}/saved")
     assert asked == []
+
+
+def test_a_form_edited_back_to_what_it_was_lets_the_page_go_without_asking(server, tab):
+    """The guard asked "leave page?" once a field had been touched, even with the text typed
+    back to what it was. It compares with what the page was loaded with now."""
+    asked: list[str] = []
+    tab.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    tab.goto(f"{server}/notes")
+    tab.fill("#note-form textarea", "half a thought")
+    tab.fill("#note-form textarea", "")  # emptied again, as it came
+    tab.click("#note-form input[name=title]")
+    tab.keyboard.press("Backspace")
+    tab.keyboard.type("4")  # "Week 4"...
+    tab.keyboard.press("Backspace")
+    tab.keyboard.type("3")  # ...and "Week 3" again
+    tab.select_option("#note-form select", "moment")
+    tab.select_option("#note-form select", "clip")
+    tab.uncheck("#note-form input[name=shared]")
+    tab.check("#note-form input[name=shared]")
+    tab.click("#away")
+    tab.wait_for_url(f"{server}/elsewhere")
+    assert asked == []
+
+    for edit in (
+        lambda: tab.fill("#note-form input[name=title]", "Week 3 and 4"),
+        lambda: tab.select_option("#note-form select", "moment"),
+        lambda: tab.uncheck("#note-form input[name=shared]"),
+        lambda: tab.type("#note-form textarea", "x"),
+    ):
+        asked.clear()
+        tab.goto(f"{server}/notes")
+        edit()
+        tab.click("#away", no_wait_after=True)
+        tab.wait_for_timeout(500)
+        assert asked == ["beforeunload"]  # really changed: it asks, and "Stay" stays
+        assert tab.url == f"{server}/notes"
+        tab.evaluate("() => document.getElementById('note-form').reset()")  # as it came: free
