@@ -86,13 +86,22 @@ class Agent(models.Model):
         return {"wins": wins, "losses": losses, "draws": draws}
 
 
+def _cut_short() -> models.Exists:
+    """Whether the outer match is the game of a slot its tournament left undecided."""
+    return models.Exists(TournamentMatch.objects.cut_short().filter(match=models.OuterRef("pk")))
+
+
 class MatchQuerySet(models.QuerySet):
     def counted(self) -> MatchQuerySet:
         """Without the games their tournament did not take: one still being played when its
         tournament was cancelled ends on its own, outside the bracket and the ratings (the
         leaderboard), and so outside every record (:meth:`TournamentMatchQuerySet.cut_short`)."""
-        left_out = TournamentMatch.objects.cut_short().filter(match=models.OuterRef("pk"))
-        return self.exclude(models.Exists(left_out))
+        return self.exclude(_cut_short())
+
+    def with_cut_short(self) -> MatchQuerySet:
+        """Each match with ``cut_short``: True for a game :meth:`counted` leaves out, so a list
+        of games can say which ones are in no record."""
+        return self.annotate(cut_short=_cut_short())
 
     def visible_to(self, user) -> MatchQuerySet:
         """Public matches to anyone; a team's private match to that team only; a match of no

@@ -121,7 +121,7 @@ def agent_detail(request: HttpRequest, pk: str) -> HttpResponse:
         {
             "agent": agent,
             "record": agent.record(Match.objects.visible_to(request.user)),
-            "matches": matches.order_by("-created_at")[:50],
+            "matches": matches.with_cut_short().order_by("-created_at")[:50],
             "curve": _curve_figure(services.agent_training_curve(agent)),
         },
     )

@@ -4,6 +4,7 @@ games played kept, the queued ones never played, a game ending after the cancel 
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from channels.db import database_sync_to_async
@@ -175,41 +176,51 @@ async def test_a_page_watching_a_deleted_draft_is_told(users, memory_layer):
     await comm.disconnect()
 
 
+def one_game_cup(users, agent, name: str) -> TournamentMatch:
+    """A public tournament of one game, ``agent`` against the random bot, started: its slot."""
+    from tournaments.tournament_services import EntrantChoice, tournament_create
+
+    made = tournament_create(
+        team=users["team"], created_by=users["owner"], name=name, format="single",
+        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+        options={"rules": {"max_rounds": 1, "round_seconds": 10}}, public=True,
+    )  # fmt: skip
+    tournament_start(tournament=made)
+    return TournamentMatch.objects.get(tournament=made)
+
+
+def finish_after_the_cancel(slot: TournamentMatch) -> Match:
+    """The slot's game, claimed by a worker, is still being played when the organiser cancels
+    the tournament; it then ends on its own: the game, done, with a winner."""
+    from tournaments.tournament_services import tournament_cancel
+
+    Match.objects.filter(pk=slot.match_id).update(state=Match.RUNNING, worker_pid=os.getpid())
+    TournamentMatch.objects.filter(pk=slot.pk).update(state=TournamentMatch.PLAYING)
+    tournament_cancel(tournament=slot.tournament)
+    done = match_run(slot.match_id, on_finish=lambda m: tournament_record_result(match=m))
+    assert done.state == Match.DONE and done.winner in ("p1", "p2", "draw")
+    return done
+
+
 def test_a_game_ending_after_the_cancel_is_left_out_of_the_agents_record(
     client, users, agent, memory_layer, settings
 ):
     """The leaderboard never took it (the ratings stay as they were), and neither does the
     agent's record, on its page and in the agents list (it was counted there as a win or a loss)."""
-    from tournaments.tournament_services import EntrantChoice, tournament_cancel, tournament_create
-
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # the games wait in the queue
-
-    def cup(name: str) -> TournamentMatch:
-        made = tournament_create(
-            team=users["team"], created_by=users["owner"], name=name, format="single",
-            entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
-            options={"rules": {"max_rounds": 1, "round_seconds": 10}}, public=True,
-        )  # fmt: skip
-        tournament_start(tournament=made)
-        return TournamentMatch.objects.get(tournament=made)
 
     def played() -> int:
         return sum(agent.record().values())
 
     before = played()
-    kept = cup("Played out")  # a game taken into its bracket counts...
+    kept = one_game_cup(users, agent, "Played out")  # a game taken into its bracket counts...
     tournament_game_play(match_id=kept.match_id)
     kept.refresh_from_db()
     assert kept.state == TournamentMatch.DONE and Rating.objects.count() == 2
     assert played() == before + 1
     rated = {r.identity: (r.wins, r.losses) for r in Rating.objects.all()}
 
-    late = cup("Cut short")  # ...one ending after the cancel does not
-    Match.objects.filter(pk=late.match_id).update(state=Match.RUNNING, worker_pid=os.getpid())
-    TournamentMatch.objects.filter(pk=late.pk).update(state=TournamentMatch.PLAYING)
-    tournament_cancel(tournament=late.tournament)
-    done = match_run(late.match_id, on_finish=lambda m: tournament_record_result(match=m))
-    assert done.state == Match.DONE and done.winner in ("p1", "p2", "draw")
+    finish_after_the_cancel(one_game_cup(users, agent, "Cut short"))  # ...a late one does not
     assert {r.identity: (r.wins, r.losses) for r in Rating.objects.all()} == rated
     record = agent.record()
     assert sum(record.values()) == before + 1
@@ -221,3 +232,30 @@ def test_a_game_ending_after_the_cancel_is_left_out_of_the_agents_record(
     assert f'<b class="death">{record["losses"]}</b> losses' in page
     listed = client.get("/arena/agents/").content.decode()
     assert f"<td>{record['wins']}–{record['losses']}" in listed
+
+
+def test_the_agents_page_marks_a_game_its_cancelled_tournament_did_not_take(
+    client, users, agent, memory_layer, settings
+):
+    """The page's record left it out, but its list of games showed it like any other, with its
+    winner: nothing said why the record did not add up. It is marked now; a game its bracket
+    took is not."""
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # the games wait in the queue
+    kept = one_game_cup(users, agent, "Played out")
+    tournament_game_play(match_id=kept.match_id)
+    late = finish_after_the_cancel(one_game_cup(users, agent, "Cut short"))
+    assert list(Match.objects.with_cut_short().filter(cut_short=True)) == [late]
+
+    client_for(client, users["coach"])
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    rows = {  # the list's rows by the game each links to
+        int(link.group(1)): row
+        for row in page.split("</tr>")
+        if (link := re.search(r'href="/matches/(\d+)/"', row))
+    }
+    assert {kept.match_id, late.pk} <= set(rows)  # (and the agent's evaluation game)
+    assert "cut short · not counted" in rows[late.pk]
+    assert "cut short" not in rows[kept.match_id]
+    assert page.count("cut short · not counted") == 1
+    client_for(client, users["outsider"])  # another team's agent: as if it did not exist
+    assert client.get(f"/arena/agents/{agent.pk}/").status_code == 404
