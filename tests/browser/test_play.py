@@ -238,3 +238,38 @@ def test_a_phone_held_sideways_shows_the_game_and_every_touch_button_at_once(sit
     assert all(b["top"] >= canvas["bottom"] for b in seen["buttons"])
     assert canvas["right"] - canvas["left"] >= 300
     upright.close()
+
+
+LAYOUT = """() => ({display: getComputedStyle(document.getElementById("arena")).display,
+  canvas: document.getElementById("screen").getBoundingClientRect().toJSON(),
+  pad: document.querySelector("#touchpad button[data-key=right]").getBoundingClientRect().width})"""
+
+
+def test_a_short_desktop_window_keeps_the_desktop_layout(site, browser):
+    """The sideways-phone layout (the game as tall as the screen, the pad either side) took any
+    window 500 px tall or less: a desktop browser at 1200 x 480 got a game a third of its width
+    and a grid laid out for thumbs. It is for touch screens only now."""
+    site.start()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    seen = {}
+    for name, device in {
+        "phone": {"viewport": {"width": 844, "height": 390}, "has_touch": True, "is_mobile": True},
+        "desktop": {"viewport": {"width": 1200, "height": 480}},
+        "tall desktop": {"viewport": {"width": 1200, "height": 800}},
+    }.items():
+        context = browser.new_context(**device)
+        page = context.new_page()
+        log_in(page, site, "player")
+        page.goto(site.url("/arena/play/cpu_easy/"))
+        page.wait_for_selector("#start:not([disabled])")
+        seen[name] = page.evaluate(LAYOUT)
+        page.screenshot(path=str(SHOTS / f"play-{name.replace(' ', '-')}.png"))
+        context.close()
+    phone, desktop, tall = seen["phone"], seen["desktop"], seen["tall desktop"]
+    assert phone["display"] == "grid" and phone["canvas"]["bottom"] <= 390, phone
+    assert phone["pad"] > 0  # the pad beside the game
+    # The short desktop window lays the page out as a tall one does: the game full width (the
+    # page scrolls to it), no touch pad.
+    assert desktop["display"] != "grid", desktop
+    assert desktop["canvas"]["width"] == tall["canvas"]["width"] >= 700, (desktop, tall)
+    assert desktop["pad"] == 0 == tall["pad"]
