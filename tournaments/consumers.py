@@ -111,6 +111,10 @@ class PlayConsumer(AsyncWebsocketConsumer):
         except ValueError as exc:
             await self.send_json({"type": "error", "message": str(exc)})
             return
+        except Exception:  # the server's fault (its database, say): logged, the player told
+            logger.exception("a play match could not be started")
+            await self.send_json({"type": "error", "message": play.NOT_STARTED})
+            return
         if self.group:
             await hub.leave(self.group, self)
         self.group = group_name(match.match_id)

@@ -134,32 +134,10 @@ def start_match(
             "finish or close one first"
         )
     # The match row first, so the recording is never without the running match that marks it
-    # as being written (a recording may be deleted only once that match is over).
-    match = Match.objects.create(
-        p1_label=user.get_username(),
-        p2_agent=opponent.agent,
-        p2_label=opponent.name,
-        kind="play",
-        team=team,
-        seed=seed,
-        characters=list(characters),
-        max_rounds=rules.get("max_rounds", 3),
-        round_seconds=rules.get("round_seconds") or 99,
-        live=True,
-        state=Match.RUNNING,
-        started_at=timezone.now(),
-        worker_pid=os.getpid(),  # the web process playing it (see play_matches_abandon_orphans)
-    )
-    dataset = Dataset.objects.create(
-        team=team,
-        player=user,
-        opponent=opponent.name,
-        characters=list(characters),
-        folder="",
-        match=match,
-    )
-    dataset.folder = f"datasets/{dataset.pk}"
-    dataset.save(update_fields=["folder"])
+    # as being written (a recording may be deleted only once that match is over); both or
+    # neither, should the database fail between them.
+    with transaction.atomic():
+        match, dataset = _match_and_recording(user, opponent, team, characters, seed, rules)
     try:
         p2: Player | str = (
             _agent_player(opponent.agent, 1, budget_s=PLAY_BUDGET_S, overage_s=PLAY_OVERAGE_S)
@@ -189,17 +167,49 @@ def start_match(
         match.delete()
         if isinstance(exc, Exception):  # the server's fault: logged, and the person told plainly
             logger.exception("play match %s could not be built", match_id)
-            raise MatchNotStarted(
-                "the match could not be started (the server could not set it up): start again"
-            ) from exc
+            raise MatchNotStarted(NOT_STARTED) from exc
         raise
     live.dataset_id = dataset.pk
     live.match_id = match.pk
     return live
 
 
+def _match_and_recording(user, opponent: Opponent, team, characters, seed: int, rules: dict):
+    """The running play match's row and its recording's (``start_match``)."""
+    match = Match.objects.create(
+        p1_label=user.get_username(),
+        p2_agent=opponent.agent,
+        p2_label=opponent.name,
+        kind="play",
+        team=team,
+        seed=seed,
+        characters=list(characters),
+        max_rounds=rules.get("max_rounds", 3),
+        round_seconds=rules.get("round_seconds") or 99,
+        live=True,
+        state=Match.RUNNING,
+        started_at=timezone.now(),
+        worker_pid=os.getpid(),  # the web process playing it (see play_matches_abandon_orphans)
+    )
+    dataset = Dataset.objects.create(
+        team=team,
+        player=user,
+        opponent=opponent.name,
+        characters=list(characters),
+        folder="",
+        match=match,
+    )
+    dataset.folder = f"datasets/{dataset.pk}"
+    dataset.save(update_fields=["folder"])
+    return match, dataset
+
+
 class MatchNotStarted(ValueError):
     """The live match could not be built (a server fault); the message says so plainly."""
+
+
+# What the player is told when the server could not start a match (it logs why).
+NOT_STARTED = "the match could not be started (the server could not set it up): start again"
 
 
 def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:

@@ -254,8 +254,23 @@ def _fails_after_the_recording_is_begun(monkeypatch) -> None:
     monkeypatch.setattr(play, "LiveMatch", Broken)
 
 
+def _the_database_fails_between_the_two_rows(monkeypatch) -> None:
+    """The match row is written, and the database fails on the recording's."""
+    from django.db import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Dataset.objects, "create", broken)
+
+
 @pytest.mark.parametrize(
-    "fault", [_fails_building_the_players, _fails_after_the_recording_is_begun]
+    "fault",
+    [
+        _fails_building_the_players,
+        _fails_after_the_recording_is_begun,
+        _the_database_fails_between_the_two_rows,
+    ],
 )
 async def test_a_match_that_cannot_be_built_leaves_nothing_and_says_so(
     fault, users, in_memory_layer, media_root, monkeypatch
