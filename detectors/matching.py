@@ -83,12 +83,14 @@ MARGIN_W = 0.15
 MARGIN_CAP = 0.15
 # A search region larger than this (work px) is searched coarse-to-fine (see Matcher.find)...
 LARGE_REGION = 25_000
-# ...its candidates found with the template this tall (px, at most half the work size's)...
-FIND_COARSE_HEIGHT = 10
-# ...or this tall for a luma-only indicator (no chroma template to keep readable: 36 % fewer
-# pixels; on the bench's large profile, 30 s low-motion 1080p60, matching 0.68-0.79 -> 0.56-0.58
-# CPU s with the same events on every detection test).
+# ...its candidates found in luma with the template this tall (px, at most half the work
+# size's; 8 instead of 10 is 36 % fewer pixels: on the bench's large profile, 30 s low-motion
+# 1080p60, matching 0.68-0.79 -> 0.56-0.58 CPU s with the same events on every detection test)...
 FIND_COARSE_HEIGHT_LUMA = 8
+# ...and a colour indicator's candidates, when crowded, read in chroma with templates this tall
+# (the chroma planes are half the luma's size: at 8 px a kill line's outline blurs away and
+# every place scores about 0 in chroma).
+FIND_COARSE_HEIGHT = 10
 # ...in luma, and for colour indicators, when there are more than this many, in colour too.
 CROWDED = 3
 # Blur (work pixels) applied to template and frame alike before matching.
@@ -607,8 +609,8 @@ class Matcher:
         """Large regions: candidates at a smaller size, scored at full size around each.
 
         The candidate pass scales region and template so the template is
-        ``FIND_COARSE_HEIGHT`` px tall (10 of 24: a sixth of the pixels against a sixth of the
-        template, at most half the size either way). The full score decides, so only recall can
+        ``FIND_COARSE_HEIGHT_LUMA`` px tall (8 of 24: a ninth of the pixels against a ninth of
+        the template, at most half the size either way). The full score decides, so only recall can
         suffer; the candidates' bar is ``COARSE_SLACK`` under the threshold for that reason.
         (Measured on generated confuser footage at 720p and 1080p, HUD scales 0.85 to 1.2: the
         same kills found as with the half size.) The small region is not softened: downscaling
@@ -616,8 +618,9 @@ class Matcher:
         blur was an eighth of matching's time.
 
         Candidates are found in luma. For a colour indicator with more than ``CROWDED`` of them
-        (scenery full of look-alikes, other players' grey lines) the chroma score at the same
-        small size is added, and only those whose mean still reaches the bar are scored: on a
+        (scenery full of look-alikes, other players' grey lines) the chroma score at a small
+        size (``FIND_COARSE_HEIGHT``) is added, and only those whose mean still reaches the bar
+        are scored: on a
         Street Fighter III clip the bench's colour kill line had its 12 candidates on nearly
         every sample, all scored in colour at full size and all rejected.
         """
@@ -635,8 +638,17 @@ class Matcher:
         candidates = _peaks(coarse, small_tpl.shape, bar, 2 * MAX_MATCHES)
         if self.color and len(candidates) > CROWDED:
             # Many look alike in luma (scenery, other players' grey lines): colour in the
-            # candidate pass too, so only those that may also match in colour are scored.
-            hue = self._small_chroma_at(frame, small_size, candidates)
+            # candidate pass too, so only those that may also match in colour are scored. The
+            # chroma templates are larger than the luma one (see FIND_COARSE_HEIGHT): each
+            # candidate is read at its place on their grid, a pixel either way.
+            chroma_tpl = self._small_template(chroma=True)[0]
+            c_ratio = chroma_tpl.shape[0] / th
+            c_size = (max(1, round(work_w * c_ratio)), max(1, round(work_h * c_ratio)))
+            places = [
+                Match(c.score, round(c.x * c_ratio / ratio), round(c.y * c_ratio / ratio))
+                for c in candidates
+            ]
+            hue = self._small_chroma_at(frame, c_size, places)
             if hue is not None:
                 candidates = [
                     c
@@ -666,42 +678,59 @@ class Matcher:
     def _small_chroma_at(
         self, frame: object, size: tuple[int, int], places: list[Match]
     ) -> list[float] | None:
-        """The chroma score (as ``_chroma_score``'s map would give it) at each of ``places`` of
-        a large region's candidate pass at its ``size``; None: the template has no colour.
+        """The best chroma score (as ``_chroma_score``'s map would give it) within a pixel of
+        each of ``places`` on the grid of the chroma templates of a large region's candidate
+        pass, at ``size``; None: the template has no colour.
 
         Only at the candidates, not over the whole region: a dozen windows cost a fraction of
-        the map (measured on the SF3 clip: 0.76 ms a sample for the map).
+        the map (measured on the SF3 clip: 0.76 ms a sample for the map). A pixel either way,
+        as the places come from the luma pass's smaller grid.
         """
         chroma = _chroma_planes(frame)
         luma = frame.luma  # type: ignore[attr-defined]
         region = _chroma_region(self.geometry.region, luma.shape, chroma[0].shape)
-        total, weight = np.zeros(len(places)), 0.0
-        for plane, tpl in zip(chroma, self._small_template(chroma=True), strict=True):
+        tpls = self._small_template(chroma=True)
+        th, tw = tpls[0].shape
+        # Every place and its neighbours, clipped to where the template fits.
+        max_x, max_y = max(0, size[0] - tw), max(0, size[1] - th)
+        spots = [
+            (min(max_y, max(0, p.y + dy)), min(max_x, max(0, p.x + dx)))
+            for p in places
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        ]
+        total, weight = np.zeros(len(spots)), 0.0
+        for plane, tpl in zip(chroma, tpls, strict=True):
             t = tpl.astype(np.float64)
             t_std = float(t.std())
             if t_std < CHROMA_MIN_STD:
                 continue
             small = region_at(plane, region, size)
-            th, tw = t.shape
-            windows = np.stack([small[p.y : p.y + th, p.x : p.x + tw] for p in places])
-            windows = windows.reshape(len(places), -1).astype(np.float64)
+            windows = np.stack([small[y : y + th, x : x + tw] for y, x in spots])
+            windows = windows.reshape(len(spots), -1).astype(np.float64)
             centred = t.ravel() - t.mean()
             cov = windows @ centred
             w_std = np.maximum(windows.std(axis=1), CHROMA_FLOOR * t_std)
             total += np.clip(cov / (t.size * w_std * t_std), -1.0, 1.0) * t_std
             weight += t_std
-        return None if weight == 0.0 else list(total / weight)
+        if weight == 0.0:
+            return None
+        return list((total / weight).reshape(len(places), 9).max(axis=1))
 
     def _small_template(self, *, chroma: bool = False) -> tuple[np.ndarray, ...] | np.ndarray:
-        """The template for a large region's candidate pass: ``FIND_COARSE_HEIGHT`` px tall
-        (with ``chroma``: its chroma templates at that size instead)."""
+        """The luma template for a large region's candidate pass, ``FIND_COARSE_HEIGHT_LUMA``
+        px tall (with ``chroma``: its chroma templates instead, ``FIND_COARSE_HEIGHT`` tall)."""
         geo = self.geometry
         if self._small is None or self._small[0] is not geo:
             th, tw = geo.templates[0].shape
-            height = FIND_COARSE_HEIGHT if self.color else FIND_COARSE_HEIGHT_LUMA
-            ratio = min(0.5, height / th)
-            size = (max(4, round(tw * ratio)), max(4, round(th * ratio)))
-            small = tuple(cv2.resize(t, size, interpolation=cv2.INTER_AREA) for t in geo.templates)
+
+            def at(height: int, planes: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+                ratio = min(0.5, height / th)
+                size = (max(4, round(tw * ratio)), max(4, round(th * ratio)))
+                return tuple(cv2.resize(t, size, interpolation=cv2.INTER_AREA) for t in planes)
+
+            small = at(FIND_COARSE_HEIGHT_LUMA, geo.templates[:1])
+            small += at(FIND_COARSE_HEIGHT, geo.templates[1:])
             self._small = (geo, small)
         return self._small[1][1:] if chroma else self._small[1][0]
 
