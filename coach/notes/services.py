@@ -46,7 +46,13 @@ def parse_tags(text: str, extra: object = None) -> str:
             if tag:
                 tags.append(tag)
     unique = list(dict.fromkeys(tags))
-    return f" {' '.join(unique)} " if unique else ""
+    joined = f" {' '.join(unique)} " if unique else ""
+    room = Note._meta.get_field("tags").max_length
+    if len(joined) > room:  # refused here: the model's own check would be a 500
+        raise NoteError(
+            f"too many tags: {len(unique)} take {len(joined)} characters, at most {room} in all"
+        )
+    return joined
 
 
 def parse_mentions(text: str, replay: Replay) -> list:

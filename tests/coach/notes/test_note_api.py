@@ -248,3 +248,24 @@ def test_moving_a_note_moves_its_replies(users, note):
     services.note_update(note=note, user=users["owner"], changes={"frame": 20, "frame_end": 25})
     reply.refresh_from_db()
     assert (reply.frame, reply.frame_end) == (20, 25)
+
+
+def test_too_many_tags_are_refused_with_a_message_not_a_server_error(client, users, note):
+    """A note's tags fit one 500-character column: more (typed as #tags in the text, given as a
+    list, in an edit or a reply) is a 400 that says so, not the model's ValidationError (500)."""
+    client.force_login(users["owner"])
+    many = " ".join(f"#tag{i:03d}" for i in range(100))  # 700 characters of tags
+    url = f"/coach/replays/{note.replay_id}/notes.json"
+    for response in (
+        post(client, url, {"frame": 1, "text": many}),
+        post(client, url, {"frame": 1, "text": "x", "tags": [f"t{i:03d}" for i in range(200)]}),
+        patch(client, f"/coach/notes/{note.pk}", {"text": many}),
+        post(client, f"/coach/notes/{note.pk}/replies", {"text": many}),
+    ):
+        assert response.status_code == 400, response.content
+        assert "too many tags: 100 take 701 characters" in response.json()["error"] or (
+            "too many tags: 200" in response.json()["error"]
+        )
+    assert Note.objects.count() == 1
+    note.refresh_from_db()
+    assert note.text == "push #mid"
