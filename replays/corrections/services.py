@@ -203,15 +203,19 @@ def events_replace_detected(
     added, and is marked as found by this run. Closest pairs are matched first, each once.
     Corrected events this run did not find stay, marked ``found=False``.
 
+    An unreviewed event the run finds again (same kind, within ``MATCH_TOLERANCE_S``) keeps its
+    row, updated to the run's frame and confidence, so the playlists that hold it and the marks
+    of those who reviewed it stay (a new row would drop both, by cascade); its clip goes when its
+    frame moved. Unreviewed events the run does not find are deleted.
+
     Returns:
-        The detected events that were replaced (their clips may need removing).
+        The detected events that were replaced or moved (their clips may need removing).
     """
     times = replay.frame_times()
     with transaction.atomic():
-        replaced = list(
+        previous = list(
             replay.events.filter(source=Event.AUTO, review=Event.UNREVIEWED).select_related("clip")
         )
-        replay.events.filter(source=Event.AUTO, review=Event.UNREVIEWED).delete()
         kept = list(replay.events.filter(Q(source=Event.COACH) | ~Q(review=Event.UNREVIEWED)))
         pairs = sorted(
             (min(abs(e.time_s - t) for t in _anchors(k, times)), i, j)
@@ -236,12 +240,61 @@ def events_replace_detected(
         Event.objects.bulk_update(
             kept, ["found", "detected_frame", "confidence", "profile_version", "detector_version"]
         )
+        refound, replaced = _refind_unreviewed(previous, found, used, version)
+        Event.objects.filter(pk__in=[e.pk for e in previous if e not in refound]).delete()
         Event.objects.bulk_create(
             Event.from_detected(e, replay=replay, version=version)
             for i, e in enumerate(found)
             if i not in used
         )
     return replaced
+
+
+def _refind_unreviewed(
+    previous: list[Event], found: Sequence[DetectedEvent], used: set[int], version: ProfileVersion
+) -> tuple[list[Event], list[Event]]:
+    """Matches the run's events not taken by corrections (``used`` grows) to the unreviewed
+    events of the run before, closest pairs first, and updates the matched rows in place.
+
+    Returns:
+        The rows kept, and the events whose clips may need removing (the rows not kept, and
+        those kept whose frame moved: their clip rows are deleted, to be cut again).
+    """
+    pairs = sorted(
+        (abs(e.time_s - old.time_s), i, j)
+        for i, e in enumerate(found)
+        if i not in used
+        for j, old in enumerate(previous)
+        if e.kind == old.kind
+    )
+    matched: dict[int, int] = {}  # previous index -> found index
+    for distance, i, j in pairs:
+        if distance <= MATCH_TOLERANCE_S + 1e-9 and i not in used and j not in matched:
+            matched[j] = i
+            used.add(i)
+    refound, stale = [], []
+    for j, i in matched.items():
+        event, hit = previous[j], found[i]
+        if event.frame != hit.frame:
+            stale.append(event)
+        event.frame, event.time_s, event.confidence = hit.frame, hit.time_s, hit.confidence
+        event.detected_frame, event.found = hit.frame, True
+        event.profile_version, event.detector_version = version, DETECTOR_VERSION
+        refound.append(event)
+    Event.objects.bulk_update(
+        refound,
+        [
+            "frame",
+            "time_s",
+            "confidence",
+            "detected_frame",
+            "found",
+            "profile_version",
+            "detector_version",
+        ],
+    )
+    Clip.objects.filter(event__in=stale).delete()  # cut again around the new frame
+    return refound, [e for e in previous if e not in refound] + stale
 
 
 def labels_of(replay: Replay) -> dict:

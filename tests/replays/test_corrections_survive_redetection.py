@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from detectors import Event as DetectedEvent
 from detectors.synth import make_match
+from replays.corrections.services import events_replace_detected
 from replays.models import Clip, Event, Replay
 from replays.services import replay_ingest_file, replay_process
 from tests.replays.test_detection_job import import_synth_profile
@@ -104,13 +106,56 @@ def test_corrections_survive_a_redetection(client, users, detected):
 
 
 def test_unreviewed_events_are_still_replaced_by_a_redetection(client, users, detected):
-    replay, _, (first, second), death = detected
+    replay, version, (first, second), death = detected
     client.force_login(users["coach"])
     correct(client, replay, first, "confirm")
     redetect(replay)
     assert Event.objects.filter(pk=first.pk).exists()
-    assert not Event.objects.filter(pk__in=[second.pk, death.pk]).exists()  # new rows now
-    assert replay.events.filter(review="").count() == 2 and replay.events.count() == 3
+    # Found again where they were: the same rows, still unreviewed.
+    assert set(replay.events.filter(review="").values_list("pk", flat=True)) == {
+        second.pk,
+        death.pk,
+    }
+    assert replay.events.count() == 3
+    # A run that finds the kill 3 frames later and no death: the kill's row moves (its clip,
+    # cut at the old frame, goes), the death's row goes, a kill never seen before is new.
+    later = DetectedEvent(
+        kind="kill", frame=second.frame + 3, time_s=second.time_s + 0.1, confidence=0.9
+    )
+    new = DetectedEvent(kind="kill", frame=280, time_s=280 / 30, confidence=0.8)
+    replaced = events_replace_detected(replay=replay, version=version, found=[later, new])
+    moved = Event.objects.get(pk=second.pk)
+    assert (moved.frame, moved.detected_frame, moved.review) == (second.frame + 3,) * 2 + ("",)
+    assert not Clip.objects.filter(event=moved).exists()
+    assert not Event.objects.filter(pk=death.pk).exists()
+    assert {e.pk for e in replaced} == {second.pk, death.pk}
+    assert sorted(replay.events.values_list("kind", "frame")) == sorted(
+        [("kill", first.frame), ("kill", second.frame + 3), ("kill", 280)]
+    )
+    assert Event.objects.get(pk=first.pk).found is False  # the confirmed one was not re-found
+
+
+def test_a_redetection_keeps_the_playlists_and_review_marks_of_refound_events(
+    client, users, detected
+):
+    """A coach's playlist of unreviewed clips, and the marks of the player who reviewed them,
+    survive a re-detection (a new profile version) that finds the same events again: before,
+    every unreviewed event became a new row and the playlist's items went with the old ones."""
+    from coach.playlists import services as playlists
+
+    replay, _, (first, second), death = detected
+    playlist = playlists.playlist_create(
+        team=users["team"], created_by=users["coach"], title="Deaths", assignee_id=None
+    )
+    playlists.playlist_add_events(playlist=playlist, event_ids=[first.pk, death.pk], note="look")
+    playlists.playlist_mark_reviewed(
+        playlist=playlist, event_id=death.pk, user=users["owner"], reviewed=True
+    )
+
+    redetect(replay)
+
+    entries = playlists.playlist_entries(playlist, user=users["owner"])
+    assert [(e.event.pk, e.reviewed) for e in entries] == [(first.pk, False), (death.pk, True)]
 
 
 def evaluate(video: Path, profile: Path, labels: Path) -> dict[str, float]:
