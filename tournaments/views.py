@@ -51,8 +51,12 @@ def agent_list(request: HttpRequest, refused: str | None = None) -> HttpResponse
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def agent_upload(request: HttpRequest) -> HttpResponse:
+    """Takes the upload form's POST; a refused upload comes back at this address, so a GET of it
+    (the address opened again) leads to the agents page instead of the browser's blank 405."""
+    if request.method != "POST":
+        return redirect("tournaments:agents")
     team_id = id_or_none(request.POST.get("team"))
     team = Team.objects.visible_to(request.user).filter(pk=team_id).first()
     upload = request.FILES.get("file")

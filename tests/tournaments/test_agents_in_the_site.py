@@ -176,3 +176,13 @@ def test_a_user_in_no_team_is_told_so_instead_of_a_form_that_fails(client, djang
     client.force_login(loner)
     page = client.get("/arena/agents/").content.decode()
     assert "You are not in a team yet" in page and 'name="file"' not in page
+
+
+def test_the_upload_address_opened_with_get_leads_back_to_the_agents_page(client, users):
+    """A refused upload comes back at /arena/agents/upload; opening that address again (the
+    address bar, a restored tab) gave the browser's blank 405 page."""
+    client.force_login(users["owner"])
+    response = client.get("/arena/agents/upload")
+    assert response.status_code == 302 and response["Location"] == "/arena/agents/"
+    assert client.put("/arena/agents/upload").status_code == 405
+    assert not Agent.objects.exists()
