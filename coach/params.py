@@ -22,15 +22,20 @@ def json_body(request: HttpRequest) -> object:
         raise ValueError("not a JSON body") from exc
 
 
+# The largest id a database here stores (SQLite's INTEGER, PostgreSQL's bigint): a larger number
+# names nothing, and handed to a query (``pk__in``) it is an OverflowError, a 500.
+MAX_ID = 2**63 - 1
+
+
 def id_or_none(value: object) -> int | None:
-    """The value as a positive integer id, or None."""
+    """The value as a positive integer id (at most ``MAX_ID``), or None."""
     if isinstance(value, bool):
         return None
     try:
         number = int(str(value))
     except (TypeError, ValueError):
         return None
-    return number if number > 0 else None
+    return number if 0 < number <= MAX_ID else None
 
 
 # Bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9): in a file name they can show

@@ -148,6 +148,22 @@ def test_it_rejects_events_of_another_team(client, users, events, sample_mp4):
     assert list(playlist.items.values_list("event_id", flat=True)) == [events[0].pk]
 
 
+def test_an_id_too_large_for_the_database_is_no_id_not_a_server_error(client, users, events):
+    """``event=99999999999999999999`` went into ``pk__in`` and SQLite raised OverflowError (500);
+    the clips ticked beside it are still added."""
+    from coach.params import id_or_none
+
+    client.force_login(users["coach"])
+    made = playlist_create(team=users["team"], created_by=users["coach"], title="Huge")
+    url = f"/playlists/{made.pk}/add"
+    response = client.post(url, {"event": ["99999999999999999999", events[0].pk]})
+    assert response.status_code == 302
+    assert list(made.items.values_list("event_id", flat=True)) == [events[0].pk]
+    response = client.post(url, {"event": "99999999999999999999"}, follow=True)
+    assert b"Tick the clips to add." in response.content
+    assert id_or_none(str(2**63 - 1)) == 2**63 - 1 and id_or_none(str(2**63)) is None
+
+
 def test_it_keeps_the_form_when_the_title_is_missing(client, users):
     client.force_login(users["coach"])
     response = client.post(
