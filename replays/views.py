@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coach import storage
 from coach.models import Team
-from coach.params import id_or_none, json_body
+from coach.params import MAX_ID, id_or_none, json_body
 
 from . import frameindex, services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
@@ -175,7 +175,7 @@ def event_clip(request: HttpRequest, pk: int, event_id: int, what: str) -> HttpR
     A cut that fails answers 503 (410: the replay's video is gone) with the reason as text.
     """
     replay = _replay_for(request, pk)
-    if what not in ("mp4", "jpg"):
+    if what not in ("mp4", "jpg") or event_id > MAX_ID:  # past any id: OverflowError below
         raise Http404("no such clip file")
     clips = Clip.objects.select_related("event").filter(event__replay=replay, event_id=event_id)
     if not clips.exists() and replay.events.filter(pk=event_id).exists():

@@ -111,3 +111,14 @@ def test_a_404_is_a_page_of_the_site_with_a_way_back(client, replay, users):
     response = client.get(f"/replays/{replay.pk}/")
     assert response.status_code == 404
     assert b"Back to Film Room" in response.content and b"Owls" not in response.content
+
+
+@pytest.mark.parametrize("what", ["mp4", "jpg"])
+def test_a_clip_of_an_event_id_past_any_id_is_a_404_not_a_server_error(
+    client, clipped, users, what
+):
+    """The URL's event id went into a foreign-key lookup, where SQLite raised OverflowError."""
+    replay, _ = clipped
+    client.force_login(users["coach"])
+    response = client.get(f"/replays/{replay.pk}/events/99999999999999999999/clip.{what}")
+    assert response.status_code == 404
