@@ -65,14 +65,7 @@ def test_a_coach_boxes_an_indicator_tries_it_and_saves(site, page):
     assert page.evaluate("() => document.getElementById('frame-canvas').width") == 1280
 
     # Drag a box around the kill-feed line, in the canvas's on-screen coordinates.
-    rect = page.locator("#frame-canvas").bounding_box()
-    scale = rect["width"] / 1280
-    x, y, w, h = KILL_LINE
-    page.mouse.move(rect["x"] + x * scale, rect["y"] + y * scale)
-    page.mouse.down()
-    page.mouse.move(rect["x"] + (x + w) * scale, rect["y"] + (y + h) * scale, steps=6)
-    page.mouse.up()
-    box = [int(v) for v in page.inner_text("#box-label").strip("[]").split(", ")]
+    box = drag(page, KILL_LINE)
     assert all(abs(a - b) <= 3 for a, b in zip(box, KILL_LINE, strict=True)), box
 
     # Replace the kept kill indicator by the new one.
