@@ -93,13 +93,28 @@ def playlist_update(
     return playlist
 
 
+# A clip's note is at most this long, as a note pinned to a frame is (coach.notes).
+MAX_NOTE = 5000
+
+
+def _clip_note(note: str) -> str:
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise PlaylistError(f"A clip's note is at most {MAX_NOTE:,} characters ({len(note):,}).")
+    return note
+
+
 def playlist_add_events(*, playlist: Playlist, event_ids: list[int], note: str = "") -> int:
     """Appends clips (events of the team's replays) in the order given; returns how many.
 
     Events already in the playlist and events of other teams are skipped.
+
+    Raises:
+        PlaylistError: The playlist is a smart one, or the note is too long.
     """
     if playlist.smart:
         raise PlaylistError("A smart playlist picks its clips by its filter.")
+    note = _clip_note(note)
     events = Event.objects.filter(pk__in=event_ids, replay__team=playlist.team).in_bulk()
     present = set(playlist.items.values_list("event_id", flat=True))
     with transaction.atomic():
@@ -112,10 +127,20 @@ def playlist_add_events(*, playlist: Playlist, event_ids: list[int], note: str =
                     playlist=playlist,
                     event=events[event_id],
                     position=last + added,
-                    note=note.strip(),
+                    note=note,
                 )
         playlist.save(update_fields=["updated_at"])
     return added
+
+
+def playlist_item_note(*, item: PlaylistItem, note: str) -> None:
+    """Saves a clip's note.
+
+    Raises:
+        PlaylistError: The note is too long.
+    """
+    item.note = _clip_note(note)
+    item.save(update_fields=["note"])
 
 
 def playlist_item_move(*, item: PlaylistItem, offset: int) -> None:

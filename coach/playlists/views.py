@@ -176,9 +176,12 @@ def playlist_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         services.playlist_item_remove(item=item)
         messages.success(request, "Clip removed from the playlist.")
     else:
-        item.note = request.POST.get("note", "").strip()
-        item.save(update_fields=["note"])
-        messages.success(request, "Note saved.")
+        try:
+            services.playlist_item_note(item=item, note=request.POST.get("note", ""))
+        except services.PlaylistError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Note saved.")
     return redirect(reverse("playlists:edit", args=[playlist.pk]) + f"#item-{item_id}")
 
 

@@ -164,6 +164,35 @@ def test_an_id_too_large_for_the_database_is_no_id_not_a_server_error(client, us
     assert id_or_none(str(2**63 - 1)) == 2**63 - 1 and id_or_none(str(2**63)) is None
 
 
+def test_a_clip_note_is_at_most_as_long_as_a_frame_note(client, users, events):
+    """A clip's note took 100,000 characters, where a note on a frame stops at 5,000: the
+    pages cap what is typed, and a longer one sent anyway is refused with a message, the note
+    before it kept."""
+    client.force_login(users["coach"])
+    made = playlist_create(team=users["team"], created_by=users["coach"], title="Notes")
+    edit = client.get(f"/playlists/{made.pk}/edit").content.decode()
+    assert 'name="note" maxlength="5000"' in edit  # the adding form's note
+    client.post(f"/playlists/{made.pk}/add", {"event": [events[0].pk], "note": "Trade it"})
+    item = made.items.get()
+    assert (
+        'name="note" rows="2" maxlength="5000"'
+        in client.get(f"/playlists/{made.pk}/edit").content.decode()
+    )
+    url = f"/playlists/{made.pk}/items/{item.pk}"
+    answer = client.post(url, {"note": "x" * 5001}, follow=True).content.decode()
+    assert "A clip&#x27;s note is at most 5,000 characters (5,001)." in answer
+    item.refresh_from_db()
+    assert item.note == "Trade it"
+    client.post(url, {"note": "y" * 5000})
+    item.refresh_from_db()
+    assert item.note == "y" * 5000
+    answer = client.post(
+        f"/playlists/{made.pk}/add", {"event": [events[1].pk], "note": "z" * 6000}, follow=True
+    ).content.decode()
+    assert "at most 5,000 characters (6,000)." in answer
+    assert made.items.count() == 1
+
+
 def test_it_keeps_the_form_when_the_title_is_missing(client, users):
     client.force_login(users["coach"])
     response = client.post(
