@@ -567,14 +567,15 @@ class Matcher:
         """
         tpl = geo.templates[0]
         th, tw = tpl.shape
+        spreads = self._part_spreads(tpl) if self.indicator.own is None else []
+        if self.indicator.own is None and len(spreads) < MIN_PARTS:
+            return match  # nothing to look at: a box with too few marked parts is not judged
         window = (slice(match.y, match.y + th), slice(match.x, match.x + tw))
         roi = _work_roi(frame.luma, geo.region, geo.work_size, window)  # type: ignore[attr-defined]
         if roi.shape != tpl.shape:
             return match
         if self.indicator.own is None:
-            if _blank_part(roi, self._part_spreads(tpl)):
-                return replace(match, score=-1.0)
-            return match
+            return replace(match, score=-1.0) if _blank_part(roi, spreads) else match
         own = _masked_ncc(roi, tpl, self._own_mask(tw, th))
         if self.color:
             whole = float(_ncc(roi, tpl)[0, 0])
