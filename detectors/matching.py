@@ -397,6 +397,12 @@ class Matcher:
         With ``floor``, only scores that can reach it are exact: chroma is scored only around
         places whose luma score is high enough for the mean to reach ``floor`` (elsewhere the
         map holds a value below ``floor``). That makes large search regions cheap in colour.
+        A ``floor`` under the indicator's threshold (a verifier's candidates) lowers the bar for
+        the mean, not for luma: a place counts only where its luma score is as high as a match
+        at the threshold needs with perfect colour (0.4 for 0.7). Colour can make up for what
+        compression or a faded overlay took from a line, not for a shape that does not match;
+        and chroma over a search region is then scored where it is without a verifier (luma
+        at 0.1 would take most of the region: the verifier's whole cost, measured).
         With ``window`` (rows, columns of the region in work pixels), only that part is scored.
         """
         geo = geometry or self.geometry
@@ -408,11 +414,17 @@ class Matcher:
         chroma = _chroma_planes(frame)
         cx0, cy0, cx1, cy1 = _chroma_region(geo.region, luma.shape, chroma[0].shape)
         rows, cols = slice(0, result.shape[0]), slice(0, result.shape[1])
+        luma_low = None
         if floor is not None:
-            # Where even a perfect chroma score leaves the mean under ``floor``, skip chroma.
-            ys, xs = np.nonzero(result >= (floor - (1.0 - LUMA_WEIGHT)) / LUMA_WEIGHT)
-            if len(ys) == 0:
+            # Where even a perfect chroma score leaves the mean under the indicator's threshold
+            # (or a higher ``floor``), skip chroma: under the threshold (a verifier's
+            # candidates), colour may make up for what compression took, not for a shape that
+            # does not match (see the docstring).
+            mean_bar = max(floor, self.indicator.threshold)
+            luma_low = result < (mean_bar - (1.0 - LUMA_WEIGHT)) / LUMA_WEIGHT
+            if luma_low.all():
                 return LUMA_WEIGHT * result - (1.0 - LUMA_WEIGHT)
+            ys, xs = np.nonzero(~luma_low)
             rows, cols = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
         th, tw = geo.templates[0].shape
         top, left = (0, 0) if window is None else (window[0].start, window[1].start)
@@ -447,6 +459,8 @@ class Matcher:
                 exact = chroma_over(cells, False)
                 if exact is not None:
                     combined[cells] = LUMA_WEIGHT * result[cells] + (1.0 - LUMA_WEIGHT) * exact
+        if luma_low is not None:
+            combined[luma_low] = LUMA_WEIGHT * result[luma_low] - (1.0 - LUMA_WEIGHT)
         return combined
 
     def _native_chroma(self, geo: _Geometry, region: tuple[int, int, int, int]) -> bool:

@@ -231,3 +231,58 @@ def test_colour_is_left_off_where_it_would_lose_your_kills(tmp_path, filled, siz
     assert not Matcher(load_profile(auto).indicators[0], size).color
     assert set(OWN) <= set(_kills(video, auto))
     assert not set(OWN) <= set(_kills(video, write_reference(tmp_path, filled=filled, color=True)))
+
+
+def _line_frame(video: Path, auto: Path, luma: Path) -> tuple[object, Matcher, Matcher, tuple]:
+    """A frame with your own line on screen, colour and luma-only matchers, the line's cell."""
+    index = own_frame_index(video)
+    frame = next(f for f in SampledReader(video, index, 4, chroma=True) if f.time_s >= 1.2)
+    size = (frame.luma.shape[1], frame.luma.shape[0])
+    colour = Matcher(load_profile(auto).indicators[0], size)
+    plain = Matcher(load_profile(luma).indicators[0], size)
+    assert colour.color and not plain.color
+    assert colour.geometry.region == plain.geometry.region
+    full = colour.scores(frame)
+    cell = np.unravel_index(full.argmax(), full.shape)
+    assert full[cell] >= 0.9
+    return frame, colour, plain, cell
+
+
+def _altered(frame, box: tuple[int, int, int, int], mirrored: float, hue: float) -> object:
+    """``frame`` with the box's luma blended with its mirror image (``mirrored`` of it) and its
+    chroma's contrast scaled by ``hue``."""
+    x, y, w, h = box
+    luma = frame.luma.astype(np.float32)
+    window = luma[y : y + h, x : x + w].copy()
+    luma[y : y + h, x : x + w] = (1 - mirrored) * window + mirrored * window[:, ::-1]
+    chroma = []
+    for plane in frame.chroma:
+        plane = plane.astype(np.float32)
+        part = (slice(y // 2, (y + h) // 2 + 1), slice(x // 2, (x + w) // 2 + 1))
+        plane[part] = 128 + (plane[part] - 128) * hue
+        chroma.append(plane.astype(np.uint8))
+    return SimpleNamespace(luma=luma.astype(np.uint8), chroma=tuple(chroma), time_s=frame.time_s)
+
+
+def test_under_the_threshold_colour_does_not_make_up_for_a_shape_that_does_not_match(feed):
+    # A verifier's candidates are proposed under the threshold (0.55 for 0.7). Colour may make
+    # up for a line's faded colour or worn text, but a place whose luma (the text, the layout)
+    # matches worse than a match at the threshold needs with perfect colour (0.4) is not one,
+    # however well its colour matches: a mirrored line in your colours reads 0.58 in all.
+    video, auto, luma = feed
+    frame, colour, plain, cell = _line_frame(video, auto, luma)
+    box = colour.box_of(matching.Match(1.0, int(cell[1]), int(cell[0])))
+    mirrored = _altered(frame, box, 1.0, 1.0)
+    exact = colour.scores(mirrored)[cell]  # no floor: exact everywhere
+    assert plain.scores(mirrored)[cell] < 0.4 and 0.55 <= exact < 0.7, exact
+    assert colour.scores(mirrored, floor=0.55).max() < 0.55
+    assert not colour.find(mirrored, 0.55)
+    # A line whose text matches well enough (0.5) and whose colour has faded is a candidate,
+    # at its exact score.
+    faded = _altered(frame, box, 0.75, 0.3)
+    exact = colour.scores(faded)[cell]
+    assert plain.scores(faded)[cell] >= 0.45 and 0.55 <= exact < 0.7, exact
+    assert colour.scores(faded, floor=0.55)[cell] == pytest.approx(exact, abs=1e-6)
+    (found,) = colour.find(faded, 0.55)
+    assert 0.55 <= found.score < 0.7
+    assert abs(found.x - int(cell[1])) <= 2 and abs(found.y - int(cell[0])) <= 2
