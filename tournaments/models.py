@@ -120,6 +120,10 @@ class MatchQuerySet(models.QuerySet):
         return self.filter(seen)
 
 
+# Why a queued game never ran: its tournament was cancelled (``tournament_cancel``).
+NOT_PLAYED_CANCELLED = "not played: the tournament was cancelled"
+
+
 class Match(models.Model):
     """One match of the arena: fully described by (seed, characters, rules, action log).
 
@@ -202,6 +206,22 @@ class Match(models.Model):
     def visible_to(self, user) -> bool:
         """Whether ``user`` may watch this match (:meth:`MatchQuerySet.visible_to`)."""
         return self.public or Match.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    @property
+    def length_text(self) -> str:
+        """What a list of games says of this one's length: its ticks once played, else why
+        there are none (a game its tournament's cancel took from the queue never ran: "0
+        ticks" read as a game that ended at once)."""
+        if self.state == Match.SCHEDULED:
+            return "queued"
+        if self.state == Match.RUNNING:
+            return "playing"
+        if self.state == Match.FAILED and self.started_at is None:
+            why = "cancelled" if self.failure_reason == NOT_PLAYED_CANCELLED else "failed"
+            return f"not played · {why}"
+        if self.state == Match.FAILED:
+            return "failed"
+        return f"{self.ticks} ticks"
 
 
 class Dataset(models.Model):

@@ -26,7 +26,7 @@ from tournaments.arena import CHARACTER_NAMES
 from tournaments.brackets import Bracket, BracketError, Options, seed_entrants, series_winner
 
 from .matches import house_agent, match_create, match_enqueue, match_run
-from .models import Agent, Entrant, Match, Tournament, TournamentMatch
+from .models import NOT_PLAYED_CANCELLED, Agent, Entrant, Match, Tournament, TournamentMatch
 from .ratings import ratings_of, ratings_update
 
 logger = logging.getLogger(__name__)
@@ -271,7 +271,7 @@ def tournament_delete(*, tournament: Tournament) -> None:
     transaction.on_commit(lambda: _group_send(tournament_id, {"type": "deleted"}))
 
 
-CANCELLED_REASON = "not played: the tournament was cancelled"
+CANCELLED_REASON = NOT_PLAYED_CANCELLED
 
 
 @transaction.atomic

@@ -166,6 +166,31 @@ def test_an_agent_of_a_cancelled_tournament_may_be_deleted(
     assert "Rookie deleted." in done and not Agent.objects.filter(pk=agent.pk).exists()
 
 
+def test_the_agents_page_says_a_game_the_cancel_took_from_the_queue_was_not_played(
+    client, users, agent, memory_layer, settings
+):
+    from tournaments.tournament_services import EntrantChoice, tournament_cancel, tournament_create
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # the game waits in the queue
+    cup = tournament_create(
+        team=users["team"], created_by=users["owner"], name="Agent cup", format="single",
+        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+    )  # fmt: skip
+    tournament_start(tournament=cup)
+    client_for(client, users["owner"])
+    queued = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    game = TournamentMatch.objects.get(tournament=cup).match_id
+    row = re.search(rf"<tr>(?:(?!</tr>).)*/matches/{game}/(?:(?!</tr>).)*</tr>", queued, re.S)
+    assert row and '<td class="length">queued</td>' in row[0]
+    tournament_cancel(tournament=cup)
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    row = re.search(rf"<tr>(?:(?!</tr>).)*/matches/{game}/(?:(?!</tr>).)*</tr>", page, re.S)
+    assert row and '<td class="length">not played · cancelled</td>' in row[0], row
+    assert "0 ticks" not in row[0]
+    # The agent's evaluation games, played, still give their length in ticks.
+    assert re.search(r'<td class="length">[1-9]\d* ticks</td>', page)
+
+
 async def test_a_page_watching_a_deleted_draft_is_told(users, memory_layer):
     cup = await database_sync_to_async(make)(users, public=True)
     comm = communicator(cup.pk, AnonymousUser())
