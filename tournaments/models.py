@@ -139,7 +139,16 @@ class Match(models.Model):
         ("exhibition", "Exhibition"),
     ]
     SCHEDULED, RUNNING, DONE, FAILED = "scheduled", "running", "done", "failed"
-    STATES = [(SCHEDULED, "Scheduled"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+    # A play-page match while its game is being built (``play.start_match``): not yet running.
+    STARTING = "starting"
+    STATES = [
+        (SCHEDULED, "Scheduled"),
+        (STARTING, "Starting"),
+        (RUNNING, "Running"),
+        (DONE, "Done"),
+        (FAILED, "Failed"),
+    ]
+    LIVE = (STARTING, RUNNING)
 
     # A deleted agent's tournament games stay as the record of the tournament (its name stays
     # in the label, and a game replays from its record alone); its other matches go with it
@@ -214,6 +223,8 @@ class Match(models.Model):
         ticks" read as a game that ended at once)."""
         if self.state == Match.SCHEDULED:
             return "queued"
+        if self.state == Match.STARTING:
+            return "starting"
         if self.state == Match.RUNNING:
             return "playing"
         if self.state == Match.FAILED and self.started_at is None:
@@ -252,8 +263,8 @@ class Dataset(models.Model):
 
     @property
     def recording(self) -> bool:
-        """Still being written: its match is running."""
-        return self.match is not None and self.match.state == Match.RUNNING
+        """Still being written: its match is starting or running."""
+        return self.match is not None and self.match.state in Match.LIVE
 
     def may_be_deleted_by(self, user) -> bool:
         """The person who played it, or the team's coach."""

@@ -94,7 +94,7 @@ def live_play_matches(user) -> int:
     """How many play matches the user has running now (any tab, any Daphne node)."""
     since = timezone.now() - PLAY_MATCH_STALE
     return Match.objects.filter(
-        kind="play", state=Match.RUNNING, p1_label=user.get_username(), started_at__gte=since
+        kind="play", state__in=Match.LIVE, p1_label=user.get_username(), started_at__gte=since
     ).count()
 
 
@@ -115,8 +115,9 @@ def start_match(
 ) -> LiveMatch:
     """A live match with the user on p1 and the opponent on p2, recorded into a new dataset.
 
-    The match is a ``Match`` row from the start (running, live), so the team can watch it at
-    ``/matches/<id>/``; ``live.match_id`` names it.
+    The match is a ``Match`` row from the start, so the team can watch it at
+    ``/matches/<id>/``; ``live.match_id`` names it. The row says "starting" while the game is
+    built and "running" only once it exists (a list never shows a game that may not come).
 
     Raises:
         ValueError: the user may not start one now (the message says why), or
@@ -171,6 +172,7 @@ def start_match(
         raise
     live.dataset_id = dataset.pk
     live.match_id = match.pk
+    Match.objects.filter(pk=match.pk, state=Match.STARTING).update(state=Match.RUNNING)
     return live
 
 
@@ -187,7 +189,7 @@ def _match_and_recording(user, opponent: Opponent, team, characters, seed: int, 
         max_rounds=rules.get("max_rounds", 3),
         round_seconds=rules.get("round_seconds") or 99,
         live=True,
-        state=Match.RUNNING,
+        state=Match.STARTING,
         started_at=timezone.now(),
         worker_pid=os.getpid(),  # the web process playing it (see play_matches_abandon_orphans)
     )
@@ -265,12 +267,12 @@ def play_matches_abandon_orphans() -> int:
     from .matches import _pid_alive
 
     count = 0
-    running = Match.objects.filter(kind="play", state=Match.RUNNING, task_func="")
+    running = Match.objects.filter(kind="play", state__in=Match.LIVE, task_func="")
     for match in running:
         if _pid_alive(match.worker_pid):
             continue
         count += Match.objects.filter(
-            pk=match.pk, state=Match.RUNNING, worker_pid=match.worker_pid
+            pk=match.pk, state=match.state, worker_pid=match.worker_pid
         ).update(state=Match.FAILED, failure_reason=ABANDONED, finished_at=timezone.now())
     return count
 
@@ -288,7 +290,9 @@ def dataset_delete(dataset: Dataset) -> None:
     """
     with transaction.atomic():
         # Under the match row's lock: finish_match turns it from running under the same lock.
-        running = Match.objects.select_for_update().filter(pk=dataset.match_id, state=Match.RUNNING)
+        running = Match.objects.select_for_update().filter(
+            pk=dataset.match_id, state__in=Match.LIVE
+        )
         if dataset.match_id is not None and running.exists():
             raise RecordingInProgress(
                 "This match is still being played: its recording can be deleted once it ends."

@@ -295,3 +295,39 @@ async def test_a_match_that_cannot_be_built_leaves_nothing_and_says_so(
     await comm.send_json_to({"type": "start", "character": "kaito", "opponent_character": "brick"})
     assert (await comm.receive_json_from(timeout=5))["type"] == "frame"
     await comm.disconnect()
+
+
+def test_a_play_match_is_listed_as_starting_until_its_game_is_built(
+    client, agent, users, monkeypatch
+):
+    """The row is made before the game (the recording needs it): until the game exists the
+    agent's page and the match's page say "starting", never that it is being played."""
+    from tournaments import play
+
+    seen = {}
+
+    class Watched(LiveMatch):
+        def __init__(self, **kwargs) -> None:
+            match = Match.objects.get(kind="play")
+            seen["state"] = match.state
+            seen["agent_page"] = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+            seen["match_page"] = client.get(f"/matches/{match.pk}/").content.decode()
+            seen["recording"] = Dataset.objects.get(match=match).recording
+            super().__init__(**kwargs)
+
+    monkeypatch.setattr(play, "LiveMatch", Watched)
+    client.force_login(users["owner"])
+    live = start_match(users["owner"], agent, ("kaito", "brick"), seed=5)
+    assert seen["state"] == "starting"
+    assert '<td class="length">starting</td>' in seen["agent_page"]
+    assert "playing" not in seen["agent_page"]
+    assert ">Starting</span>" in seen["match_page"] and "state-running" not in seen["match_page"]
+    assert seen["recording"]  # its recording may not be deleted while the game is built
+    assert play.live_play_matches(users["owner"]) == 1  # and it counts against the limit
+    match = Match.objects.get(pk=live.match_id)
+    assert match.state == Match.RUNNING
+    assert (
+        '<td class="length">playing</td>'
+        in client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    )
+    live.close()

@@ -293,7 +293,7 @@ class Command(BaseCommand):
                 f"replay {r.pk} ({r.stage or r.state}, {r.progress:.0f}%)"
                 for r in Replay.objects.filter(state=Replay.RUNNING)
             ]
-            jobs += [f"match {m.pk}" for m in Match.objects.filter(state=Match.RUNNING)]
+            jobs += [f"match {m.pk}" for m in Match.objects.filter(state__in=Match.LIVE)]
             jobs += [
                 f"agent {a.name!r} evaluation" for a in Agent.objects.filter(state=Agent.EVALUATING)
             ]
