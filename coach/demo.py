@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from coach.models import DemoAccount, Membership, Team
+from coach.models import DemoAccount, Membership, Team, team_name_free
 from replays.services import replay_ingest_file
 
 DEMO_TEAM = "Demo Team"
@@ -163,7 +163,8 @@ def demo_accounts() -> tuple[DemoLogin, Team]:
     password = secrets.token_urlsafe(9)
     login = DemoLogin(password, team is None)
     if team is None:
-        team = Team.objects.create(name=DEMO_TEAM, slug=_free(Team, "slug", "demo"))
+        name = team_name_free(DEMO_TEAM)  # another team may be called so already
+        team = Team.objects.create(name=name, slug=_free(Team, "slug", "demo"))
     for role in (Membership.COACH, Membership.PLAYER):
         account = accounts.get(role) or _demo_account(team, role, login.notes)
         account.user.set_password(password)

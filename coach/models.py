@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
+
+from coach.params import plain_name
 
 
 class TeamQuerySet(models.QuerySet):
@@ -29,8 +34,39 @@ class TeamOwnedQuerySet(models.QuerySet):
         return self.filter(team__memberships__user=user).distinct()
 
 
+def team_name_clean(value: str) -> str:
+    """A team's name as shown: no control or bidirectional-control characters, one space
+    between words, at most 100 characters."""
+    return " ".join(plain_name(value).split())[:100]
+
+
+def team_name_key(value: str) -> str:
+    """What two team names must not share: the name after Unicode compatibility folding (NFKC:
+    a full-width "Ｏｗｌｓ" is "Owls"), case folding and one space between words."""
+    return " ".join(unicodedata.normalize("NFKC", team_name_clean(value)).casefold().split())
+
+
+def team_name_taken(value: str, *, exclude_pk: int | None = None) -> Team | None:
+    """The other team whose name reads as ``value`` does, if there is one."""
+    return Team.objects.filter(name_key=team_name_key(value)).exclude(pk=exclude_pk).first()
+
+
+def team_name_free(wanted: str) -> str:
+    """``wanted`` if no team's name reads the same, else ``wanted (2)``, ``wanted (3)``…"""
+    wanted = team_name_clean(wanted)
+    for n in range(1, 1000):
+        suffix = "" if n == 1 else f" ({n})"
+        name = wanted[: 100 - len(suffix)] + suffix
+        if team_name_taken(name) is None:
+            return name
+    raise RuntimeError(f"no free team name near {wanted!r}")
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100)
+    # ``team_name_key(name)``, unique: a team's name shows on public tournaments as their
+    # organiser's, so a second team must not read the same (another case, spacing or width).
+    name_key = models.CharField(max_length=400, unique=True, editable=False)
     slug = models.SlugField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Clip window around each event; the team's coach can change it.
@@ -45,9 +81,18 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        self.name = team_name_clean(self.name)
+        taken = team_name_taken(self.name, exclude_pk=self.pk)
+        if taken is not None:
+            raise ValidationError({"name": team_name_taken_message(taken)})
+
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = slugify(self.name)[:100]
+        self.name_key = team_name_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
         super().save(*args, **kwargs)
 
     def role_of(self, user) -> str | None:
@@ -59,6 +104,13 @@ class Team(models.Model):
 
     def is_coached_by(self, user) -> bool:
         return user.is_staff or self.memberships.filter(user=user, role=Membership.COACH).exists()
+
+
+def team_name_taken_message(taken: Team) -> str:
+    return (
+        f"there is a team called {taken.name!r} already (names differing only in case, "
+        "spacing or character width count as the same): choose another name"
+    )
 
 
 class Membership(models.Model):

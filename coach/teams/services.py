@@ -11,8 +11,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from coach.models import Invite, Membership, Removal, Team
-from coach.params import plain_name
+from coach.models import (
+    Invite,
+    Membership,
+    Removal,
+    Team,
+    team_name_clean,
+    team_name_taken,
+    team_name_taken_message,
+)
 
 
 class TeamError(Exception):
@@ -20,12 +27,17 @@ class TeamError(Exception):
 
 
 def team_create(*, name: str, user) -> Team:
-    """A new team with ``user`` as its first coach; its slug is made unique."""
-    name = plain_name(name)[:100]
+    """A new team with ``user`` as its first coach; its slug is made unique.
+
+    Raises:
+        TeamError: no name, or another team's name reads the same (``team_name_key``).
+    """
+    name = team_name_clean(name)
     if not name:
         raise TeamError("give the team a name")
-    if Team.objects.filter(memberships__user=user, name__iexact=name).exists():
-        raise TeamError(f"you are in a team called {name!r} already: choose another name")
+    taken = team_name_taken(name)
+    if taken is not None:
+        raise TeamError(team_name_taken_message(taken))
     base = slugify(name)[:90] or "team"
     with transaction.atomic():
         for n in range(1, 1000):
@@ -34,7 +46,9 @@ def team_create(*, name: str, user) -> Team:
                 try:
                     with transaction.atomic():
                         team = Team.objects.create(name=name, slug=slug)
-                except IntegrityError:  # taken meanwhile
+                except IntegrityError:  # the slug or the name taken meanwhile
+                    if (taken := team_name_taken(name)) is not None:
+                        raise TeamError(team_name_taken_message(taken)) from None
                     continue
                 Membership.objects.create(team=team, user=user, role=Membership.COACH)
                 return team

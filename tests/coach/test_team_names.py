@@ -1,0 +1,106 @@
+"""No two teams read the same: a team's name shows as a public tournament's organiser, so a
+second "Owls" (or "OWLS", "Ｏｗｌｓ", "Owls " …) could pass itself off as the first."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from coach.models import Team
+from tests.conftest import client_for
+
+TAKEN = "there is a team called &#x27;Owls&#x27; already"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Owls", "owls", "  OWLS  ", "Ｏｗｌｓ", "Owls\u202e", "owls\t"],
+)
+def test_a_new_team_may_not_take_a_name_another_team_reads_as(client, users, name):
+    client_for(client, users["outsider"])  # not in Owls: it is someone else's name
+    page = client.post("/teams/new", {"name": name}, follow=True).content.decode()
+    assert f"No team made: {TAKEN}" in page and "choose another name" in page
+    assert Team.objects.count() == 2
+
+
+def test_words_spaced_differently_read_the_same(client, users):
+    client_for(client, users["outsider"])
+    made = client.post("/teams/new", {"name": "  Night   Owls "}, follow=True).content.decode()
+    assert "Night Owls is yours" in made  # stored with one space between words
+    again = client.post("/teams/new", {"name": "night owls"}, follow=True).content.decode()
+    assert "there is a team called &#x27;Night Owls&#x27; already" in again
+    assert Team.objects.filter(name_key="night owls").count() == 1
+
+
+def test_the_database_refuses_a_second_team_that_reads_the_same(users):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Team.objects.create(name="OWLS", slug="owls-again")
+    assert Team.objects.get(name_key="owls").name == "Owls"
+
+
+def test_a_rename_in_the_admin_may_not_take_another_teams_name(client, users, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password="pw-staff-1", is_staff=True)
+    staff.is_superuser = True
+    staff.save()
+    rivals, url = users["other"], f"/admin/coach/team/{users['other'].pk}/change/"
+    member = rivals.memberships.get()
+    form = {
+        "slug": rivals.slug,
+        "clip_before_s": rivals.clip_before_s,
+        "clip_after_s": rivals.clip_after_s,
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-0-id": member.pk,
+        "memberships-0-team": rivals.pk,
+        "memberships-0-user": member.user_id,
+        "memberships-0-role": member.role,
+    }
+    client_for(client, staff)
+    refused = client.post(url, {**form, "name": " owls "})
+    assert refused.status_code == 200 and TAKEN in refused.content.decode()
+    rivals.refresh_from_db()
+    assert (rivals.name, rivals.name_key) == ("Rivals", "rivals")
+    renamed = client.post(url, {**form, "name": "RIVALS  fc"})  # its own name, another case
+    assert renamed.status_code == 302
+    rivals.refresh_from_db()
+    assert (rivals.name, rivals.name_key) == ("RIVALS fc", "rivals fc")
+
+
+def test_a_rename_in_code_is_refused_by_full_clean_and_keeps_the_key(users):
+    rivals = users["other"]
+    rivals.name = "Ｏｗｌｓ"
+    with pytest.raises(ValidationError) as refused:
+        rivals.full_clean()
+    assert "there is a team called 'Owls' already" in str(refused.value.message_dict["name"])
+    rivals.name = "Rivals United"
+    rivals.save(update_fields=["name"])
+    assert Team.objects.get(pk=rivals.pk).name_key == "rivals united"
+
+
+def test_the_migration_renames_later_duplicates_instead_of_failing(transactional_db):
+    before, after = [("coach", "0007_team_removals")], [("coach", "0009_team_name_key_unique")]
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps.get_model("coach", "Team")
+        names = ["Owls", "owls ", "OWLS", "Ｏｗｌｓ", "Owls (2)", "A" * 100, "a" * 100, "Rivals"]
+        for n, name in enumerate(names):
+            old.objects.create(name=name, slug=f"t{n}")
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+        got = list(Team.objects.order_by("slug").values_list("name", flat=True))
+        assert got == [
+            "Owls", "owls (3)", "OWLS (4)", "Ｏｗｌｓ (5)", "Owls (2)", "A" * 100,
+            "a" * 96 + " (2)", "Rivals",
+        ]  # fmt: skip
+        read = {" ".join(unicodedata.normalize("NFKC", n).casefold().split()) for n in got}
+        assert len(read) == len(got)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
