@@ -114,12 +114,27 @@
   // message lists this person in the session this page asked for.
   let want = false;
   let joinedId = null;
+  let showVideo = false;  // set by Join and Start: bring the video on screen once in
   function updateSession(s) {
+    const was = joined;
     session = s;
     if (!s || (joinedId !== null && s.id !== joinedId)) { want = false; joinedId = null; }
     joined = want && includesMe(s);
     if (joined) joinedId = s.id;
     if (!joined) following = true;
+    if (joined && !was && showVideo) bringVideoIntoView();
+    if (joined || !want) showVideo = false;
+  }
+
+  // Where the panel is under the video (the review's one-column layout, site.css's 1100 px), a
+  // phone that tapped Join was left looking at the buttons while the leader moved a picture
+  // scrolled off the screen: the video comes into view. Beside it, the page stays put.
+  const stacked = window.matchMedia("(max-width: 1100px)");
+  function bringVideoIntoView() {
+    const r = video.getBoundingClientRect();
+    if (!stacked.matches || (r.top >= 0 && r.bottom <= window.innerHeight)) return;
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    video.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
   }
 
   function onMessage(m) {
@@ -155,12 +170,14 @@
   buttons.start.addEventListener("click", function () {
     showError("");
     want = true;
+    showVideo = true;
     joinedId = null;
     send({ type: "start" });
   });
   buttons.join.addEventListener("click", function () {
     showError("");
     want = true;
+    showVideo = true;
     following = true;
     send({ type: "join" });
     send({ type: "sync" }); // the leader answers with where it is
