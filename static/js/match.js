@@ -68,11 +68,12 @@
         spectator.delays.push(now - t.t);
         latest = t.state;
       });
-      stateBadge.textContent = "Live"; status.textContent = "Tick " + spectator.last;
+      stateBadge.textContent = "Live"; stateBadge.className = "state state-running";  // was "Starting"
+      status.textContent = "Tick " + spectator.last;
     } else if (msg.type === "over") {
       spectator.over = msg;
       showScore(null);
-      stateBadge.textContent = "Done";
+      stateBadge.textContent = "Done"; stateBadge.className = "state state-done";
       status.textContent = (msg.winner === "p1" ? spectator.match.p1.name + " wins" :
         msg.winner === "p2" ? spectator.match.p2.name + " wins" : "Draw") + " · " + msg.ticks + " ticks.";
       replayButton.hidden = false; replayButton.style.display = "";

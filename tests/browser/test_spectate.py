@@ -28,9 +28,12 @@ def test_a_spectator_without_login_watches_a_live_match_to_its_end(page, tmp_pat
         match_id = int(site.manage("shell", "-c", CREATE).split()[-1])
         page.goto(site.url(f"/matches/{match_id}/"))  # no login
         assert page.inner_text("#p1-name") == "cpu_hard"
+        badge = "() => document.getElementById('match-state').className"
+        assert page.evaluate(badge) == "state state-queued"  # not played yet: not "running"
         page.wait_for_function("window.matchSpectator && window.matchSpectator.match !== null")
         site.manage("shell", "-c", START.format(pk=match_id))  # the spectator was there first
         page.wait_for_function("window.matchSpectator.ticks > 150")
+        assert page.evaluate(badge) == "state state-running"
         shot(page, "match-live")
         page.wait_for_function("window.matchSpectator.over !== null", timeout=120_000)
         seen = page.evaluate("window.matchSpectator")
@@ -39,6 +42,7 @@ def test_a_spectator_without_login_watches_a_live_match_to_its_end(page, tmp_pat
         status = page.inner_text("#match-status")
         assert "wins" in status or "Draw" in status
         assert page.inner_text("#match-state") == "Done"
+        assert page.evaluate(badge) == "state state-done"
         shot(page, "match-over")
         page.click("#replay")
         page.wait_for_function("window.matchReplayed > 0", timeout=120_000)
