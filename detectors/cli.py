@@ -11,12 +11,35 @@ from pathlib import Path
 from detectors.detect import DetectionResult, detect
 from detectors.evaluate import format_score, load_labels, score
 from detectors.events import EventError
-from detectors.profile import ProfileError, load_profile
+from detectors.matching import check_indicators
+from detectors.profile import Profile, ProfileError, load_profile
 from detectors.video import VideoError, own_frame_index
+
+# The profile editor warns about a box over a quarter of its screenshot (LARGE_BOX_SHARE in
+# static/js/profile_editor.js); check_indicators refuses one over half, as the site does.
+LARGE_BOX_SHARE = 0.25
 
 
 class _Usage(Exception):
     """A user error: printed as one line, exit status 2."""
+
+
+def _load_profile(path: str) -> Profile:
+    """The profile at ``path``, refused where the site would refuse it (a flat box, a box over
+    half of its screenshot); a box over a quarter of it is a warning on stderr."""
+    profile = load_profile(path)
+    check_indicators(profile.indicators)
+    for ind in profile.indicators:
+        if ind.box_share > LARGE_BOX_SHARE:
+            width, height = ind.reference_size
+            print(
+                f"warning: the {ind.kind} box {list(ind.box)} in {ind.reference} covers "
+                f"{round(100 * ind.box_share)} % of the screenshot ({width}x{height}): an "
+                "indicator is a HUD element (a kill-feed line, a banner), and a box this large "
+                "matches the whole scene; draw it around the indicator alone",
+                file=sys.stderr,
+            )
+    return profile
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +90,7 @@ def _progress_bar() -> Callable[[float], None] | None:
 def _run_detect(
     video: str, profile_path: str, bar: bool, verifier: str | None = None
 ) -> DetectionResult:
-    profile = load_profile(profile_path)
+    profile = _load_profile(profile_path)
     index = own_frame_index(video)
     progress = _progress_bar() if bar else None
     result = detect(
@@ -107,13 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "train-verifier":
             from detectors.verifier_cli import run
 
-            profile = load_profile(args.profile)
+            profile = _load_profile(args.profile)
             out = Path(args.out or Path(args.profile).with_suffix(".verifier.safetensors"))
             print(run(profile, args.videos, args.labels, out, steps=args.steps))
             return 0
         if args.tolerance < 0:
             raise _Usage(f"--tolerance must be >= 0, got {args.tolerance}")
-        profile = load_profile(args.profile)
+        profile = _load_profile(args.profile)
         index = own_frame_index(args.video)
         labels = load_labels(args.labels, index)
         result = detect(

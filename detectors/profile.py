@@ -78,6 +78,12 @@ class Indicator:
         """(width, height) of the reference screenshot."""
         return int(self.image.shape[1]), int(self.image.shape[0])
 
+    @property
+    def box_share(self) -> float:
+        """The share of the reference screenshot's area the box covers (0-1)."""
+        ref_w, ref_h = self.reference_size
+        return self.box[2] * self.box[3] / (ref_w * ref_h)
+
     def to_dict(self) -> dict[str, Any]:
         """The indicator's JSON form."""
         data: dict[str, Any] = {"reference": self.reference, "box": list(self.box)}
