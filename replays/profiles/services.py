@@ -369,6 +369,9 @@ def profile_draft_spec(
     if not isinstance(indicators, list) or not indicators:
         raise ProfileError("add at least one indicator (a box around a kill or death sign)")
     known = _references_of(base.spec) if base is not None else set()
+    # A kept indicator saved before a check Save makes now (a box over half of its screenshot)
+    # cannot be saved again as it is: say which one and how to fix it in the editor.
+    refused = base_refusals(base) if base is not None else {}
     events: dict[str, list[dict]] = {}
     files: dict[str, bytes] = {}
     for i, item in enumerate(indicators, 1):
@@ -383,6 +386,14 @@ def profile_draft_spec(
             if ref not in known:
                 raise ProfileError(f"indicator {i} names an unknown reference {ref!r}")
             entry["reference"] = ref
+            box = item.get("box")
+            plain = isinstance(box, list) and all(isinstance(v, int | float) for v in box)
+            message = refused.get((kind, ref, tuple(box))) if plain else None
+            if message is not None and base is not None:
+                raise ProfileError(
+                    f"indicator {i} ({kind}, kept from v{base.number}) needs a new box: {message}. "
+                    "Remove it and add it again from a frame of a replay"
+                )
             if item.get("search") is not None:
                 entry["search"] = item["search"]
         else:
@@ -560,3 +571,33 @@ def own_pixel_shares(version: ProfileVersion) -> dict[tuple[str, int], float]:
             _OWN_SHARES.clear()
         _OWN_SHARES[version.version_hash] = shares
     return shares
+
+
+# Versions are immutable: what Save would refuse in one now is worked out once per process.
+_REFUSALS: dict[str, dict[tuple[str, str, tuple[int, ...]], str]] = {}
+
+
+def base_refusals(version: ProfileVersion) -> dict[tuple[str, str, tuple[int, ...]], str]:
+    """What Save refuses now in indicators ``version`` was saved with before the check existed
+    (a box over half of its screenshot), by (kind, reference, box): the refusal's message.
+
+    Such a version keeps detecting; only saving it again as it is is refused, so the editor
+    marks these indicators as needing a new box from the moment it opens.
+    """
+    refusals = _REFUSALS.get(version.version_hash)
+    if refusals is None:
+        try:
+            loaded = load_profile(version.spec, base_dir=version.path)
+        except ProfileError:
+            return {}
+        refusals = {}
+        for ind in loaded.indicators:
+            try:
+                check_indicators([ind])
+            except ProfileError as exc:
+                key = (ind.kind, ind.reference, tuple(ind.box))
+                refusals[key] = str(exc).replace(f"{version.path}/", "")
+        if len(_REFUSALS) >= 256:
+            _REFUSALS.clear()
+        _REFUSALS[version.version_hash] = refusals
+    return refusals

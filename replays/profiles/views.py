@@ -238,12 +238,14 @@ def profile_editor(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     latest = profile.latest if profile else None
     kept = []
     if latest is not None:
+        refused = services.base_refusals(latest)  # saved before a check Save makes now
         for kind, items in latest.spec.get("events", {}).items():
             for item in items:
                 url = reverse(
                     "profiles:reference", args=[profile.pk, latest.number, item["reference"]]
                 )
-                kept.append({"kind": kind, **item, "image_url": url})
+                redraw = refused.get((kind, item["reference"], tuple(item["box"])))
+                kept.append({"kind": kind, **item, "image_url": url, "redraw": redraw})
     data = {
         "profile": profile.pk if profile else None,
         "replay": _replay_data(chosen) if chosen else None,
@@ -258,6 +260,7 @@ def profile_editor(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "replays": replays,
         "chosen": chosen,
         "data": data,
+        "redraw": [(i, ind) for i, ind in enumerate(kept, 1) if ind["redraw"]],
     }
     return render(request, "replays/profiles/editor.html", context)
 

@@ -106,6 +106,10 @@
     const list = $("indicators");
     list.textContent = "";
     $("no-indicators").hidden = indicators.length > 0;
+    // The page's note on kept indicators that need a new box goes once none is left.
+    if ($("redraw-warning")) {
+      $("redraw-warning").hidden = !indicators.some(function (ind) { return ind.redraw; });
+    }
     indicators.forEach(function (ind, i) {
       const fig = document.createElement("figure");
       fig.className = "ref";
@@ -116,10 +120,17 @@
       const warning = document.createElement("p");
       warning.className = "warn box-warning";
       warning.hidden = true;
-      img.addEventListener("load", function () {
-        warning.textContent = largeBoxWarning(ind.box, img.naturalWidth, img.naturalHeight);
-        warning.hidden = !warning.textContent;
-      });
+      if (ind.redraw) {  // kept from a version saved before the check: said from the start
+        warning.classList.add("redraw");
+        warning.textContent = "Needs a new box: Save and Try it refuse it as it is (" +
+          ind.redraw + "). Remove it and add it again from a frame of a replay.";
+        warning.hidden = false;
+      } else {
+        img.addEventListener("load", function () {
+          warning.textContent = largeBoxWarning(ind.box, img.naturalWidth, img.naturalHeight);
+          warning.hidden = !warning.textContent;
+        });
+      }
       img.src = ind.image_url;
       img.alt = ind.kind + " reference";
       const box = document.createElement("span");

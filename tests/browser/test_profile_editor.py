@@ -3,6 +3,8 @@ tries the draft on the replay and saves it as the next version."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import log_in, shot
@@ -232,3 +234,45 @@ def test_a_box_over_most_of_the_frame_is_warned_about_and_refused_on_save(site, 
     assert "/profiles/new/" in page.url and page.locator("#indicators figure").count() == 1
     assert page.input_value("#profile-name") == "whole frame"  # the draft is there to fix
     shot(page, "profile-editor-large-box-refused")
+
+
+# Saves a version of the demo team's profile whose kill box is its whole screenshot, as a version
+# saved before boxes over half of the screenshot were refused; prints the profile's id.
+SAVED_BEFORE_THE_CHECK = """
+import cv2
+from replays.models import GameProfile
+from replays.profiles import services
+profile = GameProfile.objects.get(name="Shooter (synthetic)")
+base = profile.latest
+events = {kind: [dict(item) for item in items] for kind, items in base.spec["events"].items()}
+kill = events["kill"][0]
+height, width = cv2.imread(str(base.path / kill["reference"])).shape[:2]
+kill["box"] = [0, 0, width, height]
+services.check_indicators = lambda indicators: None
+spec = {**base.spec, "events": events}
+services.profile_save_version(profile=profile, spec=spec, files={}, base=base)
+print(profile.pk)
+"""
+
+
+def test_an_indicator_saved_before_the_size_check_is_marked_as_the_editor_opens(site, page):
+    """Its box covers the whole screenshot: Save refuses the version as it is. The page says so
+    before anything is pressed, on the indicator too, and the note goes once it is removed."""
+    pk = site.manage("shell", "-c", SAVED_BEFORE_THE_CHECK).split()[-1]
+    site.start()
+    log_in(page, site, "coach")
+    page.goto(site.url(f"/profiles/{pk}/edit/"), wait_until="domcontentloaded")
+    assert page.is_visible("#redraw-warning")
+    note = page.inner_text("#redraw-warning")
+    assert re.search(
+        r"indicator 1: the kill box \[0, 0, (\d+), (\d+)\] in \S+ covers 100 % of the"
+        r" screenshot \(\1x\2\)",
+        note,
+    ), note
+    kill = page.locator("#indicators figure").nth(0)
+    assert kill.locator(".box-warning.redraw").is_visible()
+    assert kill.inner_text().count("Needs a new box: Save and Try it refuse it as it is") == 1
+    shot(page, "profile-editor-redraw")
+    kill.locator("button.remove").click()
+    page.wait_for_selector("#redraw-warning", state="hidden")
+    assert page.locator("#indicators figure").count() == 1

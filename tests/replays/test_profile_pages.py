@@ -409,6 +409,60 @@ def test_a_box_over_half_of_the_frame_is_refused_by_save_and_try_it(
     assert not GameProfile.objects.filter(name="whole frame").exists()
 
 
+def test_a_box_saved_before_the_size_check_is_marked_as_the_editor_opens_and_named_on_save(
+    client, users, profile, footage, boxes, monkeypatch
+):
+    """A version saved before boxes over half of the screenshot were refused keeps detecting,
+    but saving it again as it is is refused. The editor says which indicator needs a new box as
+    it opens (not only after Save), and Save and Try it name it and say how to fix it."""
+    v1 = profile.latest
+    spec = json.loads(json.dumps(v1.spec))
+    ref = spec["events"]["kill"][0]["reference"]
+    spec["events"]["kill"][0]["box"] = [0, 0, 640, 360]
+    with monkeypatch.context() as before_the_check:
+        before_the_check.setattr(profiles, "check_indicators", lambda indicators: None)
+        old, _ = profile_save_version(profile=profile, spec=spec, files={}, base=v1)
+    refusal = (
+        f"the kill box [0, 0, 640, 360] in {ref} covers 100 % of the screenshot (640x360): a"
+        " box over half of it matches the whole scene; draw it around the indicator alone (a"
+        " kill-feed line, a banner)"
+    )
+    client.force_login(users["coach"])
+    edit = f"/profiles/{profile.pk}/edit/?replay={footage.pk}"
+    response = client.get(edit)
+    kept = response.context["data"]["indicators"]
+    assert {i["kind"]: i["redraw"] for i in kept} == {"kill": refusal, "death": None}
+    number = [i["kind"] for i in kept].index("kill") + 1
+    page = response.content.decode()
+    assert '<div id="redraw-warning" class="warn banner" role="status">' in page  # not hidden
+    assert f"<li>indicator {number}: {refusal}</li>" in page
+
+    # Something else changed (the death's threshold), the old box kept: refused, naming it.
+    body = {
+        "indicators": [
+            {"kind": i["kind"], "reference": i["reference"], "box": i["box"]} for i in kept
+        ],
+        "replay": footage.pk,
+    }
+    death = next(i for i in body["indicators"] if i["kind"] == "death")
+    death["threshold"] = 0.8
+    message = (
+        f"indicator {number} (kill, kept from v{old.number}) needs a new box: {refusal}. Remove"
+        " it and add it again from a frame of a replay"
+    )
+    for endpoint in ("save", "preview"):
+        status, result = post(client, f"/profiles/{profile.pk}/{endpoint}", body)
+        assert (status, result) == (400, {"error": message}), endpoint
+    assert profile.versions.count() == 2
+
+    # Removed and drawn again around the kill line alone: saved, and the page has nothing to say.
+    kill = {"kind": "kill", "replay": footage.pk, "frame": frame_near(footage, 2.5)}
+    body["indicators"] = [death, {**kill, "box": boxes["kill"]}]
+    status, result = post(client, f"/profiles/{profile.pk}/save", body)
+    assert (status, result["version"]) == (200, old.number + 1), result
+    assert "redraw-warning" not in client.get(edit).content.decode()
+
+
 def test_a_replay_of_another_team_cannot_be_used(client, users, footage, boxes):
     client.force_login(users["outsider"])
     body = {**draft(footage, boxes), "replay": footage.pk, "team": users["other"].pk, "name": "x"}
