@@ -31,6 +31,8 @@ from .shapes import render_shapes
 
 MAX_PAD_S = 30.0
 MAX_CLIP_S = 120.0
+# A frame is stored at most this long before one shown earlier (B-frame reordering).
+MAX_REORDER_S = 1.0
 
 
 class ExportError(RuntimeError):
@@ -95,6 +97,46 @@ def _first_frame_offset(path: Path) -> float:
     return max(0.0, first - container_start)
 
 
+def _left_out(path: Path, times: np.ndarray, first: int, last: int, slack: float) -> list[float]:
+    """Frame-index times of the frames between ``first`` and ``last`` that FFmpeg decodes but
+    the frame index leaves out: a recording cut short ends in a partial packet, which the index
+    leaves out (``detectors.probe.partial_packet``) and FFmpeg decodes anyway, by concealment;
+    a B-frame cut there is shown between frames of the index.
+
+    A packet is in the index when its time is within ``slack`` of one of the index's times.
+    """
+    start, end = float(times[first]) - slack, float(times[last]) + slack
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            base = float(stream.time_base)
+            stamps: list[int] = []  # the index counts from the smallest of the first stamps
+            for packet in container.demux(stream):
+                stamp = packet.pts if packet.pts is not None else packet.dts
+                if stamp is not None and packet.size:
+                    stamps.append(stamp)
+                if len(stamps) >= 32:
+                    break
+            if not stamps:
+                return []
+            origin = min(stamps) * base
+            container.seek(round((origin + start) / base), stream=stream, backward=True)
+            found: list[float] = []
+            for packet in container.demux(stream):
+                stamp = packet.pts if packet.pts is not None else packet.dts
+                if stamp is None or not packet.size:
+                    continue
+                t = stamp * base - origin
+                if t > end + MAX_REORDER_S:  # past any frame shown before the window's end
+                    break
+                if start <= t <= end:
+                    found.append(t)
+    except (av.error.FFmpegError, IndexError) as exc:
+        raise ExportError(f"cannot read the replay's video: {exc}") from exc
+    indexed = times[first : last + 1]
+    return [t for t in found if np.min(np.abs(indexed - t)) > slack]
+
+
 def export_dir(note: Note) -> Path:
     return Path(settings.MEDIA_ROOT) / "notes" / str(note.pk)
 
@@ -136,12 +178,17 @@ def note_mp4(note: Note, before_s: float = 2.0, after_s: float = 2.0) -> Path:
     end_next = times[note.frame_end + 1] if note.frame_end + 1 < len(times) else times[-1] + step
     off = float(end_next) - t0 - step / 4
     seek = _first_frame_offset(storage.fetch(replay.path)) + t0
+    # Frames FFmpeg decodes that the index leaves out (at the cut of a recording cut short) are
+    # dropped: the clip's frames, and so the drawn ones and the frame count, are the index's.
+    left_out = _left_out(storage.fetch(replay.path), times, first, last, step / 4)
+    drop = "+".join(f"between(t,{t - t0 - step / 4:.6f},{t - t0 + step / 4:.6f})" for t in left_out)
+    video = f"[0:v:0]select='not({drop})'[kept];[kept]" if drop else "[0:v:0]"
     tmp = out.with_name(f"{out.stem}.{part}.part.mp4")
     args = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-y", "-v", "error"]
     args += ["-ss", f"{seek:.6f}", "-i", str(replay.path), "-i", str(overlay)]
     args += [
         "-filter_complex",
-        f"[0:v:0][1:v]overlay=0:0:enable='between(t,{on:.6f},{off:.6f})',{EVEN_SIZE}[v]",
+        f"{video}[1:v]overlay=0:0:enable='between(t,{on:.6f},{off:.6f})',{EVEN_SIZE}[v]",
         "-map",
         "[v]",
         "-frames:v",

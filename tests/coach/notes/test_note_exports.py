@@ -125,6 +125,71 @@ def test_the_mp4_has_the_drawing_on_the_notes_frames_only(
     assert [n for n, red in shown if red] == [40, 41, 42, 43, 44]
 
 
+@pytest.fixture(scope="module")
+def cut_mp4(coded_mp4):
+    """The same frames, cut short in the middle of a B-frame's packet (a crash mid-write). The
+    frame index leaves the partial packet out; FFmpeg decodes it anyway, by concealment, and
+    shows it between two frames of the index."""
+    whole = coded_mp4.with_name("faststart.mp4")  # its index (moov) first, as a recorder writes
+    args = [FFMPEG, "-v", "error", "-y", "-i", str(coded_mp4), "-c", "copy"]
+    subprocess.run([*args, "-movflags", "+faststart", str(whole)], check=True)
+    shown = -1
+    with av.open(str(whole)) as container:
+        stream = container.streams.video[0]
+        for packet in container.demux(stream):  # stored in decoding order
+            if packet.size and packet.pts < shown and packet.pts * stream.time_base > 1.6:
+                break  # a B-frame (shown before a frame stored earlier), after frame 40
+            shown = max(shown, packet.pts or 0)
+    out = coded_mp4.with_name("cut.mp4")
+    out.write_bytes(whole.read_bytes()[: packet.pos + packet.size // 2])
+    return out
+
+
+def test_the_mp4_of_a_recording_cut_short_draws_on_the_notes_frames_only(
+    client, users, sync_jobs, cut_mp4
+):
+    """The clip is cut by FFmpeg, which decodes the cut's partial B-frame the frame index leaves
+    out: the clip had a frame the replay has not, drawn on as one of the note's, and lost its
+    last frame (it stopped after as many frames as the index has)."""
+    from replays.services import replay_ingest_file
+
+    replay, _ = replay_ingest_file(
+        team=users["team"],
+        uploader=users["owner"],
+        source=cut_mp4,
+        original_name="cut.mp4",
+        move=False,
+    )
+    replay.refresh_from_db()
+    assert replay.state == "done" and replay.warning.startswith("The recording stops after ")
+    times = replay.frame_times()
+    codes = [round(t / 0.04) for t in times]  # frame i of the source shows i, 40 ms each
+    gap = [i for i in range(len(codes) - 1) if codes[i + 1] - codes[i] > 1][-1]
+    assert gap >= 40 and decoded_count(cut_mp4) > len(times)  # FFmpeg decodes more
+    note = services.note_create(
+        replay=replay, author=users["owner"], frame=gap - 2, frame_end=gap, shapes=[BOX]
+    )
+    client.force_login(users["coach"])
+    response = client.get(f"/coach/notes/{note.pk}/export.mp4?before=0.2&after=0.2")
+    assert response.status_code == 200, response.content
+    clip = exports.export_dir(note) / "check.mp4"
+    clip.write_bytes(body(response))
+    mask = box_mask()
+    shown = [(read_code(f[: HEIGHT // 2]), is_red(f, mask)) for f in decoded(clip)]
+    assert [n for n, red in shown if red] == codes[gap - 2 : gap + 1]
+    start, end = times[gap - 2] - 0.2 - 1e-6, times[gap] + 0.2 + 1e-6
+    assert [n for n, _ in shown] == [
+        c for c, t in zip(codes, times, strict=True) if start <= t <= end
+    ]
+
+
+def decoded_count(path) -> int:
+    """How many frames FFmpeg decodes from ``path``."""
+    args = [FFMPEG, "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5", "-"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return sum(1 for line in out.splitlines() if line and not line.startswith("#"))
+
+
 def test_the_png_is_the_exact_frame_with_its_drawing(client, users, sync_jobs, coded_mp4):
     replay = ingest(users, coded_mp4)
     note = services.note_create(
