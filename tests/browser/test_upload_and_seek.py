@@ -166,3 +166,74 @@ def test_cancel_stops_an_upload_and_removes_what_was_sent(site, browser, tmp_pat
     site.login("player", site.password)
     assert site.request(f"/replays/{replay_id}/video").read() == video.read_bytes()
     context.close()
+
+
+# The page's clock, frozen: performance.now() moves 10 ms each time a chunk is sent, so the speed
+# the page shows is a known number. Every status the page shows is printed as it changes.
+FROZEN_CLOCK = """
+window.__clock = 0;
+performance.now = () => window.__clock;
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  window.__clock += 10;
+  return send.call(this, body);
+};
+document.addEventListener("DOMContentLoaded", () => {
+  const status = document.querySelector("#upload-progress .status");
+  if (!status) return;
+  new MutationObserver(() => console.log("status: " + status.textContent))
+    .observe(status, { childList: true, characterData: true, subtree: true });
+});
+"""
+
+
+def test_the_speed_shown_after_a_resume_counts_only_the_bytes_this_page_sent(
+    site, browser, tmp_path
+):
+    """After a resume the speed divided every byte stored, the earlier page's too, by this page's
+    time: a resumed upload said it ran many times faster than it did (f332516)."""
+    chunk = 16 * 1024
+    site.env["UPLOAD_CHUNK_BYTES"] = str(chunk)
+    site.start()
+    video = make_video(tmp_path / "long scrim.mp4", seconds=4.0, fps=30)
+    size = video.stat().st_size
+    chunks = -(-size // chunk)
+    assert chunks >= 4
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, site, "player")
+
+    # Every chunk but the last arrives; then the connection drops and the player leaves.
+    puts = []
+
+    def gate(route):
+        if route.request.method == "PUT":
+            puts.append(1)
+            if len(puts) >= chunks:
+                route.abort()
+                return
+        route.continue_()
+
+    page.route("**/replays/uploads/*", gate)
+    page.goto(site.url("/replays/upload/"))
+    page.set_input_files("input[type=file]", str(video))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("text=Connection trouble, resuming…")
+    page.close()
+
+    # The same file again, on a clock that moves 10 ms per chunk sent: one chunk is left to send.
+    page = context.new_page()
+    page.add_init_script(FROZEN_CLOCK)
+    statuses = []
+    page.on("console", lambda m: statuses.append(m.text.removeprefix("status: ")))
+    page.goto(site.url("/replays/upload/"))
+    page.set_input_files("input[type=file]", str(video))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/replays/\d+/$"), timeout=30_000)
+    resumed = (chunks - 1) * chunk
+    assert f"Resuming the earlier upload of this file from {100 * resumed // size}%…" in statuses
+    sent = [s for s in statuses if s.startswith("Uploading… ")]
+    assert sent, statuses
+    mbps = page.evaluate(f"(({size} - {resumed}) / 1e6 / 0.01).toFixed(1)")  # 10 ms, one chunk
+    assert sent[-1] == f"Uploading… 100% ({mbps} MB/s)", statuses
+    context.close()
