@@ -12,7 +12,7 @@ Event rule (documented in the README):
   on screen, or the same indicator came back after being gone at least ``CLEAR_S``. Otherwise
   (e.g. a second indicator of the same kind confirming the same kill) it is dropped.
 
-Scale and place (see ``detectors.matching``): an indicator that is not locked yet is searched
+Scale and place (see ``detectors.scale_search``): an indicator that is not locked yet is searched
 over the whole frame now and then (every ``DISCOVER_EVERY`` sampled frames, and on any frame where
 it matches where the reference says). A find there locks the indicator only once it is seen at
 the same place and scale on ``CONFIRM_SAMPLES`` more sampled frames next to it: the ones just

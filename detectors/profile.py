@@ -54,7 +54,7 @@ class Indicator:
         search: [x, y, w, h] of the region to look in, or None for the default margin.
         threshold: Match score (normalised correlation) above which the indicator counts as shown.
         image: The reference screenshot in grayscale (not part of the JSON form).
-        color: "auto" (decide from the reference: see ``detectors.matching``), True or False.
+        color: "auto" (decide from the reference: see ``detectors.colour``), True or False.
         scale: (low, high) factors on the reference's size (after scaling it to the video's
             height) that detection searches once per video for the HUD's actual size.
         image_bgr: The reference screenshot in colour (not part of the JSON form).

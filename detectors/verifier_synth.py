@@ -9,7 +9,7 @@ under the threshold; candidates once the threshold is lowered).
 
 The feed can be drawn at another HUD scale than the reference screenshot's (``hud_scale``, as a
 game's HUD-scale setting does: anchored to the screen's top-right corner), so training and
-detection meet the per-video scale search of ``detectors.matching``.
+detection meet the per-video scale search of ``detectors.scale_search``.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
-from detectors import detect, load_profile, matching
+from detectors import correlation, detect, load_profile, matching
+from detectors.colour import MIN_COLOR_HEIGHT
 from detectors.matching import Matcher
 from detectors.video import SampledReader, own_frame_index
 from tests.detectors.hud import Screen, render, write_match, write_reference
@@ -88,9 +89,9 @@ def test_chroma_scored_at_its_own_resolution_agrees_with_the_work_size_score(fee
     tall = native.geometry.templates[0].shape[0]
     for frame in frames:
         a = native.scores(frame)
-        monkeypatch.setattr(matching, "NATIVE_CHROMA_RATIO", 0.0)
+        monkeypatch.setattr("detectors.colour.NATIVE_CHROMA_RATIO", 0.0)
         b = work.scores(frame)
-        monkeypatch.setattr(matching, "NATIVE_CHROMA_RATIO", 0.9)
+        monkeypatch.setattr("detectors.colour.NATIVE_CHROMA_RATIO", 0.9)
         assert a.shape == b.shape
         assert abs(float(a.max()) - float(b.max())) <= 0.06, frame.time_s
         if b.max() >= 0.6:  # a line on screen: found at the same place, with the same score
@@ -109,7 +110,7 @@ def test_fast_normalised_correlation_gives_opencvs_scores():
     image[:, :40] = 90  # a flat area: OpenCV's scores there are rounding noise; ours are 0
     for th, tw in ((8, 8), (12, 48), (24, 70)):
         tpl = np.ascontiguousarray(image[30 : 30 + th, 60 : 60 + tw])
-        ours = matching._ncc(image, tpl)
+        ours = correlation.ncc(image, tpl)
         theirs = cv2.matchTemplate(image, tpl, cv2.TM_CCOEFF_NORMED)
         assert ours.shape == theirs.shape and ours.dtype == np.float32
         textured = np.zeros(ours.shape, bool)
@@ -118,7 +119,7 @@ def test_fast_normalised_correlation_gives_opencvs_scores():
         assert ours[30, 60] > 0.999  # the template's own place
         if tw < 40:
             assert np.abs(ours[:, : 40 - tw]).max() < 1e-6  # wholly flat windows
-    assert np.all(matching._ncc(image, np.full((8, 8), 50, np.uint8)) == 0.0)  # flat template
+    assert np.all(correlation.ncc(image, np.full((8, 8), 50, np.uint8)) == 0.0)  # flat template
 
 
 def _i420_frame(bgr: np.ndarray) -> SimpleNamespace:
@@ -167,8 +168,8 @@ def test_a_crowded_large_region_scores_at_full_size_only_lines_that_may_match_in
 
 def test_colour_at_the_candidates_is_the_chroma_map_read_there(tmp_path):
     # The crowded candidate pass scores chroma only at its candidates: the same numbers as the
-    # whole map (``_chroma_score`` over the region at the candidate pass's size) read there,
-    # the best within a pixel (the candidates come from the luma pass's smaller grid).
+    # whole map (``correlation.chroma_score`` over the region at the candidate pass's size) read
+    # there, the best within a pixel (the candidates come from the luma pass's smaller grid).
     screen = Screen.full((1280, 720))
     frame = _i420_frame(render(screen, 0.55, own=[0.5], others=[0.0, 0.1, 0.2]))
     chroma = frame.chroma
@@ -177,12 +178,12 @@ def test_colour_at_the_candidates_is_the_chroma_map_read_there(tmp_path):
     matcher = Matcher(indicator, (w, h))
     size = (200, 90)
     templates = matcher._small_template(chroma=True)
-    region = matching._chroma_region(matcher.geometry.region, frame.luma.shape, chroma[0].shape)
+    region = correlation.chroma_region(matcher.geometry.region, frame.luma.shape, chroma[0].shape)
     total, weight = 0.0, 0.0
     for plane, tpl in zip(chroma, templates, strict=True):
         t_std = float(tpl.std())
         small = matching.region_at(plane, region, size)
-        total = total + t_std * matching._chroma_score(small, tpl, t_std)
+        total = total + t_std * correlation.chroma_score(small, tpl, t_std)
         weight += t_std
     expected = cv2.dilate(total / weight, np.ones((3, 3), np.uint8))  # the best within a pixel
     rng = np.random.default_rng(0)
@@ -207,7 +208,7 @@ def test_a_filled_colour_line_is_matched_in_colour_under_the_outline_size(tmp_pa
     screen = Screen.full((640, 360), filled=True)
     video = write_match(tmp_path / "bars.mp4", screen, OWN, OTHERS, duration_s=8)
     auto = write_reference(tmp_path, filled=True)
-    assert screen.line_box()[3] < matching.MIN_COLOR_HEIGHT
+    assert screen.line_box()[3] < MIN_COLOR_HEIGHT
     assert Matcher(load_profile(auto).indicators[0], screen.size).color
     assert _kills(video, auto) == list(OWN)
     # The control: luma alone reports every line.

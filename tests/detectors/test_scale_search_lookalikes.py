@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from detectors import detect, load_profile, matching
+from detectors import correlation, detect, load_profile, matching, scale_search
 from detectors.detect import DISCOVER_EVERY
 from detectors.synth import _background, frame_times, write_video
 from detectors.video import SampledFrame
@@ -76,7 +76,7 @@ def test_two_peaks_closer_than_stacked_entries_count_as_one_match():
         scores = np.zeros((120, 200), np.float32)
         scores[40, 60] = 0.81
         scores[40 + offset, 60] = 0.77
-        found = matching._peaks(scores, (th, tw), 0.7, matching.MAX_MATCHES)
+        found = correlation.peaks(scores, (th, tw), 0.7, matching.MAX_MATCHES)
         assert len(found) == expected, (offset, found)
 
 
@@ -103,7 +103,7 @@ def test_a_search_tries_half_steps_only_around_scales_that_come_near(
     matcher = matching.Matcher(load_profile(write_reference(folder)).indicators[0], SIZE)
     places_seen: list[list[float]] = []
     tries: list[tuple[float, float]] = []
-    places, best = matching._places, matching.Matcher._best
+    places, best = scale_search._places, matching.Matcher._best
 
     def recording_places(*args, **kwargs):
         found = places(*args, **kwargs)
@@ -115,11 +115,11 @@ def test_a_search_tries_half_steps_only_around_scales_that_come_near(
         tries.append((scale, -1.0 if found is None else found[0]))
         return found
 
-    monkeypatch.setattr(matching, "_places", recording_places)
+    monkeypatch.setattr(scale_search, "_places", recording_places)
     monkeypatch.setattr(matching.Matcher, "_best", recording_best)
     found = matcher.discover(frame)
     assert places_seen
-    near = matcher.indicator.threshold + matching.SEARCH_MARGIN - matching.EXPAND_SLACK
+    near = matcher.indicator.threshold + scale_search.SEARCH_MARGIN - scale_search.EXPAND_SLACK
     own_scales = {round(s, 6) for scales in places_seen for s in scales}
     # The finds' last two tries are the quarter steps around the best one.
     searched = tries if found is None else tries[:-2]
@@ -127,7 +127,7 @@ def test_a_search_tries_half_steps_only_around_scales_that_come_near(
         if round(scale, 6) not in own_scales:
             # A half step: only next to an own scale that came near.
             assert any(
-                abs(math.log(scale / s)) <= 0.5 * math.log(matching.SCALE_STEP) + 1e-6
+                abs(math.log(scale / s)) <= 0.5 * math.log(scale_search.SCALE_STEP) + 1e-6
                 and any(round(t, 6) == round(s, 6) and sc >= near for t, sc in searched)
                 for s in own_scales
             ), (scale, tries)
@@ -139,4 +139,4 @@ def test_a_search_tries_half_steps_only_around_scales_that_come_near(
         assert any(round(scale, 6) not in own_scales for scale, _score in searched), tries
         assert found is not None
         score, scale, _box = found
-        assert abs(math.log(scale / hud_scale)) < 0.5 * math.log(matching.SCALE_STEP), found
+        assert abs(math.log(scale / hud_scale)) < 0.5 * math.log(scale_search.SCALE_STEP), found
