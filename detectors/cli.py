@@ -11,13 +11,9 @@ from pathlib import Path
 from detectors.detect import DetectionResult, detect
 from detectors.evaluate import format_score, load_labels, score
 from detectors.events import EventError
-from detectors.matching import check_indicators
+from detectors.matching import LARGE_BOX_SHARE, check_indicators
 from detectors.profile import Profile, ProfileError, load_profile
 from detectors.video import VideoError, own_frame_index
-
-# The profile editor warns about a box over a quarter of its screenshot (LARGE_BOX_SHARE in
-# static/js/profile_editor.js); check_indicators refuses one over half, as the site does.
-LARGE_BOX_SHARE = 0.25
 
 
 class _Usage(Exception):

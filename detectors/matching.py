@@ -107,9 +107,10 @@ REFINE_PX = 1
 # A box may cover at most this share of its screenshot's area: an indicator is a HUD element,
 # and a box around (nearly) the whole screenshot matches the scene, not a sign of a kill. The
 # largest boxes known (measured): the arena's banner, 4.5 % of its 256x224 frame; the synthetic
-# feeds' death banner 1.9 %; the benchmarks' references 0.03-0.32 %. The editor warns from a
-# quarter (profile_editor.js's LARGE_BOX_SHARE).
+# feeds' death banner 1.9 %; the benchmarks' references 0.03-0.32 %. The editor
+# (profile_editor.js) and the command line warn from a quarter.
 MAX_BOX_SHARE = 0.5
+LARGE_BOX_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,8 @@ def check_indicators(indicators: tuple[Indicator, ...] | list[Indicator]) -> Non
 
 
 def _check_box_share(indicator: Indicator) -> None:
-    _, _, bw, bh = indicator.box
     ref_w, ref_h = indicator.reference_size
-    share = bw * bh / (ref_w * ref_h)
+    share = indicator.box_share
     if share > MAX_BOX_SHARE:
         raise ProfileError(
             f"the {indicator.kind} box {list(indicator.box)} in {indicator.reference} covers "

@@ -42,7 +42,7 @@
 
   // A box over a quarter of its frame is more likely the scene than a HUD element: the page says
   // so while it is drawn and on the indicator; Save and Try it refuse one over half of it
-  // (MAX_BOX_SHARE in detectors/matching.py).
+  // (MAX_BOX_SHARE and LARGE_BOX_SHARE in detectors/matching.py).
   const LARGE_BOX_SHARE = 0.25;
   const MAX_BOX_SHARE = 0.5;
   function largeBoxWarning(b, width, height) {
