@@ -40,6 +40,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from detectors import idle
 from detectors.events import Event
 from detectors.matching import Match, Matcher, uses_color
 from detectors.profile import Indicator, Profile
@@ -107,8 +108,9 @@ class DetectionResult:
         frames_total: How many frames the video has (its frame index, or its header if larger).
         complete: False when the video broke off mid-way or the run was stopped.
         message: Empty when complete, else e.g. "decoded 312 of 600 frames".
-        match_s: Seconds spent matching (the decoding thread runs meanwhile).
-        wait_s: Seconds spent waiting for the decoding thread (matching was ahead of it).
+        match_s: CPU seconds spent matching (in the time decoding leaves idle: see
+            :mod:`detectors.idle`).
+        wait_s: Seconds the matching waited for the decoding thread (it was ahead of it).
     """
 
     events: list[Event]
@@ -352,40 +354,40 @@ def detect(
     reader = SampledReader(video, index, profile.sample_fps, chroma=chroma)
     report = progress_every(progress)
     duration = float(index[-1]) if len(index) else 0.0
-    tracks: list[_Track] | None = None
     debouncer = _Debouncer(profile.min_gap_s)
     pending: list[tuple[SampledFrame, dict[int, tuple[object, list[Match]]]]] = []
-    stopped = False
-    match_s = wait_s = 0.0
-    clock = time.perf_counter()
+    tracks: list[_Track] = []
+    done = [0.0]  # the fraction matched so far
+
+    def step(sample: SampledFrame) -> None:
+        if not tracks:
+            size = (sample.luma.shape[1], sample.luma.shape[0])
+            tracks.extend(_track(ind, size, verifier) for ind in profile.indicators)
+        earlier = [p[0] for p in pending[-CONFIRM_SAMPLES:]]
+        pending.append((sample, _search(tracks, sample, earlier=earlier)))
+        # The latest samples wait for the scale search (see held), the rest are matched.
+        extra = len(pending) - held([t.lock for t in tracks])
+        if extra > 0:
+            _flush(pending[:extra], tracks, debouncer)
+            del pending[:extra]
+        done[0] = sample.time_s / duration if duration else 0.0
+
+    def poll() -> bool:
+        report(done[0])
+        return should_stop is not None and should_stop()
+
     frames = prefetched(reader, PREFETCH)
     with _opencv_single_threaded():
         try:
-            for sample in frames:
-                now = time.perf_counter()
-                wait_s += now - clock
-                if tracks is None:
-                    size = (sample.luma.shape[1], sample.luma.shape[0])
-                    tracks = [_track(ind, size, verifier) for ind in profile.indicators]
-                earlier = [p[0] for p in pending[-CONFIRM_SAMPLES:]]
-                pending.append((sample, _search(tracks, sample, earlier=earlier)))
-                # The latest samples wait for the scale search (see held), the rest are matched.
-                extra = len(pending) - held([t.lock for t in tracks])
-                if extra > 0:
-                    _flush(pending[:extra], tracks, debouncer)
-                    del pending[:extra]
-                clock = time.perf_counter()
-                match_s += clock - now
-                report(sample.time_s / duration if duration else 0.0)
-                if should_stop is not None and should_stop():
-                    stopped = True
-                    break
+            # Matching runs in the CPU time decoding leaves idle (see detectors.idle).
+            stopped, timing = idle.run(frames, step, poll)
         finally:
             frames.close()  # stops the decoding thread now, not when the generator is collected
-        if tracks is not None:
-            now = time.perf_counter()
+        match_s, wait_s = timing.step_cpu_s, timing.wait_s
+        if tracks:
+            cpu = time.thread_time()
             _flush(pending, tracks, debouncer)
-            match_s += time.perf_counter() - now
+            match_s += time.thread_time() - cpu
     total = max(len(index), reader.declared_frames, reader.frames_reached)
     # Non-reference frames skipped at the very end are not a break: allow a few frames short.
     at_end = reader.frames_reached >= total - END_SLACK_FRAMES
