@@ -15,7 +15,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -30,6 +30,7 @@ from coach.params import plain_name
 from detectors import ProfileError, VideoError, detect, load_profile
 from detectors.matching import check_indicators
 from detectors.probe import ProbeError, read_frame
+from detectors.profile import Profile
 
 from ..models import GameProfile, ProfileVersion, Replay
 from ..services import replay_enqueue
@@ -548,33 +549,40 @@ def profile_reference_names(version: ProfileVersion) -> set[str]:
     return _references_of(version.spec)
 
 
-# Versions are immutable: what their references agree on is worked out once per process.
-_OWN_SHARES: dict[str, dict[tuple[str, int], float]] = {}
+# Versions are immutable: what is read from a loaded version is worked out once per process.
+_PER_VERSION: dict[tuple[str, str], dict] = {}
+
+
+def _once_per_version(version: ProfileVersion, name: str, read: Callable[[Profile], dict]) -> dict:
+    """``read(loaded version)``, kept by (version, ``name``); {} when the version cannot load."""
+    key = (version.version_hash, name)
+    found = _PER_VERSION.get(key)
+    if found is None:
+        try:
+            loaded = load_profile(version.spec, base_dir=version.path)
+        except ProfileError:
+            return {}
+        found = read(loaded)
+        if len(_PER_VERSION) >= 512:
+            _PER_VERSION.clear()
+        _PER_VERSION[key] = found
+    return found
 
 
 def own_pixel_shares(version: ProfileVersion) -> dict[tuple[str, int], float]:
     """For each indicator of ``version`` (kind, position within the kind) that other screenshots
     of it agree with, the share of its box they agree on (``detectors.agreement``): detection
     matches it on those pixels too. Indicators matched on their whole box are left out."""
-    shares = _OWN_SHARES.get(version.version_hash)
-    if shares is None:
-        try:
-            loaded = load_profile(version.spec, base_dir=version.path)
-        except ProfileError:
-            return {}
+
+    def read(loaded: Profile) -> dict[tuple[str, int], float]:
         shares, seen = {}, {}
         for ind in loaded.indicators:
             i = seen[ind.kind] = seen.get(ind.kind, -1) + 1
             if ind.own is not None:
                 shares[(ind.kind, i)] = float(ind.own.mean())
-        if len(_OWN_SHARES) >= 256:
-            _OWN_SHARES.clear()
-        _OWN_SHARES[version.version_hash] = shares
-    return shares
+        return shares
 
-
-# Versions are immutable: what Save would refuse in one now is worked out once per process.
-_REFUSALS: dict[str, dict[tuple[str, str, tuple[int, ...]], str]] = {}
+    return _once_per_version(version, "own", read)
 
 
 def base_refusals(version: ProfileVersion) -> dict[tuple[str, str, tuple[int, ...]], str]:
@@ -584,12 +592,8 @@ def base_refusals(version: ProfileVersion) -> dict[tuple[str, str, tuple[int, ..
     Such a version keeps detecting; only saving it again as it is is refused, so the editor
     marks these indicators as needing a new box from the moment it opens.
     """
-    refusals = _REFUSALS.get(version.version_hash)
-    if refusals is None:
-        try:
-            loaded = load_profile(version.spec, base_dir=version.path)
-        except ProfileError:
-            return {}
+
+    def read(loaded: Profile) -> dict[tuple[str, str, tuple[int, ...]], str]:
         refusals = {}
         for ind in loaded.indicators:
             try:
@@ -597,7 +601,6 @@ def base_refusals(version: ProfileVersion) -> dict[tuple[str, str, tuple[int, ..
             except ProfileError as exc:
                 key = (ind.kind, ind.reference, tuple(ind.box))
                 refusals[key] = str(exc).replace(f"{version.path}/", "")
-        if len(_REFUSALS) >= 256:
-            _REFUSALS.clear()
-        _REFUSALS[version.version_hash] = refusals
-    return refusals
+        return refusals
+
+    return _once_per_version(version, "refusals", read)
