@@ -146,19 +146,26 @@ def test_a_cancel_between_the_workers_look_and_its_claim_leaves_the_game_unplaye
     assert not game.winner and not Rating.objects.exists()
 
 
-def test_an_agent_of_a_cancelled_tournament_may_be_deleted(
-    client, users, agent, memory_layer, settings
-):
-    from tournaments.tournament_services import EntrantChoice, tournament_cancel, tournament_create
+@pytest.fixture
+def agent_cup(client, users, agent, memory_layer, settings):
+    """A started tournament of the agent and a bot whose game waits in the queue; the client is
+    the team's owner."""
+    from tournaments.tournament_services import EntrantChoice, tournament_create
 
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # the games wait in the queue
-
     cup = tournament_create(
         team=users["team"], created_by=users["owner"], name="Agent cup", format="single",
         entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
     )  # fmt: skip
     tournament_start(tournament=cup)
     client_for(client, users["owner"])
+    return cup
+
+
+def test_an_agent_of_a_cancelled_tournament_may_be_deleted(client, agent, agent_cup):
+    from tournaments.tournament_services import tournament_cancel
+
+    cup = agent_cup
     refused = client.post(f"/arena/agents/{agent.pk}/delete", follow=True).content.decode()
     assert "Agent cup" in refused and Agent.objects.filter(pk=agent.pk).exists()
     tournament_cancel(tournament=cup)
@@ -167,17 +174,11 @@ def test_an_agent_of_a_cancelled_tournament_may_be_deleted(
 
 
 def test_the_agents_page_says_a_game_the_cancel_took_from_the_queue_was_not_played(
-    client, users, agent, memory_layer, settings
+    client, agent, agent_cup
 ):
-    from tournaments.tournament_services import EntrantChoice, tournament_cancel, tournament_create
+    from tournaments.tournament_services import tournament_cancel
 
-    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # the game waits in the queue
-    cup = tournament_create(
-        team=users["team"], created_by=users["owner"], name="Agent cup", format="single",
-        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
-    )  # fmt: skip
-    tournament_start(tournament=cup)
-    client_for(client, users["owner"])
+    cup = agent_cup
     queued = client.get(f"/arena/agents/{agent.pk}/").content.decode()
     game = TournamentMatch.objects.get(tournament=cup).match_id
     row = re.search(rf"<tr>(?:(?!</tr>).)*/matches/{game}/(?:(?!</tr>).)*</tr>", queued, re.S)
