@@ -19,6 +19,7 @@ hence a thread of its own, for one detection.
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -50,9 +51,10 @@ def run(
 ) -> tuple[bool, Timing]:
     """Calls ``step`` on every item in order, in a thread that runs in idle CPU time.
 
-    ``poll`` is called in the calling thread every ``POLL_S`` (report progress there: it stays in
-    the caller's thread, as database connections must); when it returns True, the run stops after
-    the item in hand. An exception from ``items`` or ``step`` is raised here.
+    ``poll`` is called in the calling thread after every item, as a plain loop would (report
+    progress there: it stays in the caller's thread, as database connections must), and every
+    ``POLL_S`` while none comes; when it returns True, the run stops after the item in hand. An
+    exception from ``items`` or ``step`` is raised here.
 
     Returns:
         Whether ``poll`` stopped the run, and the timing.
@@ -67,8 +69,12 @@ def run(
     worker.start()
     stopped = False
     window: tuple[float, int] | None = None
-    while worker.is_alive():
-        worker.join(POLL_S)
+    while True:
+        try:
+            if worker.stepped.get(timeout=POLL_S) is _END:
+                break
+        except queue.Empty:
+            pass
         if not stopped and poll():
             stopped = True
             worker.stop.set()
@@ -81,7 +87,6 @@ def run(
         if span >= STARVED_S:
             if (waited - window[1]) / 1e9 > STARVED_SHARE * span:
                 worker.hand_over.set()
-                worker.join()
                 break
             window = (now, waited)
     worker.join()
@@ -102,6 +107,8 @@ class _Worker(threading.Thread):
         self.error: BaseException | None = None
         self.finished = False  # every item stepped
         self.first: object = _END
+        # _STEPPED after every item, _END when the thread is done.
+        self.stepped: queue.SimpleQueue[object] = queue.SimpleQueue()
 
     def run(self) -> None:
         self.timing.idle = _idle_policy()
@@ -109,8 +116,11 @@ class _Worker(threading.Thread):
             while not (self.stop.is_set() or self.hand_over.is_set()):
                 if not self._one():
                     return
+                self.stepped.put(_STEPPED)
         except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
             self.error = exc
+        finally:
+            self.stepped.put(_END)
 
     def rest(self, poll: Callable[[], bool]) -> bool:
         """The remaining items, stepped in the calling thread; whether ``poll`` stopped it."""
@@ -140,7 +150,7 @@ class _Worker(threading.Thread):
         return True
 
 
-_END = object()
+_END, _STEPPED = object(), object()
 
 
 def _idle_policy() -> bool:

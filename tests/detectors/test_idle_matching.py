@@ -34,6 +34,7 @@ def test_every_item_is_stepped_in_order_in_a_thread_of_its_own_under_sched_idle(
     polls = []
     stopped, timing = idle.run(items, step, lambda: polls.append(1) and False)
     assert not stopped and [i for i, _ in seen] == list(range(50))
+    assert len(polls) >= 50  # after every item, as a plain loop would (progress per sample)
     assert timing.idle and {tid for _, tid in seen} != {threading.get_native_id()}
     # The policy stayed with that thread: this one is as it was.
     assert os.sched_getscheduler(0) == os.SCHED_OTHER
