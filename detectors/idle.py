@@ -67,12 +67,32 @@ def run(
         # Without the run-queue figures starvation could not be seen: match here, as before.
         return worker.rest(poll), worker.timing
     worker.start()
+    try:
+        stopped = _watch(worker, poll)
+    except BaseException:
+        # ``poll`` failed (or the caller was interrupted): the thread ends before this returns,
+        # so nothing else uses ``items`` or ``step`` once the caller goes on.
+        worker.stop.set()
+        worker.join()
+        raise
+    worker.join()
+    if worker.error is not None:
+        raise worker.error
+    if worker.hand_over.is_set() and not worker.finished and not stopped:
+        worker.timing.handed_over = True
+        stopped = worker.rest(poll)
+    return stopped, worker.timing
+
+
+def _watch(worker: _Worker, poll: Callable[[], bool]) -> bool:
+    """Polls after every item the worker steps; hands the work over if it starves (then the
+    worker is told to stop after its item). Returns whether ``poll`` stopped the run."""
     stopped = False
     window: tuple[float, int] | None = None
     while True:
         try:
             if worker.stepped.get(timeout=POLL_S) is _END:
-                break
+                return stopped
         except queue.Empty:
             pass
         if not stopped and poll():
@@ -87,15 +107,8 @@ def run(
         if span >= STARVED_S:
             if (waited - window[1]) / 1e9 > STARVED_SHARE * span:
                 worker.hand_over.set()
-                break
+                return stopped
             window = (now, waited)
-    worker.join()
-    if worker.error is not None:
-        raise worker.error
-    if worker.hand_over.is_set() and not worker.finished and not stopped:
-        worker.timing.handed_over = True
-        stopped = worker.rest(poll)
-    return stopped, worker.timing
 
 
 class _Worker(threading.Thread):

@@ -89,3 +89,17 @@ def test_when_other_work_keeps_every_core_busy_the_caller_takes_the_matching_ove
     # The items after the hand-over were stepped in this thread.
     assert seen[-1][1] == threading.get_native_id()
     assert took < 30, took
+
+
+def test_when_poll_fails_the_matching_thread_has_ended_before_the_error_comes_back():
+    # Else it would go on stepping (and reading the decoder's frames) while the caller's
+    # clean-up closes them.
+    items, step, seen = _steps(10_000, 0.001)
+
+    def fails() -> bool:
+        raise RuntimeError("the caller's error")
+
+    with pytest.raises(RuntimeError, match="the caller's error"):
+        idle.run(items, step, fails)
+    assert not [t for t in threading.enumerate() if t.name == "detect-match"]
+    assert len(seen) < 10_000
