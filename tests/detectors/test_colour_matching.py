@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from detectors import correlation, detect, load_profile, matching
+from detectors import colour, correlation, detect, load_profile, matching
 from detectors.colour import MIN_COLOR_HEIGHT
 from detectors.matching import Matcher
 from detectors.video import SampledReader, own_frame_index
@@ -87,11 +87,12 @@ def test_chroma_scored_at_its_own_resolution_agrees_with_the_work_size_score(fee
     )
     assert native.color
     tall = native.geometry.templates[0].shape[0]
+    default = colour.NATIVE_CHROMA_RATIO  # the module's own: the native path must run with it
     for frame in frames:
         a = native.scores(frame)
         monkeypatch.setattr("detectors.colour.NATIVE_CHROMA_RATIO", 0.0)
         b = work.scores(frame)
-        monkeypatch.setattr("detectors.colour.NATIVE_CHROMA_RATIO", 0.9)
+        monkeypatch.setattr("detectors.colour.NATIVE_CHROMA_RATIO", default)
         assert a.shape == b.shape
         assert abs(float(a.max()) - float(b.max())) <= 0.06, frame.time_s
         if b.max() >= 0.6:  # a line on screen: found at the same place, with the same score
