@@ -130,7 +130,8 @@ class ScaleLock:
     """When an indicator not locked yet searches the whole frame, and when a find locks it.
 
     The one rule for detection (:func:`detect`) and for the verifier's training crops
-    (``detectors.verifier.locked_samples``), so both lock on the same sample, scale and place.
+    (``detectors.verifier_training.locked_samples``), so both lock on the same sample, scale
+    and place.
     """
 
     matcher: Matcher

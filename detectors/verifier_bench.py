@@ -27,9 +27,9 @@ import torch
 from detectors.detect import detect
 from detectors.evaluate import load_labels, score
 from detectors.profile import load_profile
-from detectors.verifier import train_verifier
 from detectors.verifier_cli import examples_of
 from detectors.verifier_synth import make_confuser_match, spaced_times
+from detectors.verifier_training import train_verifier
 from detectors.video import own_frame_index
 
 

@@ -14,13 +14,12 @@ from pathlib import Path
 from detectors.detect import detect
 from detectors.evaluate import load_labels
 from detectors.profile import Indicator, Profile
-from detectors.verifier import (
+from detectors.verifier import VerifierError, candidate_threshold_for
+from detectors.verifier_training import (
     Crop,
     Example,
     TrainArgs,
     Training,
-    VerifierError,
-    candidate_threshold_for,
     extract_crops,
     train_verifier,
 )

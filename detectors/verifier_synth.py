@@ -33,7 +33,7 @@ from detectors.synth import (
     frame_times,
     write_video,
 )
-from detectors.verifier import Example
+from detectors.verifier_training import Example
 
 RIVAL_EDGE = (110, 110, 110)
 

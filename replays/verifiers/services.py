@@ -15,14 +15,12 @@ from django.utils import timezone
 
 from coach.queue import enqueue
 from detectors import ProfileError, load_profile
-from detectors.verifier import (
+from detectors.verifier import Verifier, VerifierError, load_verifier
+from detectors.verifier_training import (
     Crop,
     Example,
-    Verifier,
-    VerifierError,
     examples_missing,
     extract_crops,
-    load_verifier,
     train_verifier,
 )
 from detectors.video import VideoError

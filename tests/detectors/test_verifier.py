@@ -22,19 +22,15 @@ from safetensors.torch import save_file
 
 from detectors import detect, load_profile
 from detectors.cli import main
-from detectors.verifier import (
-    PAD,
-    REUSE_CONTEXT,
+from detectors.verifier import PAD, REUSE_CONTEXT, Verifier, VerifierError, load_verifier
+from detectors.verifier_synth import corrections_of, make_confuser_match, spaced_times
+from detectors.verifier_training import (
     Training,
-    Verifier,
-    VerifierError,
     evaluate,
     examples_missing,
     extract_crops,
-    load_verifier,
     train_verifier,
 )
-from detectors.verifier_synth import corrections_of, make_confuser_match, spaced_times
 from detectors.video import own_frame_index
 
 
