@@ -92,11 +92,21 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicators = []
     if latest is not None:
         shares = services.own_pixel_shares(latest)
+        refused = services.base_refusals(latest)  # saved before a check Save makes now
         for kind, items in (latest.spec.get("events") or {}).items():
             for i, item in enumerate(items):
                 own = shares.get((kind, i))
                 pct = None if own is None else round(100 * own)
-                indicators.append({"kind": kind, **item, "own_pct": pct, "alone": len(items) == 1})
+                redraw = refused.get((kind, item["reference"], tuple(item["box"])))
+                indicators.append(
+                    {
+                        "kind": kind,
+                        **item,
+                        "own_pct": pct,
+                        "alone": len(items) == 1,
+                        "redraw": redraw,
+                    }
+                )
     context = {
         "profile": profile,
         "latest": latest,

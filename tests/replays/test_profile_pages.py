@@ -463,6 +463,38 @@ def test_a_box_saved_before_the_size_check_is_marked_as_the_editor_opens_and_nam
     assert "redraw-warning" not in client.get(edit).content.decode()
 
 
+def test_the_detail_page_warns_of_a_box_saved_before_the_size_check(
+    client, users, profile, footage, monkeypatch
+):
+    """The profile's page says what the editor says as it opens: which indicator of a version
+    saved before boxes over half of the screenshot were refused needs a new box, and why."""
+    client.force_login(users["coach"])
+    page = client.get(f"/profiles/{profile.pk}/").content.decode()
+    assert "Needs a new box" not in page and 'class="warn box-warning redraw"' not in page
+    spec = json.loads(json.dumps(profile.latest.spec))
+    ref = spec["events"]["kill"][0]["reference"]
+    spec["events"]["kill"][0]["box"] = [0, 0, 640, 360]
+    with monkeypatch.context() as before_the_check:
+        before_the_check.setattr(profiles, "check_indicators", lambda indicators: None)
+        old, _ = profile_save_version(profile=profile, spec=spec, files={}, base=profile.latest)
+    refusal = (
+        f"the kill box [0, 0, 640, 360] in {ref} covers 100 % of the screenshot (640x360): a"
+        " box over half of it matches the whole scene; draw it around the indicator alone (a"
+        " kill-feed line, a banner)"
+    )
+    page = client.get(f"/profiles/{profile.pk}/").content.decode()
+    warnings = re.findall(r'<p class="warn box-warning redraw" role="status">(.*?)</p>', page)
+    assert warnings == [
+        f"Needs a new box: Save refuses it as it is ({refusal}). Detection with v{old.number}"
+        " still uses it, but its box must be drawn again in the editor before the profile can be"
+        f' saved again: <a href="/profiles/{profile.pk}/edit/">Edit</a> the profile, remove it'
+        " and add it again from a frame of a replay."
+    ]
+    # Beside the kill indicator, not the death banner's.
+    kill = page[page.index('data-box="0,0,640,360"') :].split("</figure>")[0]
+    assert "Needs a new box" in kill
+
+
 def test_a_replay_of_another_team_cannot_be_used(client, users, footage, boxes):
     client.force_login(users["outsider"])
     body = {**draft(footage, boxes), "replay": footage.pk, "team": users["other"].pk, "name": "x"}
