@@ -259,7 +259,8 @@ def match_run(
             return match
     pid = os.getpid()
     task = getattr(_current_task, "value", None)
-    claim = {"state": Match.RUNNING, "worker_pid": pid, "started_at": timezone.now()}
+    # ticks: a game played again after a failure starts with none of that run's.
+    claim = {"state": Match.RUNNING, "worker_pid": pid, "started_at": timezone.now(), "ticks": 0}
     if task and not match.task_func:
         claim.update(task_func=task[0], task_args=task[1])
     claimed = Match.objects.filter(
@@ -296,6 +297,7 @@ def match_run(
         if broadcaster is not None:
             broadcaster.close()
         logger.exception("match %s failed", match.pk)
+        # No ticks: how far it got stays inside run_match (and, live, the broadcaster's cache).
         Match.objects.filter(pk=match.pk, worker_pid=pid, attempts=attempt).update(
             state=Match.FAILED, failure_reason=f"{type(exc).__name__}: {exc}"[:2000]
         )
@@ -309,7 +311,9 @@ def match_run(
     except Exception as exc:  # the result is rolled back with what on_finish wrote
         logger.exception("match %s: storing the result failed", match_id)
         Match.objects.filter(pk=match_id, worker_pid=pid, attempts=attempt).update(
-            state=Match.FAILED, failure_reason=f"on finish: {type(exc).__name__}: {exc}"[:2000]
+            state=Match.FAILED,
+            failure_reason=f"on finish: {type(exc).__name__}: {exc}"[:2000],
+            ticks=result.ticks,  # played to its end: how far it got, for its pages
         )
         raise
     if broadcaster is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -230,9 +231,25 @@ class Match(models.Model):
         if self.state == Match.FAILED and self.started_at is None:
             why = "cancelled" if self.failure_reason == NOT_PLAYED_CANCELLED else "failed"
             return f"not played · {why}"
-        if self.state == Match.FAILED:
-            return "failed"
+        if self.state == Match.FAILED:  # ticks are stored only when the run knew them
+            return f"failed after {self.ticks} ticks" if self.ticks else "failed"
         return f"{self.ticks} ticks"
+
+    @property
+    def failure_text(self) -> str:
+        """Why a game that started failed, as spectators read it (:func:`readable_reason`);
+        empty for any other game, and for one whose tournament's cancel replaced its reason."""
+        if self.state != Match.FAILED or self.started_at is None:
+            return ""
+        if self.failure_reason == NOT_PLAYED_CANCELLED:
+            return ""
+        return readable_reason(self.failure_reason)
+
+
+def readable_reason(reason: str) -> str:
+    """A stopped game's reason for spectators: without the exception's class name that the
+    runner's record starts with (``RuntimeError: agent x could not be loaded``)."""
+    return re.sub(r"^(?:on finish: )?[A-Z]\w*(?:Error|Exception): ", "", reason or "")
 
 
 class Dataset(models.Model):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from tournaments.brackets import Bracket
 
-from .models import Match, Tournament
+from .models import Match, Tournament, readable_reason
 
 STAGE_GROUPS = {"W": 1, "L": 2, "GF": 3, "3P": 2, "R": 1, "S": 1}
 VIEWER_TYPES = {
@@ -52,7 +51,7 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
             "p2": str(tm.entrant2_id),
             "winner": str(tm.winner_id) if tm.winner_id else None,
             # Why its game stopped, while the slot waits for the organiser.
-            "failure": _readable(tm.match.failure_reason)
+            "failure": readable_reason(tm.match.failure_reason)
             if tm.state == "failed" and tm.match
             else "",
         }
@@ -80,12 +79,6 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
         "live": live,
         "viewer": viewer_data(tournament, view, matches, entrants),
     }
-
-
-def _readable(reason: str) -> str:
-    """A stopped game's reason for spectators: without the exception's class name that the
-    runner's record starts with (``RuntimeError: agent x could not be loaded``)."""
-    return re.sub(r"^(?:on finish: )?[A-Z]\w*(?:Error|Exception): ", "", reason or "")
 
 
 def viewer_data(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -107,3 +108,40 @@ def test_bad_sides_and_characters_get_a_clear_message(transactional_db):
         match_create(p1="random", p2="random", best_of=2)
     with pytest.raises(MatchError, match="no ready agent is called 'nobody'"):
         side_from_name("nobody")
+
+
+def test_the_agents_page_says_how_far_a_failed_game_got_and_why(client, users, agent):
+    """A game that started and failed said only "failed". Played to its end but not stored, it
+    says its ticks; failed while playing (how far is not recorded there), its reason alone."""
+    match = match_create(
+        p1=agent, p2="cpu_easy", team=users["team"], kind="exhibition", seed=1,
+        round_seconds=3, max_rounds=1,
+    )  # fmt: skip
+
+    def broken(m: Match) -> None:
+        raise RuntimeError("bracket is gone")
+
+    def row() -> str:
+        page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+        found = re.search(rf"<tr>(?:(?!</tr>).)*/matches/{match.pk}/(?:(?!</tr>).)*</tr>", page)
+        assert found, page
+        return found[0]
+
+    with pytest.raises(RuntimeError):
+        match_run(match.pk, on_finish=broken)
+    match.refresh_from_db()
+    assert match.state == Match.FAILED and match.ticks > 0
+    client.force_login(users["owner"])
+    assert (
+        f'<td class="length">failed after {match.ticks} ticks <span class="failure muted small"'
+        ' title="bracket is gone">· bracket is gone</span></td>'
+    ) in row()
+    # Played again, it fails while playing: the earlier run's ticks are not kept.
+    Match.objects.filter(pk=match.pk).update(p2_label="retired_bot")
+    with pytest.raises(ValueError, match="unknown bot"):
+        match_run(match.pk)
+    match.refresh_from_db()
+    assert (match.state, match.ticks) == (Match.FAILED, 0)
+    length = re.search(r'<td class="length">(.*?)</td>', row())[1]
+    assert length.startswith('failed <span class="failure muted small" title="unknown bot')
+    assert "ticks" not in length and "Error" not in length
