@@ -67,20 +67,26 @@ def sample_mp4(tmp_path_factory) -> Path:
     return make_video(tmp_path_factory.mktemp("media") / "sample.mp4", seconds=2.0, fps=30)
 
 
-@pytest.fixture
-def replay(users, sync_jobs, sample_mp4):
-    """A processed replay of the owner's team."""
+def ingest_replay(path: Path, *, team, uploader, name: str = ""):
+    """``path`` uploaded by ``uploader`` to ``team`` (named ``name``, else as the file is), as
+    stored once ingesting returns: processed already with ``sync_jobs``."""
     from replays.services import replay_ingest_file
 
     replay, _ = replay_ingest_file(
-        team=users["team"],
-        uploader=users["owner"],
-        source=sample_mp4,
-        original_name="sample.mp4",
+        team=team,
+        uploader=uploader,
+        source=path,
+        original_name=name or path.name,
         move=False,
     )
     replay.refresh_from_db()
     return replay
+
+
+@pytest.fixture
+def replay(users, sync_jobs, sample_mp4):
+    """A processed replay of the owner's team."""
+    return ingest_replay(sample_mp4, team=users["team"], uploader=users["owner"])
 
 
 def client_for(client, user):

@@ -58,3 +58,32 @@ def log_in(page, site, username: str) -> None:
     page.fill("input[name=password]", site.password)
     page.click("button[type=submit]")
     page.wait_for_selector(".topbar .who")
+
+
+def open_review(browser, site, username: str):
+    """The demo's first replay in a browser of its own, ``username`` logged in."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(site.url("/accounts/login/"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", site.password)
+    page.click("button[type=submit]")
+    page.goto(site.url("/replays/1/"))
+    page.wait_for_selector("#review[data-ready='1']")
+    page.wait_for_selector("#coreview[data-state=idle], #coreview[data-state=open]")
+    return context, page
+
+
+@pytest.fixture
+def coreview(site, browser):
+    """The started site's first replay, processed, open on the coach's page and on the
+    player's, each in a browser of its own (no live session yet): ``(coach, player)``."""
+    site.start()
+    site.login("coach", site.password)
+    assert site.wait_done(1, timeout=400)["state"] == "done"
+    coach_ctx, coach = open_review(browser, site, "coach")
+    player_ctx, player = open_review(browser, site, "player")
+    yield coach, player
+    coach_ctx.close()
+    player_ctx.close()

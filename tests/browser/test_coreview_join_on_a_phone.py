@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import SHOTS
-from tests.browser.test_coreview import open_review
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -19,35 +18,27 @@ IN_VIEW = """() => {
 }"""
 
 
-def test_joining_on_a_phone_scrolls_the_video_into_view(site, browser):
-    site.start()
-    site.login("coach", site.password)
-    assert site.wait_done(1, timeout=400)["state"] == "done"
-    coach_ctx, coach = open_review(browser, site, "coach")
-    player_ctx, player = open_review(browser, site, "player")
-    try:
-        coach.click("#coreview-start")
-        coach.wait_for_selector("#coreview[data-state=leading]")
+def test_joining_on_a_phone_scrolls_the_video_into_view(coreview):
+    coach, player = coreview
+    coach.click("#coreview-start")
+    coach.wait_for_selector("#coreview[data-state=leading]")
 
-        # 1400 px wide: joining does not move the page.
-        player.locator("#coreview-join").scroll_into_view_if_needed()
-        scrolled = player.evaluate("() => window.scrollY")
-        player.click("#coreview-join")
-        player.wait_for_selector("#coreview[data-state=following]")
-        player.wait_for_timeout(500)
-        assert player.evaluate("() => window.scrollY") == scrolled
-        player.click("#coreview-leave")
-        player.wait_for_selector("#coreview[data-state=open]")
+    # 1400 px wide: joining does not move the page.
+    player.locator("#coreview-join").scroll_into_view_if_needed()
+    scrolled = player.evaluate("() => window.scrollY")
+    player.click("#coreview-join")
+    player.wait_for_selector("#coreview[data-state=following]")
+    player.wait_for_timeout(500)
+    assert player.evaluate("() => window.scrollY") == scrolled
+    player.click("#coreview-leave")
+    player.wait_for_selector("#coreview[data-state=open]")
 
-        # A phone: the button is far below the video; joining brings the video on screen.
-        player.set_viewport_size({"width": 390, "height": 844})
-        player.locator("#coreview-join").scroll_into_view_if_needed()
-        before = player.evaluate(VIDEO)
-        assert before["bottom"] <= 0, before  # the video is off screen where Join is
-        player.click("#coreview-join")
-        player.wait_for_selector("#coreview[data-state=following]")
-        player.wait_for_function(IN_VIEW, timeout=5_000)
-        player.screenshot(path=str(SHOTS / "coreview-joined-phone.png"))  # what the phone shows
-    finally:
-        coach_ctx.close()
-        player_ctx.close()
+    # A phone: the button is far below the video; joining brings the video on screen.
+    player.set_viewport_size({"width": 390, "height": 844})
+    player.locator("#coreview-join").scroll_into_view_if_needed()
+    before = player.evaluate(VIDEO)
+    assert before["bottom"] <= 0, before  # the video is off screen where Join is
+    player.click("#coreview-join")
+    player.wait_for_selector("#coreview[data-state=following]")
+    player.wait_for_function(IN_VIEW, timeout=5_000)
+    player.screenshot(path=str(SHOTS / "coreview-joined-phone.png"))  # what the phone shows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,30 @@ from tests.browser.conftest import log_in, shot
 from tests.media import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def start_upload(page, site, video: Path) -> None:
+    """Chooses ``video`` on the upload page and presses Upload."""
+    page.goto(site.url("/replays/upload/"))
+    page.set_input_files("input[type=file]", str(video))
+    page.click("#upload-form button[type=submit]")
+
+
+def start_gated_upload(page, site, video: Path, *, passed: int, stop) -> None:
+    """Starts uploading ``video`` with the first ``passed`` chunks (PUTs) let through and each
+    later one handed to ``stop(route)`` instead (held, or aborted as a dropped connection)."""
+    puts = []
+
+    def gate(route):
+        if route.request.method == "PUT":
+            puts.append(1)
+            if len(puts) > passed:
+                stop(route)
+                return
+        route.continue_()
+
+    page.route("**/replays/uploads/*", gate)
+    start_upload(page, site, video)
 
 
 def test_a_player_uploads_a_replay_and_seeks_in_it(site, page, tmp_path):
@@ -23,9 +48,7 @@ def test_a_player_uploads_a_replay_and_seeks_in_it(site, page, tmp_path):
     page.wait_for_selector("text=Replays")
     shot(page, "replay-list")
 
-    page.goto(site.url("/replays/upload/"))
-    page.set_input_files("input[type=file]", str(video))
-    page.click("#upload-form button[type=submit]")
+    start_upload(page, site, video)
     page.wait_for_url("**/replays/*/", timeout=30_000)
     page.wait_for_selector("video#player", timeout=120_000)  # appears once the job is done
     assert page.inner_text("#job-state") == "Done"
@@ -55,9 +78,7 @@ def test_a_failed_upload_shows_its_reason(site, page, tmp_path):
     page.fill("input[name=username]", "player")
     page.fill("input[name=password]", site.password)
     page.click("button[type=submit]")
-    page.goto(site.url("/replays/upload/"))
-    page.set_input_files("input[type=file]", str(bogus))
-    page.click("#upload-form button[type=submit]")
+    start_upload(page, site, bogus)
     page.wait_for_url("**/replays/*/")
     page.wait_for_selector("text=not a video file (it looks like text)", timeout=240_000)
     assert page.inner_text("#job-state") == "Failed"
@@ -76,11 +97,7 @@ def test_leaving_mid_upload_asks_first_and_the_same_file_resumes_where_it_stoppe
     assert video.stat().st_size > 3 * 16 * 1024
     context = browser.new_context()
     page = context.new_page()
-    page.goto(site.url("/accounts/login/"))
-    page.fill("input[name=username]", "player")
-    page.fill("input[name=password]", site.password)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".topbar .who")
+    log_in(page, site, "player")
 
     # The first two chunks arrive; then the connection stalls and the player closes the tab.
     passed = []
@@ -93,9 +110,7 @@ def test_leaving_mid_upload_asks_first_and_the_same_file_resumes_where_it_stoppe
             route.abort()
 
     page.route("**/replays/uploads/*", gate)
-    page.goto(site.url("/replays/upload/"))
-    page.set_input_files("input[type=file]", str(video))
-    page.click("#upload-form button[type=submit]")
+    start_upload(page, site, video)
     page.wait_for_function("() => document.querySelector('#upload-progress progress').value > 0")
     asked = []
     page.on("dialog", lambda d: (asked.append(d.type), d.accept()))
@@ -105,9 +120,7 @@ def test_leaving_mid_upload_asks_first_and_the_same_file_resumes_where_it_stoppe
 
     # Later, the same file again: one upload, resumed, and the replay holds the file's bytes.
     page = context.new_page()
-    page.goto(site.url("/replays/upload/"))
-    page.set_input_files("input[type=file]", str(video))
-    page.click("#upload-form button[type=submit]")
+    start_upload(page, site, video)
     page.wait_for_url(re.compile(r".*/replays/\d+/$"), timeout=30_000)
     replay_id = int(page.url.rstrip("/").split("/")[-1])
     count = "from replays.models import Upload; print(Upload.objects.count())"
@@ -126,20 +139,8 @@ def test_cancel_stops_an_upload_and_removes_what_was_sent(site, browser, tmp_pat
     log_in(page, site, "player")
 
     # Two chunks arrive; the third hangs (a slow connection) while the player cancels.
-    held, puts = [], []
-
-    def gate(route):
-        if route.request.method == "PUT":
-            puts.append(1)
-            if len(puts) > 2:
-                held.append(route)
-                return
-        route.continue_()
-
-    page.route("**/replays/uploads/*", gate)
-    page.goto(site.url("/replays/upload/"))
-    page.set_input_files("input[type=file]", str(video))
-    page.click("#upload-form button[type=submit]")
+    held = []
+    start_gated_upload(page, site, video, passed=2, stop=held.append)
     page.wait_for_function("() => !document.getElementById('upload-cancel').hidden")
     for _ in range(300):
         if held:
@@ -204,20 +205,7 @@ def test_the_speed_shown_after_a_resume_counts_only_the_bytes_this_page_sent(
     log_in(page, site, "player")
 
     # Every chunk but the last arrives; then the connection drops and the player leaves.
-    puts = []
-
-    def gate(route):
-        if route.request.method == "PUT":
-            puts.append(1)
-            if len(puts) >= chunks:
-                route.abort()
-                return
-        route.continue_()
-
-    page.route("**/replays/uploads/*", gate)
-    page.goto(site.url("/replays/upload/"))
-    page.set_input_files("input[type=file]", str(video))
-    page.click("#upload-form button[type=submit]")
+    start_gated_upload(page, site, video, passed=chunks - 1, stop=lambda route: route.abort())
     page.wait_for_selector("text=Connection trouble, resuming…")
     page.close()
 
@@ -226,9 +214,7 @@ def test_the_speed_shown_after_a_resume_counts_only_the_bytes_this_page_sent(
     page.add_init_script(FROZEN_CLOCK)
     statuses = []
     page.on("console", lambda m: statuses.append(m.text.removeprefix("status: ")))
-    page.goto(site.url("/replays/upload/"))
-    page.set_input_files("input[type=file]", str(video))
-    page.click("#upload-form button[type=submit]")
+    start_upload(page, site, video)
     page.wait_for_url(re.compile(r".*/replays/\d+/$"), timeout=30_000)
     resumed = (chunks - 1) * chunk
     assert f"Resuming the earlier upload of this file from {100 * resumed // size}%…" in statuses

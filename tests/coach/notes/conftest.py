@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import ingest_replay
+
 
 @pytest.fixture
 def teammate(users, django_user_model):
@@ -18,14 +20,6 @@ def teammate(users, django_user_model):
 @pytest.fixture
 def rival_replay(users, sync_jobs, sample_mp4):
     """A processed replay of the outsider's team."""
-    from replays.services import replay_ingest_file
-
-    replay, _ = replay_ingest_file(
-        team=users["other"],
-        uploader=users["outsider"],
-        source=sample_mp4,
-        original_name="theirs.mp4",
-        move=False,
+    return ingest_replay(
+        sample_mp4, team=users["other"], uploader=users["outsider"], name="theirs.mp4"
     )
-    replay.refresh_from_db()
-    return replay

@@ -14,6 +14,7 @@ from PIL import Image
 
 from coach.notes import exports, services
 from coach.notes.shapes import render_shapes
+from tests.conftest import ingest_replay
 from tests.media import FFMPEG, make_vfr_video, read_code
 
 WIDTH, HEIGHT = 320, 128
@@ -45,16 +46,7 @@ def late_mp4(coded_mp4):
 
 
 def ingest(users, path):
-    from replays.services import replay_ingest_file
-
-    replay, _ = replay_ingest_file(
-        team=users["team"],
-        uploader=users["owner"],
-        source=path,
-        original_name=path.name,
-        move=False,
-    )
-    replay.refresh_from_db()
+    replay = ingest_replay(path, team=users["team"], uploader=users["owner"])
     assert replay.state == "done" and replay.frame_count == 90, replay.failure_reason
     return replay
 
@@ -151,16 +143,7 @@ def test_the_mp4_of_a_recording_cut_short_draws_on_the_notes_frames_only(
     """The clip is cut by FFmpeg, which decodes the cut's partial B-frame the frame index leaves
     out: the clip had a frame the replay has not, drawn on as one of the note's, and lost its
     last frame (it stopped after as many frames as the index has)."""
-    from replays.services import replay_ingest_file
-
-    replay, _ = replay_ingest_file(
-        team=users["team"],
-        uploader=users["owner"],
-        source=cut_mp4,
-        original_name="cut.mp4",
-        move=False,
-    )
-    replay.refresh_from_db()
+    replay = ingest_replay(cut_mp4, team=users["team"], uploader=users["owner"])
     assert replay.state == "done" and replay.warning.startswith("The recording stops after ")
     times = replay.frame_times()
     codes = [round(t / 0.04) for t in times]  # frame i of the source shows i, 40 ms each
