@@ -476,7 +476,26 @@ def upload_append(*, upload: Upload, offset: int, chunks: Iterable[bytes]) -> Re
         upload.save(update_fields=["received_bytes", "writing_since"])
     if upload.received_bytes < upload.size_bytes:
         return None
+    # The uploader may have been removed from the team while this chunk arrived: the bytes stay
+    # in the part file (the cleanup removes it once abandoned), but no replay is made.
+    upload_check_allowed(upload)
     return upload_finish(upload=upload)
+
+
+NOT_A_MEMBER = "you are no longer a member of this upload's team, so it cannot go on"
+
+
+def upload_check_allowed(upload: Upload) -> None:
+    """Whether the uploader may still upload into the upload's team (a member, or staff).
+
+    Checked by every request on an upload (but Cancel) and again before its last chunk makes the
+    replay: a member removed since the upload began gets no further into the team's data.
+
+    Raises:
+        UploadError: 403 when they may not.
+    """
+    if not Team.objects.visible_to(upload.uploader).filter(pk=upload.team_id).exists():
+        raise UploadError(NOT_A_MEMBER, status=403)
 
 
 # A PUT that is writing refreshes its claim this often; a claim not refreshed for the stale

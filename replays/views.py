@@ -379,20 +379,18 @@ def _body_pieces(request: HttpRequest, block: int = 256 * 1024):
 @require_http_methods(["GET", "PUT", "DELETE"])
 def upload_chunk(request: HttpRequest, upload_id: str) -> JsonResponse:
     upload = get_object_or_404(Upload, pk=upload_id, uploader=request.user)
-    if request.method == "GET":
-        return JsonResponse(_upload_state(upload))
     if request.method == "DELETE":  # the uploader's Cancel: allowed even after leaving the team
         try:
             services.upload_cancel(upload=upload)
         except services.UploadError as exc:
             return _error(exc)
         return JsonResponse(_upload_state(upload))
-    if not Team.objects.visible_to(request.user).filter(pk=upload.team_id).exists():
-        # Removed from the team since the upload began: its bytes may not land there.
-        return JsonResponse(
-            {"error": "you are no longer a member of this upload's team, so it cannot go on"},
-            status=403,
-        )
+    try:  # removed from the team since the upload began: its bytes may not land there
+        services.upload_check_allowed(upload)
+    except services.UploadError as exc:
+        return _error(exc)
+    if request.method == "GET":
+        return JsonResponse(_upload_state(upload))
     try:
         offset = int(request.headers.get("Upload-Offset", ""))
     except ValueError:

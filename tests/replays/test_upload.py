@@ -237,6 +237,59 @@ def test_a_member_removed_from_the_team_mid_upload_cannot_finish_it(client, user
     assert Upload.objects.get().received_bytes == 5000 and not Replay.objects.exists()
 
 
+def test_a_member_removed_while_the_last_chunk_arrives_gets_no_replay(
+    users, media_root, sample_mp4
+):
+    """The check before a chunk is not enough: a chunk takes a while, and a coach may remove the
+    member meanwhile. The finish checks again; the bytes wait for the cleanup, as abandoned ones."""
+    import os
+    import time
+
+    from coach.models import Membership
+    from replays import services
+    from replays.upload_cleanup import uploads_remove_abandoned
+
+    data = sample_mp4.read_bytes()
+    upload = services.upload_start(
+        team=users["team"], uploader=users["owner"], filename="m.mp4", size_bytes=len(data)
+    )
+
+    def body():  # the request's body, arriving while the member is removed
+        yield data[:5000]
+        Membership.objects.filter(user=users["owner"], team=users["team"]).delete()
+        yield data[5000:]
+
+    with pytest.raises(services.UploadError) as refused:
+        services.upload_append(upload=upload, offset=0, chunks=body())
+    assert refused.value.status == 403 and str(refused.value) == services.NOT_A_MEMBER
+    assert not Replay.objects.exists()
+    upload.refresh_from_db()
+    assert (upload.state, upload.received_bytes, upload.writing_since) == ("open", len(data), None)
+    assert upload.part_path.read_bytes() == data
+    assert uploads_remove_abandoned().files == 0  # not removed at once
+    day_ago = time.time() - 25 * 3600
+    os.utime(upload.part_path, (day_ago, day_ago))
+    assert uploads_remove_abandoned().files == 1  # but as an abandoned upload's are
+    upload.refresh_from_db()
+    assert upload.state == Upload.EXPIRED and not upload.part_path.exists()
+    assert not Replay.objects.exists()
+
+
+def test_a_member_removed_mid_upload_cannot_read_its_state_either(client, users, sync_jobs):
+    """An upload's state names the team's replay it became (its title, its page)."""
+    from coach.models import Membership
+
+    client.force_login(users["owner"])
+    done = upload_bytes(client, users["team"], "m.mp4", b"not a video", chunk=100)
+    assert done["replay_url"] and client.get(f"/replays/uploads/{done['id']}").status_code == 200
+    Membership.objects.filter(user=users["owner"], team=users["team"]).delete()
+    refused = client.get(f"/replays/uploads/{done['id']}")
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": "you are no longer a member of this upload's team, so it cannot go on"
+    }
+
+
 def delete(client, upload_id: str):
     return client.delete(f"/replays/uploads/{upload_id}")
 
