@@ -415,6 +415,32 @@ def _gib(size: int) -> str:
     return text if size % 1024**2 == 0 else f"{text} ({size:,} bytes)"
 
 
+def upload_size(value: object) -> int:
+    """The start request's ``size``: a whole number of bytes, 0 or more, sent as a JSON number or
+    a string of ASCII digits. Never coerced: ``1.5`` and ``true`` were read as 1 byte.
+
+    Raises:
+        UploadError: 400 for anything else (a negative number, a fraction, a boolean, other
+            digits), 413 for more digits than any limit has.
+    """
+    if value is None:
+        raise UploadError("the file size is missing")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        digits = value.strip().lstrip("0") or "0"
+        if len(digits) > 30:  # past any limit (and int() refuses 4,300 digits: it was a 500)
+            limit = settings.FILMROOM_UPLOAD_MAX_BYTES
+            raise UploadError(
+                f"the file size has {len(digits):,} digits; the limit is {_gib(limit)}", status=413
+            )
+        value = int(digits)
+    if type(value) is not int or value < 0:
+        raise UploadError(
+            "size must be the file's size in bytes, a whole number (0 or more),"
+            f" not {str(value)[:30]!r}"
+        )
+    return value
+
+
 def upload_start(
     *, team: Team, uploader, filename: str, size_bytes: int, profile: GameProfile | None = None
 ) -> Upload:

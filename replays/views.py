@@ -320,15 +320,13 @@ def _error(exc: services.UploadError) -> JsonResponse:
 def upload_create(request: HttpRequest) -> JsonResponse:
     try:
         data = json_body(request)
-        size = data.get("size", -1)
+        size = data.get("size")
     except (ValueError, TypeError, AttributeError):  # not JSON, not an object
         return JsonResponse({"error": "send JSON with team, filename and size"}, status=400)
-    if isinstance(size, str) and size.strip().isascii() and size.strip().isdigit():
-        size = int(size)
-    if type(size) is not int:  # 1.5 or true were read as 1 byte
-        return JsonResponse(
-            {"error": "size must be the file's size in bytes, a whole number"}, status=400
-        )
+    try:
+        size = services.upload_size(size)
+    except services.UploadError as exc:
+        return _error(exc)
     team = Team.objects.visible_to(request.user).filter(pk=id_or_none(data.get("team"))).first()
     if team is None:
         return JsonResponse({"error": "choose one of your teams"}, status=400)

@@ -184,6 +184,41 @@ def test_it_answers_a_malformed_start_with_a_message(client, users, body):
     assert not Upload.objects.exists()  # 1.5 and true were read as a 1-byte file
 
 
+@pytest.mark.parametrize(
+    ("size", "status", "error"),
+    [
+        ("-5", 400, "size must be the file's size in bytes, a whole number (0 or more), not '-5'"),
+        (
+            '"-5"',
+            400,
+            "size must be the file's size in bytes, a whole number (0 or more), not '-5'",
+        ),
+        (
+            "1.0",
+            400,
+            "size must be the file's size in bytes, a whole number (0 or more), not '1.0'",
+        ),
+        (
+            "true",
+            400,
+            "size must be the file's size in bytes, a whole number (0 or more), not 'True'",
+        ),
+        ("null", 400, "the file size is missing"),
+        ('"' + "9" * 5000 + '"', 413, "the file size has 5,000 digits; the limit is 8.00 GB"),
+    ],
+)
+def test_a_size_that_is_no_file_size_is_refused_saying_why(
+    client, users, settings, size, status, error
+):
+    """-5 was told "the file size is missing"; 5,000 digits were a 500 (int() refuses them)."""
+    settings.FILMROOM_UPLOAD_MAX_BYTES = 8 * 1024**3
+    client.force_login(users["owner"])
+    body = f'{{"team": {users["team"].pk}, "filename": "m.mp4", "size": {size}}}'
+    response = client.post("/replays/uploads/", body, content_type="application/json")
+    assert (response.status_code, response.json()) == (status, {"error": error})
+    assert not Upload.objects.exists()
+
+
 def test_the_limit_message_tells_sizes_apart(client, users, settings):
     settings.FILMROOM_UPLOAD_MAX_BYTES = 8 * 1024**3
     client.force_login(users["owner"])
