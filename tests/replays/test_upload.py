@@ -259,6 +259,24 @@ def test_control_and_bidi_characters_are_taken_out_of_names(client, users, sampl
     assert _profile_name("Shooter2\u2066\n") == "Shooter2"
 
 
+def test_the_replay_list_shows_an_uploaded_name_without_its_bidi_and_control_characters(
+    client, users, sync_jobs
+):
+    """A name like clip\u202egnp.mp4 would show as "clip4pm.png"; every bidi control goes."""
+    bidi = "\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    client.force_login(users["owner"])
+    done = upload_bytes(client, users["team"], f"clip\u202egnp{bidi}\x1b\x7f\x85.mp4", b"x", 1)
+    replay = Replay.objects.get()
+    assert done["replay_url"] == replay.get_absolute_url()
+    assert (replay.title, replay.original_name) == ("clipgnp", "clipgnp.mp4")
+    listing = client.get("/replays/").content.decode()
+    assert f'<a href="{replay.get_absolute_url()}">clipgnp</a>' in listing
+    page = client.get(replay.get_absolute_url()).content.decode()
+    assert "<h1>clipgnp</h1>" in page and "<dd>clipgnp.mp4 (1\xa0byte)</dd>" in page
+    for char in f"\u202e{bidi}\x1b\x7f\x85":
+        assert char not in listing and char not in page
+
+
 def test_a_member_removed_from_the_team_mid_upload_cannot_finish_it(client, users, sample_mp4):
     from coach.models import Membership
 
