@@ -55,6 +55,9 @@ class ProbeResult:
     has_audio: bool = False
     # Said to the user of a recording that is usable but not whole ("" when it is whole).
     warning: str = ""
+    # ``ok`` False for the file's own bytes (not a video, corrupt, no frames): probing it again
+    # gives the same answer. False for a file this machine could not read (missing, no access).
+    bad_file: bool = False
     frame_times: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def to_dict(self) -> dict:
@@ -96,7 +99,7 @@ def describe_non_video(head: bytes) -> str:
 
 
 def _fail(reason: str, **known: object) -> ProbeResult:
-    return ProbeResult(ok=False, reason=reason, **known)  # type: ignore[arg-type]
+    return ProbeResult(ok=False, reason=reason, bad_file=True, **known)  # type: ignore[arg-type]
 
 
 def probe(path: str | Path) -> ProbeResult:
@@ -117,8 +120,8 @@ def probe(path: str | Path) -> ProbeResult:
     path = Path(path)
     try:
         size = path.stat().st_size
-    except OSError as exc:
-        return _fail(f"cannot read the file ({exc.strerror})")
+    except OSError as exc:  # the machine's trouble, not the file's: a later probe may read it
+        return ProbeResult(ok=False, reason=f"cannot read the file ({exc.strerror})")
     if size == 0:
         return _fail("empty file (0 bytes)")
     with path.open("rb") as fh:

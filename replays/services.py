@@ -317,7 +317,7 @@ def _probe_step(replay: Replay) -> bool:
     replay.duration_s = result.duration_s or result.declared_duration_s
     replay.save()
     if not result.ok:
-        replay.mark_failed(result.reason, unusable=True)
+        replay.mark_failed(result.reason, unusable=result.bad_file)
         return False
     tmp = _private_tmp(replay.frame_index_path, ".npy")
     try:

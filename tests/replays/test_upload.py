@@ -132,6 +132,27 @@ def test_a_replay_failed_for_the_machine_not_the_file_offers_process_again(
     assert (replay.state, replay.attempts) == ("done", 2)
 
 
+def test_a_recording_this_machine_cannot_read_keeps_process_again(client, users, replay):
+    """A missing (or unreadable) file is the storage's trouble, not the file's: the probe's
+    "cannot read the file" marked it unusable, and once the file was back nothing could run it."""
+    client.force_login(users["owner"])
+    away = replay.path.with_name("away")
+    replay.path.rename(away)
+    client.post(f"/replays/{replay.pk}/reprocess")
+    replay.refresh_from_db()
+    assert (replay.state, replay.failure_reason, replay.unusable) == (
+        "failed",
+        "cannot read the file (No such file or directory)",
+        False,
+    )
+    page = client.get(replay.get_absolute_url()).content
+    assert b"Process again" in page and b'id="job-unusable"' not in page
+    away.rename(replay.path)
+    client.post(f"/replays/{replay.pk}/reprocess")
+    replay.refresh_from_db()
+    assert (replay.state, replay.attempts) == ("done", 3)
+
+
 def test_the_same_bytes_twice_are_one_replay(client, users, sync_jobs, sample_mp4):
     client.force_login(users["owner"])
     data = sample_mp4.read_bytes()
