@@ -24,6 +24,10 @@
     return { status: response.status, body: body };
   }
 
+  // Answers to a chunk that no retry changes; others (a dropped connection, 5xx, a full disk)
+  // are retried a few times with back-off.
+  const REFUSED = new Set([400, 403, 404, 410, 413]);
+
   function sendChunk(url, blob, offset, onProgress) {
     // XMLHttpRequest rather than fetch: it reports upload progress.
     return new Promise(function (resolve, reject) {
@@ -36,8 +40,10 @@
       xhr.onload = function () {
         let body = {};
         try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
-        if (xhr.status === 200 || xhr.status === 409) resolve(body);
-        else reject(new Error(body.error || ("the server answered " + xhr.status)));
+        if (xhr.status === 200 || xhr.status === 409) return resolve(body);
+        const error = new Error(body.error || ("the server answered " + xhr.status));
+        error.status = xhr.status;
+        reject(error);
       };
       xhr.onerror = function () { reject(new Error("network error")); };
       xhr.onabort = function () { reject(new Error("cancelled")); };
@@ -114,7 +120,8 @@
           offset = state.offset;
           failures = 0;
         } catch (err) {
-          if (cancelled || ++failures > 5) throw err;
+          // A refusal (no longer a member, expired, too large) is final: retrying only delays it.
+          if (cancelled || REFUSED.has(err.status) || ++failures > 5) throw err;
           status.textContent = "Connection trouble, resuming… (" + err.message + ")";
           await new Promise(function (r) { setTimeout(r, 1000 * failures); });
           const now = await json(await fetch(url));

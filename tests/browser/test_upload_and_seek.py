@@ -169,16 +169,8 @@ def test_cancel_stops_an_upload_and_removes_what_was_sent(site, browser, tmp_pat
     context.close()
 
 
-# The page's clock, frozen: performance.now() moves 10 ms each time a chunk is sent, so the speed
-# the page shows is a known number. Every status the page shows is printed as it changes.
-FROZEN_CLOCK = """
-window.__clock = 0;
-performance.now = () => window.__clock;
-const send = XMLHttpRequest.prototype.send;
-XMLHttpRequest.prototype.send = function (body) {
-  window.__clock += 10;
-  return send.call(this, body);
-};
+# Every status the upload page shows is printed (console) as it changes.
+STATUS_LOG = """
 document.addEventListener("DOMContentLoaded", () => {
   const status = document.querySelector("#upload-progress .status");
   if (!status) return;
@@ -186,6 +178,68 @@ document.addEventListener("DOMContentLoaded", () => {
     .observe(status, { childList: true, characterData: true, subtree: true });
 });
 """
+# ...and the page's clock, frozen: performance.now() moves 10 ms each time a chunk is sent, so
+# the speed the page shows is a known number.
+FROZEN_CLOCK = (
+    """
+window.__clock = 0;
+performance.now = () => window.__clock;
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  window.__clock += 10;
+  return send.call(this, body);
+};
+"""
+    + STATUS_LOG
+)
+
+
+def logged_statuses(page) -> list[str]:
+    """The statuses the page shows from now on, as they change (see STATUS_LOG)."""
+    statuses: list[str] = []
+    page.on("console", lambda m: statuses.append(m.text.removeprefix("status: ")))
+    return statuses
+
+
+def test_a_refused_chunk_ends_the_upload_at_once_with_the_servers_reason(site, browser, tmp_path):
+    """A player removed from the team mid-upload is refused (403) on the next chunk: the page
+    says why at once. It used to retry a refusal as "Connection trouble" (for 15 s when the
+    upload had expired), though no retry can change it."""
+    site.env["UPLOAD_CHUNK_BYTES"] = str(16 * 1024)
+    site.start()
+    video = make_video(tmp_path / "scrim.mp4", seconds=4.0, fps=30)
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(STATUS_LOG)
+    statuses = logged_statuses(page)
+    log_in(page, site, "player")
+
+    # Two chunks arrive; the third waits while a coach removes the player from the team.
+    held = []
+    start_gated_upload(page, site, video, passed=2, stop=held.append)
+    for _ in range(300):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the third chunk was never sent"
+    remove = (
+        "from coach.models import Membership; from replays.models import Upload;"
+        " u = Upload.objects.get();"
+        " print(Membership.objects.filter(user=u.uploader, team=u.team).delete()[0])"
+    )
+    assert site.manage("shell", "-c", remove).split()[-1] == "1"
+    requests = []  # (a retry would be seen here, even if the gate held it)
+    page.on("request", lambda r: "/replays/uploads/" in r.url and requests.append(r.method))
+    held[0].continue_()
+
+    refused = "Upload failed: you are no longer a member of this upload's team, so it cannot go on"
+    page.wait_for_selector(f"text={refused}", timeout=5_000)
+    assert not [s for s in statuses if s.startswith("Connection trouble")], statuses
+    shot(page, "upload-refused")
+    asked = len(requests)
+    page.wait_for_timeout(2_000)  # no retry comes later either
+    assert len(requests) == asked, requests[asked:]
+    context.close()
 
 
 def test_the_speed_shown_after_a_resume_counts_only_the_bytes_this_page_sent(
@@ -212,8 +266,7 @@ def test_the_speed_shown_after_a_resume_counts_only_the_bytes_this_page_sent(
     # The same file again, on a clock that moves 10 ms per chunk sent: one chunk is left to send.
     page = context.new_page()
     page.add_init_script(FROZEN_CLOCK)
-    statuses = []
-    page.on("console", lambda m: statuses.append(m.text.removeprefix("status: ")))
+    statuses = logged_statuses(page)
     start_upload(page, site, video)
     page.wait_for_url(re.compile(r".*/replays/\d+/$"), timeout=30_000)
     resumed = (chunks - 1) * chunk
