@@ -20,6 +20,7 @@ from coach.models import (
     team_name_taken,
     team_name_taken_message,
 )
+from coach.params import plain_name
 
 
 class TeamError(Exception):
@@ -53,6 +54,38 @@ def team_create(*, name: str, user) -> Team:
                 Membership.objects.create(team=team, user=user, role=Membership.COACH)
                 return team
     raise TeamError("no free address for that name: choose another")
+
+
+def team_rename(*, team: Team, name: str) -> Team:
+    """Gives ``team`` a new name; its slug (so its addresses) stays.
+
+    Its own name in another case, spacing or width is allowed: it is still that team's name.
+
+    Raises:
+        TeamError: no name, one longer than ``Team.name`` holds, or another team's name reads the
+            same (``team_name_key``), also when that team took it meanwhile.
+    """
+    longest = Team._meta.get_field("name").max_length
+    typed = " ".join(plain_name(name).split())  # as team_name_clean, before it cuts the name
+    if not typed:
+        raise TeamError("give the team a name")
+    if len(typed) > longest:
+        raise TeamError(f"a team's name is at most {longest} characters; this one has {len(typed)}")
+    name = team_name_clean(typed)
+    taken = team_name_taken(name, exclude_pk=team.pk)
+    if taken is not None:
+        raise TeamError(team_name_taken_message(taken))
+    old = (team.name, team.name_key)
+    team.name = name
+    try:
+        with transaction.atomic():
+            team.save(update_fields=["name"])
+    except IntegrityError:  # another team renamed or started with that name meanwhile
+        team.name, team.name_key = old
+        if (taken := team_name_taken(name, exclude_pk=team.pk)) is not None:
+            raise TeamError(team_name_taken_message(taken)) from None
+        raise
+    return team
 
 
 def invite_create(*, team: Team, role: str, by) -> Invite:

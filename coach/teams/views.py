@@ -59,7 +59,13 @@ def team_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    team = _team_for(request, slug)
+    return _team_page(request, _team_for(request, slug))
+
+
+def _team_page(
+    request: HttpRequest, team: Team, typed_name: str | None = None, status: int = 200
+) -> HttpResponse:
+    """The team's page; ``typed_name``: a refused new name, shown in the rename form again."""
     is_coach = team.is_coached_by(request.user)
     invites = []
     if is_coach:
@@ -76,8 +82,27 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "invites": invites,
             "roles": Membership.ROLES,
             "invite_days": settings.FILMROOM_INVITE_DAYS,
+            "typed_name": team.name if typed_name is None else typed_name,
         },
+        status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_rename(request: HttpRequest, slug: str) -> HttpResponse:
+    """A coach renames the team (the form is on its page, where a GET leads)."""
+    team = _team_for(request, slug, coach=True)
+    if request.method == "GET":
+        return redirect(reverse("teams:detail", args=[team.slug]) + "#rename")
+    typed = request.POST.get("name", "")
+    try:
+        services.team_rename(team=team, name=typed)
+    except TeamError as exc:  # the page again, with what was typed, to correct
+        messages.error(request, f"Not renamed: {exc}.")
+        return _team_page(request, team, typed, status=400)
+    messages.success(request, f"The team is now called {team.name}.")
+    return redirect("teams:detail", slug=team.slug)
 
 
 @login_required

@@ -57,10 +57,12 @@ ROUTES: dict[str, Row] = {
     "logout": Row(P, PUBLIC, also=(G,)),
     "signup": Row(G, PUBLIC, also=(P,)),
     "join": Row(G, PUBLIC, also=(P,)),
-    # teams (members see the list; its coaches invite, set roles, remove; anyone may leave)
+    # teams (members see the list; its coaches rename it, invite, set roles, remove; anyone may
+    # leave)
     "teams:list": Row(G, LOGIN),
     "teams:new": Row(P, LOGIN),
     "teams:detail": Row(G, MEMBER),
+    "teams:rename": Row(P, COACH, also=(G,)),
     "teams:invite": Row(P, COACH),
     "teams:invite-revoke": Row(P, COACH),
     "teams:member-role": Row(P, COACH),
