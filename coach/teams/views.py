@@ -63,9 +63,10 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _team_page(
-    request: HttpRequest, team: Team, typed_name: str | None = None, status: int = 200
+    request: HttpRequest, team: Team, refused: tuple[str, str] | None = None, status: int = 200
 ) -> HttpResponse:
-    """The team's page; ``typed_name``: a refused new name, shown in the rename form again."""
+    """The team's page; ``refused``: a new name that was refused and why, shown in the rename
+    form (what was typed, to correct)."""
     is_coach = team.is_coached_by(request.user)
     invites = []
     if is_coach:
@@ -82,7 +83,8 @@ def _team_page(
             "invites": invites,
             "roles": Membership.ROLES,
             "invite_days": settings.FILMROOM_INVITE_DAYS,
-            "typed_name": team.name if typed_name is None else typed_name,
+            "typed_name": refused[0] if refused else team.name,
+            "rename_refused": refused[1] if refused else "",
         },
         status=status,
     )
@@ -98,9 +100,8 @@ def team_rename(request: HttpRequest, slug: str) -> HttpResponse:
     typed = request.POST.get("name", "")
     try:
         services.team_rename(team=team, name=typed)
-    except TeamError as exc:  # the page again, with what was typed, to correct
-        messages.error(request, f"Not renamed: {exc}.")
-        return _team_page(request, team, typed, status=400)
+    except TeamError as exc:  # the page again, the reason beside what was typed
+        return _team_page(request, team, (typed, f"Not renamed: {exc}."), status=400)
     messages.success(request, f"The team is now called {team.name}.")
     return redirect("teams:detail", slug=team.slug)
 

@@ -67,7 +67,7 @@ def test_a_refused_name_says_why_keeps_the_old_name_and_what_was_typed(client, u
     refused = rename(client, team, typed)
     page = refused.content.decode()
     assert refused.status_code == 400
-    assert f"Not renamed: {says}" in page
+    assert f'id="rename-refused" role="alert">Not renamed: {says}' in page  # by the field
     assert f'name="name" value="{escape(typed)}"' in page  # what was typed, to correct
     assert "<h1>Owls</h1>" in page
     assert names() == before
