@@ -52,6 +52,17 @@ class SampledFrame:
     luma: np.ndarray
     chroma: tuple[np.ndarray, np.ndarray] | None = None
 
+    def detached(self) -> SampledFrame:
+        """This frame with its planes copied out of the decoder's frame, which goes back to the
+        decoder's pool once the view is dropped: for a frame kept a while (planes the reader
+        made itself, e.g. from 10-bit video, are not views and are kept as they are)."""
+
+        def own(plane: np.ndarray) -> np.ndarray:
+            return plane if plane.base is None else plane.copy()
+
+        chroma = None if self.chroma is None else (own(self.chroma[0]), own(self.chroma[1]))
+        return SampledFrame(self.number, self.time_s, own(self.luma), chroma)
+
 
 def own_frame_index(path: str | Path) -> np.ndarray:
     """The frame index via ``detectors.probe`` (sorted presentation times, frame 0 at 0.0).
