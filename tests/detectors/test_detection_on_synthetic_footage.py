@@ -76,3 +76,31 @@ def test_a_video_without_indicators_gives_no_events(tmp_path, profile720):
     result = detect(quiet.video, profile720)
     assert result.events == [] and result.complete
     assert np.isclose(result.frames_total, 90)
+
+
+def test_waiting_samples_are_copies_and_only_until_every_indicator_is_locked(
+    match720, profile720, monkeypatch
+):
+    """While an indicator is not locked, the latest samples wait for the scale search
+    (detectors.detect.held). They wait as copies, so the decoder's frames go back to its pool:
+    held as views they grew it by a frame each (12 MB at 4K). Once the kill line and the death
+    banner are locked (at their first appearance, 1.5 s and 3.0 s) nothing waits or is copied."""
+    from detectors.video import SampledFrame
+
+    copied: list[tuple[SampledFrame, SampledFrame]] = []
+    real = SampledFrame.detached
+
+    def spy(self: SampledFrame) -> SampledFrame:
+        copied.append((self, real(self)))
+        return copied[-1][1]
+
+    monkeypatch.setattr(SampledFrame, "detached", spy)
+    result = detect(match720.video, profile720)
+    assert [e.time_s for e in result.events if e.kind == "death"][0] < 3.2
+    times = [orig.time_s for orig, _ in copied]
+    assert times and times[0] < interval(profile720) + 1e-6  # from the first sample
+    assert max(times) <= DEATHS[0] + 1e-6, times  # none once both are locked
+    for orig, copy in copied:
+        assert orig.luma.base is not None  # the reader's planes are the decoder's frame
+        assert copy.luma.base is None and np.array_equal(copy.luma, orig.luma)
+        assert all(c.base is None for c in copy.chroma or ())
