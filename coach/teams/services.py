@@ -31,11 +31,10 @@ def team_create(*, name: str, user) -> Team:
     """A new team with ``user`` as its first coach; its slug is made unique.
 
     Raises:
-        TeamError: no name, or another team's name reads the same (``team_name_key``).
+        TeamError: no name, one too long (see _team_name), or another team's name reads the same
+            (``team_name_key``).
     """
-    name = team_name_clean(name)
-    if not name:
-        raise TeamError("give the team a name")
+    name = _team_name(name)
     taken = team_name_taken(name)
     if taken is not None:
         raise TeamError(team_name_taken_message(taken))
@@ -65,13 +64,7 @@ def team_rename(*, team: Team, name: str) -> Team:
         TeamError: no name, one longer than ``Team.name`` holds, or another team's name reads the
             same (``team_name_key``), also when that team took it meanwhile.
     """
-    longest = Team._meta.get_field("name").max_length
-    typed = " ".join(plain_name(name).split())  # as team_name_clean, before it cuts the name
-    if not typed:
-        raise TeamError("give the team a name")
-    if len(typed) > longest:
-        raise TeamError(f"a team's name is at most {longest} characters; this one has {len(typed)}")
-    name = team_name_clean(typed)
+    name = _team_name(name)
     taken = team_name_taken(name, exclude_pk=team.pk)
     if taken is not None:
         raise TeamError(team_name_taken_message(taken))
@@ -86,6 +79,19 @@ def team_rename(*, team: Team, name: str) -> Team:
             raise TeamError(team_name_taken_message(taken)) from None
         raise
     return team
+
+
+def _team_name(typed: str) -> str:
+    """A new or changed team name as it is stored (``team_name_clean``), refused when there is
+    none or when it is longer than ``Team.name`` holds (never cut short: the name would not be
+    the one the person chose)."""
+    longest = Team._meta.get_field("name").max_length
+    words = " ".join(plain_name(typed).split())  # as team_name_clean, before it cuts the name
+    if not words:
+        raise TeamError("give the team a name")
+    if len(words) > longest:
+        raise TeamError(f"a team's name is at most {longest} characters; this one has {len(words)}")
+    return team_name_clean(words)
 
 
 def invite_create(*, team: Team, role: str, by) -> Invite:

@@ -36,6 +36,16 @@ def test_words_spaced_differently_read_the_same(client, users):
     assert Team.objects.filter(name_key="night owls").count() == 1
 
 
+def test_a_new_team_name_too_long_is_refused_not_cut(client, users):
+    """As a rename is: a name cut to 100 characters would not be the one the person chose."""
+    client_for(client, users["outsider"])
+    page = client.post("/teams/new", {"name": "x" * 101}, follow=True).content.decode()
+    assert "No team made: a team&#x27;s name is at most 100 characters; this one has 101" in page
+    assert Team.objects.count() == 2
+    made = client.post("/teams/new", {"name": "y" * 100}, follow=True).content.decode()
+    assert f"{'y' * 100} is yours" in made
+
+
 def test_the_database_refuses_a_second_team_that_reads_the_same(users):
     with pytest.raises(IntegrityError), transaction.atomic():
         Team.objects.create(name="OWLS", slug="owls-again")
