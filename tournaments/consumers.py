@@ -36,6 +36,7 @@ from tournaments.arena.runner import KEY_NAMES
 from . import play, spectate
 from .broadcast import Broadcaster, dumps, group_name
 from .live import LiveMatch
+from .models import without_server_paths
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +146,8 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 forfeit = next((g.forfeit for g in result.games if g.forfeit), None)
                 if forfeit:  # said on the page: a win in 20 ticks needs its reason
                     who = self.opponent.name if forfeit["side"] == "p2" else "You"
-                    over["forfeit"] = f"{who} forfeited at tick {forfeit['tick']}: " + str(
-                        forfeit["reason"]
+                    over["forfeit"] = f"{who} forfeited at tick {forfeit['tick']}: " + (
+                        without_server_paths(str(forfeit["reason"]))
                     )
                 broadcaster.send_group(
                     {"type": "play.over", "to": self.member, "text": dumps(over)}

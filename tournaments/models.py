@@ -67,6 +67,11 @@ class Agent(models.Model):
     def metrics_path(self) -> Path:
         return self.path / "metrics.csv"
 
+    @property
+    def failure_text(self) -> str:
+        """Why it was not accepted, as its page shows it (no server paths)."""
+        return without_server_paths(self.failure_reason)
+
     def record(self, seen: models.QuerySet | None = None) -> dict[str, int]:
         """Wins, losses and draws over the matches of ``seen`` (a viewer's
         ``Match.objects.visible_to``; every match by default) this agent played: another team's
@@ -245,11 +250,34 @@ class Match(models.Model):
             return ""
         return readable_reason(self.failure_reason)
 
+    @property
+    def forfeit_text(self) -> str:
+        """The forfeits, one line a game, as its page shows them (no server paths)."""
+        return without_server_paths(self.forfeit_reason)
+
 
 def readable_reason(reason: str) -> str:
     """A stopped game's reason for spectators: without the exception's class name that the
-    runner's record starts with (``RuntimeError: agent x could not be loaded``)."""
-    return re.sub(r"^(?:on finish: )?[A-Z]\w*(?:Error|Exception): ", "", reason or "")
+    runner's record starts with (``RuntimeError: agent x could not be loaded``), an OS error's
+    number, or a server path (:func:`without_server_paths`). The stored reason keeps them all."""
+    shown = re.sub(r"^(?:on finish: )?[A-Z]\w*(?:Error|Exception): ", "", reason or "")
+    return without_server_paths(re.sub(r"\[Errno \d+\] ", "", shown))
+
+
+# An absolute path of two parts or more, not inside a word, a URL or a relative path ("a/b").
+_SERVER_PATH = re.compile(r"(?<![\w.~/\\-])(?:/[^\s'\"/:,;]+){2,}/?")
+
+
+def without_server_paths(text: str) -> str:
+    """``text`` with each absolute path replaced by its file name, and an agent's own stored
+    file or folder (``<media>/agents/<id>``) by "the agent file": an agent that cannot be
+    opened says where the server keeps media, which is no business of the team's."""
+
+    def shown(found: re.Match[str]) -> str:
+        parts = found[0].rstrip("/").split("/")
+        return "the agent file" if parts[-2] == "agents" else parts[-1]
+
+    return _SERVER_PATH.sub(shown, text or "")
 
 
 class Dataset(models.Model):

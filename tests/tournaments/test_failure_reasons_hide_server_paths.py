@@ -1,0 +1,109 @@
+"""A game stopped by an agent file the server cannot open: its team reads why, not where the
+server keeps its media (the stored reason keeps the path, for staff and the logs)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from tournaments.matches import match_create, match_run
+from tournaments.models import Match, Tournament, TournamentMatch, readable_reason
+from tournaments.tournament_services import EntrantChoice, tournament_create, tournament_start
+
+SHOWN = "Rookie could not be loaded: no agent folder or zip at the agent file"
+
+
+def _failed_game(users, agent) -> tuple[Tournament, Match]:
+    """A tournament whose only game fails: its agent's folder is gone from the media."""
+    tournament = tournament_create(
+        team=users["team"],
+        created_by=users["owner"],
+        name="Booth cup",
+        format="single",
+        entrants=[EntrantChoice(f"agent:{agent.pk}"), EntrantChoice("bot:random")],
+        options={"rules": {"max_rounds": 1, "round_seconds": 10}},
+    )
+    shutil.rmtree(agent.path)
+    with pytest.raises(RuntimeError, match="could not be loaded"):  # (sync mode re-raises)
+        tournament_start(tournament=tournament)  # django-q2's sync mode plays the game here
+    tm = TournamentMatch.objects.get(tournament=tournament)
+    return tournament, Match.objects.get(pk=tm.match_id)
+
+
+def test_the_bracket_and_agent_pages_give_the_reason_without_the_media_path(
+    client, users, agent, memory_layer, settings
+):
+    tournament, match = _failed_game(users, agent)
+    assert str(agent.path) in match.failure_reason  # kept whole for staff
+    client.force_login(users["owner"])
+    page = client.get(f"/tournaments/{tournament.pk}/").content.decode()
+    data = re.search(r'id="tournament-data" type="application/json">([^<]*)<', page)[1]
+    embedded = json.loads(data)  # what the page's script draws the bracket from
+    (slot,) = embedded["matches"].values()
+    assert slot["state"] == "failed" and slot["failure"] == SHOWN
+    agent_page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    assert f"· {SHOWN}</span>" in agent_page
+    for text in (page, agent_page):
+        assert str(settings.MEDIA_ROOT) not in text
+
+
+async def test_the_tournament_socket_gives_the_reason_without_the_media_path(
+    users, agent, memory_layer, settings
+):
+    from coach.asgi import application
+
+    tournament, _ = await database_sync_to_async(_failed_game)(users, agent)
+    comm = WebsocketCommunicator(
+        application, f"/ws/tournaments/{tournament.pk}/", headers=[(b"origin", b"http://localhost")]
+    )
+    comm.scope["user"] = users["coach"]
+    connected, _ = await comm.connect()
+    assert connected
+    raw = await comm.receive_from(timeout=5)
+    (slot,) = json.loads(raw)["matches"].values()
+    assert slot["failure"] == SHOWN
+    assert str(settings.MEDIA_ROOT) not in raw
+    await comm.disconnect()
+
+
+def test_a_forfeit_for_an_agent_that_cannot_load_shows_no_media_path(
+    client, users, agent, settings
+):
+    shutil.rmtree(agent.path)
+    match = match_create(
+        p1=agent, p2="cpu_easy", team=users["team"], kind="exhibition", seed=2, round_seconds=5
+    )
+    done = match_run(match.pk)
+    assert str(agent.path) in done.forfeit_reason  # kept whole for staff
+    client.force_login(users["owner"])
+    page = client.get(f"/matches/{match.pk}/").content.decode()
+    assert (
+        "game 1: Rookie (p1) forfeits at tick 0: raised RuntimeError: could not be loaded: "
+        "no agent folder or zip at the agent file"
+    ) in page
+    assert str(settings.MEDIA_ROOT) not in page
+
+
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ("", ""),
+        (
+            "FileNotFoundError: [Errno 2] No such file or directory: "
+            "'/srv/filmroom/media/agents/3f2a/weights.safetensors'",
+            "No such file or directory: 'weights.safetensors'",
+        ),
+        ("on finish: OSError: cannot write /var/lib/filmroom/x.db", "cannot write x.db"),
+        ("ValueError: unknown bot 'retired_bot'", "unknown bot 'retired_bot'"),
+        # Not paths: a rate, two sides, an address, a relative path.
+        ("60 ticks/s, p1/p2, https://example.org/a/b, media/x", "60 ticks/s, p1/p2, "
+         "https://example.org/a/b, media/x"),
+    ],
+)  # fmt: skip
+def test_readable_reason_keeps_the_words_and_drops_the_paths(stored, shown):
+    assert readable_reason(stored) == shown
