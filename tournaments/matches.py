@@ -281,6 +281,13 @@ def match_run(
 
         broadcaster = Broadcaster(match.pk, attempt=attempt)
         broadcaster.start()
+    reached = [0]  # ticks played so far: a run that raises says how far it got
+
+    def on_tick(game: Game, match_tick: int) -> None:
+        reached[0] = match_tick
+        if broadcaster is not None:
+            broadcaster(game, match_tick)
+
     try:
         result = run_match(
             match_players(match),
@@ -290,16 +297,17 @@ def match_run(
             max_rounds=match.max_rounds,
             round_seconds=match.round_seconds,
             realtime=match.live,
-            on_tick=broadcaster,
+            on_tick=on_tick,
             on_game_over=broadcaster.game_over if broadcaster else None,
         )
     except Exception as exc:
         if broadcaster is not None:
             broadcaster.close()
         logger.exception("match %s failed", match.pk)
-        # No ticks: how far it got stays inside run_match (and, live, the broadcaster's cache).
         Match.objects.filter(pk=match.pk, worker_pid=pid, attempts=attempt).update(
-            state=Match.FAILED, failure_reason=f"{type(exc).__name__}: {exc}"[:2000]
+            state=Match.FAILED,
+            failure_reason=f"{type(exc).__name__}: {exc}"[:2000],
+            ticks=reached[0],  # 0 when it failed before its first tick (a side not built)
         )
         raise
     try:

@@ -236,7 +236,7 @@ class Match(models.Model):
         if self.state == Match.FAILED and self.started_at is None:
             why = "cancelled" if self.failure_reason == NOT_PLAYED_CANCELLED else "failed"
             return f"not played · {why}"
-        if self.state == Match.FAILED:  # ticks are stored only when the run knew them
+        if self.state == Match.FAILED:  # no ticks: it failed before its first (a side not built)
             return f"failed after {self.ticks} ticks" if self.ticks else "failed"
         return f"{self.ticks} ticks"
 

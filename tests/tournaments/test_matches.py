@@ -112,7 +112,7 @@ def test_bad_sides_and_characters_get_a_clear_message(transactional_db):
 
 def test_the_agents_page_says_how_far_a_failed_game_got_and_why(client, users, agent):
     """A game that started and failed said only "failed". Played to its end but not stored, it
-    says its ticks; failed while playing (how far is not recorded there), its reason alone."""
+    says its ticks; failed before its first tick (a side it could not build), its reason alone."""
     match = match_create(
         p1=agent, p2="cpu_easy", team=users["team"], kind="exhibition", seed=1,
         round_seconds=3, max_rounds=1,
@@ -136,7 +136,7 @@ def test_the_agents_page_says_how_far_a_failed_game_got_and_why(client, users, a
         f'<td class="length">failed after {match.ticks} ticks <span class="failure muted small"'
         ' title="bracket is gone">· bracket is gone</span></td>'
     ) in row()
-    # Played again, it fails while playing: the earlier run's ticks are not kept.
+    # Played again, it fails before it starts: the earlier run's ticks are not kept.
     Match.objects.filter(pk=match.pk).update(p2_label="retired_bot")
     with pytest.raises(ValueError, match="unknown bot"):
         match_run(match.pk)
@@ -145,3 +145,35 @@ def test_the_agents_page_says_how_far_a_failed_game_got_and_why(client, users, a
     length = re.search(r'<td class="length">(.*?)</td>', row())[1]
     assert length.startswith('failed <span class="failure muted small" title="unknown bot')
     assert "ticks" not in length and "Error" not in length
+
+
+def test_a_game_that_fails_while_playing_says_how_far_it_got(client, users, agent, monkeypatch):
+    """A game that raised mid-play (not a forfeit: the game itself broke at tick 500) said only
+    "failed": the run kept its tick count to itself."""
+    from tournaments.arena.game import Game
+
+    step = Game.step
+
+    def breaks_at_500(self, *actions):
+        if self.tick == 500:
+            raise RuntimeError("the fighters' positions went out of the stage at /srv/x/y.py")
+        return step(self, *actions)
+
+    monkeypatch.setattr(Game, "step", breaks_at_500)
+    match = match_create(
+        p1=agent, p2="random", team=users["team"], kind="exhibition", seed=1,
+        round_seconds=20, max_rounds=1,
+    )  # fmt: skip
+    with pytest.raises(RuntimeError, match="out of the stage"):
+        match_run(match.pk)
+    match.refresh_from_db()
+    assert (match.state, match.ticks) == (Match.FAILED, 500)
+    client.force_login(users["owner"])
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    assert (
+        '<td class="length">failed after 500 ticks <span class="failure muted small" '
+        'title="the fighters&#x27; positions went out of the stage at y.py">'
+    ) in page
+    monkeypatch.undo()  # played again, it runs to its end and the failure's ticks go
+    done = match_run(match.pk)
+    assert done.state == Match.DONE and done.ticks > 500 and done.attempts == 2
