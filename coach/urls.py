@@ -25,3 +25,6 @@ urlpatterns = [
     path("matches/", include("tournaments.match_urls")),
 ]
 urlpatterns += [path("playlists/", include("coach.playlists.urls"))]
+
+# The 403 page shows a coach.refusals.Refused's message (why), and the generic text otherwise.
+handler403 = "coach.refusals.permission_denied"

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coach import limits
 from coach.models import Invite, Membership, Team
+from coach.refusals import Refused
 
 from . import services
 from .services import TeamError
@@ -25,7 +25,7 @@ def _team_for(request: HttpRequest, slug: str, *, coach: bool = False) -> Team:
     """The team if the user is in it (404 otherwise); with ``coach``, 403 for its players."""
     team = get_object_or_404(Team.objects.visible_to(request.user), slug=slug)
     if coach and not team.is_coached_by(request.user):
-        raise PermissionDenied("only the team's coaches manage its members")
+        raise Refused("only the team's coaches manage its members")
     return team
 
 

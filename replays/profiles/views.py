@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coach.models import Team
 from coach.params import id_or_none, json_body
+from coach.refusals import Refused
 from detectors import ProfileError
 
 from ..corrections.selectors import profile_accuracy
@@ -229,7 +230,7 @@ def _editor_profile(request: HttpRequest, pk: int | None) -> GameProfile | None:
         return None
     profile = _profile_for(request, pk)
     if not _can_edit(request.user, profile):
-        raise PermissionDenied("built-in profiles can only be changed by staff")
+        raise Refused("built-in profiles can only be changed by staff")
     return profile
 
 
@@ -314,8 +315,8 @@ def _json_view(handler):
             return handler(request, pk)
         except Http404:
             return _error("no such profile or replay", 404)
-        except PermissionDenied as exc:
-            return _error(str(exc), 403)
+        except PermissionDenied as exc:  # a Refused's message, else no text meant for users
+            return _error(str(exc) if isinstance(exc, Refused) else "not allowed", 403)
         except ProfileError as exc:
             return _error(str(exc))
 

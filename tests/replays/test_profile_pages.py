@@ -206,7 +206,9 @@ def test_built_in_profiles_are_readable_by_all_and_editable_by_staff_only(
     assert client.get(f"/profiles/{builtin.pk}/").status_code == 200
     ref = builtin.latest.spec["events"]["kill"][0]["reference"]
     assert client.get(f"/profiles/{builtin.pk}/v1/{ref}").status_code == 200
-    assert client.get(f"/profiles/{builtin.pk}/edit/").status_code == 403
+    refused = client.get(f"/profiles/{builtin.pk}/edit/")
+    assert refused.status_code == 403
+    assert "Built-in profiles can only be changed by staff." in refused.content.decode()
     response = client.post(
         f"/profiles/{builtin.pk}/save", json.dumps({"indicators": []}), "application/json"
     )
