@@ -18,7 +18,16 @@ TAKEN = "there is a team called &#x27;Owls&#x27; already"
 
 @pytest.mark.parametrize(
     "name",
-    ["Owls", "owls", "  OWLS  ", "Ｏｗｌｓ", "Owls\u202e", "owls\t"],
+    [
+        "Owls",
+        "owls",
+        "  OWLS  ",
+        "Ｏｗｌｓ",
+        "Owls\u202e",
+        "owls\t",
+        "Ow\u200bls",
+        "\ufeffO\u200dwls\u2060",
+    ],
 )
 def test_a_new_team_may_not_take_a_name_another_team_reads_as(client, users, name):
     client_for(client, users["outsider"])  # not in Owls: it is someone else's name

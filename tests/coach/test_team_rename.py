@@ -55,6 +55,8 @@ def test_a_coach_renames_the_team_and_every_page_shows_the_new_name(client, user
         ("", "give the team a name"),
         ("   \t  ", "give the team a name"),
         ("\u202e\u200f", "give the team a name"),  # only bidirectional controls: nothing left
+        ("\u200b\u200b\u2060\ufeff", "give the team a name"),  # only zero width characters
+        ("\u200d\u3164\u2028", "give the team a name"),  # a joiner, a filler, a line separator
         ("x" * 101, "a team&#x27;s name is at most 100 characters; this one has 101"),
         ("Rivals", TAKEN),
         ("  RIVALS ", TAKEN),
