@@ -42,7 +42,7 @@ def team_create(*, name: str, user) -> Team:
     with transaction.atomic():
         for n in range(1, 1000):
             slug = base if n == 1 else f"{base}-{n}"
-            if not Team.objects.filter(slug=slug).exists():
+            if _slug_free(slug):
                 try:
                     with transaction.atomic():
                         team = Team.objects.create(name=name, slug=slug)
@@ -53,6 +53,12 @@ def team_create(*, name: str, user) -> Team:
                 Membership.objects.create(team=team, user=user, role=Membership.COACH)
                 return team
     raise TeamError("no free address for that name: choose another")
+
+
+def _slug_free(slug: str) -> bool:
+    """Whether no team has ``slug`` yet; another request may still take it before this one
+    writes (the unique key refuses the second write, and ``team_create`` tries the next slug)."""
+    return not Team.objects.filter(slug=slug).exists()
 
 
 def team_rename(*, team: Team, name: str) -> Team:
