@@ -10,6 +10,7 @@ the matching; memory stays flat in the video's length because a bounded number o
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +21,8 @@ from typing import TypeVar
 import av
 import numpy as np
 
+from detectors import av1
+
 # Formats whose first plane is 8-bit luma; anything else is converted by FFmpeg (slower).
 _LUMA8 = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21"}
 _LUMA16 = {"yuv420p10le", "yuv422p10le", "yuv444p10le", "p010le"}
@@ -27,6 +30,8 @@ _LUMA16 = {"yuv420p10le", "yuv422p10le", "yuv444p10le", "p010le"}
 _EPS_S = 1e-6
 # Packets in a row the decoder may refuse before the reading stops (garbage, not a bad packet).
 MAX_REFUSED_PACKETS = 30
+# Packets read ahead to see how an AV1 stream's frames reference each other (about a second).
+PROBE_PACKETS = 48
 _T = TypeVar("_T")
 
 
@@ -82,9 +87,10 @@ class SampledReader:
     """Iterates over frames about ``1 / sample_fps`` apart, decoding as little as it can.
 
     After (or during) iteration, ``frames_reached`` is how many frames of the video the reader got
-    through (the highest frame number seen + 1), ``broken`` whether decoding stopped on an error
-    and ``declared_frames`` the frame count the container's header declares (0 when it does not
-    say).
+    through (the highest frame number seen + 1), ``broken`` whether decoding stopped on an error,
+    ``declared_frames`` the frame count the container's header declares (0 when it does not
+    say) and ``frame_threads`` False where the decoder was asked to decode one frame at a time
+    (an AV1 stream of reference frames only: see :mod:`detectors.av1`).
 
     Args:
         path: The video.
@@ -113,6 +119,8 @@ class SampledReader:
         self.broken = False
         self.declared_frames = 0
         self.size: tuple[int, int] = (0, 0)
+        # False once the decoder was asked to decode one frame at a time (see av1).
+        self.frame_threads = True
 
     def __iter__(self) -> Iterator[SampledFrame]:
         try:
@@ -136,6 +144,16 @@ class SampledReader:
             ctx.skip_frame = "NONREF"
         # Decoders that do not know the option ignore it (dav1d has no loop-filter switch).
         ctx.options = {**ctx.options, "skip_loop_filter": "all"}
+
+    def _one_frame_at_a_time(self, stream: av.VideoStream, first: list[av.Packet]) -> None:
+        """dav1d decodes one frame at a time (over both threads, by tile and row) where the
+        first packets show that every frame is a reference frame (see :mod:`detectors.av1`)."""
+        ctx = stream.codec_context
+        if not self.skip_nonref or ctx.name != "libdav1d":
+            return
+        if av1.all_reference((bytes(p) for p in first), ctx.extradata):
+            ctx.options = {**ctx.options, "max_frame_delay": "1"}
+            self.frame_threads = False
 
     def _frames(
         self, container: av.container.InputContainer, stream: av.VideoStream
@@ -172,8 +190,12 @@ class SampledReader:
     ) -> Iterator[av.VideoFrame]:
         """The stream's frames; a packet the decoder refuses (the partial last one of a recording
         cut short) is skipped, so the frames it holds back for reordering still come out."""
+        packets = container.demux(stream)
+        # The first packets, read before the decoder opens: its threading depends on them.
+        first = [p for _, p in zip(range(PROBE_PACKETS), packets)]
+        self._one_frame_at_a_time(stream, first)
         refused = 0
-        for packet in container.demux(stream):
+        for packet in itertools.chain(first, packets):
             try:
                 frames = packet.decode()
             except av.error.FFmpegError:
