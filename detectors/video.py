@@ -192,7 +192,7 @@ class SampledReader:
         cut short) is skipped, so the frames it holds back for reordering still come out."""
         packets = container.demux(stream)
         # The first packets, read before the decoder opens: its threading depends on them.
-        first = [p for _, p in zip(range(PROBE_PACKETS), packets)]
+        first = list(itertools.islice(packets, PROBE_PACKETS))
         self._one_frame_at_a_time(stream, first)
         refused = 0
         for packet in itertools.chain(first, packets):

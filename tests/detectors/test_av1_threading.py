@@ -26,10 +26,8 @@ ENCODERS = {
 
 def _encode(path: Path, kind: str, seconds: float = 2.0) -> Path:
     source = f"testsrc2=size=320x240:rate=30:duration={seconds}"
-    subprocess.run(
-        [FFMPEG, "-loglevel", "error", "-y", "-f", "lavfi", "-i", source, *ENCODERS[kind], str(path)],
-        check=True,
-    )  # fmt: skip
+    args = [FFMPEG, "-loglevel", "error", "-y", "-f", "lavfi", "-i", source, *ENCODERS[kind]]
+    subprocess.run([*args, str(path)], check=True)
     return path
 
 
