@@ -152,8 +152,12 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 broadcaster.send_group(
                     {"type": "play.over", "to": self.member, "text": dumps(over)}
                 )
-        except Exception:
+        except Exception as exc:
             logger.exception("play match %s stopped on an error", match.match_id)
+            try:  # its web process lives on, so no orphan sweep would ever end it
+                play.fail_match(match, exc)
+            except Exception:  # noqa: BLE001 - the player is told all the same
+                logger.exception("play match %s could not be marked failed", match.match_id)
             error = {"type": "error", "message": "the match stopped on an error; start again"}
             error_event = {"type": "play.over", "to": self.member, "text": dumps(error)}
             broadcaster.send_group(error_event)

@@ -57,6 +57,8 @@ class LiveMatch:
             self.rules["round_seconds"] = round_seconds
         self.game: Game | None = None
         self.result: MatchResult | None = None
+        self.ticks_played = 0
+        """Ticks played so far, over the match: how far a match that raised got."""
         self._obs: np.ndarray | None = None
         self._wins = (0, 0)
         self.writer = (
@@ -117,6 +119,7 @@ class LiveMatch:
         """Plays the match through the runner (blocking: call it from a thread of its own)."""
 
         def tick(game: Game, n: int) -> None:
+            self.ticks_played = n
             self._after(game, n)
             if on_tick:
                 on_tick(game, n)

@@ -293,7 +293,8 @@ class Dataset(models.Model):
     winner = models.CharField(max_length=5, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # The match being recorded into it: while that match runs, the recording is still being
-    # written (a match stopped before its end is deleted, which clears this).
+    # written (a match stopped before its end is deleted, which clears this; one that stopped
+    # on an error is marked failed). Either way the recording keeps what was played.
     match = models.ForeignKey(
         Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -254,6 +254,27 @@ def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:
     return dataset
 
 
+def fail_match(live: LiveMatch, exc: Exception) -> None:
+    """Ends a play match that stopped on an error: failed, with its reason and the ticks played.
+
+    Its recording is closed and kept with what was played, as a match stopped mid-play keeps
+    it (``finish_match``); the failed match no longer marks it as being written, so it may be
+    deleted. A match already over (stored, or deleted as stopped) is left as it is.
+    """
+    try:
+        ticks = live.close()
+    except Exception:  # noqa: BLE001 - the match still ends; the recording keeps its old count
+        logger.exception("play match %s: its recording could not be closed", live.match_id)
+    else:
+        Dataset.objects.filter(pk=getattr(live, "dataset_id", None)).update(ticks=ticks)
+    Match.objects.filter(pk=getattr(live, "match_id", None), state__in=Match.LIVE).update(
+        state=Match.FAILED,
+        failure_reason=f"{type(exc).__name__}: {exc}"[:2000],  # shown by readable_reason
+        ticks=live.ticks_played,
+        finished_at=timezone.now(),
+    )
+
+
 ABANDONED = "abandoned: the web process playing this match stopped before it ended"
 
 

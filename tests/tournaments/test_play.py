@@ -331,3 +331,49 @@ def test_a_play_match_is_listed_as_starting_until_its_game_is_built(
         in client.get(f"/arena/agents/{agent.pk}/").content.decode()
     )
     live.close()
+
+
+async def test_a_match_that_breaks_mid_play_ends_failed_with_its_reason_and_ticks(
+    users, in_memory_layer, media_root, monkeypatch
+):
+    """A play-page game that raised mid-play told the player, and its match stayed "playing"
+    (its web process lives on, so the orphan sweep never clears it) with its recording "being
+    written" until the site restarted. It ends failed, with its reason and the ticks it played;
+    its recording is kept and closed, as a match stopped mid-play keeps what was played."""
+    from tournaments.arena.runner import GameLoop
+    from tournaments.models import readable_reason
+    from tournaments.play import dataset_delete, live_play_matches
+
+    step = GameLoop.step
+
+    def breaks_at_30(self):
+        if self.game.tick == 30:
+            raise OSError(5, "Input/output error", f"{media_root}/datasets/x/shard-00000.npz")
+        return step(self)
+
+    comm = communicator("random", users["owner"])
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=5)  # ready
+    with monkeypatch.context() as patch:
+        patch.setattr(GameLoop, "step", breaks_at_30)
+        await comm.send_json_to(
+            {"type": "start", "character": "kaito", "opponent_character": "brick"}
+        )
+        while (msg := await comm.receive_json_from(timeout=5))["type"] == "frame":
+            pass
+    assert msg == {"type": "error", "message": "the match stopped on an error; start again"}
+    match = await database_sync_to_async(Match.objects.get)(kind="play")
+    assert (match.state, match.ticks) == (Match.FAILED, 30) and match.finished_at
+    assert match.failure_reason.startswith("OSError: [Errno 5] Input/output error")
+    assert str(media_root) in match.failure_reason  # the stored reason is whole, for staff
+    assert readable_reason(match.failure_reason) == "Input/output error: 'shard-00000.npz'"
+    assert await database_sync_to_async(live_play_matches)(users["owner"]) == 0
+    dataset = await database_sync_to_async(Dataset.objects.select_related("match").get)()
+    assert not dataset.recording and dataset.ticks == 30 and dataset.winner == ""
+    assert len(open_dataset(dataset.path)) == 30  # closed: what was played can be read
+    # The socket stays open and the next start plays.
+    await comm.send_json_to({"type": "start", "character": "kaito", "opponent_character": "brick"})
+    assert (await comm.receive_json_from(timeout=5))["type"] == "frame"
+    await comm.disconnect()
+    await database_sync_to_async(dataset_delete)(dataset)  # no longer "still being played"
+    assert not await database_sync_to_async(Dataset.objects.filter(pk=dataset.pk).exists)()
