@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from coach import storage
 from coach.models import Team, TeamOwnedQuerySet
+from coach.reasons import without_server_paths
 from detectors import DETECTOR_VERSION
 from detectors import Event as DetectedEvent
 
@@ -212,7 +213,7 @@ class Replay(models.Model):
         if self.frame_count and storage.exists(self.frame_index_path):
             return None
         if self.state == self.FAILED:
-            return f"this replay has no frames: its processing failed ({self.failure_reason})"
+            return f"this replay has no frames: its processing failed ({self.failure_text})"
         return "this replay's frames are not indexed yet: try again once it is processed"
 
     def frame_times(self) -> np.ndarray:
@@ -243,6 +244,12 @@ class Replay(models.Model):
     def player_length_s(self) -> float:
         """The length the browser's player shows: the video's start plus its frames."""
         return self.start_s + self.duration_s
+
+    @property
+    def failure_text(self) -> str:
+        """Why the job failed, as the team reads it: no server path (a file is named by its
+        name); ``failure_reason`` keeps the whole text for staff and the logs."""
+        return without_server_paths(self.failure_reason)
 
     def set_progress(self, fraction: float, stage: str | None = None) -> None:
         self.progress = round(max(0.0, min(1.0, fraction)) * 100, 1)
@@ -299,7 +306,7 @@ class Replay(models.Model):
             "state": self.state,
             "progress": self.progress,
             "stage": self.stage,
-            "failure_reason": self.failure_reason,
+            "failure_reason": self.failure_text,  # what the page shows: no server path
             "unusable": self.unusable,
             "warning": self.warning,
             "duration_s": self.duration_s,
@@ -503,3 +510,8 @@ class ProfileVerifier(models.Model):
     @property
     def pending(self) -> bool:
         return self.state in (self.QUEUED, self.TRAINING)
+
+    @property
+    def failure_text(self) -> str:
+        """Why training failed, as the profile's page shows it: no server path."""
+        return without_server_paths(self.failure_reason)

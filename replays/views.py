@@ -124,7 +124,7 @@ def replay_set_profile(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(replay)
     if not services.replay_run_again(replay, profile=profile):
         if replay.unusable:
-            messages.error(request, f"This file cannot be used ({replay.failure_reason}).")
+            messages.error(request, f"This file cannot be used ({replay.failure_text}).")
         else:
             messages.info(request, "Wait for the current run to finish first.")
         return redirect(replay)
@@ -289,7 +289,7 @@ def replay_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Processing again.")
     elif replay.unusable:
         messages.error(
-            request, f"This file cannot be used ({replay.failure_reason}): upload another."
+            request, f"This file cannot be used ({replay.failure_text}): upload another."
         )
     else:
         messages.info(request, "This replay is already being processed.")

@@ -30,13 +30,13 @@ from django.db import close_old_connections
 
 from coach import hub
 from coach.access import FollowsMembership
+from coach.reasons import without_server_paths
 from tournaments.arena import CHARACTER_NAMES
 from tournaments.arena.runner import KEY_NAMES
 
 from . import play, spectate
 from .broadcast import Broadcaster, dumps, group_name
 from .live import LiveMatch
-from .models import without_server_paths
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from coach import storage
 from coach.models import Team, TeamOwnedQuerySet
+from coach.reasons import without_server_paths
 
 
 class Agent(models.Model):
@@ -262,22 +263,6 @@ def readable_reason(reason: str) -> str:
     number, or a server path (:func:`without_server_paths`). The stored reason keeps them all."""
     shown = re.sub(r"^(?:on finish: )?[A-Z]\w*(?:Error|Exception): ", "", reason or "")
     return without_server_paths(re.sub(r"\[Errno \d+\] ", "", shown))
-
-
-# An absolute path of two parts or more, not inside a word, a URL or a relative path ("a/b").
-_SERVER_PATH = re.compile(r"(?<![\w.~/\\-])(?:/[^\s'\"/:,;]+){2,}/?")
-
-
-def without_server_paths(text: str) -> str:
-    """``text`` with each absolute path replaced by its file name, and an agent's own stored
-    file or folder (``<media>/agents/<id>``) by "the agent file": an agent that cannot be
-    opened says where the server keeps media, which is no business of the team's."""
-
-    def shown(found: re.Match[str]) -> str:
-        parts = found[0].rstrip("/").split("/")
-        return "the agent file" if parts[-2] == "agents" else parts[-1]
-
-    return _SERVER_PATH.sub(shown, text or "")
 
 
 class Dataset(models.Model):

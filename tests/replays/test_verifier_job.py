@@ -123,6 +123,12 @@ def test_another_teams_profile_answers_404(client, users, sync_jobs, matches):
         (ProfileVerifier.DONE, False, "", "Trained, but not better than template matching"),
         (ProfileVerifier.DONE, True, "", "Active: detection uses it"),
         (ProfileVerifier.FAILED, False, "cannot open video x.mp4", "Training failed: cannot open"),
+        (  # a reason naming a media path shows the file's name alone
+            ProfileVerifier.FAILED,
+            False,
+            "cannot open video /srv/media/replays/3/ab/source.mp4",
+            "Training failed: cannot open video source.mp4</p>",
+        ),
     ],
 )
 def test_the_profile_page_says_what_state_the_verifier_is_in(
