@@ -54,6 +54,9 @@ def tournament_payload(tournament: Tournament) -> dict[str, Any]:
             "failure": readable_reason(tm.match.failure_reason)
             if tm.state == "failed" and tm.match
             else "",
+            # How far that game got (as an agent's page says "failed after N ticks"): 0 when it
+            # stopped before its first tick (a side not built); None unless the slot is failed.
+            "failure_ticks": tm.match.ticks if tm.state == "failed" and tm.match else None,
         }
         for tm in slots
     }

@@ -193,7 +193,9 @@
       what.textContent = `${key}: ${names(m.p1)} vs ${names(m.p2)}`;
       const why = document.createElement("span");
       why.className = "muted";
-      why.textContent = ` — stopped: ${m.failure || "an error"} `;
+      // How far it got, as an agent's page says it ("failed after N ticks"); none before its first.
+      const after = m.failure_ticks ? ` after ${m.failure_ticks} ticks` : "";
+      why.textContent = ` — stopped${after}: ${m.failure || "an error"} `;
       li.append(what, why);
       if (failedList.dataset.organiser === "1") {
         li.append(settleForm(key, "replay", "Play it again"), " ",

@@ -171,6 +171,39 @@ def test_a_failed_game_stops_its_slot_with_the_reason_instead_of_playing_for_eve
     assert tm.key not in tournament_payload(tournament)["bracket"]["results"]
 
 
+def test_a_game_that_failed_mid_play_says_on_its_slot_how_many_ticks_it_played(
+    users, memory_layer, monkeypatch
+):
+    """The Stopped games card said why a game stopped but not how far it got, where the agent
+    page says "failed after N ticks": the slot carries the ticks (0: before its first)."""
+    from tournaments.arena.game import Game
+    from tournaments.tournament_selectors import tournament_payload
+    from tournaments.tournament_services import tournament_game_play
+
+    tournament = create(users)
+    tournament_start(tournament=tournament)
+    tm = TournamentMatch.objects.filter(tournament=tournament).order_by("key").first()
+    step = Game.step
+
+    def breaks_at_200(self, *actions):
+        if self.tick == 200:
+            raise RuntimeError("the stage went out of bounds at /srv/filmroom/arena/game.py")
+        return step(self, *actions)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Game, "step", breaks_at_200)
+        with pytest.raises(RuntimeError, match="out of bounds"):
+            tournament_game_play(match_id=tm.match_id)
+    shown = tournament_payload(tournament)["matches"][tm.key]
+    assert shown["state"] == "failed" and shown["failure_ticks"] == 200
+    assert shown["failure"] == "the stage went out of bounds at game.py"
+    other = TournamentMatch.objects.filter(tournament=tournament).exclude(pk=tm.pk).first()
+    assert tournament_payload(tournament)["matches"][other.key]["failure_ticks"] is None
+    _, before_its_first = _failed_slot(users)  # a side it could not build: no tick played
+    shown = tournament_payload(before_its_first.tournament)["matches"][before_its_first.key]
+    assert shown["state"] == "failed" and shown["failure_ticks"] == 0
+
+
 def test_the_organiser_awards_a_failed_match_and_the_bracket_goes_on_unrated(users, memory_layer):
     from tournaments.tournament_services import tournament_match_settle
 
