@@ -145,15 +145,22 @@ class SampledReader:
         # Decoders that do not know the option ignore it (dav1d has no loop-filter switch).
         ctx.options = {**ctx.options, "skip_loop_filter": "all"}
 
-    def _one_frame_at_a_time(self, stream: av.VideoStream, first: list[av.Packet]) -> None:
-        """dav1d decodes one frame at a time (over both threads, by tile and row) where the
-        first packets show that every frame is a reference frame (see :mod:`detectors.av1`)."""
+    def _read_ahead(self, stream: av.VideoStream, packets: Iterator[av.Packet]) -> list[av.Packet]:
+        """Sets the decoder's threading from the first packets before it opens; returns the
+        packets it read (to be decoded first).
+
+        dav1d decodes one frame at a time (over both threads, by tile and row) where the first
+        ``PROBE_PACKETS`` show that every frame is a reference frame (see :mod:`detectors.av1`).
+        Other decoders get nothing read ahead.
+        """
         ctx = stream.codec_context
         if not self.skip_nonref or ctx.name != "libdav1d":
-            return
+            return []
+        first = list(itertools.islice(packets, PROBE_PACKETS))
         if av1.all_reference((bytes(p) for p in first), ctx.extradata):
             ctx.options = {**ctx.options, "max_frame_delay": "1"}
             self.frame_threads = False
+        return first
 
     def _frames(
         self, container: av.container.InputContainer, stream: av.VideoStream
@@ -191,9 +198,7 @@ class SampledReader:
         """The stream's frames; a packet the decoder refuses (the partial last one of a recording
         cut short) is skipped, so the frames it holds back for reordering still come out."""
         packets = container.demux(stream)
-        # The first packets, read before the decoder opens: its threading depends on them.
-        first = list(itertools.islice(packets, PROBE_PACKETS))
-        self._one_frame_at_a_time(stream, first)
+        first = self._read_ahead(stream, packets)
         refused = 0
         for packet in itertools.chain(first, packets):
             try:
