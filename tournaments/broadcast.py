@@ -10,7 +10,8 @@ the latest tick misses nothing.
 Server → spectator messages (``ws/matches/<id>/``, documented in the README):
     ``{"type": "snapshot", "tick": n, "t": s, "state": {...}, "match": {...}}``
     ``{"type": "ticks", "ticks": [{"tick": n, "t": s, "state": {...}}, ...]}``
-    ``{"type": "over", "winner": "p1"|"p2"|"draw", "ticks": n}``
+    ``{"type": "over", "winner": "p1"|"p2"|"draw", "ticks": n, "score": [p1, p2]}``
+    ``{"type": "failed", "ticks": n, "reason": "..."}``  (stopped on an error after n ticks)
 """
 
 from __future__ import annotations
@@ -186,13 +187,21 @@ class Broadcaster:
 
     def over(self, winner: str | None, ticks: int) -> None:
         """Sends what is left and the end of the match (late joiners get it from the cache)."""
-        self.flush()
         # The final score: the last tick's was taken before its game was counted.
-        end = {"winner": winner, "ticks": ticks, "score": list(self.score)}
+        self._end("over", {"winner": winner, "ticks": ticks, "score": list(self.score)})
+
+    def failed(self, reason: str, ticks: int) -> None:
+        """Sends what is left and that the match stopped on an error after ``ticks``, with its
+        ``reason`` as spectators may read it (``models.readable_reason``: no server path)."""
+        self._end("failed", {"ticks": ticks, "reason": reason})
+
+    def _end(self, kind: str, end: dict[str, Any]) -> None:
+        """The last message of the match (``over`` or ``failed``), kept with the latest tick."""
+        self.flush()
         if getattr(self, "_last", None):
             last = {**self._last, "state": {**self._last["state"], "score": list(self.score)}}
-            self._store({**last, "over": end})
-        self._send(self.group, {"type": "match.over", "text": dumps({"type": "over", **end})})
+            self._store({**last, kind: end})
+        self._send(self.group, {"type": "match.over", "text": dumps({"type": kind, **end})})
 
     def close(self) -> None:
         """Closes the worker's own event loop (and the layer's connections on it)."""

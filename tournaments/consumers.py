@@ -37,6 +37,7 @@ from tournaments.arena.runner import KEY_NAMES
 from . import play, spectate
 from .broadcast import Broadcaster, dumps, group_name
 from .live import LiveMatch
+from .models import error_reason, readable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,11 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 play.fail_match(match, exc)
             except Exception:  # noqa: BLE001 - the player is told all the same
                 logger.exception("play match %s could not be marked failed", match.match_id)
+            reason = readable_reason(error_reason(exc))
+            try:  # its spectators too, or their page waits for a tick that never comes
+                broadcaster.failed(reason, match.ticks_played)
+            except Exception:  # noqa: BLE001 - the player is told all the same
+                logger.exception("play match %s: its spectators were not told", match.match_id)
             error = {"type": "error", "message": "the match stopped on an error; start again"}
             error_event = {"type": "play.over", "to": self.member, "text": dumps(error)}
             broadcaster.send_group(error_event)

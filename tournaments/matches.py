@@ -18,7 +18,7 @@ import os
 import random
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 from django.db import transaction
@@ -36,7 +36,10 @@ from tournaments.arena.runner import (
     run_match,
 )
 
-from .models import Agent, Match, TournamentMatch
+from .models import Agent, Match, TournamentMatch, error_reason, readable_reason
+
+if TYPE_CHECKING:
+    from .broadcast import Broadcaster
 
 logger = logging.getLogger(__name__)
 
@@ -301,12 +304,12 @@ def match_run(
             on_game_over=broadcaster.game_over if broadcaster else None,
         )
     except Exception as exc:
-        if broadcaster is not None:
-            broadcaster.close()
         logger.exception("match %s failed", match.pk)
+        if broadcaster is not None:
+            _broadcast_failure(broadcaster, error_reason(exc), reached[0])
         Match.objects.filter(pk=match.pk, worker_pid=pid, attempts=attempt).update(
             state=Match.FAILED,
-            failure_reason=f"{type(exc).__name__}: {exc}"[:2000],
+            failure_reason=error_reason(exc),
             ticks=reached[0],  # 0 when it failed before its first tick (a side not built)
         )
         raise
@@ -318,9 +321,11 @@ def match_run(
                 on_finish(match)
     except Exception as exc:  # the result is rolled back with what on_finish wrote
         logger.exception("match %s: storing the result failed", match_id)
+        if broadcaster is not None:
+            _broadcast_failure(broadcaster, error_reason(exc), result.ticks)
         Match.objects.filter(pk=match_id, worker_pid=pid, attempts=attempt).update(
             state=Match.FAILED,
-            failure_reason=f"on finish: {type(exc).__name__}: {exc}"[:2000],
+            failure_reason=f"on finish: {error_reason(exc)}"[:2000],
             ticks=result.ticks,  # played to its end: how far it got, for its pages
         )
         raise
@@ -329,6 +334,16 @@ def match_run(
             broadcaster.over(result.winner, result.ticks)
         broadcaster.close()
     return match
+
+
+def _broadcast_failure(broadcaster: Broadcaster, reason: str, ticks: int) -> None:
+    """Tells a failed match's spectators (``failed``: the reason as they may read it), or their
+    page waits for a tick that never comes; then closes the broadcaster."""
+    try:
+        broadcaster.failed(readable_reason(reason), ticks)
+    except Exception:  # noqa: BLE001 - the match is marked failed all the same
+        logger.exception("match %s: its spectators were not told", broadcaster.match_id)
+    broadcaster.close()
 
 
 def match_store_result(match: Match, result: MatchResult, *, pid: int, attempt: int) -> bool:

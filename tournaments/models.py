@@ -257,6 +257,12 @@ class Match(models.Model):
         return without_server_paths(self.forfeit_reason)
 
 
+def error_reason(exc: BaseException) -> str:
+    """The reason stored for a game that raised: its exception's class and text, whole (for
+    staff and the log; :func:`readable_reason` is what players and spectators read)."""
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
 def readable_reason(reason: str) -> str:
     """A stopped game's reason for spectators: without the exception's class name that the
     runner's record starts with (``RuntimeError: agent x could not be loaded``), an OS error's

@@ -25,7 +25,7 @@ from tournaments.arena.runner import Player
 
 from .live import LiveMatch
 from .matches import _agent_player, house_agent
-from .models import Agent, Dataset, Match
+from .models import Agent, Dataset, Match, error_reason
 
 logger = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ def fail_match(live: LiveMatch, exc: Exception) -> None:
         Dataset.objects.filter(pk=getattr(live, "dataset_id", None)).update(ticks=ticks)
     Match.objects.filter(pk=getattr(live, "match_id", None), state__in=Match.LIVE).update(
         state=Match.FAILED,
-        failure_reason=f"{type(exc).__name__}: {exc}"[:2000],  # shown by readable_reason
+        failure_reason=error_reason(exc),  # shown by readable_reason
         ticks=live.ticks_played,
         finished_at=timezone.now(),
     )

@@ -1,4 +1,5 @@
-// Spectating /matches/<id>/: snapshot, then every tick in order, then the end; replays from the record.
+// Spectating /matches/<id>/: snapshot, then every tick in order, then the end (over, or failed
+// when the game stopped on an error); replays from the record.
 (function () {
   "use strict";
   const root = document.getElementById("match");
@@ -8,7 +9,7 @@
   const stateBadge = document.getElementById("match-state");
   const score = document.getElementById("match-score");
   const replayButton = document.getElementById("replay");
-  const spectator = { ticks: 0, missing: 0, last: -1, start: null, over: null, match: null, delays: [] };
+  const spectator = { ticks: 0, missing: 0, last: -1, start: null, over: null, failed: null, match: null, delays: [] };
   window.matchSpectator = spectator;
   let latest = null;
   // The site's button style would override the hidden attribute.
@@ -43,7 +44,7 @@
     const ws = new WebSocket(proto + location.host + root.dataset.ws);
     ws.onopen = function () { failures = 0; };
     ws.onclose = function (e) {
-      if (spectator.over) return;
+      if (spectator.over || spectator.failed) return;
       if (e.code === 4404) { status.textContent = "This match is not public."; return; }
       if (failures >= 10) { status.textContent = "Disconnected."; return; }  // ~1 min of tries
       const wait = Math.min(8000, 500 * Math.pow(2, failures++));
@@ -57,7 +58,7 @@
     if (msg.type === "snapshot") {
       if (spectator.last < 0) spectator.start = msg.tick;
       else if (msg.tick > spectator.last + 1) spectator.jumps.push({ from: spectator.last, to: msg.tick });
-      spectator.match = msg.match; spectator.last = msg.tick;
+      spectator.match = msg.match; spectator.last = msg.tick; spectator.failed = null;  // played again
       names(msg.match); view.setMatch(msg.match); latest = msg.state;
       status.textContent = msg.tick ? "Live from tick " + msg.tick + "." : "Waiting for the fight…";
     } else if (msg.type === "ticks") {
@@ -77,6 +78,11 @@
       status.textContent = (msg.winner === "p1" ? spectator.match.p1.name + " wins" :
         msg.winner === "p2" ? spectator.match.p2.name + " wins" : "Draw") + " · " + msg.ticks + " ticks.";
       replayButton.hidden = false; replayButton.style.display = "";
+    } else if (msg.type === "failed") {  // no record to replay: it stopped on an error
+      spectator.failed = msg;
+      stateBadge.textContent = "Failed"; stateBadge.className = "state state-failed";
+      status.textContent = "Stopped on an error after " + msg.ticks + " ticks" +
+        (msg.reason ? ": " + msg.reason : "") + ".";
     }
   }
   connect();

@@ -377,3 +377,65 @@ async def test_a_match_that_breaks_mid_play_ends_failed_with_its_reason_and_tick
     await comm.disconnect()
     await database_sync_to_async(dataset_delete)(dataset)  # no longer "still being played"
     assert not await database_sync_to_async(Dataset.objects.filter(pk=dataset.pk).exists)()
+
+
+@pytest.fixture
+def live_in_memory(in_memory_layer, settings):
+    """The latest-tick cache in memory too: a spectator joining late reads it."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "live": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "play"},
+    }
+
+
+async def test_spectators_of_a_match_that_breaks_mid_play_are_told_it_failed_and_why(
+    users, live_in_memory, media_root, monkeypatch
+):
+    """A teammate watching a play-page game at /matches/<id>/ got its ticks up to the error and
+    then nothing: no end came, and the page stalled on "Live". They get ``failed`` with the
+    ticks played and the reason as the bracket shows it (no server path, no exception class);
+    so does a spectator who joins after the end."""
+    import threading
+
+    from tests.tournaments.test_spectating import spectator
+    from tournaments.arena.runner import GameLoop
+
+    step = GameLoop.step
+    watched = threading.Event()
+
+    def breaks_once_watched(self):
+        if watched.is_set() and self.game.tick >= 30:
+            raise OSError(5, "Input/output error", f"{media_root}/datasets/x/shard-00000.npz")
+        return step(self)
+
+    comm = communicator("random", users["owner"])
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=5)  # ready
+    with monkeypatch.context() as patch:
+        patch.setattr(GameLoop, "step", breaks_once_watched)
+        await comm.send_json_to(
+            {"type": "start", "character": "kaito", "opponent_character": "brick"}
+        )
+        assert (await comm.receive_json_from(timeout=5))["type"] == "frame"
+        match = await database_sync_to_async(Match.objects.get)(kind="play")
+        watcher = spectator(match.pk, users["coach"])
+        assert (await watcher.connect())[0]
+        seen = [await watcher.receive_json_from(timeout=5)]
+        assert seen[0]["type"] == "snapshot"
+        watched.set()
+        while seen[-1]["type"] in ("snapshot", "ticks"):
+            seen.append(await watcher.receive_json_from(timeout=5))
+        while (msg := await comm.receive_json_from(timeout=5))["type"] == "frame":
+            pass
+    await match.arefresh_from_db()
+    assert match.state == Match.FAILED and match.ticks >= 30
+    reason = "Input/output error: 'shard-00000.npz'"
+    assert seen[-1] == {"type": "failed", "ticks": match.ticks, "reason": reason}
+    assert seen[-2]["ticks"][-1]["tick"] == match.ticks  # every tick played, then the end
+    assert msg == {"type": "error", "message": "the match stopped on an error; start again"}
+    late = spectator(match.pk, users["coach"])  # joins after the end: the cached last tick
+    assert (await late.connect())[0]
+    snap, end = await late.receive_json_from(timeout=5), await late.receive_json_from(timeout=5)
+    assert (snap["type"], snap["tick"]) == ("snapshot", match.ticks) and end == seen[-1]
+    for socket in (late, watcher, comm):
+        await socket.disconnect()

@@ -259,3 +259,38 @@ def test_a_finished_matchs_frames_are_replayed_once_then_served_from_disk(
     Match.objects.filter(pk=match.pk).update(games=match.games[:1] + match.games[:1])
     client.get(f"/matches/{match.pk}/frames.json")
     assert replays == [match.pk, match.pk]
+
+
+async def test_a_queued_match_that_breaks_mid_play_tells_its_spectators_it_failed_and_why(
+    transactional_db, live_in_memory, tmp_path, monkeypatch
+):
+    """A spectator arriving after a live match broke got its last tick and then nothing: the
+    page waited on "Live" for good. The end is ``failed``, with the ticks played and the reason
+    as the bracket shows it, from the cached last tick and, once that is gone, from the row."""
+    from django.core.cache import caches
+
+    from tournaments.arena.runner import GameLoop
+
+    step = GameLoop.step
+
+    def breaks_at_30(self):
+        if self.game.tick == 30:
+            raise OSError(5, "Input/output error", f"{tmp_path}/agents/x/model.safetensors")
+        return step(self)
+
+    monkeypatch.setattr(GameLoop, "step", breaks_at_30)
+    match = await database_sync_to_async(match_create)(
+        p1="cpu_medium", p2="random", live=True, public=True, seed=2, max_rounds=1
+    )
+    with pytest.raises(OSError):
+        await database_sync_to_async(match_run)(match.pk)
+    failed = {"type": "failed", "ticks": 30, "reason": "Input/output error: 'model.safetensors'"}
+    for cached in (True, False):
+        if not cached:
+            caches["live"].clear()  # its last tick expired: the row says how it ended
+        comm = spectator(match.pk)
+        assert (await comm.connect())[0]
+        snap, end = await comm.receive_json_from(timeout=5), await comm.receive_json_from(timeout=5)
+        assert (snap["type"], snap["tick"]) == ("snapshot", 30 if cached else 0)
+        assert end == failed
+        await comm.disconnect()
