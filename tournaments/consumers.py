@@ -13,6 +13,8 @@ server → browser:
     {"type": "frame", "state": {...}}          one per tick (see tournaments.arena.frame_state)
     {"type": "over", "winner": "p1"|"p2"|"draw", "ticks": n, "dataset": id, "match": id}
     {"type": "error", "message": "..."}
+    {"type": "error", "message": "the match stopped on an error (<reason>); start again",
+     "reason": "<reason>", "ticks": n}     a match that broke mid-play (spectators get "failed")
 """
 
 from __future__ import annotations
@@ -164,7 +166,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 broadcaster.failed(reason, match.ticks_played)
             except Exception:  # noqa: BLE001 - the player is told all the same
                 logger.exception("play match %s: its spectators were not told", match.match_id)
-            error = {"type": "error", "message": "the match stopped on an error; start again"}
+            error = play.stopped_message(reason, match.ticks_played)
             error_event = {"type": "play.over", "to": self.member, "text": dumps(error)}
             broadcaster.send_group(error_event)
         finally:

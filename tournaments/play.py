@@ -254,6 +254,14 @@ def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:
     return dataset
 
 
+def stopped_message(reason: str, ticks: int) -> dict:
+    """What the player is told of a match that stopped on an error: why, as spectators read it
+    (``models.readable_reason``: no server path, no exception class), and start again."""
+    shown = f" ({reason})" if reason else ""
+    message = f"the match stopped on an error{shown}; start again"
+    return {"type": "error", "message": message, "reason": reason, "ticks": ticks}
+
+
 def fail_match(live: LiveMatch, exc: Exception) -> None:
     """Ends a play match that stopped on an error: failed, with its reason and the ticks played.
 

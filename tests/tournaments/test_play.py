@@ -361,7 +361,9 @@ async def test_a_match_that_breaks_mid_play_ends_failed_with_its_reason_and_tick
         )
         while (msg := await comm.receive_json_from(timeout=5))["type"] == "frame":
             pass
-    assert msg == {"type": "error", "message": "the match stopped on an error; start again"}
+    reason = "Input/output error: 'shard-00000.npz'"  # why, without the path or the class
+    assert msg == {"type": "error", "message": f"the match stopped on an error ({reason}); "
+                   "start again", "reason": reason, "ticks": 30}  # fmt: skip
     match = await database_sync_to_async(Match.objects.get)(kind="play")
     assert (match.state, match.ticks) == (Match.FAILED, 30) and match.finished_at
     assert match.failure_reason.startswith("OSError: [Errno 5] Input/output error")
@@ -394,7 +396,7 @@ async def test_spectators_of_a_match_that_breaks_mid_play_are_told_it_failed_and
     """A teammate watching a play-page game at /matches/<id>/ got its ticks up to the error and
     then nothing: no end came, and the page stalled on "Live". They get ``failed`` with the
     ticks played and the reason as the bracket shows it (no server path, no exception class);
-    so does a spectator who joins after the end."""
+    so does a spectator who joins after the end, and the player's message says why too."""
     import threading
 
     from tests.tournaments.test_spectating import spectator
@@ -432,10 +434,35 @@ async def test_spectators_of_a_match_that_breaks_mid_play_are_told_it_failed_and
     reason = "Input/output error: 'shard-00000.npz'"
     assert seen[-1] == {"type": "failed", "ticks": match.ticks, "reason": reason}
     assert seen[-2]["ticks"][-1]["tick"] == match.ticks  # every tick played, then the end
-    assert msg == {"type": "error", "message": "the match stopped on an error; start again"}
+    assert msg == {
+        "type": "error",
+        "message": f"the match stopped on an error ({reason}); start again",
+        "reason": reason,
+        "ticks": match.ticks,
+    }
     late = spectator(match.pk, users["coach"])  # joins after the end: the cached last tick
     assert (await late.connect())[0]
     snap, end = await late.receive_json_from(timeout=5), await late.receive_json_from(timeout=5)
     assert (snap["type"], snap["tick"]) == ("snapshot", match.ticks) and end == seen[-1]
     for socket in (late, watcher, comm):
         await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("exc", "message"),
+    [
+        (RuntimeError(), "the match stopped on an error; start again"),  # nothing more to say
+        (ValueError("bad action 99"), "the match stopped on an error (bad action 99); start again"),
+        (
+            FileNotFoundError(2, "No such file or directory", "/srv/media/agents/7/model.pt"),
+            "the match stopped on an error (No such file or directory: 'model.pt'); start again",
+        ),
+    ],
+)
+def test_the_player_is_told_why_without_the_exception_class_or_a_server_path(exc, message):
+    from tournaments.models import error_reason, readable_reason
+    from tournaments.play import stopped_message
+
+    told = stopped_message(readable_reason(error_reason(exc)), 12)
+    assert told["message"] == message and told["ticks"] == 12
+    assert told["reason"] in told["message"]
