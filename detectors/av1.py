@@ -9,12 +9,17 @@ decoded. What is left decides how dav1d's threads are best used:
   default, two frames in flight on two threads) decodes them side by side.
 * In a stream where every frame is a reference (low-delay encodes, as real-time and streaming
   encoders write them: the Halo Infinite clip in ``../shared/data``, libaom's realtime mode)
-  each frame waits for the one before it; two frames in flight then mostly wait on each other,
-  and one frame at a time, split over both threads by tile and row, does the same work with
-  fewer cycles. Measured on 2 cores (``python -m detectors.bench``'s reader alone, best of 10,
-  fresh processes): the Halo clip 0.35 s and 0.69 CPU-s against 0.40 s and 0.85 CPU-s; libaom
-  realtime 10 s 1080p60, the same wall time with 15 % less CPU (left to the matching). Where half
-  the frames are skipped, one frame at a time took 1.8 times as long.
+  each frame waits for the one before it. At a low bitrate, where decoding is mostly
+  reconstruction and filtering (which dav1d splits by tile and row within a frame), two frames
+  in flight mostly wait on each other, and one frame at a time over both threads does the same
+  work with 15-20 % fewer cycles. At higher bitrates entropy decoding (serial within a tile)
+  weighs more, and a second frame in flight overlaps it. Measured on 2 cores (the detector's
+  reader alone, best of 3-10, fresh processes; bits per pixel from the median packet of the
+  first 48): the Halo clip (0.017) 0.35 s and 0.69 CPU-s one frame at a time against 0.40 s and
+  0.85 CPU-s; libaom realtime 10 s 1080p60 at 4 Mbit/s (0.028) the same wall time, 15 % less
+  CPU; at 6 Mbit/s (0.039) 3 % slower, 15 % less CPU; at 8 Mbit/s with grain (0.048), detection
+  with the ``large`` profile 10 % slower (5.58 against 5.05 s). Hence ``LOW_BITS_PER_PIXEL``.
+  Where half the frames are skipped, one frame at a time took 1.8 times as long.
 
 :func:`all_reference` reads the sequence header and the first frames' headers up to
 ``refresh_frame_flags`` (AV1 specification, sections 5.3, 5.5 and 5.9.2). It only steers the
@@ -34,6 +39,9 @@ OBU_FRAME = 6
 KEY_FRAME, INTRA_ONLY_FRAME, SWITCH_FRAME = 0, 2, 3
 # seq_force_screen_content_tools / seq_force_integer_mv: "chosen per frame".
 SELECT = 2
+# Under this many bits per pixel in a stream's median packet, a stream of reference frames only
+# is decoded one frame at a time (see the module docstring; about 3.7 Mbit/s at 1080p60).
+LOW_BITS_PER_PIXEL = 0.03
 
 
 class _Bits:

@@ -150,14 +150,18 @@ class SampledReader:
         packets it read (to be decoded first).
 
         dav1d decodes one frame at a time (over both threads, by tile and row) where the first
-        ``PROBE_PACKETS`` show that every frame is a reference frame (see :mod:`detectors.av1`).
-        Other decoders get nothing read ahead.
+        ``PROBE_PACKETS`` show a low bitrate (their median packet under
+        ``av1.LOW_BITS_PER_PIXEL`` bits a pixel) and that every frame is a reference frame (see
+        :mod:`detectors.av1`). Other decoders get nothing read ahead.
         """
         ctx = stream.codec_context
         if not self.skip_nonref or ctx.name != "libdav1d":
             return []
         first = list(itertools.islice(packets, PROBE_PACKETS))
-        if av1.all_reference((bytes(p) for p in first), ctx.extradata):
+        sizes = sorted(p.size for p in first if p.size)
+        pixels = max(1, ctx.width * ctx.height)
+        low_bitrate = bool(sizes) and 8 * sizes[len(sizes) // 2] / pixels < av1.LOW_BITS_PER_PIXEL
+        if low_bitrate and av1.all_reference((bytes(p) for p in first), ctx.extradata):
             ctx.options = {**ctx.options, "max_frame_delay": "1"}
             self.frame_threads = False
         return first

@@ -1,4 +1,5 @@
-"""AV1 streams whose every frame is a reference are decoded one frame at a time (detectors.av1).
+"""Low-bitrate AV1 streams whose every frame is a reference are decoded one frame at a time
+(detectors.av1).
 
 Real encoders make each kind: libaom's realtime mode (low delay, every frame a reference) and
 SVT-AV1's default random-access mini-GOPs (about half the frames references to none). The
@@ -18,8 +19,12 @@ from detectors import av1
 from detectors.video import SampledReader, own_frame_index
 from tests.media import FFMPEG
 
+REALTIME = ["-c:v", "libaom-av1", "-usage", "realtime", "-cpu-used", "8"]
 ENCODERS = {
-    "low-delay": ["-c:v", "libaom-av1", "-usage", "realtime", "-cpu-used", "8", "-b:v", "1M"],
+    # 0.014 bits a pixel in the median packet, against av1.LOW_BITS_PER_PIXEL's 0.03.
+    "low-delay": [*REALTIME, "-b:v", "40k"],
+    # 0.4 bits a pixel.
+    "low-delay, high bitrate": [*REALTIME, "-b:v", "1M"],
     "random-access": ["-c:v", "libsvtav1", "-preset", "12", "-g", "120"],
 }
 
@@ -34,7 +39,7 @@ def _encode(path: Path, kind: str, seconds: float = 2.0) -> Path:
 @pytest.fixture(scope="module")
 def streams(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("av1")
-    return {kind: _encode(folder / f"{kind}.mkv", kind) for kind in ENCODERS}
+    return {kind: _encode(folder / f"{i}.mkv", kind) for i, kind in enumerate(ENCODERS)}
 
 
 def _packets(path: Path) -> tuple[list[bytes], bytes | None]:
@@ -64,7 +69,7 @@ def test_the_headers_tell_what_the_decoder_will_skip(streams):
         assert av1.all_reference(packets[1:], extradata) is (skipped == 0), kind
         # ...and the first packets a reader looks at tell the same.
         assert av1.all_reference(packets[:48], extradata) is (skipped == 0), kind
-    assert _skipped(streams["low-delay"]) == 0
+    assert _skipped(streams["low-delay"]) == _skipped(streams["low-delay, high bitrate"]) == 0
     assert _skipped(streams["random-access"]) > 10
 
 
@@ -91,7 +96,12 @@ def test_the_reader_decodes_one_frame_at_a_time_only_where_every_frame_is_a_refe
         [FFMPEG, "-loglevel", "error", "-y", "-f", "lavfi", "-i",
          "testsrc2=size=320x240:rate=30:duration=1", "-c:v", "libx264", str(h264)], check=True,
     )  # fmt: skip
-    expected = {streams["low-delay"]: False, streams["random-access"]: True, h264: True}
+    expected = {
+        streams["low-delay"]: False,
+        streams["low-delay, high bitrate"]: True,
+        streams["random-access"]: True,
+        h264: True,
+    }
     for path, frame_threads in expected.items():
         reader = SampledReader(path, own_frame_index(path), 8.0)
         assert sum(1 for _ in reader) > 0
