@@ -39,6 +39,9 @@ OBU_FRAME = 6
 KEY_FRAME, INTRA_ONLY_FRAME, SWITCH_FRAME = 0, 2, 3
 # seq_force_screen_content_tools / seq_force_integer_mv: "chosen per frame".
 SELECT = 2
+# A frame header up to refresh_frame_flags fits in this many bytes (a few fields, plus at most
+# 32 operating points' buffer removal times of up to 32 bits); the frame's tile data is not read.
+HEADER_BYTES = 512
 # Under this many bits per pixel in a stream's median packet, a stream of reference frames only
 # is decoded one frame at a time (see the module docstring; about 3.7 Mbit/s at 1080p60).
 LOW_BITS_PER_PIXEL = 0.03
@@ -47,7 +50,7 @@ LOW_BITS_PER_PIXEL = 0.03
 class _Bits:
     """Big-endian bit reader over ``data`` (specification 4.10)."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes | memoryview) -> None:
         self.value = int.from_bytes(data, "big")
         self.left = 8 * len(data)
 
@@ -66,7 +69,7 @@ class _Bits:
         return self.f(zeros) + (1 << zeros) - 1
 
 
-def _leb128(data: bytes, pos: int) -> tuple[int, int]:
+def _leb128(data: bytes | memoryview, pos: int) -> tuple[int, int]:
     value = 0
     for i in range(8):
         if pos >= len(data):
@@ -79,7 +82,7 @@ def _leb128(data: bytes, pos: int) -> tuple[int, int]:
     raise ValueError("size over 8 bytes")
 
 
-def obus(data: bytes) -> Iterable[tuple[int, int, int, bytes]]:
+def obus(data: bytes | memoryview) -> Iterable[tuple[int, int, int, bytes | memoryview]]:
     """(type, temporal id, spatial id, payload) of each OBU in a packet (low-overhead format)."""
     pos = 0
     while pos < len(data):
@@ -102,7 +105,7 @@ def obus(data: bytes) -> Iterable[tuple[int, int, int, bytes]]:
 class _Sequence:
     """What the frame headers' first fields depend on, from a sequence header OBU (5.5)."""
 
-    def __init__(self, payload: bytes) -> None:
+    def __init__(self, payload: bytes | memoryview) -> None:
         b = _Bits(payload)
         b.f(3)  # seq_profile
         b.f(1)  # still_picture
@@ -167,9 +170,9 @@ class _Sequence:
                 b.f(4)
             self.ops.append((idc, model))
 
-    def refreshes(self, payload: bytes, temporal: int, spatial: int) -> int | None:
+    def refreshes(self, payload: bytes | memoryview, temporal: int, spatial: int) -> int | None:
         """A frame header's ``refresh_frame_flags`` (5.9.2); None for a shown existing frame."""
-        b = _Bits(payload)
+        b = _Bits(payload[:HEADER_BYTES])
         if self.reduced:
             return 0xFF  # a still picture: one key frame
         if b.f(1):  # show_existing_frame
@@ -201,7 +204,9 @@ class _Sequence:
         return b.f(8)
 
 
-def all_reference(packets: Iterable[bytes], extradata: bytes | None = None) -> bool | None:
+def all_reference(
+    packets: Iterable[bytes | memoryview], extradata: bytes | None = None
+) -> bool | None:
     """Whether every frame the packets hold is a reference frame (none a decoder skips).
 
     ``extradata``: the container's codec configuration (an ``av1C`` record: 4 bytes, then the

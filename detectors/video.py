@@ -145,9 +145,12 @@ class SampledReader:
         # Decoders that do not know the option ignore it (dav1d has no loop-filter switch).
         ctx.options = {**ctx.options, "skip_loop_filter": "all"}
 
-    def _read_ahead(self, stream: av.VideoStream, packets: Iterator[av.Packet]) -> list[av.Packet]:
+    def _read_ahead(
+        self, stream: av.VideoStream, packets: Iterator[av.Packet]
+    ) -> tuple[list[av.Packet], av.error.FFmpegError | None]:
         """Sets the decoder's threading from the first packets before it opens; returns the
-        packets it read (to be decoded first).
+        packets it read (to be decoded first) and the error that stopped the reading, if one did
+        (raised once those packets are decoded, as it would have been without the read-ahead).
 
         dav1d decodes one frame at a time (over both threads, by tile and row) where the first
         ``PROBE_PACKETS`` show a low bitrate (their median packet under
@@ -156,15 +159,19 @@ class SampledReader:
         """
         ctx = stream.codec_context
         if not self.skip_nonref or ctx.name != "libdav1d":
-            return []
-        first = list(itertools.islice(packets, PROBE_PACKETS))
+            return [], None
+        first: list[av.Packet] = []
+        try:
+            first.extend(itertools.islice(packets, PROBE_PACKETS))
+        except av.error.FFmpegError as exc:
+            return first, exc
         sizes = sorted(p.size for p in first if p.size)
         pixels = max(1, ctx.width * ctx.height)
         low_bitrate = bool(sizes) and 8 * sizes[len(sizes) // 2] / pixels < av1.LOW_BITS_PER_PIXEL
-        if low_bitrate and av1.all_reference((bytes(p) for p in first), ctx.extradata):
+        if low_bitrate and av1.all_reference((memoryview(p) for p in first), ctx.extradata):
             ctx.options = {**ctx.options, "max_frame_delay": "1"}
             self.frame_threads = False
-        return first
+        return first, None
 
     def _frames(
         self, container: av.container.InputContainer, stream: av.VideoStream
@@ -202,9 +209,9 @@ class SampledReader:
         """The stream's frames; a packet the decoder refuses (the partial last one of a recording
         cut short) is skipped, so the frames it holds back for reordering still come out."""
         packets = container.demux(stream)
-        first = self._read_ahead(stream, packets)
+        first, failed = self._read_ahead(stream, packets)
         refused = 0
-        for packet in itertools.chain(first, packets):
+        for packet in itertools.chain(first, () if failed else packets):
             try:
                 frames = packet.decode()
             except av.error.FFmpegError:
@@ -215,6 +222,8 @@ class SampledReader:
                 continue
             refused = 0
             yield from frames
+        if failed is not None:
+            raise failed  # after the packets read before it (the caller marks the video broken)
 
 
 def upright_turns(frame: av.VideoFrame) -> int:

@@ -118,3 +118,33 @@ def test_the_frames_handed_out_are_the_same_either_way(streams, monkeypatch):
     assert reader.frame_threads
     assert [n for n, _ in threaded] == [n for n, _ in one_at_a_time]
     assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(threaded, one_at_a_time, strict=True))
+
+
+def test_a_container_that_breaks_while_read_ahead_keeps_the_frames_before_it(streams, monkeypatch):
+    # A demuxer error within the packets read ahead (a damaged file): the packets read before it
+    # are still decoded and handed out, and the video is marked broken, as without the read-ahead.
+    path = streams["low-delay"]
+    index = own_frame_index(path)
+    real_open = av.open
+
+    class Breaking:
+        def __init__(self, container):
+            self.container, self.streams = container, container.streams
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.container.__exit__(*exc)
+
+        def demux(self, stream):
+            for i, packet in enumerate(self.container.demux(stream)):
+                if i == 20:
+                    raise av.error.InvalidDataError(-1094995529, "Invalid data found")
+                yield packet
+
+    monkeypatch.setattr("detectors.video.av.open", lambda *a, **k: Breaking(real_open(*a, **k)))
+    reader = SampledReader(path, index, 8.0)
+    numbers = [f.number for f in reader]
+    assert numbers and numbers[0] == 0 and max(numbers) < 20
+    assert reader.broken
