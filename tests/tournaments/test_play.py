@@ -30,6 +30,19 @@ def communicator(agent_id, user):
     return comm
 
 
+async def started_against_random(user, patch, step):
+    """A play socket against the random bot, its game loop's ``step`` replaced by ``step``
+    (to break it mid-play), after the first start sent."""
+    from tournaments.arena.runner import GameLoop
+
+    comm = communicator("random", user)
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=5)  # ready
+    patch.setattr(GameLoop, "step", step)
+    await comm.send_json_to({"type": "start", "character": "kaito", "opponent_character": "brick"})
+    return comm
+
+
 async def test_a_person_plays_an_agent_over_the_websocket(agent, users, in_memory_layer):
     comm = communicator(agent.pk, users["owner"])
     connected, _ = await comm.connect()
@@ -351,14 +364,8 @@ async def test_a_match_that_breaks_mid_play_ends_failed_with_its_reason_and_tick
             raise OSError(5, "Input/output error", f"{media_root}/datasets/x/shard-00000.npz")
         return step(self)
 
-    comm = communicator("random", users["owner"])
-    assert (await comm.connect())[0]
-    await comm.receive_json_from(timeout=5)  # ready
     with monkeypatch.context() as patch:
-        patch.setattr(GameLoop, "step", breaks_at_30)
-        await comm.send_json_to(
-            {"type": "start", "character": "kaito", "opponent_character": "brick"}
-        )
+        comm = await started_against_random(users["owner"], patch, breaks_at_30)
         while (msg := await comm.receive_json_from(timeout=5))["type"] == "frame":
             pass
     reason = "Input/output error: 'shard-00000.npz'"  # why, without the path or the class
@@ -410,14 +417,8 @@ async def test_spectators_of_a_match_that_breaks_mid_play_are_told_it_failed_and
             raise OSError(5, "Input/output error", f"{media_root}/datasets/x/shard-00000.npz")
         return step(self)
 
-    comm = communicator("random", users["owner"])
-    assert (await comm.connect())[0]
-    await comm.receive_json_from(timeout=5)  # ready
     with monkeypatch.context() as patch:
-        patch.setattr(GameLoop, "step", breaks_once_watched)
-        await comm.send_json_to(
-            {"type": "start", "character": "kaito", "opponent_character": "brick"}
-        )
+        comm = await started_against_random(users["owner"], patch, breaks_once_watched)
         assert (await comm.receive_json_from(timeout=5))["type"] == "frame"
         match = await database_sync_to_async(Match.objects.get)(kind="play")
         watcher = spectator(match.pk, users["coach"])
