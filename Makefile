@@ -43,7 +43,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VAR)/static $(VAR)/media $(VAR)/demo-media $(VAR)/*.sqlite3* $(VAR)/redis.* \
-		$(VAR)/demo_login.txt $(VAR)/serve.groups
+		$(VAR)/demo_login.txt $(VAR)/serve.groups $(VAR)/cache
 
 # The scale-out profile: the database, queue and websocket tests against a throwaway PostgreSQL
 # cluster and a standalone redis-server (Debian's packages), both stopped however pytest ends.

@@ -44,6 +44,9 @@ def envint(name: str, default: int) -> int:
 # Everything the embedded set-up writes (database, Redis socket, media, secret key) lives here.
 VAR_DIR = Path(envstr("FILMROOM_VAR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Decoded reference screenshots of game profiles (detectors.refcache), kept with the site's data
+# so `make clean` clears them; the decoding children inherit the variable.
+os.environ.setdefault("FILMROOM_REFERENCE_CACHE", str(VAR_DIR / "cache" / "references"))
 
 
 def _local_secret_key() -> str:

@@ -26,6 +26,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from detectors import refcache
 from detectors.agreement import own_pixels, same_size
 from detectors.events import KINDS
 
@@ -223,7 +224,7 @@ def _indicator(
     i: int,
     item: Any,
     base: Path,
-    images: dict[Path, Future[tuple[np.ndarray, bytes, np.ndarray]]],
+    images: dict[Path, Future[tuple[np.ndarray, str, np.ndarray]]],
 ) -> Indicator:
     where = f"events.{kind}[{i}]"
     if not isinstance(item, dict):
@@ -232,7 +233,7 @@ def _indicator(
     if not isinstance(ref, str) or not ref:
         raise ProfileError(f"profile field '{where}.reference' must be an image path")
     ref_path = _reference_path(ref, base)
-    image, _raw, image_bgr = images[ref_path].result()  # (raises the reading's ProfileError)
+    image, _digest, image_bgr = images[ref_path].result()  # (raises the reading's ProfileError)
     height, width = image.shape[:2]
     box = _rect(item.get("box"), f"{where}.box", width, height, ref)
     search = None
@@ -270,14 +271,15 @@ def _reference_path(ref: str, base: Path) -> Path:
 
 def _start_reading(
     events: dict[str, Any], kinds: list[str], base: Path, pool: ThreadPoolExecutor
-) -> dict[Path, Future[tuple[np.ndarray, bytes, np.ndarray]]]:
+) -> dict[Path, Future[tuple[np.ndarray, str, np.ndarray]]]:
     """Starts decoding every reference the profile names, each once and side by side.
 
-    A 1080p screenshot takes 25-30 ms to decode as PNG (OpenCV lets go of the GIL meanwhile): a
-    profile's fixed cost that a short clip's detection feels. A failure is raised where the
+    A 1080p screenshot takes 25-60 ms to decode as PNG (OpenCV lets go of the GIL meanwhile): a
+    profile's fixed cost that a short clip's detection feels, hence also the decoded pixels
+    kept on disk (:mod:`detectors.refcache`). A failure is raised where the
     first indicator naming the reference asks for it, so errors come in the same order as before.
     """
-    images: dict[Path, Future[tuple[np.ndarray, bytes, np.ndarray]]] = {}
+    images: dict[Path, Future[tuple[np.ndarray, str, np.ndarray]]] = {}
     for kind in kinds:
         items = events[kind] if kind in KINDS and isinstance(events[kind], list) else []
         for i, item in enumerate(items):
@@ -289,18 +291,27 @@ def _start_reading(
     return images
 
 
-def _read_image(path: Path, where: str) -> tuple[np.ndarray, bytes, np.ndarray]:
+def _read_image(path: Path, where: str) -> tuple[np.ndarray, str, np.ndarray]:
+    """(gray, SHA-256 of the file's bytes, BGR); decoded pixels are kept in detectors.refcache."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ProfileError(
             f"profile field '{where}.reference': cannot read {path} ({exc.strerror})"
         ) from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    # A JPEG's pixels may differ from one decoder's version to the next: the key names it.
+    key = f"{digest}-opencv{cv2.__version__}"
+    kept = refcache.get(key)
+    if kept is not None:
+        return kept[0], digest, kept[1]
     bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
         raise ProfileError(f"profile field '{where}.reference': {path} is not a readable image")
     # Same grey as IMREAD_GRAYSCALE gave before (BT.601 weights), so matching on luma is unchanged.
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), raw, bgr
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    refcache.put(key, gray, bgr)
+    return gray, digest, bgr
 
 
 def _rect(value: Any, where: str, width: int, height: int, ref: str) -> tuple[int, int, int, int]:
@@ -329,11 +340,11 @@ def _number(value: Any, where: str, low: float | None = None, high: float | None
 
 
 def _hash(
-    data: dict[str, Any], images: dict[Path, Future[tuple[np.ndarray, bytes, np.ndarray]]]
+    data: dict[str, Any], images: dict[Path, Future[tuple[np.ndarray, str, np.ndarray]]]
 ) -> str:
     # Canonical JSON (sorted keys, no spaces) so formatting changes do not make a new version,
     # plus the reference bytes in a stable order so editing a screenshot does.
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
     for path in sorted(images, key=str):
-        digest.update(hashlib.sha256(images[path].result()[1]).digest())
+        digest.update(bytes.fromhex(images[path].result()[1]))
     return digest.hexdigest()

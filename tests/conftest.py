@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -9,6 +10,15 @@ import pytest
 
 from tests.livesite import Site
 from tests.media import make_video
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_reference_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Decoded reference screenshots (``detectors.refcache``) go to this run's own folder, not the
+    user's ``~/.cache`` (set before any site or decoding child starts, so they inherit it)."""
+    from detectors import refcache
+
+    os.environ[refcache.ENV] = str(tmp_path_factory.mktemp("reference-cache"))
 
 
 @pytest.fixture(autouse=True)
