@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from django.conf import settings
@@ -40,10 +41,18 @@ def team_name_clean(value: str) -> str:
     return " ".join(plain_name(value).split())[:100]
 
 
+# In the key only (the name shown keeps them): the variation selectors (U+FE00-F, U+E0100-EF),
+# the combining grapheme joiner and the zero width joiner and non-joiner. They change how the
+# character beside them is drawn, at most: "❤ Fans" and "❤️ Fans" (U+FE0F) read the same.
+_KEY_DROPPED = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef\u034f\u200c\u200d]")
+
+
 def team_name_key(value: str) -> str:
-    """What two team names must not share: the name after Unicode compatibility folding (NFKC:
-    a full-width "Ｏｗｌｓ" is "Owls"), case folding and one space between words."""
-    return " ".join(unicodedata.normalize("NFKC", team_name_clean(value)).casefold().split())
+    """What two team names must not share: the name without the characters that only change how
+    another is drawn (``_KEY_DROPPED``), after Unicode compatibility folding (NFKC: a full-width
+    "Ｏｗｌｓ" is "Owls"), case folding and with one space between words."""
+    text = _KEY_DROPPED.sub("", team_name_clean(value))
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def team_name_taken(value: str, *, exclude_pk: int | None = None) -> Team | None:
@@ -109,7 +118,7 @@ class Team(models.Model):
 def team_name_taken_message(taken: Team) -> str:
     return (
         f"there is a team called {taken.name!r} already (names differing only in case, "
-        "spacing or character width count as the same): choose another name"
+        "spacing, character width or invisible characters count as the same): choose another name"
     )
 
 

@@ -123,3 +123,94 @@ def test_the_migration_renames_later_duplicates_instead_of_failing(transactional
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+HEART, RED_HEART = "\u2764", "\u2764\ufe0f"  # the heart as text, and as an emoji (U+FE0F)
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl: one emoji
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (f"{HEART} Fans", f"{RED_HEART} Fans"),
+        (f"{HEART} Fans", f"{HEART}\ufe0e Fans"),  # the text presentation selector
+        ("\u845b Clan", "\u845b\U000e0100 Clan"),  # an ideographic variation selector
+        (f"{FAMILY} Fans", "\U0001f468\U0001f469\U0001f467 Fans"),  # the family, unjoined
+        ("\u0645\u06cc\u062e", "\u0645\u06cc\u200c\u062e"),  # a Persian word, a ZWNJ inside
+        ("Caf\u00e9", "Cafe\u034f\u0301"),  # a combining grapheme joiner before the accent
+    ],
+)
+def test_names_differing_only_by_selectors_or_joiners_read_the_same(client, users, one, other):
+    client_for(client, users["outsider"])
+    made = client.post("/teams/new", {"name": one}, follow=True).content.decode()
+    assert "is yours" in made
+    page = client.post("/teams/new", {"name": other}, follow=True).content.decode()
+    assert "No team made: there is a team called" in page and "invisible characters" in page
+    assert list(
+        Team.objects.exclude(name__in=["Owls", "Rivals"]).values_list("name", flat=True)
+    ) == [one]
+
+
+def test_the_name_shown_keeps_its_selectors_and_joiners(client, users):
+    client_for(client, users["outsider"])
+    client.post("/teams/new", {"name": f"{RED_HEART} {FAMILY} Fans"})
+    team = Team.objects.get(slug="fans")
+    assert (team.name, team.name_key) == (
+        f"{RED_HEART} {FAMILY} Fans",
+        f"{HEART} \U0001f468\U0001f469\U0001f467 fans",
+    )
+
+
+def test_the_migration_rekeys_cleans_names_and_renames_later_lookalikes(transactional_db):
+    """Rows written before 0010 (with 0008's key, as the code then made it): each gets today's
+    name and key; of two that now read the same the first made keeps its name, the later one is
+    renamed with a number; a name with nothing visible left is Team. Going back gives 0008's
+    keys again."""
+    from importlib import import_module
+
+    from coach.models import team_name_key
+
+    old_key = import_module("coach.migrations.0008_team_name_key")._key
+    before, after = (
+        [("coach", "0009_team_name_key_unique")],
+        [("coach", "0010_team_name_key_invisible")],
+    )
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps.get_model("coach", "Team")
+        rows = [
+            (f"{HEART} Fans", f"{HEART} Fans"),
+            ("Owls\u200b", "Owls"),  # its key now is the next one's key before: written in turn
+            ("Owls", "Owls (2)"),
+            (f"{RED_HEART} Fans", f"{RED_HEART} Fans (3)"),  # "(2)" is a team's name already
+            ("\u200b\u200b", "Team (2)"),  # nothing visible; a later team is called Team
+            (f"{HEART} Fans (2)", f"{HEART} Fans (2)"),
+            ("Team", "Team"),
+            (f"{FAMILY} Fans", f"{FAMILY} Fans"),
+            ("\U0001f468\U0001f469\U0001f467 Fans", "\U0001f468\U0001f469\U0001f467 Fans (2)"),
+            ("Soft\u00adball\u2060", "Softball"),
+            ("\u2b50\ufe0f Stars", "\u2b50\ufe0f Stars"),
+            ("Rivals", "Rivals"),
+        ]
+        for n, (name, _) in enumerate(rows):
+            old.objects.create(name=name, name_key=old_key(name), slug=f"t{n:02}")
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+        got = list(Team.objects.order_by("slug").values_list("name", "name_key"))
+        assert [name for name, _ in got] == [name for _, name in rows]
+        assert [key for _, key in got] == [team_name_key(name) for name, _ in got]
+        assert len({key for _, key in got}) == len(rows)
+        for team in Team.objects.all():
+            team.save()  # every key is the one a save writes: a full save is never refused
+
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(before)
+        back = list(old.objects.order_by("slug").values_list("name", "name_key"))
+        assert back == [(name, old_key(name)) for _, name in rows]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
