@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from coach.refusals import Refused
+
 from . import services
 from .models import Replay
 
@@ -63,12 +65,7 @@ def replay_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks first; POST deletes. Its uploader, the team's coach or staff only."""
     replay = _replay_for(request, pk)
     if not replay.may_be_deleted_by(request.user):
-        return render(
-            request,
-            "403.html",
-            {"reason": "Only its uploader or the team's coach may delete a replay."},
-            status=403,
-        )
+        raise Refused("Only its uploader or the team's coach may delete a replay.")
     if request.method == "GET":
         shared = Replay.objects.filter(sha256=replay.sha256).exclude(pk=replay.pk).exists()
         return render(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coach import storage
 from coach.models import Team
 from coach.params import MAX_ID, id_or_none, json_body
+from coach.refusals import Refused
 
 from . import frameindex, services
 from .charts import death_timing_figure, kd_trend_figure, timeline_figure
@@ -233,8 +234,7 @@ def _team_page(
 def _team_settings(request: HttpRequest, team: Team) -> HttpResponse:
     """A coach sets the clip window: seconds before and after each event (0–60)."""
     if not team.is_coached_by(request.user):
-        reason = "Only the team's coaches change its settings."
-        return render(request, "403.html", {"reason": reason}, status=403)
+        raise Refused("Only the team's coaches change its settings.")
     typed = {
         "before": request.POST.get("clip_before_s", "")[:20],
         "after": request.POST.get("clip_after_s", "")[:20],

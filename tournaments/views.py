@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coach.models import Membership, Team
 from coach.params import id_or_none
+from coach.refusals import Refused
 from replays.charts import LAYOUT
 from tournaments.arena import ACTIONS, CHARACTER_NAMES
 
@@ -146,8 +147,7 @@ def agent_delete(request: HttpRequest, pk: str) -> HttpResponse:
     """GET asks first; POST deletes. Its owner, the team's coach or staff only."""
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
     if not agent.may_be_deleted_by(request.user):
-        reason = "Only the agent's owner or the team's coach may delete it."
-        return render(request, "403.html", {"reason": reason}, status=403)
+        raise Refused("Only the agent's owner or the team's coach may delete it.")
     busy = services.agent_unfinished_tournaments(agent)
     if request.method == "GET":
         drafts = services.agent_unfinished_tournaments(agent, "draft")
@@ -205,8 +205,7 @@ def dataset_delete(request: HttpRequest, pk: str) -> HttpResponse:
         Dataset.objects.visible_to(request.user).select_related("match", "team"), pk=pk
     )
     if not dataset.may_be_deleted_by(request.user):
-        reason = "Only the person who played it or the team's coach may delete a recording."
-        return render(request, "403.html", {"reason": reason}, status=403)
+        raise Refused("Only the person who played it or the team's coach may delete a recording.")
     try:
         play_services.dataset_delete(dataset)
     except play_services.RecordingInProgress as exc:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from coach.models import Membership, Team
 from coach.params import id_or_none
+from coach.refusals import Refused
 from replays.models import Clip, Event, GameProfile, Replay
 
 from . import services, smart
@@ -26,10 +27,6 @@ CRITERIA_FIELDS = ("player", "kind", "days", "date_from", "date_to", "profile", 
 def _playlist_for(request: HttpRequest, pk: int) -> Playlist:
     playlists = Playlist.objects.visible_to(request.user).select_related("team", "assignee")
     return get_object_or_404(playlists, pk=pk)
-
-
-def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def _coached_teams(user):
@@ -61,13 +58,13 @@ def playlist_list(request: HttpRequest) -> HttpResponse:
 def playlist_new(request: HttpRequest) -> HttpResponse:
     teams = _coached_teams(request.user)
     if not teams.exists():
-        return _forbidden(request, "Only a team's coach builds playlists.")
+        raise Refused("Only a team's coach builds playlists.")
     chosen = request.POST.get("team") or request.GET.get("team")
     team = teams.filter(pk=id_or_none(chosen)).first() if chosen else teams.first()
     if team is None:
         if not Team.objects.visible_to(request.user).filter(pk=id_or_none(chosen)).exists():
             raise Http404("no such team of yours")  # another team's, or none: not found
-        return _forbidden(request, "Only a team's coach builds playlists.")
+        raise Refused("Only a team's coach builds playlists.")
     context = {"teams": teams, "team": team, "form": request.POST, **_form_context(team)}
     if request.method == "GET":
         return render(request, "coach/playlists/new.html", context)
@@ -92,7 +89,7 @@ def playlist_new(request: HttpRequest) -> HttpResponse:
 def playlist_edit(request: HttpRequest, pk: int) -> HttpResponse:
     playlist = _playlist_for(request, pk)
     if not playlist.editable_by(request.user):
-        return _forbidden(request, "Only the team's coach changes its playlists.")
+        raise Refused("Only the team's coach changes its playlists.")
     if request.method == "POST":
         try:
             services.playlist_update(
@@ -145,7 +142,7 @@ def playlist_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def playlist_add(request: HttpRequest, pk: int) -> HttpResponse:
     playlist = _playlist_for(request, pk)
     if not playlist.editable_by(request.user):
-        return _forbidden(request, "Only the team's coach changes its playlists.")
+        raise Refused("Only the team's coach changes its playlists.")
     ids = [i for i in map(id_or_none, request.POST.getlist("event")) if i]
     if not ids:
         messages.error(request, "Tick the clips to add.")
@@ -168,7 +165,7 @@ def playlist_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     playlist = _playlist_for(request, pk)
     item = get_object_or_404(PlaylistItem, pk=item_id, playlist=playlist)
     if not playlist.editable_by(request.user):
-        return _forbidden(request, "Only the team's coach changes its playlists.")
+        raise Refused("Only the team's coach changes its playlists.")
     action = request.POST.get("action", "save")
     if action == "up" or action == "down":
         services.playlist_item_move(item=item, offset=-1 if action == "up" else 1)
@@ -271,7 +268,7 @@ def playlist_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks first; POST deletes. The team's coach or staff."""
     playlist = _playlist_for(request, pk)
     if not playlist.may_be_deleted_by(request.user):
-        return _forbidden(request, "Only the team's coach deletes its playlists.")
+        raise Refused("Only the team's coach deletes its playlists.")
     if request.method == "GET":
         return render(request, "coach/playlists/delete.html", {"playlist": playlist})
     title = playlist.title
