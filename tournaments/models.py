@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 import uuid
 from pathlib import Path
@@ -263,12 +264,27 @@ def error_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
+# The exception class that :func:`error_reason` starts a reason with: a name ending in Error,
+# Exception or Warning, or one of Python's own exceptions named otherwise (StopIteration,
+# KeyboardInterrupt, SystemExit, GeneratorExit, Exception, ExceptionGroup, ...). Not any word
+# before a colon: a reason the site writes itself ("abandoned: ...", "not played: ...") keeps it.
+_BUILTIN_EXCEPTIONS = sorted(
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+_EXCEPTION_CLASS = re.compile(
+    rf"^(?:on finish: )?(?:[A-Z]\w*(?:Error|Exception|Warning)|{'|'.join(_BUILTIN_EXCEPTIONS)}): "
+)
+
+
 def readable_reason(reason: str) -> str:
     """A stopped game's reason for spectators: without the exception's class name that the
     runner's record starts with (``RuntimeError: agent x could not be loaded``), an OS error's
-    number, or a server path (:func:`without_server_paths`). The stored reason keeps them all."""
-    shown = re.sub(r"^(?:on finish: )?[A-Z]\w*(?:Error|Exception): ", "", reason or "")
-    return without_server_paths(re.sub(r"\[Errno \d+\] ", "", shown))
+    number (``[Errno 2]``, ``[WinError 3]``), or a server path (:func:`without_server_paths`).
+    The stored reason keeps them all."""
+    shown = _EXCEPTION_CLASS.sub("", reason or "")
+    return without_server_paths(re.sub(r"\[(?:Errno|WinError) -?\d+\] ", "", shown))
 
 
 class Dataset(models.Model):

@@ -100,6 +100,24 @@ def test_a_forfeit_for_an_agent_that_cannot_load_shows_no_media_path(
         ),
         ("on finish: OSError: cannot write /var/lib/filmroom/x.db", "cannot write x.db"),
         ("ValueError: unknown bot 'retired_bot'", "unknown bot 'retired_bot'"),
+        # Python's own exceptions not named ...Error: their class goes too.
+        ("StopIteration: the agent's generator ran dry", "the agent's generator ran dry"),
+        ("on finish: KeyboardInterrupt: stopped", "stopped"),
+        ("SystemExit: 3", "3"),
+        ("GeneratorExit: closed", "closed"),
+        ("Exception: boom", "boom"),
+        ("RuntimeWarning: overflow in exp", "overflow in exp"),
+        ("UserWarning: slow", "slow"),
+        ("ExceptionGroup: two failed (2 sub-exceptions)", "two failed (2 sub-exceptions)"),
+        # The reasons the site writes itself keep their first words.
+        ("abandoned: the web process playing this match stopped before it ended",
+         "abandoned: the web process playing this match stopped before it ended"),
+        ("not played: the tournament was cancelled", "not played: the tournament was cancelled"),
+        ("Warnings: none", "Warnings: none"),
+        # A Windows error's number and path, spaces and all.
+        ("FileNotFoundError: [WinError 3] The system cannot find the path specified: "
+         "'C:\\\\film room\\\\agents\\\\3f2a'",
+         "The system cannot find the path specified: 'the agent file'"),
         # Not paths: a rate, two sides, an address, a relative path.
         ("60 ticks/s, p1/p2, https://example.org/a/b, media/x", "60 ticks/s, p1/p2, "
          "https://example.org/a/b, media/x"),
@@ -107,3 +125,27 @@ def test_a_forfeit_for_an_agent_that_cannot_load_shows_no_media_path(
 )  # fmt: skip
 def test_readable_reason_keeps_the_words_and_drops_the_paths(stored, shown):
     assert readable_reason(stored) == shown
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        StopIteration("the agent ran dry"),
+        StopAsyncIteration("the agent ran dry"),
+        KeyboardInterrupt("the agent ran dry"),
+        SystemExit("the agent ran dry"),
+        GeneratorExit("the agent ran dry"),
+        Exception("the agent ran dry"),
+        BaseException("the agent ran dry"),
+        RuntimeWarning("the agent ran dry"),
+        ExceptionGroup("the agent ran dry", [ValueError("x")]),
+    ],
+    ids=lambda exc: type(exc).__name__,
+)
+def test_a_game_stopped_by_any_of_pythons_exceptions_reads_without_its_class(exc):
+    from tournaments.models import error_reason
+
+    stored = error_reason(exc)
+    assert stored.startswith(f"{type(exc).__name__}: ")  # staff keep it
+    assert readable_reason(stored).startswith("the agent ran dry")
+    assert readable_reason(f"on finish: {stored}").startswith("the agent ran dry")
