@@ -8,7 +8,8 @@ Shared by the apps (replays, tournaments); it imports neither.
 
 What counts as a path:
 
-- POSIX: ``/a/b`` (two parts or more), not inside a word, a URL or a relative path (``a/b``).
+- POSIX: ``/a/b`` (two parts or more: ``/s`` is none), not inside a word, a URL or a relative
+  path (``a/b``).
 - Windows: a drive's (``C:\\Users\\me\\clip.mp4``, ``C:/x``) and a share's
   (``\\\\server\\share\\x.mp4``), with single backslashes or doubled ones (as ``repr`` and so
   an ``OSError``'s text writes them).
@@ -19,6 +20,7 @@ What counts as a path:
   past a space while the next word goes on with a separator (``videos/a``): a message's own
   words rarely do. So the folders, spaces and all, are hidden, and the words after the last
   separator stay as they are: "cannot open a b.mp4 twice", which reads right whichever it was.
+  (The price: a word with a slash right after a path, "wrote /a/b p1/p2", is taken into it.)
 """
 
 from __future__ import annotations
