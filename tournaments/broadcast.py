@@ -12,6 +12,8 @@ Server → spectator messages (``ws/matches/<id>/``, documented in the README):
     ``{"type": "ticks", "ticks": [{"tick": n, "t": s, "state": {...}}, ...]}``
     ``{"type": "over", "winner": "p1"|"p2"|"draw", "ticks": n, "score": [p1, p2]}``
     ``{"type": "failed", "ticks": n, "reason": "..."}``  (stopped on an error after n ticks)
+    ``{"type": "stopped", "ticks": n, "reason": "..."}``  (stopped before its end: its player
+    left; no error)
 """
 
 from __future__ import annotations
@@ -195,8 +197,14 @@ class Broadcaster:
         ``reason`` as spectators may read it (``models.readable_reason``: no server path)."""
         self._end("failed", {"ticks": ticks, "reason": reason})
 
+    def stopped(self, reason: str, ticks: int) -> None:
+        """Sends what is left and that the match was stopped before its end after ``ticks``,
+        without an error (a play-page player left), with why (``play.left_reason``)."""
+        self._end("stopped", {"ticks": ticks, "reason": reason})
+
     def _end(self, kind: str, end: dict[str, Any]) -> None:
-        """The last message of the match (``over`` or ``failed``), kept with the latest tick."""
+        """The last message of the match (``over``, ``failed`` or ``stopped``), kept with the
+        latest tick."""
         self.flush()
         if getattr(self, "_last", None):
             last = {**self._last, "state": {**self._last["state"], "score": list(self.score)}}

@@ -15,6 +15,7 @@ server → browser:
     {"type": "error", "message": "..."}
     {"type": "error", "message": "the match stopped on an error (<reason>); start again",
      "reason": "<reason>", "ticks": n}     a match that broke mid-play (spectators get "failed")
+A player who leaves mid-match (the socket closes) stops it: spectators get "stopped".
 """
 
 from __future__ import annotations
@@ -155,6 +156,8 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 broadcaster.send_group(
                     {"type": "play.over", "to": self.member, "text": dumps(over)}
                 )
+            else:  # its player left: spectators are told, or their page waits on "Live"
+                self.tell_stopped(broadcaster, match)
         except Exception as exc:
             logger.exception("play match %s stopped on an error", match.match_id)
             try:  # its web process lives on, so no orphan sweep would ever end it
@@ -171,6 +174,15 @@ class PlayConsumer(AsyncWebsocketConsumer):
             broadcaster.send_group(error_event)
         finally:
             close_old_connections()
+
+    @staticmethod
+    def tell_stopped(broadcaster: Broadcaster, match: LiveMatch) -> None:
+        """Tells the spectators of a match its player left that it stopped, and after how many
+        ticks (the row says so too: ``play.finish_match``)."""
+        try:
+            broadcaster.stopped(play.left_reason(match.p1_name), match.ticks_played)
+        except Exception:  # noqa: BLE001 - late joiners still read it from the row
+            logger.exception("play match %s: its spectators were not told", match.match_id)
 
     async def hub_event(self, event: dict) -> None:
         """A message of the match's group, from this process's hub."""

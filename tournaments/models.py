@@ -149,12 +149,17 @@ class Match(models.Model):
     SCHEDULED, RUNNING, DONE, FAILED = "scheduled", "running", "done", "failed"
     # A play-page match while its game is being built (``play.start_match``): not yet running.
     STARTING = "starting"
+    # A play-page match its player left before the end (``play.finish_match``): kept, with the
+    # ticks played and why in ``failure_reason``, so its spectators' link still says what became
+    # of it. No winner, so in no record; not an error, so not failed.
+    STOPPED = "stopped"
     STATES = [
         (SCHEDULED, "Scheduled"),
         (STARTING, "Starting"),
         (RUNNING, "Running"),
         (DONE, "Done"),
         (FAILED, "Failed"),
+        (STOPPED, "Stopped"),
     ]
     LIVE = (STARTING, RUNNING)
 
@@ -240,12 +245,17 @@ class Match(models.Model):
             return f"not played · {why}"
         if self.state == Match.FAILED:  # no ticks: it failed before its first (a side not built)
             return f"failed after {self.ticks} ticks" if self.ticks else "failed"
+        if self.state == Match.STOPPED:
+            return f"stopped after {self.ticks} ticks"
         return f"{self.ticks} ticks"
 
     @property
     def failure_text(self) -> str:
-        """Why a game that started failed, as spectators read it (:func:`readable_reason`);
-        empty for any other game, and for one whose tournament's cancel replaced its reason."""
+        """Why a game that started failed (or was stopped: its player left), as spectators read
+        it (:func:`readable_reason`); empty for any other game, and for one whose tournament's
+        cancel replaced its reason."""
+        if self.state == Match.STOPPED:
+            return readable_reason(self.failure_reason)
         if self.state != Match.FAILED or self.started_at is None:
             return ""
         if self.failure_reason == NOT_PLAYED_CANCELLED:
@@ -300,8 +310,8 @@ class Dataset(models.Model):
     winner = models.CharField(max_length=5, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # The match being recorded into it: while that match runs, the recording is still being
-    # written (a match stopped before its end is deleted, which clears this; one that stopped
-    # on an error is marked failed). Either way the recording keeps what was played.
+    # written (a match its player left before the end is marked stopped; one that stopped on
+    # an error, failed). Either way the recording keeps what was played.
     match = models.ForeignKey(
         Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -214,8 +214,19 @@ class MatchNotStarted(ValueError):
 NOT_STARTED = "the match could not be started (the server could not set it up): start again"
 
 
+def left_reason(player: str) -> str:
+    """Why a play match its player left before the end stopped (stored, and sent to spectators
+    with ``stopped``)."""
+    return f"{player} left the match"
+
+
 def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:
-    """Closes the recording and stores the match (a match left unfinished is not kept).
+    """Closes the recording and stores the match: its result once played to its end, else
+    *stopped* with the ticks played and why (its player left).
+
+    A stopped match is kept, not deleted: its team may have been watching it at
+    ``/matches/<id>/``, and that page (and a spectator joining late) says it stopped and after
+    how many ticks rather than a 404; it has no winner, so it is in no record.
 
     Runs once per live match: a second call (a disconnect racing the end of the match) returns
     the dataset (None if it was deleted since) and records nothing again.
@@ -237,7 +248,13 @@ def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:
     if match is None:
         return dataset
     if not live.done:
-        match.delete()
+        # Only a row still being played: one marked failed or abandoned meanwhile stays so.
+        Match.objects.filter(pk=match.pk, state__in=Match.LIVE).update(
+            state=Match.STOPPED,
+            failure_reason=left_reason(match.p1_label),
+            ticks=live.ticks_played,
+            finished_at=timezone.now(),
+        )
         return dataset
     result = live.result
     games = [g.to_dict() for g in result.games]
@@ -267,7 +284,7 @@ def fail_match(live: LiveMatch, exc: Exception) -> None:
 
     Its recording is closed and kept with what was played, as a match stopped mid-play keeps
     it (``finish_match``); the failed match no longer marks it as being written, so it may be
-    deleted. A match already over (stored, or deleted as stopped) is left as it is.
+    deleted. A match already over (stored, or stopped: its player left) is left as it is.
     """
     try:
         ticks = live.close()

@@ -63,13 +63,13 @@ def _score(games: list[dict[str, Any]]) -> tuple[int, int]:
 
 
 def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The ``snapshot`` message for a spectator joining now, and the ``over`` (or ``failed``)
-    message when the match has ended (None otherwise)."""
+    """The ``snapshot`` message for a spectator joining now, and the ``over`` (or ``failed``,
+    or ``stopped``) message when the match has ended (None otherwise)."""
     now = latest(match.pk) if match.live else None
     if now is not None:  # a live match: the worker's latest tick (and its end, once over)
         snap = {"type": "snapshot", "tick": now["tick"], "t": time.time(), "state": now["state"],
                 "match": spectator_info(match)}  # fmt: skip
-        kind = next((k for k in ("over", "failed") if now.get(k)), None)
+        kind = next((k for k in ("over", "failed", "stopped") if now.get(k)), None)
         return snap, ({"type": kind, **now[kind]} if kind else None)
     match.refresh_from_db()
     info = match_info(match)
@@ -81,11 +81,12 @@ def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
                 "score": list(_score(match.games))}  # fmt: skip
         return {"type": "snapshot", "tick": match.ticks, "t": time.time(), "state": state,
                 "match": info}, over  # fmt: skip
-    failed = None
-    if match.failure_text:  # stopped on an error, its last tick no longer cached: say so
-        failed = {"type": "failed", "ticks": match.ticks, "reason": match.failure_text}
+    end = None
+    if match.failure_text:  # failed or stopped, its last tick no longer cached: say so
+        kind = "stopped" if match.state == Match.STOPPED else "failed"
+        end = {"type": kind, "ticks": match.ticks, "reason": match.failure_text}
     return {"type": "snapshot", "tick": 0, "t": time.time(), "state": opening_state(match),
-            "match": info}, failed  # fmt: skip
+            "match": info}, end  # fmt: skip
 
 
 def opening_state(match: Match) -> dict[str, Any]:

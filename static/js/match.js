@@ -1,5 +1,5 @@
-// Spectating /matches/<id>/: snapshot, then every tick in order, then the end (over, or failed
-// when the game stopped on an error); replays from the record.
+// Spectating /matches/<id>/: snapshot, then every tick in order, then the end (over, failed
+// when the game stopped on an error, or stopped when its player left); replays from the record.
 (function () {
   "use strict";
   const root = document.getElementById("match");
@@ -9,7 +9,7 @@
   const stateBadge = document.getElementById("match-state");
   const score = document.getElementById("match-score");
   const replayButton = document.getElementById("replay");
-  const spectator = { ticks: 0, missing: 0, last: -1, start: null, over: null, failed: null, match: null, delays: [] };
+  const spectator = { ticks: 0, missing: 0, last: -1, start: null, over: null, failed: null, stopped: null, match: null, delays: [] };
   window.matchSpectator = spectator;
   let latest = null;
   // The site's button style would override the hidden attribute.
@@ -44,8 +44,13 @@
     const ws = new WebSocket(proto + location.host + root.dataset.ws);
     ws.onopen = function () { failures = 0; };
     ws.onclose = function (e) {
-      if (spectator.over || spectator.failed) return;
-      if (e.code === 4404) { status.textContent = "This match is not public."; return; }
+      if (spectator.over || spectator.failed || spectator.stopped) return;
+      if (e.code === 4404) {  // not open to this viewer, or no longer there (deleted)
+        stateBadge.textContent = "Unavailable"; stateBadge.className = "state state-failed";
+        status.textContent = spectator.match ? "This match is no longer there, or no longer open to you." :
+          "This match is not public.";
+        return;
+      }
       if (failures >= 10) { status.textContent = "Disconnected."; return; }  // ~1 min of tries
       const wait = Math.min(8000, 500 * Math.pow(2, failures++));
       status.textContent = "Disconnected; reconnecting in " + Math.round(wait / 100) / 10 + " s…";
@@ -58,7 +63,7 @@
     if (msg.type === "snapshot") {
       if (spectator.last < 0) spectator.start = msg.tick;
       else if (msg.tick > spectator.last + 1) spectator.jumps.push({ from: spectator.last, to: msg.tick });
-      spectator.match = msg.match; spectator.last = msg.tick; spectator.failed = null;  // played again
+      spectator.match = msg.match; spectator.last = msg.tick; spectator.failed = null; spectator.stopped = null;  // played again
       names(msg.match); view.setMatch(msg.match); latest = msg.state;
       status.textContent = msg.tick ? "Live from tick " + msg.tick + "." : "Waiting for the fight…";
     } else if (msg.type === "ticks") {
@@ -83,6 +88,10 @@
       stateBadge.textContent = "Failed"; stateBadge.className = "state state-failed";
       status.textContent = "Stopped on an error after " + msg.ticks + " ticks" +
         (msg.reason ? ": " + msg.reason : "") + ".";
+    } else if (msg.type === "stopped") {  // ended before its end, no error: its player left
+      spectator.stopped = msg;
+      stateBadge.textContent = "Stopped"; stateBadge.className = "state state-stopped";
+      status.textContent = "Stopped after " + msg.ticks + " ticks" + (msg.reason ? ": " + msg.reason : "") + ".";
     }
   }
   connect();

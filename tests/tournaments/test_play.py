@@ -467,3 +467,66 @@ def test_the_player_is_told_why_without_the_exception_class_or_a_server_path(exc
     told = stopped_message(readable_reason(error_reason(exc)), 12)
     assert told["message"] == message and told["ticks"] == 12
     assert told["reason"] in told["message"]
+
+
+async def test_spectators_of_a_match_its_player_leaves_are_told_it_stopped(
+    users, live_in_memory, client
+):
+    """A teammate watching a play-page game at /matches/<id>/ when its player closed the page
+    got its ticks and then nothing: the match row was deleted and no end was sent, so the page
+    stalled on "Live" (and a reload was a 404). The match is kept as *stopped* with the ticks
+    played and why, its spectators get ``stopped``, and so does anyone who joins later, from the
+    cached last tick and, once that is gone, from the row; its pages say so to its team only."""
+    from django.core.cache import caches
+
+    from tests.tournaments.test_spectating import spectator
+    from tournaments.play import dataset_delete, live_play_matches
+
+    comm = communicator("random", users["owner"])
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=5)  # ready
+    await comm.send_json_to({"type": "start", "character": "kaito", "opponent_character": "brick"})
+    assert (await comm.receive_json_from(timeout=5))["type"] == "frame"
+    match = await database_sync_to_async(Match.objects.get)(kind="play")
+    watcher = spectator(match.pk, users["coach"])
+    assert (await watcher.connect())[0]
+    seen = [await watcher.receive_json_from(timeout=5)]
+    assert seen[0]["type"] == "snapshot"
+    seen.append(await watcher.receive_json_from(timeout=5))
+    assert seen[-1]["type"] == "ticks"  # watching it live
+    await comm.disconnect()  # the player closes the play page mid-match
+    while seen[-1]["type"] in ("snapshot", "ticks"):
+        seen.append(await watcher.receive_json_from(timeout=5))
+    match = await database_sync_to_async(Match.objects.get)(pk=match.pk)  # kept, not deleted
+    assert match.state == Match.STOPPED and match.ticks > 0 and match.finished_at
+    assert match.winner == "" and match.failure_reason == "owner left the match"
+    stopped = {"type": "stopped", "ticks": match.ticks, "reason": "owner left the match"}
+    assert seen[-1] == stopped
+    assert seen[-2]["ticks"][-1]["tick"] == match.ticks  # every tick played, then the end
+    for cached in (True, False):
+        if not cached:
+            await database_sync_to_async(caches["live"].clear)()  # the row says how it ended
+        late = spectator(match.pk, users["coach"])
+        assert (await late.connect())[0]
+        snap, end = await late.receive_json_from(timeout=5), await late.receive_json_from(timeout=5)
+        assert (snap["type"], snap["tick"]) == ("snapshot", match.ticks if cached else 0)
+        assert snap["match"]["state"] == Match.STOPPED and end == stopped
+        await late.disconnect()
+    outsider = spectator(match.pk, users["outsider"])  # still its team's alone
+    assert (await outsider.connect())[0]
+    assert await outsider.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
+    await watcher.disconnect()
+    assert await database_sync_to_async(live_play_matches)(users["owner"]) == 0
+    dataset = await database_sync_to_async(Dataset.objects.select_related("match").get)()
+    assert dataset.match_id == match.pk and not dataset.recording
+    assert dataset.ticks == match.ticks  # the recording keeps what was played
+
+    def pages():
+        client.force_login(users["coach"])
+        page = client.get(f"/matches/{match.pk}/").content.decode()
+        assert 'class="state state-stopped" id="match-state">Stopped<' in page
+        client.force_login(users["outsider"])
+        assert client.get(f"/matches/{match.pk}/").status_code == 404
+        dataset_delete(dataset)  # no longer "still being played"
+
+    await database_sync_to_async(pages)()
