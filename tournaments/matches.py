@@ -305,13 +305,13 @@ def match_run(
         )
     except Exception as exc:
         logger.exception("match %s failed", match.pk)
-        if broadcaster is not None:
-            _broadcast_failure(broadcaster, error_reason(exc), reached[0])
-        Match.objects.filter(pk=match.pk, worker_pid=pid, attempts=attempt).update(
+        owned = Match.objects.filter(pk=match.pk, worker_pid=pid, attempts=attempt).update(
             state=Match.FAILED,
             failure_reason=error_reason(exc),
             ticks=reached[0],  # 0 when it failed before its first tick (a side not built)
         )
+        if broadcaster is not None:
+            _broadcast_failure(broadcaster, error_reason(exc), reached[0], owned=bool(owned))
         raise
     try:
         with transaction.atomic():
@@ -321,13 +321,13 @@ def match_run(
                 on_finish(match)
     except Exception as exc:  # the result is rolled back with what on_finish wrote
         logger.exception("match %s: storing the result failed", match_id)
-        if broadcaster is not None:
-            _broadcast_failure(broadcaster, error_reason(exc), result.ticks)
-        Match.objects.filter(pk=match_id, worker_pid=pid, attempts=attempt).update(
+        owned = Match.objects.filter(pk=match_id, worker_pid=pid, attempts=attempt).update(
             state=Match.FAILED,
             failure_reason=f"on finish: {error_reason(exc)}"[:2000],
             ticks=result.ticks,  # played to its end: how far it got, for its pages
         )
+        if broadcaster is not None:
+            _broadcast_failure(broadcaster, error_reason(exc), result.ticks, owned=bool(owned))
         raise
     if broadcaster is not None:
         if stored:
@@ -336,11 +336,21 @@ def match_run(
     return match
 
 
-def _broadcast_failure(broadcaster: Broadcaster, reason: str, ticks: int) -> None:
+def _broadcast_failure(broadcaster: Broadcaster, reason: str, ticks: int, *, owned: bool) -> None:
     """Tells a failed match's spectators (``failed``: the reason as they may read it), or their
-    page waits for a tick that never comes; then closes the broadcaster."""
+    page waits for a tick that never comes; then closes the broadcaster.
+
+    Only when this run still owned the row (``owned``: its FAILED update matched): a run whose
+    row another run has taken over since (played again after its worker was thought dead) says
+    nothing; the match goes on, and a ``failed`` here would end the spectators' page, and be
+    kept as the end for late joiners, while the other run plays it."""
     try:
-        broadcaster.failed(readable_reason(reason), ticks)
+        if owned:
+            broadcaster.failed(readable_reason(reason), ticks)
+        else:
+            logger.warning(
+                "match %s: this run no longer owns it; spectators not told", broadcaster.match_id
+            )
     except Exception:  # noqa: BLE001 - the match is marked failed all the same
         logger.exception("match %s: its spectators were not told", broadcaster.match_id)
     broadcaster.close()

@@ -294,3 +294,51 @@ async def test_a_queued_match_that_breaks_mid_play_tells_its_spectators_it_faile
         assert (snap["type"], snap["tick"]) == ("snapshot", 30 if cached else 0)
         assert end == failed
         await comm.disconnect()
+
+
+async def test_a_run_that_no_longer_owns_its_match_does_not_tell_spectators_it_failed(
+    transactional_db, live_on_redis, monkeypatch
+):
+    """A live match's run whose row another run has taken over (a worker on another machine
+    played it again, taking this one's for dead) broke at tick 30: its row was rightly left to
+    the other run, but its spectators were told ``failed``, and that end was kept for late
+    joiners, while the match went on. Only the run that owns the row says how it ended."""
+    import os
+
+    from django.db.models import F
+
+    from tournaments.arena.runner import GameLoop
+
+    step = GameLoop.step
+    match = await database_sync_to_async(match_create)(
+        p1="cpu_medium", p2="random", live=True, public=True, seed=2, max_rounds=1
+    )
+
+    def taken_over_then_breaks(self):
+        if self.game.tick == 20:  # the other run's claim (as match_run makes it)
+            Match.objects.filter(pk=match.pk).update(
+                attempts=F("attempts") + 1, worker_pid=os.getppid(), ticks=0
+            )
+        if self.game.tick == 30:
+            raise OSError(5, "Input/output error", "/srv/agents/x/model.safetensors")
+        return step(self)
+
+    monkeypatch.setattr(GameLoop, "step", taken_over_then_breaks)
+    watcher = spectator(match.pk)
+    assert (await watcher.connect())[0]
+    seen = [await watcher.receive_json_from(timeout=15)]  # the snapshot, before the start
+    with pytest.raises(OSError):
+        await sync_to_async(match_run, thread_sensitive=False)(match.pk)
+    while not await watcher.receive_nothing(timeout=1):
+        seen.append(await watcher.receive_json_from(timeout=5))
+    assert all(m["type"] == "ticks" for m in seen[1:])  # no end: the match is not over
+    ticks = [t["tick"] for m in seen[1:] for t in m["ticks"]]
+    assert ticks == list(range(1, ticks[-1] + 1)) and ticks[-1] >= 27  # up to the break
+    late = spectator(match.pk)
+    assert (await late.connect())[0]
+    assert (await late.receive_json_from(timeout=5))["type"] == "snapshot"
+    assert await late.receive_nothing(timeout=1)  # and no end kept for late joiners
+    row = await database_sync_to_async(Match.objects.get)(pk=match.pk)
+    assert (row.state, row.worker_pid, row.attempts) == (Match.RUNNING, os.getppid(), 2)
+    await late.disconnect()
+    await watcher.disconnect()
