@@ -302,23 +302,15 @@ def _probe_step(replay: Replay) -> bool:
     except sandbox.DecodeFailed as exc:
         replay.mark_failed(f"reading the video failed: {exc}")
         return False
-    for name in (
-        "container",
-        "codec",
-        "width",
-        "height",
-        "fps",
-        "frame_count",
-        "has_audio",
-        "start_s",
-        "warning",
-    ):
+    if not result.ok:
+        return _probe_failed(replay, result)
+    for name in PROBE_FACTS:
         setattr(replay, name, getattr(result, name))
     replay.duration_s = result.duration_s or result.declared_duration_s
-    replay.save()
-    if not result.ok:
-        replay.mark_failed(result.reason, unusable=result.bad_file)
-        return False
+    replay.warning = result.warning
+    # Only what the probe found: a whole-row save wrote back every field as this job read it,
+    # undoing a rename or tag a person saved meanwhile.
+    replay.save(update_fields=[*PROBE_FACTS, "duration_s", "warning"])
     tmp = _private_tmp(replay.frame_index_path, ".npy")
     try:
         np.save(tmp, result.frame_times)
@@ -327,6 +319,46 @@ def _probe_step(replay: Replay) -> bool:
         tmp.unlink(missing_ok=True)
     storage.publish(replay.frame_index_path)
     return True
+
+
+# What a probe says about the file (besides its duration and warning), stored on the replay.
+PROBE_FACTS = (
+    "container",
+    "codec",
+    "width",
+    "height",
+    "fps",
+    "frame_count",
+    "has_audio",
+    "start_s",
+)
+
+
+def _probe_failed(replay: Replay, result) -> bool:
+    """Marks the replay failed with the probe's reason, keeping what an earlier probe learned.
+
+    A probe that fails says nothing about the file (zeros, empty codec): a re-probe of a replay
+    read fine before (its stored copy damaged, or unreadable for a while) wiped its duration,
+    codec and size facts. Those stay; a replay never read fine gets what this probe learned
+    (the container and codec of an unsupported video, say). Bytes that read fine before and are
+    refused now are not the sender's fault (they are named by their hash): no longer what was
+    sent, so *Process again* stays for a restored copy, rather than ``unusable``.
+    """
+    known_before = replay.frame_count > 0
+    if not known_before:
+        fields = [name for name in PROBE_FACTS if getattr(result, name)]
+        for name in fields:
+            setattr(replay, name, getattr(result, name))
+        if duration := result.duration_s or result.declared_duration_s:
+            replay.duration_s = duration
+            fields.append("duration_s")
+        if fields:
+            replay.save(update_fields=fields)
+    reason = result.reason
+    if known_before and result.bad_file:
+        reason += " (it was read fine before: the stored copy has changed since)"
+    replay.mark_failed(reason, unusable=result.bad_file and not known_before)
+    return False
 
 
 def _private_tmp(path: Path, suffix: str) -> Path:
