@@ -260,24 +260,34 @@ class Replay(models.Model):
         self.save(update_fields=fields)
         self.publish_status()
 
-    def mark_running(self) -> None:
+    def mark_running(self) -> bool:
+        """Claims the job for this process; False when the row changed since it was read (it was
+        deleted, or another worker claimed it first), and then this run must not start.
+
+        One conditional UPDATE on the state, attempts and worker read: a delete or a second
+        worker between this worker's read and its claim can never both win (``replay_delete``
+        claims the row the same way).
+        """
+        claimed = Replay.objects.filter(
+            pk=self.pk, state=self.state, attempts=self.attempts, worker_pid=self.worker_pid
+        ).update(
+            state=self.RUNNING,
+            progress=0,
+            stage="probing",
+            failure_reason="",
+            warning="",
+            unusable=False,
+            attempts=models.F("attempts") + 1,
+            worker_pid=os.getpid(),
+        )
+        if not claimed:
+            return False
         self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
         self.warning, self.unusable = "", False
         self.attempts += 1
         self.worker_pid = os.getpid()
-        self.save(
-            update_fields=[
-                "state",
-                "progress",
-                "stage",
-                "failure_reason",
-                "warning",
-                "unusable",
-                "attempts",
-                "worker_pid",
-            ]
-        )
         self.publish_status()
+        return True
 
     def mark_failed(self, reason: str, *, unusable: bool = False) -> None:
         """``unusable``: the reason is the file's own (refused by the probe), so running the job

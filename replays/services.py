@@ -238,9 +238,14 @@ def replay_process(*, replay_id: int) -> None:
     marks the replay failed with the reason instead of crashing the worker.
     """
     replay = Replay.objects.filter(pk=replay_id).first()
-    if replay is None:
-        return
-    replay.mark_running()
+    if replay is None or not replay.mark_running():
+        return  # deleted, or another worker claimed it between our read and our claim
+    replay_run_claimed(replay)
+
+
+def replay_run_claimed(replay: Replay) -> None:
+    """The job's steps, on a replay this process claimed (``Replay.mark_running``)."""
+    replay_id = replay.pk
     try:
         storage.fetch(replay.path)  # remote media: decode a local copy
         if not _probe_step(replay):
@@ -722,14 +727,28 @@ def replay_delete(*, replay: Replay) -> None:
     Raises:
         ReplayDeleteError: Its job is running right now.
     """
+    running = ReplayDeleteError("It is being processed right now: delete it when the job ends.")
     if replay.state == Replay.RUNNING:
-        raise ReplayDeleteError("It is being processed right now: delete it when the job ends.")
+        raise running
     folders = [Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)]
     shared = Replay.objects.filter(sha256=replay.sha256).exclude(pk=replay.pk).exists()
     if not shared:
         folders.append(replay.folder)
     note_ids = list(replay.notes.values_list("pk", flat=True))
     with transaction.atomic():
+        # The state as it is now, not as this request read it: a worker may have claimed the
+        # job since, and deleting under it removed the files it was writing (its clips came
+        # back in a folder of their own, for good). The check is an UPDATE, so it holds the
+        # row (and SQLite's write lock) until the delete commits: a worker's claim waits for
+        # it, then finds no row and does not start (``Replay.mark_running``).
+        if (
+            not Replay.objects.filter(pk=replay.pk)
+            .exclude(state=Replay.RUNNING)
+            .update(state=F("state"))
+        ):
+            if Replay.objects.filter(pk=replay.pk).exists():
+                raise running
+            return  # deleted by another request meanwhile
         replay.delete()
         transaction.on_commit(lambda: _remove_folders(folders))
         transaction.on_commit(lambda: _remove_note_exports(note_ids))
