@@ -147,6 +147,11 @@ class Replay(models.Model):
     # The process running the job: a running replay whose worker is gone (killed) is handed out
     # again by the next worker that starts (``replays_requeue_orphans``).
     worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    restarts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Times this run was handed out again after its worker died; a run whose "
+        "worker dies every time fails after a few (``replays_requeue_orphans``).",
+    )
 
     # Which detection produced the events (empty until detection ran).
     detected_with = models.ForeignKey(

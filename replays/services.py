@@ -180,7 +180,7 @@ def replay_run_again(replay: Replay, **changes: object) -> bool:
     claimed = (
         Replay.objects.filter(pk=replay.pk, unusable=False)
         .exclude(state__in=[Replay.QUEUED, Replay.RUNNING])
-        .update(state=Replay.QUEUED, progress=0, stage="queued", **changes)
+        .update(state=Replay.QUEUED, progress=0, stage="queued", restarts=0, **changes)
     )
     if claimed:
         for field, value in changes.items():
@@ -203,12 +203,21 @@ def replays_requeue_pending() -> int:
     return len(pending)
 
 
+# Times a run is handed out again after its worker died before it fails instead.
+MAX_RESTARTS = 2
+
+
 def replays_requeue_orphans() -> int:
     """Hands out again every running replay whose worker process is gone; returns how many.
 
     Run by each django-q2 worker as it starts, so a worker killed mid-job (SIGKILL, out of
     memory) is replaced and its replay finishes. The job is idempotent: events are replaced, not
     added, and clips already cut are kept. Only one sweeper claims each replay.
+
+    A run whose worker dies every time (a file that makes it run out of memory) was handed out
+    for ever: each new worker took it and died, and its replacement took it again. After
+    ``MAX_RESTARTS`` it fails instead, saying so; *Process again* (a person's choice, after the
+    limits were raised, say) starts a new run with its own restarts.
     """
     import psutil
 
@@ -221,9 +230,22 @@ def replays_requeue_orphans() -> int:
             alive = False
         if alive:
             continue
-        claimed = Replay.objects.filter(pk=replay.pk, state=Replay.RUNNING, worker_pid=pid).update(
-            state=Replay.QUEUED, worker_pid=None
-        )
+        orphan = Replay.objects.filter(pk=replay.pk, state=Replay.RUNNING, worker_pid=pid)
+        if replay.restarts >= MAX_RESTARTS:
+            runs = replay.restarts + 1
+            if orphan.update(
+                state=Replay.FAILED,
+                stage="",
+                worker_pid=None,
+                processed_at=timezone.now(),
+                failure_reason=f"processing stopped {runs} times without finishing: its worker "
+                "was killed each time (out of memory?), so it is not started again by itself",
+            ):
+                logger.warning("replay %s: its worker died %s times; failed", replay.pk, runs)
+                replay.refresh_from_db()
+                replay.publish_status()
+            continue
+        claimed = orphan.update(state=Replay.QUEUED, worker_pid=None, restarts=F("restarts") + 1)
         if claimed:
             replay_enqueue(replay)
             count += 1
