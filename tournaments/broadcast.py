@@ -211,6 +211,22 @@ class Broadcaster:
             self._store({**last, kind: end})
         self._send(self.group, {"type": "match.over", "text": dumps({"type": kind, **end})})
 
+    def abandon(self) -> None:
+        """Stops publishing a match another run now plays (it took the row over): the ticks
+        still held back are dropped, and the latest tick is removed if it is still this run's
+        (late joiners then start from the row, then the other run's ticks). No end is sent:
+        the match goes on."""
+        self.buffer = []
+        if not self._cache_ok:
+            return
+        try:
+            now = self.cache.get(latest_key(self.match_id))
+            if now is not None and now.get("attempt") == self.attempt:
+                # (if the other run stored its first tick in between, its next one restores it)
+                self.cache.delete(latest_key(self.match_id))
+        except Exception:  # noqa: BLE001 - the other run's next tick replaces it
+            logger.warning("match %s: the live cache is unreachable", self.match_id)
+
     def close(self) -> None:
         """Closes the worker's own event loop (and the layer's connections on it)."""
         if self._own_loop is not None:

@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,11 @@ MATCH_INFO_HOOKS: list[MatchInfoHook] = []
 """Called with (match, info) to add to a spectator's ``match`` object (tournament, ratings)."""
 
 _current_task = threading.local()
+
+OWNERSHIP_CHECK_S = 1.0
+"""How often a playing run asks its match row whether it still owns it (one indexed read): a
+run that another run has taken over stops within about this long. Never per tick: a live tick
+has 16 ms."""
 
 
 class MatchError(Exception):
@@ -285,10 +291,11 @@ def match_run(
         broadcaster = Broadcaster(match.pk, attempt=attempt)
         broadcaster.start()
     reached = [0]  # ticks played so far: a run that raises says how far it got
+    owner = _StillOwned(match.pk, pid=pid, attempt=attempt)
 
     def on_tick(game: Game, match_tick: int) -> None:
         reached[0] = match_tick
-        if broadcaster is not None:
+        if broadcaster is not None and not owner.lost:
             broadcaster(game, match_tick)
 
     try:
@@ -302,6 +309,7 @@ def match_run(
             realtime=match.live,
             on_tick=on_tick,
             on_game_over=broadcaster.game_over if broadcaster else None,
+            stop=owner,
         )
     except Exception as exc:
         logger.exception("match %s failed", match.pk)
@@ -313,6 +321,15 @@ def match_run(
         if broadcaster is not None:
             _broadcast_failure(broadcaster, error_reason(exc), reached[0], owned=bool(owned))
         raise
+    if owner.lost:  # another run plays it now: its spectators and its result are that run's
+        logger.warning(
+            "match %s: another run took it over; this one stopped after %s ticks",
+            match.pk, result.ticks,
+        )  # fmt: skip
+        if broadcaster is not None:
+            broadcaster.abandon()
+            broadcaster.close()
+        return Match.objects.select_related("p1_agent", "p2_agent").get(pk=match_id)
     try:
         with transaction.atomic():
             stored = match_store_result(match, result, pid=pid, attempt=attempt)
@@ -334,6 +351,41 @@ def match_run(
             broadcaster.over(result.winner, result.ticks)
         broadcaster.close()
     return match
+
+
+class _StillOwned:
+    """The runner's ``stop`` for a run of ``match_run``: True once its match row is no longer
+    this run's (another run claimed it: a worker that took this one's for dead), so it stops
+    playing, and publishing, a match that is no longer its own.
+
+    Polled every tick, it reads the row at most every ``OWNERSHIP_CHECK_S`` (a clock read
+    otherwise). A read that fails (a database hiccup) keeps playing: the result is stored only
+    if the row is still this run's anyway.
+    """
+
+    def __init__(self, match_id: int, *, pid: int, attempt: int) -> None:
+        self.match_id = match_id
+        self.pid = pid
+        self.attempt = attempt
+        self.lost = False
+        self.next_at = time.monotonic() + OWNERSHIP_CHECK_S
+
+    def __call__(self) -> bool:
+        if self.lost:
+            return True
+        now = time.monotonic()
+        if now < self.next_at:
+            return False
+        self.next_at = now + OWNERSHIP_CHECK_S
+        try:
+            owned = Match.objects.filter(
+                pk=self.match_id, state=Match.RUNNING, worker_pid=self.pid, attempts=self.attempt
+            ).exists()
+        except Exception:  # noqa: BLE001 - asked again in a second
+            logger.warning("match %s: could not check who owns it", self.match_id, exc_info=True)
+            return False
+        self.lost = not owned
+        return self.lost
 
 
 def _broadcast_failure(broadcaster: Broadcaster, reason: str, ticks: int, *, owned: bool) -> None:

@@ -342,3 +342,60 @@ async def test_a_run_that_no_longer_owns_its_match_does_not_tell_spectators_it_f
     assert (row.state, row.worker_pid, row.attempts) == (Match.RUNNING, os.getppid(), 2)
     await late.disconnect()
     await watcher.disconnect()
+
+
+async def test_a_run_that_no_longer_owns_its_match_stops_publishing_and_playing(
+    transactional_db, live_on_redis, monkeypatch
+):
+    """A live match's run whose row another run took over at tick 20 (a worker on another
+    machine played it again, taking this one's for dead) went on playing to the end, sending
+    its ticks to the match's spectators, where they mixed with the other run's. It asks the row
+    about once a second whether it still owns it: it stops within about a second, sends no
+    more ticks and no end, leaves no latest tick of its own for late joiners, and stores
+    nothing."""
+    import os
+    import time
+
+    from django.db.models import F
+
+    from tournaments.arena.runner import GameLoop
+
+    step = GameLoop.step
+    match = await database_sync_to_async(match_create)(
+        p1="cpu_medium", p2="random", live=True, public=True, seed=2, max_rounds=1,
+        round_seconds=8,
+    )  # fmt: skip
+
+    def taken_over_at_20(self):
+        if self.game.tick == 20:  # the other run's claim (as match_run makes it)
+            Match.objects.filter(pk=match.pk).update(
+                attempts=F("attempts") + 1, worker_pid=os.getppid(), ticks=0
+            )
+        return step(self)
+
+    monkeypatch.setattr(GameLoop, "step", taken_over_at_20)
+    watcher = spectator(match.pk)
+    assert (await watcher.connect())[0]
+    seen = [await watcher.receive_json_from(timeout=15)]  # the snapshot, before the start
+    began = time.monotonic()
+    returned = await sync_to_async(match_run, thread_sensitive=False)(match.pk)
+    took = time.monotonic() - began
+    while not await watcher.receive_nothing(timeout=1):
+        seen.append(await watcher.receive_json_from(timeout=5))
+    assert all(m["type"] == "ticks" for m in seen[1:])  # no end: the match is not over
+    ticks = [t["tick"] for m in seen[1:] for t in m["ticks"]]
+    assert ticks == list(range(1, ticks[-1] + 1))
+    # About a second after the takeover (60 ticks/s), not the 8 s round played out.
+    assert 20 <= ticks[-1] <= 20 + 100 and took < 4, (ticks[-1], took)
+    late = spectator(match.pk)
+    assert (await late.connect())[0]
+    snap = await late.receive_json_from(timeout=5)
+    assert (snap["type"], snap["tick"]) == ("snapshot", 0)  # not the lost run's last tick
+    assert await late.receive_nothing(timeout=1)
+    row = await database_sync_to_async(Match.objects.get)(pk=match.pk)
+    assert (row.state, row.worker_pid, row.attempts, row.ticks) == (
+        Match.RUNNING, os.getppid(), 2, 0
+    )  # fmt: skip
+    assert returned.state == Match.RUNNING and returned.worker_pid == os.getppid()
+    await late.disconnect()
+    await watcher.disconnect()
