@@ -7,6 +7,7 @@
   const view = new window.ArenaView(document.getElementById("screen"));
   const status = document.getElementById("match-status");
   const stateBadge = document.getElementById("match-state");
+  const when = document.getElementById("match-when");  // the footer's "Live" / "Played"
   const score = document.getElementById("match-score");
   const replayButton = document.getElementById("replay");
   const spectator = { ticks: 0, missing: 0, last: -1, start: null, over: null, failed: null, stopped: null, match: null, delays: [] };
@@ -75,22 +76,23 @@
         latest = t.state;
       });
       stateBadge.textContent = "Live"; stateBadge.className = "state state-running";  // was "Starting"
+      when.textContent = "Live";  // (again, for a game played again after it failed)
       status.textContent = "Tick " + spectator.last;
     } else if (msg.type === "over") {
       spectator.over = msg;
       showScore(null);
-      stateBadge.textContent = "Done"; stateBadge.className = "state state-done";
+      stateBadge.textContent = "Done"; stateBadge.className = "state state-done"; when.textContent = "Played";
       status.textContent = (msg.winner === "p1" ? spectator.match.p1.name + " wins" :
         msg.winner === "p2" ? spectator.match.p2.name + " wins" : "Draw") + " · " + msg.ticks + " ticks.";
       replayButton.hidden = false; replayButton.style.display = "";
     } else if (msg.type === "failed") {  // no record to replay: it stopped on an error
       spectator.failed = msg;
-      stateBadge.textContent = "Failed"; stateBadge.className = "state state-failed";
+      stateBadge.textContent = "Failed"; stateBadge.className = "state state-failed"; when.textContent = "Played";
       status.textContent = "Stopped on an error after " + msg.ticks + " ticks" +
         (msg.reason ? ": " + msg.reason : "") + ".";
     } else if (msg.type === "stopped") {  // ended before its end, no error: its player left
       spectator.stopped = msg;
-      stateBadge.textContent = "Stopped"; stateBadge.className = "state state-stopped";
+      stateBadge.textContent = "Stopped"; stateBadge.className = "state state-stopped"; when.textContent = "Played";
       status.textContent = "Stopped after " + msg.ticks + " ticks" + (msg.reason ? ": " + msg.reason : "") + ".";
     }
   }

@@ -43,6 +43,7 @@ def test_a_spectator_without_login_watches_a_live_match_to_its_end(page, tmp_pat
         assert "wins" in status or "Draw" in status
         assert page.inner_text("#match-state") == "Done"
         assert page.evaluate(badge) == "state state-done"
+        assert page.inner_text("#match-when") == "Played"  # the footer said "Live" until a reload
         shot(page, "match-over")
         page.click("#replay")
         page.wait_for_function("window.matchReplayed > 0", timeout=120_000)

@@ -41,6 +41,7 @@ def test_a_spectator_sees_the_match_fail_and_why(live, page):
     match_id = int(live.manage("shell", "-c", CREATE).split()[-1])
     page.goto(live.url(f"/matches/{match_id}/"))
     page.wait_for_function("window.matchSpectator && window.matchSpectator.match !== null")
+    assert page.inner_text("#match-when") == "Live"  # the footer, as the page was served
     state = live.manage("shell", "-c", PLAY_AND_BREAK.format(match_id=match_id)).split()[-1]
     assert state == "failed"
     page.wait_for_function("window.matchSpectator.failed !== null", timeout=30_000)
@@ -50,6 +51,8 @@ def test_a_spectator_sees_the_match_fail_and_why(live, page):
     assert page.inner_text(".state-failed") == "Failed"
     status = page.inner_text("#match-status")
     assert status == "Stopped on an error after 90 ticks: Input/output error: 'model.safetensors'."
+    # The footer follows: it said "Live" until a reload (the page's text as served).
+    assert page.inner_text("#match-when") == "Played"
     assert "/srv/" not in page.content()  # the server's folders stay on the server
     shot(page, "spectator-failed-match")
     # A failed match is not reconnected to: the status stays, no "reconnecting".
