@@ -66,7 +66,12 @@ def replay_detect(replay: Replay, version: ProfileVersion) -> bool:
             limits=decode_limits(replay.duration_s),
             verifier=active_verifier(version),
         )
-    except (ProfileError, VideoError, sandbox.DecodeFailed) as exc:
+    except ProfileError as exc:
+        # The profile version's own fault: every run with it fails this way (see
+        # ``Replay.profile_at_fault``), so the page asks for an edit or another profile.
+        replay.mark_failed(f"detection failed: {exc}", profile=version)
+        return False
+    except (VideoError, sandbox.DecodeFailed) as exc:
         replay.mark_failed(f"detection failed: {exc}")
         return False
     with transaction.atomic():

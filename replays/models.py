@@ -159,6 +159,12 @@ class Replay(models.Model):
     )
     detector_version = models.CharField(max_length=40, blank=True)
     detection_note = models.CharField(max_length=300, blank=True)
+    # The profile version whose own error (a ``ProfileError``: a flat box, a missing reference)
+    # failed the last run: detection with it fails the same way every time, so *Process again*
+    # with it is refused until the profile has a newer version (or another profile is chosen).
+    failed_with = models.ForeignKey(
+        ProfileVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -196,6 +202,23 @@ class Replay(models.Model):
         return user.is_authenticated and (
             self.uploader_id == user.pk or self.team.is_coached_by(user)
         )
+
+    @property
+    def profile_at_fault(self) -> ProfileVersion | None:
+        """The profile version that failed the last run by its own error while it is still its
+        profile's latest: running again with that profile would fail the same way. None when
+        the failure was not the profile's (a decoder crash, a timeout) or the profile has a
+        newer version since."""
+        version = self.failed_with if self.state == self.FAILED else None
+        if version is None:
+            return None
+        latest = version.profile.latest
+        return version if latest is not None and latest.pk == version.pk else None
+
+    def fails_again_with(self, profile: GameProfile | None) -> bool:
+        """Whether a run with ``profile`` would only fail again (see ``profile_at_fault``)."""
+        fault = self.profile_at_fault if profile is not None else None
+        return fault is not None and fault.profile_id == profile.pk
 
     @property
     def path(self) -> Path:
@@ -282,25 +305,39 @@ class Replay(models.Model):
             failure_reason="",
             warning="",
             unusable=False,
+            failed_with=None,
             attempts=models.F("attempts") + 1,
             worker_pid=os.getpid(),
         )
         if not claimed:
             return False
         self.state, self.progress, self.stage, self.failure_reason = self.RUNNING, 0, "probing", ""
-        self.warning, self.unusable = "", False
+        self.warning, self.unusable, self.failed_with = "", False, None
         self.attempts += 1
         self.worker_pid = os.getpid()
         self.publish_status()
         return True
 
-    def mark_failed(self, reason: str, *, unusable: bool = False) -> None:
+    def mark_failed(
+        self, reason: str, *, unusable: bool = False, profile: ProfileVersion | None = None
+    ) -> None:
         """``unusable``: the reason is the file's own (refused by the probe), so running the job
-        again would only fail again."""
+        again would only fail again. ``profile``: the reason is this profile version's own (a
+        ``ProfileError``), so running again with it would fail again (``profile_at_fault``)."""
         self.state, self.stage, self.failure_reason = self.FAILED, "", reason
         self.unusable = unusable
+        self.failed_with = profile
         self.processed_at = timezone.now()
-        self.save(update_fields=["state", "stage", "failure_reason", "unusable", "processed_at"])
+        self.save(
+            update_fields=[
+                "state",
+                "stage",
+                "failure_reason",
+                "unusable",
+                "failed_with",
+                "processed_at",
+            ]
+        )
         self.publish_status()
 
     def mark_done(self) -> None:

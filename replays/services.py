@@ -172,17 +172,25 @@ def replay_enqueue(replay: Replay) -> None:
 
 def replay_run_again(replay: Replay, **changes: object) -> bool:
     """Queues the replay's job again, with ``changes`` (e.g. ``profile``) saved, unless it is
-    queued or running already, or its file cannot be used (``unusable``); returns whether it did.
+    queued or running already, its file cannot be used (``unusable``), or the profile it would
+    run with is still at the version whose own error failed it (``Replay.profile_at_fault``:
+    it would fail the same way); returns whether it did.
 
     The check and the claim are one conditional UPDATE: two requests at once (a double click on
     *Process again*, two tabs) start one job, not two racing on the same files.
     """
-    claimed = (
-        Replay.objects.filter(pk=replay.pk, unusable=False)
-        .exclude(state__in=[Replay.QUEUED, Replay.RUNNING])
-        .update(state=Replay.QUEUED, progress=0, stage="queued", restarts=0, **changes)
+    profile = changes["profile"] if "profile" in changes else replay.profile
+    version = profile.latest if isinstance(profile, GameProfile) else None
+    candidates = Replay.objects.filter(pk=replay.pk, unusable=False).exclude(
+        state__in=[Replay.QUEUED, Replay.RUNNING]
+    )
+    if version is not None:
+        candidates = candidates.exclude(state=Replay.FAILED, failed_with=version)
+    claimed = candidates.update(
+        state=Replay.QUEUED, progress=0, stage="queued", restarts=0, failed_with=None, **changes
     )
     if claimed:
+        replay.failed_with = None
         for field, value in changes.items():
             setattr(replay, field, value)
         enqueue(

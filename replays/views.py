@@ -23,6 +23,7 @@ from .clips import ClipUnavailable, clip_file
 from .corrections.services import can_correct, replay_cut_missing_clips
 from .manage_views import filter_replays, tag_choices
 from .models import Clip, Event, GameProfile, Replay, Upload
+from .profiles.views import _can_edit as can_edit_profile
 from .selectors import replay_stats, team_trends
 
 CONTAINER_TYPES = {
@@ -89,6 +90,7 @@ def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
     events = list(replay.events.select_related("clip", "profile_version").order_by("frame"))
     counted = [e for e in events if not e.rejected]  # a rejected event did not happen
     profiles = GameProfile.objects.usable_by_team(replay.team)
+    at_fault = replay.profile_at_fault
     return render(
         request,
         "replays/detail.html",
@@ -100,6 +102,9 @@ def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_correct": can_correct(request.user, replay),
             "profiles": profiles,
             "latest_version": replay.profile.latest if replay.profile else None,
+            "profile_at_fault": at_fault,
+            "can_edit_profile_at_fault": at_fault is not None
+            and can_edit_profile(request.user, at_fault.profile),
             "proxy": replay.proxy_info(),
             "rates": [0.1, 0.25, 0.5, 1, 1.5, 2],
             "compare_events": Event.objects.filter(
@@ -108,6 +113,15 @@ def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("replay")
             .order_by("-replay__created_at", "frame")[:300],
         },
+    )
+
+
+def _profile_at_fault_message(replay: Replay) -> str:
+    """Why a run with the profile version that failed the replay is refused, and what to do."""
+    return (
+        f"The game profile {replay.profile_at_fault} failed this replay "
+        f"({replay.failure_text}): processing again with it would fail the same way. "
+        "Edit the profile (its next version can be processed) or choose another profile."
     )
 
 
@@ -126,6 +140,8 @@ def replay_set_profile(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.replay_run_again(replay, profile=profile):
         if replay.unusable:
             messages.error(request, f"This file cannot be used ({replay.failure_text}).")
+        elif replay.fails_again_with(profile):
+            messages.error(request, _profile_at_fault_message(replay))
         else:
             messages.info(request, "Wait for the current run to finish first.")
         return redirect(replay)
@@ -291,6 +307,8 @@ def replay_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request, f"This file cannot be used ({replay.failure_text}): upload another."
         )
+    elif replay.fails_again_with(replay.profile):
+        messages.error(request, _profile_at_fault_message(replay))
     else:
         messages.info(request, "This replay is already being processed.")
     return redirect(replay)

@@ -308,14 +308,20 @@ BUILTIN_PROFILES = [Path(settings.BASE_DIR) / "tournaments" / "arena" / "profile
 
 
 def replays_needing_detection(profile: GameProfile) -> list[Replay]:
-    """Replays that use the profile but whose events came from an older version (or none)."""
+    """Replays that use the profile but whose events came from an older version (or none).
+
+    Not those the latest version failed by its own error (``Replay.profile_at_fault``): they
+    would fail the same way again.
+    """
     latest = profile.latest
     return [
         replay
         for replay in profile.replays.exclude(state__in=[Replay.QUEUED, Replay.RUNNING]).filter(
             frame_count__gt=0
         )
-        if latest is not None and replay.detected_with_id != latest.pk
+        if latest is not None
+        and replay.detected_with_id != latest.pk
+        and not (replay.state == Replay.FAILED and replay.failed_with_id == latest.pk)
     ]
 
 

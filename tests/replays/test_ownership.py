@@ -12,6 +12,7 @@ VIEWS = [
     ("get", "/replays/{pk}/video"),
     ("get", "/replays/{pk}/thumbnail"),
     ("post", "/replays/{pk}/reprocess"),
+    ("post", "/replays/{pk}/profile"),
 ]
 
 
