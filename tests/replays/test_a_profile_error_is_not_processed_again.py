@@ -7,11 +7,6 @@ are not the profile's (a decoder crash) keep *Process again*.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import threading
-import time
-from pathlib import Path
 
 import pytest
 
@@ -23,6 +18,7 @@ from replays.profiles.services import (
     replays_needing_detection,
 )
 from replays.services import replay_ingest_file
+from tests.replays.sandbox_children import first_child_crashed
 
 REFUSED = "processing again with it would fail the same way"
 
@@ -157,45 +153,12 @@ def test_another_profile_runs_where_the_failing_one_is_refused(client, users, sy
     assert replay.failed_with is None
 
 
-def _sandbox_children() -> list[int]:
-    """Pids of this process's live ``detectors.sandbox`` children."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        after = stat.rsplit(")", 1)[1].split()
-        if int(after[1]) == os.getpid() and b"detectors.sandbox" in cmdline and after[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
 def test_a_decoder_crash_is_not_the_profiles_fault_and_keeps_process_again(
     client, users, sync_jobs, match
 ):
     version = _profile(users["team"], match, "feed")
-    stop = threading.Event()
-    crashed: list[int] = []
-
-    def crash_the_first_child():
-        while not stop.is_set():
-            for pid in _sandbox_children():
-                os.kill(pid, signal.SIGSEGV)
-                crashed.append(pid)
-                return
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=crash_the_first_child)
-    thread.start()
-    try:
+    with first_child_crashed() as crashed:
         replay = _ingest(users, match, version.profile)
-    finally:
-        stop.set()
-        thread.join()
     assert crashed
     assert replay.state == Replay.FAILED
     assert "the decoder crashed" in replay.failure_reason

@@ -5,10 +5,7 @@ a decoder fails that replay with a reason and never takes the worker (this test 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from replays.models import GameProfile, Replay
 from replays.profiles.services import profile_save_version
 from replays.services import replay_ingest_file
 from tests.media import FFMPEG
+from tests.replays.sandbox_children import first_child_crashed, sandbox_children
 
 CONTAINERS = ("mp4", "mkv", "webm")
 
@@ -81,49 +79,15 @@ def _ingest(users, profile, path: Path) -> Replay:
     return replay
 
 
-def _sandbox_children() -> list[int]:
-    """Pids of this process's live ``detectors.sandbox`` children."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        state = stat.rsplit(")", 1)[1].split()[0]
-        if ppid == os.getpid() and b"detectors.sandbox" in cmdline and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
 def test_a_decoder_crash_fails_the_replay_with_the_signal(users, sync_jobs, match):
     """A decoder child that dies of SIGSEGV mid-job: the replay fails and says so."""
     profile = _profile(users["team"], match)
-    stop = threading.Event()
-    crashed: list[int] = []
-
-    def crash_the_first_child():
-        while not stop.is_set():
-            for pid in _sandbox_children():
-                os.kill(pid, signal.SIGSEGV)
-                crashed.append(pid)
-                return
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=crash_the_first_child)
-    thread.start()
-    try:
+    with first_child_crashed() as crashed:
         replay = _ingest(users, profile, match.video)
-    finally:
-        stop.set()
-        thread.join()
     assert crashed
     assert replay.state == Replay.FAILED
     assert "the decoder crashed on this file (SIGSEGV, signal 11)" in replay.failure_reason
-    assert not _sandbox_children()
+    assert not sandbox_children()
 
 
 def test_a_detection_over_its_time_limit_is_killed(match):
@@ -133,7 +97,7 @@ def test_a_detection_over_its_time_limit_is_killed(match):
     with pytest.raises(sandbox.DecodeFailed, match=r"decoding took longer than 0.05 s"):
         sandbox.detect(match.video, profile, limits=sandbox.Limits(timeout_s=0.05))
     assert time.monotonic() - started < 5
-    assert not _sandbox_children()
+    assert not sandbox_children()
 
 
 def test_a_replay_over_its_decode_time_fails_with_the_limit(users, sync_jobs, match, settings):
@@ -190,4 +154,4 @@ def test_garbled_and_truncated_files_end_done_or_failed_with_a_reason(
     if replay.state == Replay.FAILED:
         assert replay.failure_reason.strip()
         assert "unexpectedly" not in replay.failure_reason, replay.failure_reason
-    assert not _sandbox_children()
+    assert not sandbox_children()
