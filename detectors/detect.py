@@ -13,11 +13,12 @@ Event rule (documented in the README):
   (e.g. a second indicator of the same kind confirming the same kill) it is dropped.
 
 Scale and place (see ``detectors.scale_search``): an indicator that is not locked yet is searched
-over the whole frame now and then (every ``DISCOVER_EVERY`` sampled frames, and on any frame where
-it matches where the reference says). A find there locks the indicator only once it is seen at
-the same place and scale on ``CONFIRM_SAMPLES`` more sampled frames next to it: the ones just
-before it (still held in memory) when it was already on screen, else the next ones. A HUD entry
-stays; a look-alike in the picture (a sprite, scenery) rarely holds still that long. Until every
+over the whole frame on the first sampled frame and now and then (every ``DISCOVER_EVERY`` sampled
+frames, and on any frame where it matches where the reference says). A find there locks the
+indicator only once it is seen at the same place and scale on ``CONFIRM_SAMPLES`` more sampled
+frames: the ones just before it (still held in memory) when it was already on screen, else any of
+the next ``CONFIRM_WINDOW``. Every place the search finds waits so, not only the best one. A HUD
+entry stays; a look-alike in the picture (a sprite, scenery) rarely holds still that long. Until every
 indicator is locked, the latest ``HELD_SAMPLES`` sampled frames wait before they are matched, so
 an event of a HUD drawn at another scale that was on screen up to that long before the search
 found it is still reported at its first sampled frame. :class:`ScaleLock` holds this rule and
@@ -66,8 +67,11 @@ DISCOVER_EVERY_MAX = 32
 # ...and from this many misses on, each search tries every other scale, alternating halves
 # (Matcher.discover's ``half``): a video that shows no HUD for a long time costs half as much.
 HALF_SEARCH_AFTER = 2
-# A find of the whole-frame search locks once seen on this many more consecutive samples.
+# A find of the whole-frame search locks once seen on this many more samples...
 CONFIRM_SAMPLES = 2
+# ...among the next this many (a kill feed flickers, or a scoreboard covers it for a moment:
+# the real Valorant clip's feed was gone for three samples between its sightings).
+CONFIRM_WINDOW = 6
 # While an indicator is not locked, this many of the latest samples wait (see held): at 8
 # samples a second, an entry that appeared up to 2 s before the search found it is reported from
 # its first sample (searches come at most DISCOVER_EVERY_MAX samples apart).
@@ -135,14 +139,18 @@ class ScaleLock:
     """
 
     matcher: Matcher
-    # A find of the whole-frame search (score, scale, box) waiting for its confirmations...
-    tentative: Find | None = None
-    # ...and the samples other than the find's own on which it was seen at the same place.
-    seen: int = 0
+    # The finds of the latest whole-frame search (score, scale, box) waiting for confirmation,
+    # each with the samples other than its own on which it was seen at the same place.
+    tentatives: list[tuple[Find, int]] = field(default_factory=list)
+    # Samples looked at for them since the search (at most CONFIRM_WINDOW).
+    waited: int = 0
     # Whole-frame searches that found nothing (they then come less often).
     misses: int = 0
-    # Samples since the last whole-frame search.
-    samples: int = 0
+    # Samples since the last whole-frame search: the first sample is searched (an entry on
+    # screen when the recording starts may be gone before the next search).
+    samples: int = DISCOVER_EVERY - 1
+    # Whether the first search was made.
+    searched: bool = False
 
     def step(
         self,
@@ -163,19 +171,8 @@ class ScaleLock:
         matcher = self.matcher
         if matcher.locked:
             return
-        if self.tentative is not None:
-            # Seen again at the same place and scale: a HUD element, not a look-alike passing by
-            # (a sprite holds still for a sample more often than for two).
-            again = matcher.still_there(sample, self.tentative)
-            self.seen = 0 if again is None else self.seen + 1
-            if again is None:
-                self.tentative = None
-            elif self.seen >= CONFIRM_SAMPLES:
-                self.tentative = None
-                matcher.lock_on(again)
-                return
-            else:
-                return
+        if self.tentatives and self._confirm(sample):
+            return
         self.samples += 1
         threshold = matcher.indicator.threshold
         here = max((m.score for m in found if m.score >= threshold), default=None)
@@ -183,25 +180,51 @@ class ScaleLock:
             return
         self.samples = 0
         half = self.misses % 2 if self.misses >= HALF_SEARCH_AFTER else None
-        self.tentative = matcher.discover(sample, half)
-        if self.tentative is None:
+        finds = matcher.finds(sample, half)
+        if not finds and self.searched:
+            # The first search does not back the searches off: the HUD may just not show yet.
             self.misses += 1
-        if here is not None and (
-            self.tentative is None or self.tentative[0] < here + PREFER_REFERENCE
-        ):
+        self.searched = True
+        if here is not None and (not finds or finds[0][0] < here + PREFER_REFERENCE):
             # Where the reference says, and nothing clearly better elsewhere.
-            self.tentative = None
+            self.tentatives = []
             matcher.lock_here()
             return
-        if self.tentative is not None:
-            self.seen = 0
+        # Every place found waits for its confirmations, seen on the held samples first: the
+        # best-scoring one may be a look-alike that is gone on the next sample.
+        self.tentatives, self.waited = [], 0
+        for find in finds:
+            seen = 0
             for before in reversed(earlier[-CONFIRM_SAMPLES:]):
-                if matcher.still_there(before, self.tentative) is None:
+                if matcher.still_there(before, find) is None:
                     break
-                self.seen += 1
-            if self.seen >= CONFIRM_SAMPLES:
-                matcher.lock_on(self.tentative)
-                self.tentative = None
+                seen += 1
+            if seen >= CONFIRM_SAMPLES:
+                self.tentatives = []
+                matcher.lock_on(find)
+                return
+            self.tentatives.append((find, seen))
+
+    def _confirm(self, sample: SampledFrame) -> bool:
+        """Looks for the waiting finds in the sample and locks on one seen ``CONFIRM_SAMPLES``
+        times (the best scoring, if several); after ``CONFIRM_WINDOW`` samples the rest are
+        dropped. Whether any still waits or one locked (then there is no search on it)."""
+        # Seen again at the same place and scale: a HUD element, not a look-alike passing by
+        # (a sprite holds still for a sample more often than for two).
+        self.waited += 1
+        waiting: list[tuple[Find, int]] = []
+        confirmed: list[Find] = []
+        for find, seen in self.tentatives:
+            again = self.matcher.still_there(sample, find)
+            if again is not None and seen + 1 >= CONFIRM_SAMPLES:
+                confirmed.append(again)
+            waiting.append((find, seen + (again is not None)))
+        if confirmed:
+            self.tentatives = []
+            self.matcher.lock_on(max(confirmed, key=lambda find: find[0]))
+            return True
+        self.tentatives = waiting if self.waited < CONFIRM_WINDOW else []
+        return bool(self.tentatives)
 
 
 def held(locks: Sequence[ScaleLock]) -> int:
@@ -214,8 +237,8 @@ def held(locks: Sequence[ScaleLock]) -> int:
     """
     if all(lock.matcher.locked for lock in locks):
         return 0
-    waiting = any(lock.tentative is not None for lock in locks)
-    return HELD_SAMPLES + (CONFIRM_SAMPLES if waiting else 0)
+    waiting = any(lock.tentatives for lock in locks)
+    return HELD_SAMPLES + (CONFIRM_WINDOW if waiting else 0)
 
 
 @dataclass

@@ -33,7 +33,7 @@ COARSE_SLACK = 0.2
 # The coarse search keeps this many candidates per scale. Per scale, not overall: a template
 # only a few coarse pixels tall matches scene texture about as well as the HUD does, so the best
 # few overall can all come from the smallest scales and hide a true find at another one.
-COARSE_CANDIDATES = 1
+COARSE_CANDIDATES = 2
 # ...and this many places (candidates grouped by place, see _places) are confirmed at work size,
 # each at its best PLACE_SCALES scales and half a step either side.
 COARSE_PLACES = 3
@@ -63,17 +63,25 @@ class ScaleSearch:
     (mixed into it)."""
 
     def discover(self, frame: object, half: int | None = None) -> tuple[float, float, Box] | None:
+        """The best of :meth:`finds` (score, scale, box in video px), or None."""
+        found = self.finds(frame, half)
+        return found[0] if found else None
+
+    def finds(self, frame: object, half: int | None = None) -> list[tuple[float, float, Box]]:
         """Searches the frame (where the HUD can be, see _plausible) at every scale of the range.
 
         Coarse first (luma; at each scale the frame downscaled so the template is
         ``COARSE_HEIGHT`` px tall) for the best place per scale; places found at several scales
         are grouped, and the best ``COARSE_PLACES`` are confirmed at the work size (with colour)
         at their best two scales, and half a step either side of those that come within
-        ``EXPAND_SLACK`` of the threshold; then the best a quarter step either side. Returns
-        the best confirmed (score, scale, box in video px), or None.
-        A search of the frame meets more look-alikes than the search region does: check the
-        find with :meth:`still_there` on the sampled frames either side before relying on it
-        (``detectors.detect.ScaleLock`` asks for two), then :meth:`lock_on`.
+        ``EXPAND_SLACK`` of the threshold; then each place's best a quarter step either side.
+        Returns every place confirmed, as (score, scale, box in video px), best first.
+        A search of the frame meets more look-alikes than the search region does: check a find
+        with :meth:`still_there` on the sampled frames either side before relying on it
+        (``detectors.detect.ScaleLock`` asks for two), then :meth:`lock_on`. Every place is
+        returned, not only the best: a look-alike in the scene can outscore the HUD on one
+        frame (a kill-feed line that has just come in, a texture at a small scale) and then be
+        gone on the next, while the HUD entry it hid stays.
 
         ``half`` (0 or 1): the coarse pass tries every other scale of the grid only, for half
         its cost. A HUD on a grid scale left out still peaks at its neighbours, a step away, and
@@ -81,13 +89,12 @@ class ScaleSearch:
         next search tries the other half.
         """
         luma = frame.luma  # type: ignore[attr-defined]
-        vid_w, vid_h = self.video_size
         _bx, _by, bw, bh = self.indicator.box
         threshold = self.indicator.threshold + SEARCH_MARGIN
         low, high = self.indicator.scale
         low = max(low, MIN_SEARCH_HEIGHT / max(bh * self.base, 1e-9))
         if low > high:
-            return None
+            return []
         # (score, scale, x, y in video px, one coarse pixel in video px)
         candidates: list[tuple[float, float, float, float, float]] = []
         grid = self._coarse_templates()
@@ -107,8 +114,9 @@ class ScaleSearch:
             for m in peaks(result, tpl.shape, threshold - COARSE_SLACK, COARSE_CANDIDATES):
                 x, y = (cx0 + m.x) / coarse, (cy0 + m.y) / coarse
                 candidates.append((m.score, scale, x, y, 1.0 / coarse))
-        best: tuple[float, float, Box] | None = None
+        confirmed: list[tuple[float, float, Box]] = []
         for scales, (x, y, slop) in _places(candidates, bw * self.base, bh * self.base):
+            best: tuple[float, float, Box] | None = None
 
             def confirm(s: float, x: float = x, y: float = y, slop: float = slop) -> float:
                 nonlocal best
@@ -130,10 +138,17 @@ class ScaleSearch:
             for s in _around(near, low, high):
                 if all(max(s / t, t / s) > SCALE_STEP**0.25 for t in tried):
                     confirm(s)
-        if best is None:
-            return None
+            if best is not None:
+                confirmed.append(self._refined(frame, best, low, high))
+        return sorted(confirmed, key=lambda find: -find[0])
+
+    def _refined(
+        self, frame: object, find: tuple[float, float, Box], low: float, high: float
+    ) -> tuple[float, float, Box]:
+        """A confirmed find, or a better one a quarter step either side of its scale."""
         quarter = SCALE_STEP**0.25
-        score, scale, (x, y, w, h) = best
+        best = find
+        _score, scale, (x, y, w, h) = find
         for s in (max(low, scale / quarter), min(high, scale * quarter)):
             pad_x, pad_y = w * 0.1 + 2, h * 0.2 + 2
             found = self._best(frame, s, (x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y))

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from detectors.synth import _background, frame_times, write_video
+from detectors.video import SampledFrame
 
 REF_SIZE = (1920, 1080)
 LINE_W, LINE_H = 520, 40  # a feed line at 1080p, HUD scale 1
@@ -165,3 +166,12 @@ def write_match(
 
     write_video(path, frame_times(duration_s, 30, False), screen.size, draw)
     return path
+
+
+def sampled(img_bgr: np.ndarray, number: int = 0, time_s: float = 0.0) -> SampledFrame:
+    """A sampled frame as the reader gives it: luma, and U and V at half size (4:2:0)."""
+    yuv = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2YUV)
+    h, w = img_bgr.shape[:2]
+    half = (w // 2, h // 2)
+    u, v = (cv2.resize(yuv[..., i], half, interpolation=cv2.INTER_AREA) for i in (1, 2))
+    return SampledFrame(number, time_s, np.ascontiguousarray(yuv[..., 0]), (u, v))

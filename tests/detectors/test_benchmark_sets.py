@@ -35,3 +35,31 @@ def test_a_template_from_elsewhere_is_pasted_where_its_box_says(tmp_path):
     # Scored against the kills a multi-kill medal marks, never the clip's own cut references.
     (fold,) = [f for f in FOLDS if name in f.references]
     assert fold.labels == "halo_infinite_multikills.labels.json"
+
+
+def test_every_variant_of_a_clip_is_made_at_its_size(tmp_path):
+    # The altered copies of python -m detectors.benchmarks.variants, made from a generated clip
+    # (the benchmark's own input is the real footage outside the repo).
+    from detectors.benchmarks.variants import VARIANTS, _variant
+    from detectors.probe import read_frame
+    from detectors.synth import frame_times, write_video
+
+    src = tmp_path / "src.mp4"
+    write_video(
+        src, frame_times(0.5, 30, False), (640, 360), lambda t: np.full((360, 640, 3), 90, np.uint8)
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    sizes = {}
+    for name in VARIANTS:
+        frame = read_frame(_variant(src, name, out), 0.0)
+        sizes[name] = (frame.shape[1], frame.shape[0])
+    assert sizes == {
+        "original": (640, 360),
+        "720p": (1280, 720),
+        "1440p": (2560, 1440),
+        "inset 75 %": (640, 360),
+        "21:9 pillarbox": (852, 360),
+        "16:10 letterbox": (640, 400),
+        "CRF 38": (640, 360),
+    }

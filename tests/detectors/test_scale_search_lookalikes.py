@@ -12,15 +12,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from detectors import correlation, detect, load_profile, matching, scale_search
 from detectors.detect import DISCOVER_EVERY
 from detectors.synth import _background, frame_times, write_video
-from detectors.video import SampledFrame
-from tests.detectors.hud import Screen, draw_line, render, write_reference
+from tests.detectors.hud import Screen, draw_line, render, sampled, write_reference
 
 SIZE = (1280, 720)
 FPS = 30
@@ -80,15 +78,6 @@ def test_two_peaks_closer_than_stacked_entries_count_as_one_match():
         assert len(found) == expected, (offset, found)
 
 
-def _frame(img_bgr: np.ndarray) -> SampledFrame:
-    """A sampled frame as the reader gives it: luma, and U and V at half size (4:2:0)."""
-    yuv = cv2.cvtColor(img_bgr, cv2.COLOR_BGR2YUV)
-    h, w = img_bgr.shape[:2]
-    half = (w // 2, h // 2)
-    u, v = (cv2.resize(yuv[..., i], half, interpolation=cv2.INTER_AREA) for i in (1, 2))
-    return SampledFrame(0, 0.0, np.ascontiguousarray(yuv[..., 0]), (u, v))
-
-
 @pytest.mark.parametrize("hud_scale", [None, 1.15**0.5])
 def test_a_search_tries_half_steps_only_around_scales_that_come_near(
     hud_scale, folder, monkeypatch
@@ -99,7 +88,7 @@ def test_a_search_tries_half_steps_only_around_scales_that_come_near(
     # place); your line drawn halfway between two scales of the grid is still found at its size.
     screen = Screen.full(SIZE, hud_scale or 1.0)
     own, others = ([], [0.0]) if hud_scale is None else ([0.0], [])
-    frame = _frame(render(screen, 0.5, own, others, scene=_background(SIZE, 0)))
+    frame = sampled(render(screen, 0.5, own, others, scene=_background(SIZE, 0)))
     matcher = matching.Matcher(load_profile(write_reference(folder)).indicators[0], SIZE)
     places_seen: list[list[float]] = []
     tries: list[tuple[float, float]] = []
