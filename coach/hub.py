@@ -76,13 +76,15 @@ TICKS_HEAD, TICKS_TAIL = '{"type":"ticks","ticks":[', "]}"
 
 
 def coalesce(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Merges runs of consecutive ``match.ticks`` events into one (their ticks in order)."""
+    """Merges runs of consecutive ``match.ticks`` events of one run of the match (their
+    ``attempt``) into one (their ticks in order)."""
     out: list[dict[str, Any]] = []
     for event in events:
         last = out[-1] if out else None
         if (
             last is not None
             and event.get("type") == "match.ticks" == last.get("type")
+            and event.get("attempt") == last.get("attempt")
             and event["text"].startswith(TICKS_HEAD)
             and last["text"].endswith(TICKS_TAIL)
         ):

@@ -7,6 +7,13 @@ to the group, so each spectator's consumer only relays text. Ordering rule: a ti
 the latest BEFORE it is sent to the group, so a spectator that joins the group and then reads
 the latest tick misses nothing.
 
+Runs of one match: a match played again (its worker was taken for dead) is another run, with
+the next ``attempt``, while the old one may still publish until it notices (about a second:
+``matches.OWNERSHIP_CHECK_S``). So every group message carries its run's ``attempt`` and a
+spectator's socket drops those of an older run than the newest it has seen; each run keeps its
+latest tick under a key of its own attempt, and the cache names the newest attempt (only ever
+raised), so readers never see the old run's ticks and its clean-up deletes its own key only.
+
 Server → spectator messages (``ws/matches/<id>/``, documented in the README):
     ``{"type": "snapshot", "tick": n, "t": s, "state": {...}, "match": {...}}``
     ``{"type": "ticks", "ticks": [{"tick": n, "t": s, "state": {...}}, ...]}``
@@ -21,11 +28,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from tournaments.arena import Game, frame_state
 
@@ -41,8 +50,14 @@ def group_name(match_id: int) -> str:
     return f"match-{match_id}"
 
 
-def latest_key(match_id: int) -> str:
-    return f"match-{match_id}-latest"
+def latest_key(match_id: int, attempt: int) -> str:
+    """The cache key of one run's latest tick."""
+    return f"match-{match_id}-latest-{attempt}"
+
+
+def attempt_key(match_id: int) -> str:
+    """The cache key naming the newest run of a match (absent: its first)."""
+    return f"match-{match_id}-attempt"
 
 
 def dumps(data: Any) -> str:
@@ -75,8 +90,39 @@ def win_model() -> Any:
 
 
 def latest(match_id: int) -> dict[str, Any] | None:
-    """The latest published tick of a live match: ``{"tick", "t", "state", "attempt"}``."""
-    return caches["live"].get(latest_key(match_id))
+    """The latest published tick of a live match's newest run: ``{"tick", "t", "state",
+    "attempt"}``; None before that run's first tick."""
+    cache = caches["live"]
+    return cache.get(latest_key(match_id, cache.get(attempt_key(match_id)) or 1))
+
+
+# KEYS[1] = the attempt key, ARGV = [attempt, ttl]: sets it unless it names a newer run already.
+_RAISE_ATTEMPT = """
+local now = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if now > tonumber(ARGV[1]) then return now end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return tonumber(ARGV[1])
+"""
+_raise_lock = threading.Lock()
+
+
+def raise_attempt(cache: Any, match_id: int, attempt: int) -> int:
+    """Names ``attempt`` as the match's newest run unless a newer one is named already (a stale
+    run that starts late never hides the newer one's ticks); returns the newest attempt.
+
+    One atomic step: a Lua script on Redis (the site's ``live`` cache), and a lock of this
+    process on a cache of its own (the tests' local-memory cache)."""
+    key = attempt_key(match_id)
+    if isinstance(cache, RedisCache):
+        full = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(full, write=True)
+        return int(client.eval(_RAISE_ATTEMPT, 1, full, attempt, LATEST_TTL_S))
+    with _raise_lock:
+        now = cache.get(key) or 0
+        if now > attempt:
+            return now
+        cache.set(key, attempt, LATEST_TTL_S)
+        return attempt
 
 
 class Broadcaster:
@@ -135,20 +181,29 @@ class Broadcaster:
         self._send(self.group, message)
 
     def _store(self, item: dict[str, Any] | None) -> None:
+        """Stores (or, None, deletes) this run's latest tick: its own attempt's key only."""
         if not self._cache_ok:
             return
+        key = latest_key(self.match_id, self.attempt)
         try:
             if item is None:
-                self.cache.delete(latest_key(self.match_id))
+                self.cache.delete(key)
             else:
-                self.cache.set(latest_key(self.match_id), item, LATEST_TTL_S)
+                self.cache.set(key, item, LATEST_TTL_S)
         except Exception:  # noqa: BLE001 - without the cache late joiners start at tick 0
             logger.warning("match %s: the live cache is unreachable", self.match_id)
             self._cache_ok = False
 
     def start(self) -> None:
-        """Tells connected spectators that the match (re)starts from tick 0."""
+        """Names this run the match's newest and tells connected spectators that the match
+        (re)starts from tick 0 (its ``attempt``: they drop older runs' messages from then on)."""
         self._store(None)
+        if self._cache_ok:
+            try:
+                raise_attempt(self.cache, self.match_id, self.attempt)
+            except Exception:  # noqa: BLE001 - without the cache late joiners start at tick 0
+                logger.warning("match %s: the live cache is unreachable", self.match_id)
+                self._cache_ok = False
         self._send(self.group, {"type": "match.restart", "attempt": self.attempt})
 
     def game_over(self, index: int, record: Any) -> None:
@@ -181,6 +236,7 @@ class Broadcaster:
             self.group,
             {
                 "type": "match.ticks",
+                "attempt": self.attempt,
                 "first": ticks[0]["tick"],
                 "last": ticks[-1]["tick"],
                 "text": dumps({"type": "ticks", "ticks": ticks}),
@@ -209,23 +265,16 @@ class Broadcaster:
         if getattr(self, "_last", None):
             last = {**self._last, "state": {**self._last["state"], "score": list(self.score)}}
             self._store({**last, kind: end})
-        self._send(self.group, {"type": "match.over", "text": dumps({"type": kind, **end})})
+        over = {"type": "match.over", "attempt": self.attempt, "text": dumps({"type": kind, **end})}
+        self._send(self.group, over)
 
     def abandon(self) -> None:
         """Stops publishing a match another run now plays (it took the row over): the ticks
-        still held back are dropped, and the latest tick is removed if it is still this run's
-        (late joiners then start from the row, then the other run's ticks). No end is sent:
-        the match goes on."""
+        still held back are dropped, and this run's latest tick is deleted (its own attempt's
+        key: one step, never the other run's tick; late joiners read the other run's). No end
+        is sent: the match goes on."""
         self.buffer = []
-        if not self._cache_ok:
-            return
-        try:
-            now = self.cache.get(latest_key(self.match_id))
-            if now is not None and now.get("attempt") == self.attempt:
-                # (if the other run stored its first tick in between, its next one restores it)
-                self.cache.delete(latest_key(self.match_id))
-        except Exception:  # noqa: BLE001 - the other run's next tick replaces it
-            logger.warning("match %s: the live cache is unreachable", self.match_id)
+        self._store(None)
 
     def close(self) -> None:
         """Closes the worker's own event loop (and the layer's connections on it)."""

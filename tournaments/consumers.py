@@ -215,6 +215,11 @@ class MatchConsumer(FollowsMembership, hub.HoldsEarlyMessages, AsyncWebsocketCon
     messages; this only sends a snapshot on connect and then every later tick, in order. The
     process joins the group once for all its spectators (``coach.hub``); messages that
     arrive while the snapshot is being read wait, and are filtered by tick after it.
+
+    A match played again (its worker taken for dead) is a new run, with the next ``attempt``,
+    while the old run may publish for up to a second more: every group message carries its
+    run's attempt; those of an older run than the newest seen (snapshot or message) are
+    dropped, and a newer run's first message brings a fresh snapshot (it starts over).
     """
 
     # No channel-layer channel of its own: everything comes through the hub. (An alias with no
@@ -234,6 +239,7 @@ class MatchConsumer(FollowsMembership, hub.HoldsEarlyMessages, AsyncWebsocketCon
             return
         self.group = group_name(self.match.pk)
         self.sent = -1
+        self.attempt = 1  # the run of the match this socket follows: the newest seen
         self.hold()  # group messages that arrive before the snapshot
         await hub.join(self.group, self)
         if not self.match.public and self.match.team_id is not None:
@@ -243,8 +249,9 @@ class MatchConsumer(FollowsMembership, hub.HoldsEarlyMessages, AsyncWebsocketCon
         await self.release()
 
     async def send_snapshot(self) -> None:
-        snap, over = await database_sync_to_async(spectate.snapshot)(self.match)
+        snap, over, attempt = await database_sync_to_async(spectate.snapshot)(self.match)
         self.sent = snap["tick"]
+        self.attempt = max(self.attempt, attempt)
         await self.send(text_data=dumps(snap))
         if over is not None:
             await self.send(text_data=dumps(over))
@@ -270,8 +277,15 @@ class MatchConsumer(FollowsMembership, hub.HoldsEarlyMessages, AsyncWebsocketCon
             return
         handler = {"match.ticks": self.match_ticks, "match.restart": self.match_restart,
                    "match.over": self.match_over}.get(event.get("type"))  # fmt: skip
-        if handler is not None:
-            await handler(event)
+        if handler is None:
+            return
+        attempt = event.get("attempt", 1)
+        if attempt < self.attempt:
+            return  # from a run whose match another run has taken over since
+        if attempt > self.attempt:  # the match played again: start over from the new run's
+            self.attempt = attempt
+            await self.send_snapshot()
+        await handler(event)
 
     async def match_ticks(self, event: dict) -> None:
         if event["last"] <= self.sent:
@@ -284,8 +298,7 @@ class MatchConsumer(FollowsMembership, hub.HoldsEarlyMessages, AsyncWebsocketCon
         self.sent = event["last"]
 
     async def match_restart(self, event: dict) -> None:
-        if event.get("attempt", 1) > 1:  # played again after a crash: start over from tick 0
-            await self.send_snapshot()
+        pass  # a newer run's restart brought its snapshot (hub_event); this run's needs none
 
     async def match_over(self, event: dict) -> None:
         await self.send(text_data=event["text"])

@@ -62,15 +62,22 @@ def _score(games: list[dict[str, Any]]) -> tuple[int, int]:
     )
 
 
-def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The ``snapshot`` message for a spectator joining now, and the ``over`` (or ``failed``,
-    or ``stopped``) message when the match has ended (None otherwise)."""
+def snapshot(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None, int]:
+    """The ``snapshot`` message for a spectator joining now, the ``over`` (or ``failed``, or
+    ``stopped``) message when the match has ended (None otherwise), and which run of the match
+    the snapshot is of (its ``attempt``, at least 1: the socket drops older runs' messages)."""
     now = latest(match.pk) if match.live else None
     if now is not None:  # a live match: the worker's latest tick (and its end, once over)
         snap = {"type": "snapshot", "tick": now["tick"], "t": time.time(), "state": now["state"],
                 "match": spectator_info(match)}  # fmt: skip
         kind = next((k for k in ("over", "failed", "stopped") if now.get(k)), None)
-        return snap, ({"type": kind, **now[kind]} if kind else None)
+        return snap, ({"type": kind, **now[kind]} if kind else None), now.get("attempt", 1)
+    snap, end = _snapshot_from_row(match)
+    return snap, end, max(1, match.attempts)
+
+
+def _snapshot_from_row(match: Match) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """``snapshot``'s answer when no run's latest tick is cached: from the row, read again."""
     match.refresh_from_db()
     info = match_info(match)
     if match.state == Match.DONE and match.games:

@@ -188,6 +188,25 @@ def test_ticks_that_queue_up_go_out_as_one_message_in_order():
     assert [t["tick"] for t in json.loads(merged[0]["text"])["ticks"]] == list(range(1, 10))
 
 
+def test_queued_ticks_of_two_runs_of_a_match_are_never_merged():
+    """A process that fell behind merged the ticks of a taken-over run and of the run that took
+    it into one message, with the first one's attempt: the socket could not drop the old run's."""
+    from coach.hub import coalesce
+    from tournaments.broadcast import dumps
+
+    def batch(first, last, attempt):
+        ticks = [{"tick": n, "t": 1.0, "state": {"tick": n}} for n in range(first, last + 1)]
+        return {"type": "match.ticks", "attempt": attempt, "first": first, "last": last,
+                "text": dumps({"type": "ticks", "ticks": ticks})}  # fmt: skip
+
+    merged = coalesce([batch(40, 42, 1), batch(1, 3, 2), batch(43, 45, 1), batch(4, 6, 2)])
+    assert [(m["attempt"], m["first"], m["last"]) for m in merged] == [
+        (1, 40, 42), (2, 1, 3), (1, 43, 45), (2, 4, 6)
+    ]  # fmt: skip
+    merged = coalesce([batch(1, 3, 2), batch(4, 6, 2)])
+    assert [(m["attempt"], m["first"], m["last"]) for m in merged] == [(2, 1, 6)]
+
+
 def test_a_teams_private_match_stays_hidden_from_the_team_that_owns_an_agent_in_it(
     users, client, agent
 ):
@@ -399,3 +418,122 @@ async def test_a_run_that_no_longer_owns_its_match_stops_publishing_and_playing(
     assert returned.state == Match.RUNNING and returned.worker_pid == os.getppid()
     await late.disconnect()
     await watcher.disconnect()
+
+
+async def test_a_taken_over_runs_last_ticks_never_reach_spectators_of_the_run_that_took_it(
+    transactional_db, live_on_redis
+):
+    """A live match taken over by a second run (played again from its seed while the first was
+    thought dead): the first run goes on publishing for up to a second (it asks the row once a
+    second) while the second one starts from tick 0. Its spectators got both runs' ticks mixed:
+    after the restart's snapshot came the first run's ticks 21…80, and then the second run's
+    ticks up to 80 were dropped as already sent. Every group message carries its run's attempt;
+    a spectator's socket drops those of an older run than the newest it has seen, so after the
+    restart it gets the second run's ticks only, every one in order, to its end."""
+    match = await database_sync_to_async(match_create)(
+        p1="cpu_medium", p2="random", live=True, public=True, seed=2, max_rounds=1,
+        round_seconds=3,
+    )  # fmt: skip
+    watcher = spectator(match.pk)
+    assert (await watcher.connect())[0]
+    seen = [await watcher.receive_json_from(timeout=15)]  # the snapshot, before the start
+    first = asyncio.ensure_future(sync_to_async(match_run, thread_sensitive=False)(match.pk))
+    while not (seen[-1]["type"] == "ticks" and seen[-1]["ticks"][-1]["tick"] >= 20):
+        seen.append(await watcher.receive_json_from(timeout=15))
+    # The takeover, as a worker that took the first run's for dead makes it: a real match_run
+    # (same pid: it does not ask whether the first run's worker is alive) claims the row.
+    second = asyncio.ensure_future(sync_to_async(match_run, thread_sensitive=False)(match.pk))
+    await asyncio.sleep(0.4)  # both runs publish now
+    late = spectator(match.pk)  # joins while the first run still publishes
+    assert (await late.connect())[0]
+    seen += await _until_over(watcher, second)
+    late_seen = await _until_over(late, second)
+    done, lost = await second, await first
+    assert done.state == Match.DONE and done.attempts == 2 and lost.attempts == 2
+    restart = next(i for i, m in enumerate(seen) if i and m["type"] == "snapshot")
+    before = [t["tick"] for m in seen[1:restart] for t in m["ticks"]]
+    assert before == list(range(1, before[-1] + 1))  # the first run, up to the takeover
+    for msgs in (seen[restart:], late_seen):
+        snap, *ticks, over = msgs
+        assert all(m["type"] == "ticks" for m in ticks) and over["type"] == "over"
+        after = [t["tick"] for m in ticks for t in m["ticks"]]
+        # The second run's ticks only: every one after its snapshot, in order, to its end.
+        assert after == list(range(snap["tick"] + 1, done.ticks + 1)), (snap["tick"], after[:40])
+    await late.disconnect()
+    await watcher.disconnect()
+
+
+@pytest.mark.parametrize("layer", ["live_on_redis", "live_in_memory"])
+def test_a_taken_over_runs_ticks_never_replace_the_latest_tick_of_the_run_that_took_it(
+    layer, request
+):
+    """Late joiners start from the live cache's latest tick. The run whose match was taken over
+    overwrote the other run's latest tick with its own until it noticed (about a second). Each
+    run now keeps its latest tick under a key of its own attempt and the cache names the newest
+    attempt (only ever raised), so the lost run's ticks are never read."""
+    from tournaments import broadcast
+    from tournaments.arena import Game
+
+    request.getfixturevalue(layer)
+    match_id = 987_000 + (layer == "live_in_memory")
+    game = Game(("kaito", "brick"), seed=1)
+    lost, taker = (broadcast.Broadcaster(match_id, attempt=a, batch=1) for a in (1, 2))
+    try:
+        lost.start()
+        lost(game, 30)
+        taker.start()  # played again from its seed: not a tick of its own yet
+        assert broadcast.latest(match_id) is None  # late joiners start from the row
+        taker(game, 5)
+        lost(game, 31)  # the lost run has not noticed yet
+        now = broadcast.latest(match_id)
+        assert (now["tick"], now["attempt"]) == (5, 2)
+        # A run that starts late (a stale claim's) never lowers the newest attempt.
+        stale = broadcast.Broadcaster(match_id, attempt=1, batch=1)
+        stale.start()
+        stale.close()
+        assert broadcast.latest(match_id)["attempt"] == 2
+    finally:
+        lost.close()
+        taker.close()
+
+
+@pytest.mark.parametrize("layer", ["live_on_redis", "live_in_memory"])
+def test_a_taken_over_runs_clean_up_never_deletes_the_latest_tick_of_the_run_that_took_it(
+    layer, request
+):
+    """The lost run's clean-up (``Broadcaster.abandon``) read the latest tick, then deleted it
+    if it was its own: when the other run stored its tick between the two, that tick was
+    deleted, and late joiners started from the row. It now deletes its own attempt's key only,
+    in one step."""
+    from django.core.cache import caches
+
+    from tournaments import broadcast
+    from tournaments.arena import Game
+
+    request.getfixturevalue(layer)
+    match_id = 988_000 + (layer == "live_in_memory")
+    game = Game(("kaito", "brick"), seed=1)
+    lost, taker = (broadcast.Broadcaster(match_id, attempt=a, batch=1) for a in (1, 2))
+
+    class StoresBeforeTheDelete:
+        """The real cache; the taking run stores its next tick right before the lost run's
+        delete (after anything the clean-up read first)."""
+
+        def __getattr__(self, name):
+            return getattr(caches["live"], name)
+
+        def delete(self, *args, **kwargs):
+            taker(game, 6)
+            return caches["live"].delete(*args, **kwargs)
+
+    try:
+        lost.start()
+        taker.start()
+        lost(game, 31)  # the lost run has not noticed yet: its tick is the newest stored
+        lost.cache = StoresBeforeTheDelete()
+        lost.abandon()
+        now = broadcast.latest(match_id)
+        assert now is not None and (now["tick"], now["attempt"]) == (6, 2)
+    finally:
+        lost.close()
+        taker.close()
