@@ -18,10 +18,11 @@ frames, and on any frame where it matches where the reference says). A find ther
 indicator only once it is seen at the same place and scale on ``CONFIRM_SAMPLES`` more sampled
 frames: the ones just before it (still held in memory) when it was already on screen, else any of
 the next ``CONFIRM_WINDOW``. Every place the search finds waits so, not only the best one. A HUD
-entry stays; a look-alike in the picture (a sprite, scenery) rarely holds still that long. Until every
-indicator is locked, the latest ``HELD_SAMPLES`` sampled frames wait before they are matched, so
-an event of a HUD drawn at another scale that was on screen up to that long before the search
-found it is still reported at its first sampled frame. :class:`ScaleLock` holds this rule and
+entry stays; a look-alike in the picture (a sprite, scenery) rarely holds still that long.
+Until every indicator is locked, the latest ``HELD_SAMPLES`` sampled frames wait before they are
+matched (and ``CONFIRM_WINDOW`` more while finds wait), so an event of a HUD drawn at another
+scale that was on screen up to that long before the search found it is still reported at its
+first sampled frame. :class:`ScaleLock` holds this rule and
 :func:`held` the wait; the verifier's training uses both.
 
 A verifier (optional) gets the last word on candidates: see :func:`detect`.
