@@ -39,14 +39,21 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def match_frames(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every tick of a finished match, replayed on the server from its record."""
+    """Every tick of a finished match (or of a stopped one, up to the stop), replayed on the
+    server from its record."""
     match = _match_or_404(request, pk)
-    if match.state != Match.DONE or not match.games:
-        return JsonResponse({"error": "the match has not finished"}, status=409)
+    if not match.replayable:
+        return JsonResponse({"error": _no_replay(match)}, status=409)
     path = spectate.replay_frames_file(match)  # made once, then read from disk
     head = json.dumps({"match": spectate.match_info(match)}, separators=(",", ":"))
     body = head[:-1].encode() + b',"frames":' + path.read_bytes() + b"}"
     return HttpResponse(body, content_type="application/json")
+
+
+def _no_replay(match: Match) -> str:
+    if match.state == Match.STOPPED:
+        return "the match stopped before its first tick: there is nothing to replay"
+    return "the match has not finished"
 
 
 @login_required

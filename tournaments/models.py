@@ -151,7 +151,8 @@ class Match(models.Model):
     STARTING = "starting"
     # A play-page match its player left before the end (``play.finish_match``): kept, with the
     # ticks played and why in ``failure_reason``, so its spectators' link still says what became
-    # of it. No winner, so in no record; not an error, so not failed.
+    # of it, and its games up to the stop, so its page replays them. No winner, so in no record;
+    # not an error, so not failed.
     STOPPED = "stopped"
     STATES = [
         (SCHEDULED, "Scheduled"),
@@ -228,6 +229,12 @@ class Match(models.Model):
     def visible_to(self, user) -> bool:
         """Whether ``user`` may watch this match (:meth:`MatchQuerySet.visible_to`)."""
         return self.public or Match.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    @property
+    def replayable(self) -> bool:
+        """Its games can be watched again from their records: played to its end, or stopped by
+        its player after its first tick (the games up to the stop, ``play.finish_match``)."""
+        return self.state in (Match.DONE, Match.STOPPED) and bool(self.games)
 
     @property
     def length_text(self) -> str:

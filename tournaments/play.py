@@ -226,7 +226,9 @@ def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:
 
     A stopped match is kept, not deleted: its team may have been watching it at
     ``/matches/<id>/``, and that page (and a spectator joining late) says it stopped and after
-    how many ticks rather than a 404; it has no winner, so it is in no record.
+    how many ticks rather than a 404, and replays the ticks played up to the stop (its games
+    are stored as a finished match's, the last one cut short); it has no winner, so it is in
+    no record.
 
     Runs once per live match: a second call (a disconnect racing the end of the match) returns
     the dataset (None if it was deleted since) and records nothing again.
@@ -248,11 +250,16 @@ def finish_match(user, opponent, live: LiveMatch) -> Dataset | None:
     if match is None:
         return dataset
     if not live.done:
-        # Only a row still being played: one marked failed or abandoned meanwhile stays so.
+        # Only a row still being played: one marked failed or abandoned meanwhile stays so. Its
+        # games so far are kept as a finished match's are (the record up to the stop), so its
+        # page replays what was played; a game stopped before its first tick has nothing to show.
+        played = [g.to_dict() for g in (live.result.games if live.result else []) if g.ticks]
         Match.objects.filter(pk=match.pk, state__in=Match.LIVE).update(
             state=Match.STOPPED,
             failure_reason=left_reason(match.p1_label),
             ticks=live.ticks_played,
+            games=played,
+            record=played[-1] if played else {},
             finished_at=timezone.now(),
         )
         return dataset

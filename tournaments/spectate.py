@@ -80,20 +80,19 @@ def _snapshot_from_row(match: Match) -> tuple[dict[str, Any], dict[str, Any] | N
     """``snapshot``'s answer when no run's latest tick is cached: from the row, read again."""
     match.refresh_from_db()
     info = match_info(match)
-    if match.state == Match.DONE and match.games:
-        last = match.games[-1]
-        game = replay_match(MatchRecord.from_dict(last))
-        state = tick_state(game, len(match.games) - 1, _score(match.games))
-        over = {"type": "over", "winner": match.winner, "ticks": match.ticks,
-                "score": list(_score(match.games))}  # fmt: skip
-        return {"type": "snapshot", "tick": match.ticks, "t": time.time(), "state": state,
-                "match": info}, over  # fmt: skip
+    tick, state = 0, None
+    if match.replayable:  # its last tick, from the record (a stopped match's: where it stopped)
+        game = replay_match(MatchRecord.from_dict(match.games[-1]))
+        tick, state = match.ticks, tick_state(game, len(match.games) - 1, _score(match.games))
     end = None
-    if match.failure_text:  # failed or stopped, its last tick no longer cached: say so
+    if match.state == Match.DONE and match.games:
+        end = {"type": "over", "winner": match.winner, "ticks": match.ticks,
+               "score": list(_score(match.games))}  # fmt: skip
+    elif match.failure_text:  # failed or stopped, its last tick no longer cached: say so
         kind = "stopped" if match.state == Match.STOPPED else "failed"
         end = {"type": kind, "ticks": match.ticks, "reason": match.failure_text}
-    return {"type": "snapshot", "tick": 0, "t": time.time(), "state": opening_state(match),
-            "match": info}, end  # fmt: skip
+    return {"type": "snapshot", "tick": tick, "t": time.time(),
+            "state": state or opening_state(match), "match": info}, end  # fmt: skip
 
 
 def opening_state(match: Match) -> dict[str, Any]:
@@ -106,7 +105,8 @@ def opening_state(match: Match) -> dict[str, Any]:
 
 
 def replay_frames(match: Match, step: int = 1) -> list[dict[str, Any]]:
-    """Every tick of a finished match, replayed from its record: ``[{"tick", "state"}, ...]``."""
+    """Every tick of a finished match (a stopped one's up to the stop), replayed from its
+    record: ``[{"tick", "state"}, ...]``."""
     frames: list[dict[str, Any]] = []
     base = 0
     score = [0, 0]

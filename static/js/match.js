@@ -1,5 +1,6 @@
 // Spectating /matches/<id>/: snapshot, then every tick in order, then the end (over, failed
-// when the game stopped on an error, or stopped when its player left); replays from the record.
+// when the game stopped on an error, or stopped when its player left); replays from the record
+// (a stopped match's up to where its player left).
 (function () {
   "use strict";
   const root = document.getElementById("match");
@@ -28,6 +29,9 @@
     // Once over, the final score (a tick still drawn after the end carries the one before it).
     const games = spectator.over && spectator.over.score ? spectator.over.score : state && state.score;
     if (games && spectator.match && spectator.match.best_of > 1) score.textContent = "games " + games[0] + "–" + games[1];
+  }
+  function stoppedText(msg) {
+    return "Stopped after " + msg.ticks + " ticks" + (msg.reason ? ": " + msg.reason : "") + ".";
   }
   function frame() {
     if (latest && !replaying) { view.draw(latest); showScore(latest); latest = null; }
@@ -93,12 +97,17 @@
     } else if (msg.type === "stopped") {  // ended before its end, no error: its player left
       spectator.stopped = msg;
       stateBadge.textContent = "Stopped"; stateBadge.className = "state state-stopped"; when.textContent = "Played";
-      status.textContent = "Stopped after " + msg.ticks + " ticks" + (msg.reason ? ": " + msg.reason : "") + ".";
+      status.textContent = stoppedText(msg);
+      if (msg.ticks > 0) {  // its games up to the stop were stored before this was sent
+        replayButton.textContent = "Watch what was played";
+        replayButton.hidden = false; replayButton.style.display = "";
+      }
     }
   }
   connect();
 
-  // A finished match replays exactly: the server re-runs its record (seed + action log).
+  // A finished match replays exactly: the server re-runs its record (seed + action log); a
+  // stopped one up to the tick its player left, labelled so, and then says again why it stopped.
   replayButton.addEventListener("click", function () {
     replayButton.disabled = true;
     fetch(root.dataset.frames).then(function (r) {
@@ -113,9 +122,14 @@
         // rAF's timestamp is when the frame began, which can be before t0: never below frame 0.
         i = Math.max(0, Math.min(frames.length - 1, Math.floor((now - t0) / (1000 / 60))));
         view.draw(frames[i].state); showScore(frames[i].state);
-        status.textContent = "Replay · tick " + frames[i].tick + " / " + frames[frames.length - 1].tick;
+        const last = frames[frames.length - 1].tick;
+        status.textContent = "Replay · tick " + frames[i].tick + " / " + last +
+          (spectator.stopped ? " · stopped at tick " + last : "");
         if (i < frames.length - 1) window.requestAnimationFrame(step);
-        else { replaying = false; replayButton.disabled = false; window.matchReplayed = frames.length; }
+        else {
+          replaying = false; replayButton.disabled = false; window.matchReplayed = frames.length;
+          if (spectator.stopped) status.textContent = stoppedText(spectator.stopped);
+        }
       }
       window.requestAnimationFrame(step);
     }).catch(function () {

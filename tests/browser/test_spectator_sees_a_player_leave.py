@@ -1,6 +1,7 @@
 """A play-page match its player leaves mid-game: the teammate watching it sees *Stopped*, after
 how many ticks and why, instead of a page left on "Live" (the ``stopped`` message, match.js);
-a reload says the same (the match is kept, not deleted: no 404)."""
+a reload says the same (the match is kept, not deleted: no 404), and *Watch what was played*
+replays every tick up to the stop, then says again why it stopped."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def test_a_spectator_sees_the_player_leave(site, browser, page):
     assert page.inner_text(".state-stopped") == "Stopped"
     status = f"Stopped after {ticks} ticks: player left the match."
     assert page.inner_text("#match-status") == status
+    assert page.is_visible("#replay")  # what was played is stored before "stopped" is sent
+    assert page.inner_text("#replay") == "Watch what was played"
     shot(page, "spectator-player-left")
     page.wait_for_timeout(2_500)  # not reconnected to: the end stays
     assert page.inner_text("#match-status") == status
@@ -52,4 +55,14 @@ def test_a_spectator_sees_the_player_leave(site, browser, page):
     page.wait_for_function("window.matchSpectator && !!window.matchSpectator.stopped")
     assert page.inner_text("#match-status") == status
     assert page.inner_text("#match-state") == "Stopped"
+    page.click("#replay")  # watch it again, up to where its player left, labelled so
+    page.wait_for_function(
+        "document.getElementById('match-status').textContent.endsWith(' · stopped at tick "
+        f"{ticks}')"
+    )
+    shot(page, "spectator-player-left-replay")
+    page.wait_for_function(f"window.matchReplayed === {int(ticks) + 1}", timeout=60_000)
+    assert page.inner_text("#match-status") == status  # then, again, why it stopped
+    assert page.inner_text("#match-state") == "Stopped"
+    shot(page, "spectator-player-left-replayed")
     player_ctx.close()
