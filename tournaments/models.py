@@ -151,8 +151,8 @@ class Match(models.Model):
     STARTING = "starting"
     # A play-page match its player left before the end (``play.finish_match``): kept, with the
     # ticks played and why in ``failure_reason``, so its spectators' link still says what became
-    # of it, and its games up to the stop, so its page replays them. No winner, so in no record;
-    # not an error, so not failed.
+    # of it, and its games up to the stop, so its page replays them. No winner, so in no record
+    # (an agent's page lists it apart); not an error, so not failed.
     STOPPED = "stopped"
     STATES = [
         (SCHEDULED, "Scheduled"),

@@ -25,6 +25,8 @@ from . import services
 from .models import Agent, Dataset, Match
 
 MAX_AGENT_UPLOAD = 64 * 1024 * 1024
+STOPPED_LISTED = 20
+"""The latest stopped play matches an agent's page lists (under its collapsed *Stopped* line)."""
 
 
 @login_required
@@ -118,15 +120,21 @@ def _curve_figure(rows: list[dict[str, str]]) -> dict | None:
 @login_required
 def agent_detail(request: HttpRequest, pk: str) -> HttpResponse:
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=pk)
-    # Only the games the viewer may open.
-    matches = Match.objects.visible_to(request.user).filter(Q(p1_agent=agent) | Q(p2_agent=agent))
+    # Only the games the viewer may open. Play matches their player left (stopped) are apart:
+    # no result, in no record, and as many as a person opened the play page and left.
+    played = Match.objects.visible_to(request.user).filter(Q(p1_agent=agent) | Q(p2_agent=agent))
+    stopped = played.filter(state=Match.STOPPED).order_by("-created_at")
     return render(
         request,
         "tournaments/agent.html",
         {
             "agent": agent,
             "record": agent.record(Match.objects.visible_to(request.user)),
-            "matches": matches.with_cut_short().order_by("-created_at")[:50],
+            "matches": played.exclude(state=Match.STOPPED)
+            .with_cut_short()
+            .order_by("-created_at")[:50],
+            "stopped": stopped[:STOPPED_LISTED],
+            "stopped_count": stopped.count(),
             "curve": _curve_figure(services.agent_training_curve(agent)),
         },
     )

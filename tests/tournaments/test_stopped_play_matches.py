@@ -1,10 +1,12 @@
 """Play-page matches their player left before the end (*stopped*): they keep a replay of what
-was played up to the stop."""
+was played up to the stop, and an agent's page lists them apart from its record."""
 
 from __future__ import annotations
 
 import json
 import re
+
+from django.db.models import Q
 
 from tournaments import spectate
 from tournaments.arena import MatchRecord, make_bot, replay_match
@@ -64,3 +66,35 @@ def test_a_match_stopped_before_its_first_tick_says_there_is_nothing_to_replay(
     }
     page = client.get(f"/matches/{match.pk}/").content.decode()
     assert '<button type="button" id="replay" class="secondary" hidden>' in page
+
+
+def _stopped_section(page: str) -> tuple[str, str]:
+    """The agent page's Matches card split at its collapsed list of stopped matches."""
+    main, _, rest = page.partition('<details class="stopped-matches">')
+    return main, rest.partition("</details>")[0]
+
+
+def test_an_agents_page_lists_stopped_matches_apart_and_out_of_its_record(agent, users, client):
+    client.force_login(users["coach"])
+    before = client.get(f"/arena/agents/{agent.pk}/").context["record"]
+    finished = list(Match.objects.filter(Q(p1_agent=agent) | Q(p2_agent=agent)))
+    assert finished  # its evaluation games
+    _, stopped = stopped_after(users["owner"], agent, 60)
+    _, also = stopped_after(users["owner"], agent, 0, seed=4)
+    answer = client.get(f"/arena/agents/{agent.pk}/")
+    assert answer.context["record"] == before
+    main, apart = _stopped_section(answer.content.decode())
+    assert "2 stopped by their player · not in the record" in apart
+    for m in (stopped, also):
+        assert f"/matches/{m.pk}/" not in main and f"/matches/{m.pk}/" in apart
+    assert "stopped after 60 ticks" in apart and "owner left the match" in apart
+    for m in finished:
+        assert f"/matches/{m.pk}/" in main
+    client.force_login(users["outsider"])
+    assert client.get(f"/arena/agents/{agent.pk}/").status_code == 404
+
+
+def test_an_agent_page_without_stopped_matches_has_no_stopped_list(agent, users, client):
+    client.force_login(users["owner"])
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    assert "stopped-matches" not in page
