@@ -41,17 +41,41 @@ def team_name_clean(value: str) -> str:
     return " ".join(plain_name(value).split())[:100]
 
 
-# In the key only (the name shown keeps them): the variation selectors (U+FE00-F, U+E0100-EF),
-# the combining grapheme joiner and the zero width joiner and non-joiner. They change how the
-# character beside them is drawn, at most: "❤ Fans" and "❤️ Fans" (U+FE0F) read the same.
-_KEY_DROPPED = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef\u034f\u200c\u200d]")
+# In the key only (the name shown keeps them): the variation selectors (U+FE00-F, U+E0100-EF) and
+# the combining grapheme joiner. They change how the character beside them is drawn, at most:
+# "❤ Fans" and "❤️ Fans" (U+FE0F) read the same.
+_KEY_DROPPED = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef\u034f]")
+# The zero width joiner and non-joiner (U+200D/C) too, where they join or part symbols (beside a
+# symbol, a skin tone or a selector: an emoji sequence, whose parts say what it shows, joined or
+# not). Between letters and marks they stay in the key: in a Persian or Indic word they change
+# the word as drawn ("می‌خواهم" and "میخواهم" look different), so they make another name.
+_JOINERS = "\u200c\u200d"
+
+
+def _symbol_side(char: str) -> bool:
+    return unicodedata.category(char)[0] == "S" or bool(_KEY_DROPPED.match(char))
+
+
+def _without_emoji_joiners(text: str) -> str:
+    """``text`` without the joiners next to a symbol or selector (or at an end of it)."""
+    return "".join(
+        char
+        for i, char in enumerate(text)
+        if char not in _JOINERS
+        or (
+            0 < i < len(text) - 1
+            and not _symbol_side(text[i - 1])
+            and not _symbol_side(text[i + 1])
+        )
+    )
 
 
 def team_name_key(value: str) -> str:
     """What two team names must not share: the name without the characters that only change how
-    another is drawn (``_KEY_DROPPED``), after Unicode compatibility folding (NFKC: a full-width
-    "Ｏｗｌｓ" is "Owls"), case folding and with one space between words."""
-    text = _KEY_DROPPED.sub("", team_name_clean(value))
+    another is drawn (``_KEY_DROPPED``, and the joiners of an emoji sequence), after Unicode
+    compatibility folding (NFKC: a full-width "Ｏｗｌｓ" is "Owls"), case folding and with one
+    space between words."""
+    text = _KEY_DROPPED.sub("", _without_emoji_joiners(team_name_clean(value)))
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 

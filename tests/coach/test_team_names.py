@@ -136,7 +136,6 @@ FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl:
         (f"{HEART} Fans", f"{HEART}\ufe0e Fans"),  # the text presentation selector
         ("\u845b Clan", "\u845b\U000e0100 Clan"),  # an ideographic variation selector
         (f"{FAMILY} Fans", "\U0001f468\U0001f469\U0001f467 Fans"),  # the family, unjoined
-        ("\u0645\u06cc\u062e", "\u0645\u06cc\u200c\u062e"),  # a Persian word, a ZWNJ inside
         ("Caf\u00e9", "Cafe\u034f\u0301"),  # a combining grapheme joiner before the accent
     ],
 )
@@ -149,6 +148,30 @@ def test_names_differing_only_by_selectors_or_joiners_read_the_same(client, user
     assert list(
         Team.objects.exclude(name__in=["Owls", "Rivals"]).values_list("name", flat=True)
     ) == [one]
+
+
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "mi-khaham", ZWNJ after "mi"
+PERSIAN_JOINED = "\u0645\u06cc\u062e\u0648\u0627\u0647\u0645"  # the same letters, joined up
+DEVANAGARI, DEVANAGARI_FULL = "\u0915\u094d\u200d\u0937", "\u0915\u094d\u0937"  # half form
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [(PERSIAN, PERSIAN_JOINED), (DEVANAGARI, DEVANAGARI_FULL)],
+)
+def test_a_joiner_between_letters_makes_another_name(client, users, one, other):
+    """In a Persian or Indic word the ZWNJ or ZWJ changes how the word is drawn: two names."""
+    client_for(client, users["outsider"])
+    for name in (one, other):
+        made = client.post("/teams/new", {"name": name}, follow=True).content.decode()
+        assert "is yours" in made
+    assert set(
+        Team.objects.exclude(name__in=["Owls", "Rivals"]).values_list("name", flat=True)
+    ) == {
+        one,
+        other,
+    }
+    assert Team.objects.get(name=one).name_key != Team.objects.get(name=other).name_key
 
 
 def test_the_name_shown_keeps_its_selectors_and_joiners(client, users):
@@ -210,6 +233,50 @@ def test_the_migration_rekeys_cleans_names_and_renames_later_lookalikes(transact
         executor.migrate(before)
         back = list(old.objects.order_by("slug").values_list("name", "name_key"))
         assert back == [(name, old_key(name)) for _, name in rows]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_migration_keys_joiners_between_letters_and_going_back_renames(transactional_db):
+    """Rows keyed by 0010 (no joiner in any key): 0011 gives each today's key, names unchanged,
+    so a Persian name with its ZWNJ no longer holds the name without it. Going back, a team made
+    since whose name then reads as an older one's is renamed with a number, as 0010 did."""
+    from importlib import import_module
+
+    from coach.models import team_name_key
+
+    old_key = import_module("coach.migrations.0010_team_name_key_invisible")._key
+    before, after = (
+        [("coach", "0010_team_name_key_invisible")],
+        [("coach", "0011_team_name_key_script_joiners")],
+    )
+    names = [PERSIAN, DEVANAGARI, f"{FAMILY} Fans", f"{RED_HEART} Fans", "Owls"]
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps.get_model("coach", "Team")
+        for n, name in enumerate(names):
+            old.objects.create(name=name, name_key=old_key(name), slug=f"t{n:02}")
+        assert old_key(PERSIAN) == old_key(PERSIAN_JOINED)  # one name before
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+        got = list(Team.objects.order_by("slug").values_list("name", "name_key"))
+        assert got == [(name, team_name_key(name)) for name in names]
+        assert "\u200c" in got[0][1] and "\u200d" in got[1][1]  # kept between letters
+        assert "\u200d" not in got[2][1]  # the family's joiners: left out
+        Team.objects.create(name=PERSIAN_JOINED, slug="t05")  # a second name now
+        for team in Team.objects.all():
+            team.save()  # every key is the one a save writes
+
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(before)
+        back = list(old.objects.order_by("slug").values_list("name", "name_key"))
+        wanted = [*names, f"{PERSIAN_JOINED} (2)"]
+        assert back == [(name, old_key(name)) for name in wanted]
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
