@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
@@ -189,9 +190,12 @@ def _agent_player(agent: Agent, side: int):
 
 
 def _house_name(name: str) -> bool:
-    """Whether a name reads as a house opponent's (``CPU hard``, ``copy-cat``): on brackets and
-    the public leaderboard the two could not be told apart."""
-    key = "".join(ch for ch in name.casefold() if ch.isalnum())
+    """Whether a name reads as a house opponent's (``CPU hard``, ``copy-cat``, full-width
+    ``ＣＰＵ ｈａｒｄ``): on brackets and the public leaderboard the two could not be told apart.
+    Compared as a team's name is (``coach.models.team_name_key``): after Unicode compatibility
+    folding (NFKC) and case folding, on letters and digits only."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    key = "".join(ch for ch in folded if ch.isalnum())
     return key in {"".join(ch for ch in h if ch.isalnum()) for h in (*BOT_NAMES, "copycat")}
 
 

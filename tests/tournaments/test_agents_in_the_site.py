@@ -66,7 +66,20 @@ def test_it_refuses_files_that_are_not_agents(users, media_root, files, message)
     assert not Agent.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["cpu_hard", "CPU Hard", "Copycat", "copy-cat", "RANDOM"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cpu_hard",
+        "CPU Hard",
+        "Copycat",
+        "copy-cat",
+        "RANDOM",
+        # Read as a team's name is (NFKC): full width, mathematical letters, a ligature.
+        "\uff23\uff30\uff35 \uff48\uff41\uff52\uff44",  # ＣＰＵ ｈａｒｄ
+        "\U0001d41c\U0001d429\U0001d42e_\U0001d41e\U0001d41a\U0001d42c\U0001d432",  # 𝐜𝐩𝐮_𝐞𝐚𝐬𝐲
+        "\uff23\uff4f\uff50\uff59\uff0d\uff43\uff41\uff54",  # Ｃｏｐｙ－ｃａｔ
+    ],
+)
 def test_a_house_opponents_name_is_refused(users, media_root, agent_file, name):
     with agent_file.open("rb") as fh, pytest.raises(AgentUploadError, match="house opponent"):
         agent_upload(team=users["team"], owner=users["owner"], name=name, upload=fh)
