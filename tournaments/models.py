@@ -295,13 +295,33 @@ _EXCEPTION_CLASS = re.compile(
 )
 
 
+# Why a game stopped, for an exception that said nothing (``MemoryError()``, ``TimeoutError()``)
+# whose class tells it; any other says it was unexplained.
+_UNSAID = {
+    "MemoryError": "the server ran out of memory",
+    "TimeoutError": "something it waited for timed out",
+    "KeyboardInterrupt": "the server process was shut down",
+    "SystemExit": "the server process was shut down",
+}
+
+
 def readable_reason(reason: str) -> str:
     """A stopped game's reason for spectators: without the exception's class name that the
     runner's record starts with (``RuntimeError: agent x could not be loaded``), an OS error's
     number (``[Errno 2]``, ``[WinError 3]``), or a server path (:func:`without_server_paths`).
-    The stored reason keeps them all."""
+    The stored reason keeps them all.
+
+    An exception without a message (``RuntimeError: ``) leaves no words: the reason then says
+    what failed, the game or storing its result (``on finish: ``), and why where its class
+    tells it (``_UNSAID``), never the class's name. Nothing stored is still nothing."""
     shown = _EXCEPTION_CLASS.sub("", reason or "")
-    return without_server_paths(re.sub(r"\[(?:Errno|WinError) -?\d+\] ", "", shown))
+    shown = without_server_paths(re.sub(r"\[(?:Errno|WinError) -?\d+\] ", "", shown))
+    if shown.strip() or not reason:
+        return shown
+    finish, cls = re.match(r"(on finish: )?(\w*)", reason).groups()
+    what = "storing the game's result failed" if finish else "the game stopped"
+    why = _UNSAID.get(cls)
+    return f"{what}: {why}" if why else f"{what} on an unexplained error"
 
 
 class Dataset(models.Model):

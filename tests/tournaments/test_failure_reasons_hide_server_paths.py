@@ -128,6 +128,34 @@ def test_readable_reason_keeps_the_words_and_drops_the_paths(stored, shown):
 
 
 @pytest.mark.parametrize(
+    "exc, shown",
+    [
+        (RuntimeError(), "the game stopped on an unexplained error"),
+        (ValueError(""), "the game stopped on an unexplained error"),
+        (Exception("   "), "the game stopped on an unexplained error"),
+        (OSError(5, ""), "the game stopped on an unexplained error"),  # "[Errno 5] " only
+        (StopIteration(), "the game stopped on an unexplained error"),
+        (MemoryError(), "the game stopped: the server ran out of memory"),
+        (TimeoutError(), "the game stopped: something it waited for timed out"),
+        (KeyboardInterrupt(), "the game stopped: the server process was shut down"),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else None,
+)
+def test_an_exception_without_a_message_reads_as_what_failed(exc, shown):
+    """An exception that said nothing left an empty reason: a bracket's failed game, a
+    spectator's "Stopped on an error after N ticks." with no why. It says what failed, in words
+    (never the class's name); storing the result (``on finish: ``) is named as such."""
+    from tournaments.models import error_reason
+
+    stored = error_reason(exc)
+    assert readable_reason(stored) == shown
+    assert type(exc).__name__ not in readable_reason(stored)
+    on_finish = readable_reason(f"on finish: {stored}")
+    assert on_finish == shown.replace("the game stopped", "storing the game's result failed")
+    assert readable_reason("") == ""  # nothing stored: nothing to say
+
+
+@pytest.mark.parametrize(
     "exc",
     [
         StopIteration("the agent ran dry"),

@@ -452,7 +452,10 @@ async def test_spectators_of_a_match_that_breaks_mid_play_are_told_it_failed_and
 @pytest.mark.parametrize(
     ("exc", "message"),
     [
-        (RuntimeError(), "the match stopped on an error; start again"),  # nothing more to say
+        (  # an exception without a message: what failed, not its class
+            RuntimeError(),
+            "the match stopped on an error (the game stopped on an unexplained error); start again",
+        ),
         (ValueError("bad action 99"), "the match stopped on an error (bad action 99); start again"),
         (
             FileNotFoundError(2, "No such file or directory", "/srv/media/agents/7/model.pt"),
