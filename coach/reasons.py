@@ -14,13 +14,16 @@ What counts as a path:
   (``\\\\server\\share\\x.mp4``), with single backslashes or doubled ones (as ``repr`` and so
   an ``OSError``'s text writes them).
 - Quoted (``'…'`` or ``"…"``, as an ``OSError`` names its file): the whole text between the
-  quotes when it is an absolute path, spaces and all.
+  quotes when it is an absolute path, spaces and all. A path holding both quote kinds is quoted
+  as ``repr`` writes it, ``'/srv/it\\'s "q"/a.mp4'``: a quote after a backslash is part of it.
 - Not quoted, a path may have spaces too, but where it ends is a guess: "cannot open
   /srv/my videos/a b.mp4 twice" could be a file "a b.mp4" or "a". The rule: a path goes on
   past a space while the next word goes on with a separator (``videos/a``): a message's own
   words rarely do. So the folders, spaces and all, are hidden, and the words after the last
   separator stay as they are: "cannot open a b.mp4 twice", which reads right whichever it was.
   (The price: a word with a slash right after a path, "wrote /a/b p1/p2", is taken into it.)
+  A quote is part of a path not quoted where the path goes on after it (``/srv/it's "q"/a.mp4``,
+  as a decoder names its file); one before a space, a colon, a comma or the end closes a quote.
 """
 
 from __future__ import annotations
@@ -30,18 +33,22 @@ import re
 # Not after a word's character, a dot, a tilde, a separator or a dash: "a/b", "./x", "~/x",
 # "https://x/y" and "x-/y" are no absolute paths.
 _START = r"(?<![\w.~/\\-])"
-# A part of a path not quoted: no space, quote, separator, colon, comma or semicolon.
-_PART = r"[^\s'\"/\\:,;]"
+# A part of a path not quoted: no space, separator, colon, comma or semicolon, and a quote only
+# where the path goes on after it ("it's", '"q"/a.mp4'): a quote before a space, a colon, a comma
+# or the end closes a quoted text the path is in.
+_PART = r"(?:[^\s'\"/\\:,;]|['\"](?=[^\s'\":,;]))"
 # One more word of a path not quoted, after a single space: it goes on with a separator.
 _MORE_POSIX = rf"(?:\x20(?![/\\]){_PART}*(?:/{_PART}*)+)*"
 _MORE_WINDOWS = rf"(?:\x20(?![/\\]){_PART}*[\\/]+(?:{_PART}+[\\/]+)*{_PART}*)*"
 
 
 def _quoted(q: str) -> str:
-    """An absolute path, spaces and all, as the whole text between two ``q`` quotes."""
-    part = rf"[^{q}\n/\\]"
+    """An absolute path, spaces and all, as the whole text between two ``q`` quotes; a ``q``
+    after a backslash is in it (``repr`` of a path holding both quote kinds), never an opening
+    one."""
+    part = rf"(?:[^{q}\n/\\]|\\{q})"
     return (
-        rf"(?<!\w){q}(?P<in{ord(q)}>"
+        rf"(?<![\w\\]){q}(?P<in{ord(q)}>"
         rf"/{part}+(?:/{part}+)+/?"  # POSIX, two parts or more
         rf"|[A-Za-z]:[\\/]+{part}+(?:[\\/]+{part}+)*[\\/]*"  # a drive's
         rf"|\\{{2,}}{part}+(?:\\+{part}+)+\\*"  # a share's
@@ -57,9 +64,11 @@ _SERVER_PATH = re.compile(
 )
 
 
-def _name(path: str) -> str:
-    """What a page shows for ``path``: its file's name, or "the agent file" for an agent's."""
-    parts = [p for p in re.split(r"[\\/]+", path) if p]
+def _name(path: str, quote: str = "") -> str:
+    """What a page shows for ``path``: its file's name, or "the agent file" for an agent's. In a
+    path between ``quote`` quotes a backslash before that quote escapes it, separating nothing."""
+    separator = rf"(?:/|\\(?!{quote}))+" if quote else r"[\\/]+"
+    parts = [p for p in re.split(separator, path) if p]
     if len(parts) >= 2 and parts[-2] == "agents":
         return "the agent file"
     return parts[-1]
@@ -74,7 +83,7 @@ def without_server_paths(text: str) -> str:
     def shown(found: re.Match[str]) -> str:
         for quote in "'\"":
             if (inside := found[f"in{ord(quote)}"]) is not None:
-                return f"{quote}{_name(inside)}{quote}"
+                return f"{quote}{_name(inside, quote)}{quote}"
         if (posix := found["posix"]) is not None and len(re.findall(r"/[^/]", posix)) < 2:
             return posix  # one part ("/s", "/film room"): nothing of the server's layout
         return _name(found[0])

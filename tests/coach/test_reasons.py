@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 import pytest
 
@@ -65,11 +66,59 @@ def test_an_os_errors_own_text_shows_the_file_only(folder):
     assert without_server_paths(text) == f"[Errno 2] {os.strerror(errno.ENOENT)}: 'a b.mp4'"
 
 
+@pytest.mark.parametrize(
+    "folder, name",
+    [
+        ('/srv/it\'s "here"', "a b.mp4"),  # both quote kinds in a folder
+        ('/srv/say "hi"/it\'s', "x.mp4"),
+        ("/srv/m", 'it\'s "q".mp4'),  # and in the file's own name
+        (r"C:\it's " + '"q"', "a b.mp4"),  # a Windows path (repr doubles the backslashes)
+    ],
+)
+def test_a_path_holding_both_quote_kinds_is_hidden_whole(folder, name):
+    """``repr`` (an OSError's text) quotes such a path with ' and escapes its own ': the folders
+    went only up to the first quote, the rest of the server's path was shown."""
+    sep = "\\" if folder.startswith("C:") else "/"
+    path = f"{folder}{sep}{name}"
+    text = str(FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path))
+    assert "\\'" in text and '"' in text  # quoted as repr writes it
+    shown = without_server_paths(text)
+    assert shown == f"[Errno 2] {os.strerror(errno.ENOENT)}: {name!r}"
+    assert not {"srv", "it's \"here", "say", "C:"} & set(re.split(r"[/\\]", shown))
+
+
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        # Not quoted (as a decoder names its file): a quote the path goes on after is in it.
+        ("""/srv/it's "q"/a.mp4: No such file or directory""", "a.mp4: No such file or directory"),
+        ("""cannot open /srv/say "hi"/it's x.mp4 now""", "cannot open it's x.mp4 now"),
+        # A quote before a space, a colon, a comma or the end still closes what it quotes.
+        ("""'/srv/it's "q"/a.mp4', then "/srv/b/c d.mp4": gone""",
+         """'a.mp4', then "c d.mp4": gone"""),
+        ("in 'see /srv/x/y.mp4' and \"/z/w.mp4\"", "in 'see y.mp4' and \"w.mp4\""),
+        # An agent's folder is still "the agent file".
+        ("""'/srv/media/agents/it\\'s "7"' is not a zip""", "'the agent file' is not a zip"),
+    ],
+)  # fmt: skip
+def test_quotes_inside_a_path_not_quoted_or_quoted_by_hand(stored, shown):
+    assert without_server_paths(stored) == shown
+
+
 def test_a_long_run_of_separators_is_quick():
     """Bad input (2000 characters of separators, an unclosed quote) answers at once."""
     import time
 
-    for text in ("'C:" + "\\" * 2000, "'/a" + "/" * 2000, "C:\\a" + " a\\" * 600, "'" * 2000):
+    for text in (
+        "'C:" + "\\" * 2000,
+        "'/a" + "/" * 2000,
+        "C:\\a" + " a\\" * 600,
+        "'" * 2000,
+        "'/a" + "\\'/a" * 700,  # escaped quotes, never closed
+        "'C:" + "\\'" * 1000,
+        "/a" + " a'\"/" * 400,  # quotes inside words of a path not quoted
+        "/a/'" + "\"'" * 1000,
+    ):
         began = time.perf_counter()
         without_server_paths(text)
         assert time.perf_counter() - began < 0.5
