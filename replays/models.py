@@ -67,6 +67,13 @@ class GameProfile(models.Model):
     def latest(self) -> ProfileVersion | None:
         return self.versions.order_by("-number").first()
 
+    def editable_by(self, user) -> bool:
+        """Whether ``user`` may edit the profile (save new versions): any member of its team
+        (the brief keeps it simple), staff; a built-in profile (no team): staff only."""
+        if user.is_staff:
+            return True
+        return self.team_id is not None and self.team.memberships.filter(user=user).exists()
+
 
 class ProfileVersion(models.Model):
     """One immutable version of a profile: its JSON and its reference images, named by hash."""

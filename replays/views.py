@@ -23,7 +23,6 @@ from .clips import ClipUnavailable, clip_file
 from .corrections.services import can_correct, replay_cut_missing_clips
 from .manage_views import filter_replays, tag_choices
 from .models import Clip, Event, GameProfile, Replay, Upload
-from .profiles.views import _can_edit as can_edit_profile
 from .selectors import replay_stats, team_trends
 
 CONTAINER_TYPES = {
@@ -104,7 +103,7 @@ def replay_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "latest_version": replay.profile.latest if replay.profile else None,
             "profile_at_fault": at_fault,
             "can_edit_profile_at_fault": at_fault is not None
-            and can_edit_profile(request.user, at_fault.profile),
+            and at_fault.profile.editable_by(request.user),
             "proxy": replay.proxy_info(),
             "rates": [0.1, 0.25, 0.5, 1, 1.5, 2],
             "compare_events": Event.objects.filter(

@@ -36,13 +36,6 @@ def _profile_for(request: HttpRequest, pk: int) -> GameProfile:
     return get_object_or_404(GameProfile.objects.visible_to(request.user), pk=pk)
 
 
-def _can_edit(user, profile: GameProfile | None) -> bool:
-    # Team profiles: any member (the brief keeps it simple); built-in ones: staff only.
-    if profile is None or user.is_staff:
-        return True
-    return profile.team_id is not None and profile.team.memberships.filter(user=user).exists()
-
-
 def _usable_replays(user, team: Team | None) -> QuerySet[Replay]:
     """Processed replays the user may cut references from or preview on."""
     replays = Replay.objects.visible_to(user).filter(state=Replay.DONE, frame_count__gt=0)
@@ -77,7 +70,7 @@ def profile_list(request: HttpRequest) -> HttpResponse:
                 "latest": profile.latest,
                 "replays": len(mine),
                 "stale": len(stale),
-                "editable": _can_edit(request.user, profile),
+                "editable": profile.editable_by(request.user),
             }
         )
     return render(request, "replays/profiles/list.html", {"rows": rows})
@@ -117,7 +110,7 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "replays": replays.select_related("detected_with"),
         "stale": stale,
         "stale_count": sum(1 for r in replays if r.pk in stale),
-        "editable": _can_edit(request.user, profile),
+        "editable": profile.editable_by(request.user),
         "accuracy": profile_accuracy(profile, request.user),
         "verifier": verifier_panel(profile),
     }
@@ -229,7 +222,7 @@ def _editor_profile(request: HttpRequest, pk: int | None) -> GameProfile | None:
     if pk is None:
         return None
     profile = _profile_for(request, pk)
-    if not _can_edit(request.user, profile):
+    if not profile.editable_by(request.user):
         raise Refused("built-in profiles can only be changed by staff")
     return profile
 
