@@ -33,7 +33,7 @@ from detectors.probe import ProbeError, read_frame
 from detectors.profile import Profile
 
 from ..models import GameProfile, ProfileVersion, Replay
-from ..services import replay_enqueue
+from ..services import replay_run_again
 
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 # An imported zip: a profile has a handful of reference images, so these are generous; they
@@ -540,14 +540,17 @@ def profile_save_draft(
 def profile_redetect(profile: GameProfile, replays: QuerySet[Replay]) -> int:
     """Re-runs the job of every replay in ``replays`` whose events predate the latest version.
 
+    Each goes through ``replay_run_again``, as *Process again* does: a replay queued or running
+    by now (another Re-detect, a Save at the same moment) is not handed out a second time, an
+    unusable file or one the latest version failed by its own error is not run, and the new run
+    starts with its own restarts.
+
     Returns:
         How many replays were enqueued.
     """
     allowed = set(replays.values_list("pk", flat=True))
     todo = [r for r in replays_needing_detection(profile) if r.pk in allowed]
-    for replay in todo:
-        replay_enqueue(replay)
-    return len(todo)
+    return sum(replay_run_again(replay) for replay in todo)
 
 
 def profile_reference_names(version: ProfileVersion) -> set[str]:
