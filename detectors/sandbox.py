@@ -17,7 +17,11 @@ frame_index=..., progress=..., limits=...)`` takes the same arguments as
 :func:`detectors.detect.detect` (plus ``limits``), so options added there pass through. A
 ``progress`` callback is called in the caller's process as the child reports.
 
-Protocol: the request (trusted: it comes from the caller) goes to the child's stdin pickled. The
+Protocol: the request (trusted: it comes from the caller) goes to the child's stdin pickled,
+except the bytes of its arrays (a profile's decoded reference screenshots: 8 MB each at 1080p,
+the frame index), which go out of band (pickle protocol 5) into one shared-memory file
+(``memfd``) the child maps copy-on-write: one copy in the parent, none in the child, instead of
+pickling 16 MB through a file and unpickling it again (see :func:`pack_request`). The
 child answers on a private pipe with JSON lines only (never pickle: the child handles hostile
 bytes, so what it sends back is data, rebuilt only into known types): ``{"progress": f}`` any
 number of times, then one ``{"result": ...}`` or ``{"error": ...}``.
@@ -31,6 +35,7 @@ import dataclasses
 import errno
 import importlib
 import json
+import mmap
 import os
 import pickle
 import resource
@@ -86,23 +91,28 @@ def run(target: str, /, *args: Any, limits: Limits, progress: Callable | None = 
         ProbeError, VideoError, ProfileError: as the function itself raised them.
         DecodeFailed: the child crashed, timed out, ran out of memory or broke off.
     """
-    request = pickle.dumps((target, args, kw, progress is not None, limits.memory_mb))
+    request, shared_fd = pack_request((target, args, kw, progress is not None, limits.memory_mb))
+    shared = () if shared_fd is None else (shared_fd,)
     read_fd, write_fd = os.pipe()
     env = {**os.environ, "MALLOC_ARENA_MAX": "2", "PYTHONFAULTHANDLER": ""}
     # The request goes through a file, so a child that never reads it cannot block the caller.
     with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
         stdin.write(request)
         stdin.seek(0)
-        child = subprocess.Popen(
-            [sys.executable, "-m", "detectors.sandbox", str(write_fd)],
-            stdin=stdin,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            pass_fds=(write_fd,),
-            env=env,
-            cwd=str(Path(__file__).resolve().parent.parent),
-        )
-        os.close(write_fd)
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "detectors.sandbox", str(write_fd), *map(str, shared)],
+                stdin=stdin,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                pass_fds=(write_fd, *shared),
+                env=env,
+                cwd=str(Path(__file__).resolve().parent.parent),
+            )
+        finally:
+            os.close(write_fd)
+            for fd in shared:  # the child holds its own copy of the descriptor
+                os.close(fd)
         try:
             message = _talk(read_fd, limits, progress)
         finally:
@@ -131,6 +141,56 @@ def detect(video, profile, /, *, limits: Limits, **kw: Any):
 def read_frame(path, time_s: float, /, *, limits: Limits, **kw: Any):
     """:func:`detectors.probe.read_frame` in a child process."""
     return run("detectors.probe:read_frame", path, time_s, limits=limits, **kw)
+
+
+# Passing the request -----------------------------------------------------------------------------
+
+_ALIGN = 64  # each array's bytes start at a multiple of this in the shared file
+
+
+def pack_request(request: Any) -> tuple[bytes, int | None]:
+    """``request`` pickled for the child, its arrays' bytes out of band in shared memory.
+
+    Returns:
+        What goes to the child's stdin (the pickle without the arrays' bytes, and where each
+        array's bytes lie), and a ``memfd`` holding those bytes back to back (None when there are
+        none). The caller passes the descriptor to the child and closes its own.
+    """
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(request, protocol=5, buffer_callback=buffers.append)
+    layout: list[tuple[int, int]] = []
+    end = 0
+    for buffer in buffers:
+        start = -(-end // _ALIGN) * _ALIGN
+        layout.append((start, buffer.raw().nbytes))
+        end = start + layout[-1][1]
+    if end == 0:
+        return pickle.dumps((data, layout)), None
+    fd = os.memfd_create("detectors-sandbox")  # close-on-exec: only the child it is passed to
+    try:
+        for buffer, (offset, _) in zip(buffers, layout, strict=True):
+            view = buffer.raw()
+            while view.nbytes:
+                written = os.pwrite(fd, view, offset)
+                view, offset = view[written:], offset + written
+    except BaseException:
+        os.close(fd)
+        raise
+    return pickle.dumps((data, layout)), fd
+
+
+def unpack_request(raw: bytes, fd: int | None) -> Any:
+    """The request :func:`pack_request` packed, its arrays on the shared bytes (copy-on-write:
+    as writable as before, and a write never reaches the parent); closes ``fd``."""
+    data, layout = pickle.loads(raw)
+    if fd is None:
+        return pickle.loads(data, buffers=[bytearray(size) for _, size in layout])
+    try:
+        shared = mmap.mmap(fd, 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    finally:
+        os.close(fd)
+    view = memoryview(shared)
+    return pickle.loads(data, buffers=[view[start : start + size] for start, size in layout])
 
 
 def _talk(read_fd: int, limits: Limits, progress) -> dict | None:
@@ -272,7 +332,7 @@ def _out_of_memory(exc: BaseException | None) -> bool:
     return False
 
 
-def _child(out_fd: int) -> None:
+def _child(out_fd: int, shared_fd: int | None) -> None:
     parent = os.getppid()
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -281,7 +341,8 @@ def _child(out_fd: int) -> None:
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
     out = os.fdopen(out_fd, "w", buffering=1)
-    target, args, kw, wants_progress, memory_mb = pickle.loads(sys.stdin.buffer.read())
+    request = unpack_request(sys.stdin.buffer.read(), shared_fd)
+    target, args, kw, wants_progress, memory_mb = request
     module, name = target.split(":")
     func = getattr(importlib.import_module(module), name)
     import detectors.detect  # noqa: F401 - load every decoder library before the cap
@@ -315,4 +376,4 @@ def _child(out_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    _child(int(sys.argv[1]))
+    _child(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)
