@@ -117,6 +117,16 @@ def exists(path: Path) -> bool:
     return Path(path).exists() or (remote() and default_storage.exists(name_of(path)))
 
 
+def stored_size(path: Path) -> int | None:
+    """The size of a file in the remote storage; None with local media or where it is missing."""
+    if not remote():
+        return None
+    try:
+        return default_storage.size(name_of(path))
+    except Exception:  # noqa: BLE001 - missing, or the storage did not answer: not known
+        return None
+
+
 def publish(*paths: Path, replace: bool = True) -> None:
     """Stores files written in the working copy under their own names (remote media only).
 

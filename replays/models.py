@@ -103,6 +103,18 @@ class ProfileVersion(models.Model):
         return storage.fetch_tree(Path(settings.MEDIA_ROOT) / self.folder)
 
 
+class StoredRecording(models.Model):
+    """The stored bytes of every replay with this SHA-256 (``replays/<sha[:2]>/<sha>/``): one copy,
+    shared by each team that uploaded them. Its row is only a lock (``replays.services``'s
+    ``recording_lock``): a replay registering these bytes and a delete removing them, once no
+    replay is left, take it in turn, so neither acts on what the other has just changed."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.sha256
+
+
 class Replay(models.Model):
     QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
     STATES = [(QUEUED, "Queued"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]

@@ -14,13 +14,14 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
@@ -35,7 +36,7 @@ from detectors.probe import ProbeError, sniff_container
 
 from . import detection
 from .decoding import decode_limits, probe_limits
-from .models import GameProfile, Replay, Upload
+from .models import GameProfile, Replay, StoredRecording, Upload
 
 logger = logging.getLogger(__name__)
 
@@ -72,18 +73,14 @@ def disk_full(exc: BaseException) -> bool:
 
 
 def _atomic_place(source: Path, dest: Path, move: bool) -> None:
-    """Puts bytes at ``dest`` all at once, so a crash or a full disk never leaves half a file
-    under its name; the source is kept until its copy is whole.
+    """Puts bytes at ``dest`` all at once, replacing what is there, so a crash or a full disk
+    never leaves half a file under its name; the source is kept until its copy is whole.
 
     Raises:
         DiskFullError: no room for the copy (the partial copy is removed, the source kept).
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        if move:
-            source.unlink()
-        return
-    tmp = dest.with_suffix(dest.suffix + ".tmp")
+    tmp = _private_tmp(dest, dest.suffix)  # two uploads of the same bytes at once: two names
     try:
         if move:
             shutil.move(source, tmp)  # a rename when both are on one filesystem
@@ -91,10 +88,54 @@ def _atomic_place(source: Path, dest: Path, move: bool) -> None:
             shutil.copyfile(source, tmp)
         os.replace(tmp, dest)
     except OSError as exc:
+        if move and tmp.exists() and not source.exists():
+            os.replace(tmp, source)  # moved across filesystems, then failed: give it back
         tmp.unlink(missing_ok=True)
         if disk_full(exc):
             raise DiskFullError(exc.errno, f"the disk is full: {exc.strerror}") from exc
         raise
+
+
+@contextmanager
+def recording_lock(digest: str) -> Iterator[None]:
+    """Holds the lock of the stored recording named ``digest`` until the block ends.
+
+    Registering a replay of those bytes (``replay_ingest_file``) and removing them once no
+    replay is left (``recording_release``) take it in turn: without it, a delete that found no
+    other replay removed the folder just after another team's upload found it there and threw
+    its own copy away. A row lock on PostgreSQL; on SQLite every transaction here begins
+    IMMEDIATE, which takes the database's write lock.
+    """
+    StoredRecording.objects.get_or_create(sha256=digest)
+    with transaction.atomic():
+        StoredRecording.objects.select_for_update().get(sha256=digest)
+        yield
+
+
+def recording_folder(digest: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "replays" / digest[:2] / digest
+
+
+def recording_release(digest: str) -> bool:
+    """Removes a stored recording (its bytes, frame index, thumbnail, proxy) if no replay of any
+    team uses it any more; returns whether it did. Called after a replay's delete commits."""
+    with recording_lock(digest):
+        if Replay.objects.filter(sha256=digest).exists():
+            return False
+        storage.remove_tree(recording_folder(digest))
+    return True
+
+
+def stored_copy_matches(path: Path, digest: str, size: int) -> bool:
+    """Whether the stored copy is whole and unchanged: its size, then its SHA-256 (one read,
+    as much as hashing the upload cost). With remote media and no working copy here, the stored
+    object's size only (hashing it would fetch it whole)."""
+    try:
+        if path.stat().st_size != size:
+            return False
+    except FileNotFoundError:
+        return storage.stored_size(path) == size
+    return sha256_of(path) == digest
 
 
 def replay_ingest_file(
@@ -110,6 +151,9 @@ def replay_ingest_file(
 ) -> tuple[Replay, bool]:
     """Registers a file as a team's replay, or finds the replay those bytes already are.
 
+    The bytes are stored once for every team (named by their SHA-256). A stored copy that no
+    longer matches them (truncated, removed, changed on disk) is replaced by this file's.
+
     Args:
         team: The owning team.
         uploader: The user who sent it.
@@ -124,40 +168,67 @@ def replay_ingest_file(
         The replay and whether it was created (False: the same bytes were already there).
     """
     digest = sha256 or sha256_of(source)
-    existing = Replay.objects.filter(team=team, sha256=digest).first()
-    if existing:
-        if move:
-            source.unlink(missing_ok=True)
-        return existing, False
+    size = source.stat().st_size
     with source.open("rb") as fh:
         container = sniff_container(fh.read(512)) or "bin"
-    relative = Path("replays") / digest[:2] / digest / f"source.{container}"
-    _atomic_place(source, Path(settings.MEDIA_ROOT) / relative, move)
-    try:
-        storage.publish(Path(settings.MEDIA_ROOT) / relative, replace=False)
-    except storage.StorageError:
-        if move:  # give the bytes back to the sender's upload: a retry finishes it
-            os.replace(Path(settings.MEDIA_ROOT) / relative, source)
-        raise
     original_name = plain_name(original_name)
     title = Path(original_name).stem.replace("_", " ").strip()[:200] or digest[:12]
-    try:
-        with transaction.atomic():
+    with recording_lock(digest):
+        # Registered before its bytes are placed: from here on the row keeps the stored copy
+        # (a delete of another team's replay of these bytes sees it, under the same lock).
+        replay = Replay.objects.filter(team=team, sha256=digest).first()
+        created = replay is None
+        if created:
+            relative = Path("replays") / digest[:2] / digest / f"source.{container}"
             replay = Replay.objects.create(
                 team=team,
                 uploader=uploader,
                 title=title,
                 original_name=original_name[:255],
                 sha256=digest,
-                size_bytes=(Path(settings.MEDIA_ROOT) / relative).stat().st_size,
+                size_bytes=size,
                 file=str(relative),
                 profile=profile,
             )
-    except IntegrityError:  # the same bytes arrived twice at once
-        return Replay.objects.get(team=team, sha256=digest), False
-    if enqueue:
+    try:
+        repaired = _store_bytes(replay, source, move)
+    except (DiskFullError, storage.StorageError):
+        if created:  # nothing was made: the sender's retry starts again
+            Replay.objects.filter(pk=replay.pk).delete()
+            recording_release(digest)
+        raise
+    if created and enqueue:
         transaction.on_commit(lambda: replay_enqueue(replay))
-    return replay, True
+    elif repaired and replay.state == Replay.FAILED:  # it may have failed on the damaged copy
+        replay_run_again(replay)
+    return replay, created
+
+
+def _store_bytes(replay: Replay, source: Path, move: bool) -> bool:
+    """Makes the replay's stored copy ``source``'s bytes, unless it already holds them (the same
+    bytes uploaded before); ``source`` is gone afterwards when ``move``. Returns whether it
+    stored them over a copy that was there but no longer matched.
+
+    Raises:
+        DiskFullError, storage.StorageError: not stored (``source`` is kept).
+    """
+    path = replay.path
+    there = path.exists() or storage.exists(path)
+    if there and stored_copy_matches(path, replay.sha256, replay.size_bytes):
+        if move:
+            source.unlink(missing_ok=True)
+        storage.publish(path, replace=False)
+        return False
+    if there:
+        logger.warning("replay %s: its stored copy did not match its bytes: replaced", replay.pk)
+    _atomic_place(source, path, move)
+    try:
+        storage.publish(path, replace=there)
+    except storage.StorageError:
+        if move:  # give the bytes back to the sender's upload: a retry finishes it
+            shutil.copyfile(path, source)
+        raise
+    return there
 
 
 def replay_enqueue(replay: Replay) -> None:
@@ -751,8 +822,9 @@ def replay_delete(*, replay: Replay) -> None:
     """Deletes a replay, its events, clips, notes (with their exports) and files.
 
     The stored recording (named by its SHA-256, with its frame index and thumbnail) stays while
-    another team still has a replay of the same bytes. Files go once the deletion is committed,
-    so a rolled-back delete never loses a file.
+    another team still has a replay of the same bytes, one uploaded meanwhile included (see
+    ``recording_lock``). Files go once the deletion is committed, so a rolled-back delete never
+    loses a file.
 
     Raises:
         ReplayDeleteError: Its job is running right now.
@@ -760,10 +832,6 @@ def replay_delete(*, replay: Replay) -> None:
     running = ReplayDeleteError("It is being processed right now: delete it when the job ends.")
     if replay.state == Replay.RUNNING:
         raise running
-    folders = [Path(settings.MEDIA_ROOT) / "clips" / str(replay.pk)]
-    shared = Replay.objects.filter(sha256=replay.sha256).exclude(pk=replay.pk).exists()
-    if not shared:
-        folders.append(replay.folder)
     note_ids = list(replay.notes.values_list("pk", flat=True))
     with transaction.atomic():
         # The state as it is now, not as this request read it: a worker may have claimed the
@@ -779,9 +847,18 @@ def replay_delete(*, replay: Replay) -> None:
             if Replay.objects.filter(pk=replay.pk).exists():
                 raise running
             return  # deleted by another request meanwhile
+        deleted = [(replay.pk, replay.sha256)]  # delete() sets the instance's pk to None
         replay.delete()
-        transaction.on_commit(lambda: _remove_folders(folders))
+        transaction.on_commit(lambda: replay_files_remove(deleted))
         transaction.on_commit(lambda: _remove_note_exports(note_ids))
+
+
+def replay_files_remove(replays: Iterable[tuple[int, str]]) -> None:
+    """Removes the files of deleted replays, given as ``(id, sha256)``: their clips, and each
+    stored recording no other replay uses (``recording_release``)."""
+    for pk, digest in replays:
+        storage.remove_tree(Path(settings.MEDIA_ROOT) / "clips" / str(pk))
+        recording_release(digest)
 
 
 def _remove_note_exports(note_ids: list[int]) -> None:
@@ -789,8 +866,3 @@ def _remove_note_exports(note_ids: list[int]) -> None:
 
     for note_id in note_ids:
         exports_remove(note_id)
-
-
-def _remove_folders(folders: list[Path]) -> None:
-    for folder in folders:
-        storage.remove_tree(folder)
