@@ -191,7 +191,7 @@ def replay_ingest_file(
                 profile=profile,
             )
     try:
-        repaired = _store_bytes(replay, source, move)
+        stored = _store_bytes(replay, source, move)
     except (DiskFullError, storage.StorageError):
         if created:  # nothing was made: the sender's retry starts again
             Replay.objects.filter(pk=replay.pk).delete()
@@ -199,7 +199,7 @@ def replay_ingest_file(
         raise
     if created and enqueue:
         transaction.on_commit(lambda: replay_enqueue(replay))
-    elif repaired and replay.state == Replay.FAILED:  # it may have failed on the damaged copy
+    elif stored and replay.state == Replay.FAILED:  # it may have failed for want of this copy
         replay_run_again(replay)
     return replay, created
 
@@ -207,7 +207,7 @@ def replay_ingest_file(
 def _store_bytes(replay: Replay, source: Path, move: bool) -> bool:
     """Makes the replay's stored copy ``source``'s bytes, unless it already holds them (the same
     bytes uploaded before); ``source`` is gone afterwards when ``move``. Returns whether it
-    stored them over a copy that was there but no longer matched.
+    stored them (False: the stored copy already held them).
 
     Raises:
         DiskFullError, storage.StorageError: not stored (``source`` is kept).
@@ -221,6 +221,8 @@ def _store_bytes(replay: Replay, source: Path, move: bool) -> bool:
         return False
     if there:
         logger.warning("replay %s: its stored copy did not match its bytes: replaced", replay.pk)
+    elif replay.state != Replay.QUEUED or replay.attempts:
+        logger.warning("replay %s: its stored copy was missing: stored again", replay.pk)
     _atomic_place(source, path, move)
     try:
         storage.publish(path, replace=there)
@@ -228,7 +230,7 @@ def _store_bytes(replay: Replay, source: Path, move: bool) -> bool:
         if move:  # give the bytes back to the sender's upload: a retry finishes it
             shutil.copyfile(path, source)
         raise
-    return there
+    return True
 
 
 def replay_enqueue(replay: Replay) -> None:
