@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Membership, Note, Team
+from .teams.services import team_delete
 
 
 class MembershipInline(admin.TabularInline):
@@ -13,6 +14,13 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    def delete_model(self, request, obj: Team) -> None:
+        team_delete(team=obj)  # its replays' files go too
+
+    def delete_queryset(self, request, queryset) -> None:
+        for team in queryset:
+            team_delete(team=team)
 
 
 @admin.register(Membership)

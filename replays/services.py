@@ -348,7 +348,6 @@ def replay_process(*, replay_id: int) -> None:
 
 def replay_run_claimed(replay: Replay) -> None:
     """The job's steps, on a replay this process claimed (``Replay.mark_running``)."""
-    replay_id = replay.pk
     try:
         storage.fetch(replay.path)  # remote media: decode a local copy
         if not _probe_step(replay):
@@ -368,18 +367,26 @@ def replay_run_claimed(replay: Replay) -> None:
                 replay.mark_failed(reason)
                 return
         replay.mark_done()
-    except OSError as exc:
-        if not disk_full(exc):
-            logger.exception("replay %s failed", replay_id)
-            replay.mark_failed(f"processing stopped unexpectedly: {exc}")
-            return
-        logger.warning("replay %s: the disk is full (%s)", replay_id, replay.stage)
-        replay.mark_failed(disk_full_reason(exc, replay.stage))
     except Exception as exc:  # noqa: BLE001 - a job must leave a readable state, never a crash
-        logger.exception("replay %s failed", replay_id)
-        replay.mark_failed(f"processing stopped unexpectedly: {exc}")
+        _run_failed(replay, exc)
     finally:
         trim_working_copy()
+
+
+def _run_failed(replay: Replay, exc: Exception) -> None:
+    """Ends a run that raised: quietly when its replay was deleted meanwhile (its team deleted,
+    say: every write then fails), removing what it wrote; else marks it failed with the reason."""
+    replay_id = replay.pk
+    if not Replay.objects.filter(pk=replay_id).exists():
+        logger.info("replay %s was deleted while it was processed: its job stopped", replay_id)
+        replay_files_remove([(replay_id, replay.sha256)])
+        return
+    if disk_full(exc):
+        logger.warning("replay %s: the disk is full (%s)", replay_id, replay.stage)
+        replay.mark_failed(disk_full_reason(exc, replay.stage))
+        return
+    logger.exception("replay %s failed", replay_id)
+    replay.mark_failed(f"processing stopped unexpectedly: {exc}")
 
 
 def trim_working_copy(also_keep: Iterable[Path] = ()) -> None:

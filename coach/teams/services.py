@@ -189,3 +189,18 @@ def _keep_a_coach(members: list[Membership], membership: Membership, done: str) 
             f"{membership.user.get_username()} is the team's only coach and {cannot}:"
             " make someone else a coach first"
         )
+
+
+def team_delete(*, team: Team) -> None:
+    """Deletes a team with all it owns (staff only: the admin's delete), and, once that commits,
+    its replays' files: their clips, and each stored recording no other team's replay uses.
+
+    A replay job running at that moment stops at its next write (its replay is gone) and
+    removes what it wrote since (``replays.services.replay_run_claimed``).
+    """
+    from replays.services import replay_files_remove  # the replays app owns its files
+
+    with transaction.atomic():
+        replays = list(team.replays.values_list("pk", "sha256"))
+        team.delete()
+        transaction.on_commit(lambda: replay_files_remove(replays))
