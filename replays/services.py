@@ -195,7 +195,9 @@ def replay_ingest_file(
     except (DiskFullError, storage.StorageError):
         if created:  # nothing was made: the sender's retry starts again
             Replay.objects.filter(pk=replay.pk).delete()
-            recording_release(digest)
+            with recording_lock(digest):  # the storage did not take it: the local copy only
+                if not Replay.objects.filter(sha256=digest).exists():
+                    shutil.rmtree(recording_folder(digest), ignore_errors=True)
         raise
     if created and enqueue:
         transaction.on_commit(lambda: replay_enqueue(replay))
