@@ -39,7 +39,7 @@ def test_a_stopped_match_replays_every_tick_played_up_to_the_stop(
     page = client.get(f"/matches/{match.pk}/").content.decode()
     assert re.search(r'<button type="button" id="replay" class="secondary" >Watch what was', page)
     # A spectator opening it later sees where it stopped, then why (no longer the opening state).
-    snap, end = spectate.snapshot(match)
+    snap, end, _attempt = spectate.snapshot(match)
     assert snap["tick"] == 90 and snap["state"] == data["frames"][-1]["state"]
     assert end == {"type": "stopped", "ticks": 90, "reason": "owner left the match"}
 
