@@ -63,6 +63,17 @@ class Site:
             check=True,
         ).stdout
 
+    def shell(self, code: str, *, stderr: int = subprocess.STDOUT) -> subprocess.Popen:
+        """``manage.py shell -c code`` against this site, started (its output on ``.stdout``)."""
+        return subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(self.port)],

@@ -5,13 +5,12 @@ that says why, never a 500."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 
 from coach.models import Membership, Team
 from coach.teams import services
 from tests.conftest import client_for
-from tests.livesite import ROOT, Site
+from tests.livesite import Site
 
 # One request starting a team, in a process of its own (its own connection to the site's SQLite
 # file, as a web process has): it waits for the go file so that all of them start at once.
@@ -44,14 +43,7 @@ def test_teams_started_at_once_on_the_sites_database_get_their_own_address(tmp_p
         code = RACER.format(user=user, name=name, ready=str(ready), go=str(go))
         racers[user] = (
             ready,
-            subprocess.Popen(
-                [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
-                env=site.env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            ),
+            site.shell(code, stderr=subprocess.PIPE),
         )
     deadline = time.monotonic() + 120
     while not all(ready.exists() for ready, _ in racers.values()):

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.livesite import ROOT, Site
+from tests.livesite import Site
 
 pytestmark = pytest.mark.slow
 
@@ -86,14 +85,7 @@ print("uploaded", replay.pk, replay.file)
 
 
 def _python(site: Site, code: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
-        env=site.env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    return site.shell(code)
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:

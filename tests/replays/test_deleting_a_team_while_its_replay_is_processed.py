@@ -4,8 +4,6 @@ replays: the job stops at its next write without a crash, and none of the replay
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from coach.teams.services import team_delete
 from replays.models import Replay
 from replays.services import replay_run_claimed
-from tests.livesite import ROOT, Site
+from tests.livesite import Site
 from tests.replays.test_killed_replay_worker import CREATE, _wait
 
 # Staff deleting the team (what the admin's delete calls) as soon as detection is under way:
@@ -40,14 +38,7 @@ def test_a_team_deleted_mid_detection_stops_its_job_cleanly_and_leaves_no_files(
     site = Site(tmp_path / "var")
     site.manage("migrate", "--noinput", "-v", "0")
     site.start()
-    deleter = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", DELETE_TEAM],
-        env=site.env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    deleter = site.shell(DELETE_TEAM)
     try:
         while (line := deleter.stdout.readline()) != "ready\n":  # Django loaded: it acts at once
             assert line, "the delete did not start"
