@@ -52,6 +52,7 @@
       if (spectator.over || spectator.failed || spectator.stopped) return;
       if (e.code === 4404) {  // not open to this viewer, or no longer there (deleted)
         stateBadge.textContent = "Unavailable"; stateBadge.className = "state state-failed";
+        when.parentElement.hidden = true;  // its "Live at 60 ticks a second" no longer holds
         status.textContent = spectator.match ? "This match is no longer there, or no longer open to you." :
           "This match is not public.";
         return;

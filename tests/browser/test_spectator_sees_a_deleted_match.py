@@ -37,6 +37,8 @@ def test_a_spectator_of_a_deleted_match_is_told_it_is_no_longer_there(live, page
     assert page.evaluate("document.getElementById('match-state').className") == (
         "state state-failed"
     )
+    # The footer's "Live at 60 ticks a second" goes with it.
+    assert not page.is_visible("#match-when")
     shot(page, "spectator-deleted-match")
     tries = page.evaluate("window.matchSpectator.reconnects")  # (refused while Daphne restarted)
     # It does not try again: the text stays, no "reconnecting in …".
