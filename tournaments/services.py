@@ -179,7 +179,9 @@ def agent_evaluate(*, agent_id: str, games: int | None = None) -> None:
         agent.state, agent.failure_reason = Agent.READY, ""
     except Exception as exc:  # noqa: BLE001 - a job leaves a readable state, never a crash
         logger.exception("evaluating agent %s failed", agent_id)
-        agent.state, agent.failure_reason = Agent.FAILED, f"evaluation stopped: {exc}"
+        # An exception may say nothing (RuntimeError()): the reason still reads as a sentence.
+        detail = str(exc) or "an unexplained error"
+        agent.state, agent.failure_reason = Agent.FAILED, f"evaluation stopped: {detail}"
     agent.save(update_fields=["state", "failure_reason"])
 
 

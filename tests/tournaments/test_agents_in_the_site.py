@@ -43,6 +43,24 @@ def test_evaluating_again_replaces_the_earlier_matches(agent):
     assert Match.objects.filter(kind="evaluation").count() == 4
 
 
+def test_an_evaluation_stopped_by_an_error_without_a_message_still_says_why(
+    agent, client, users, monkeypatch
+):
+    from tournaments import services
+
+    def fails(*args, **kwargs):
+        raise RuntimeError()  # an exception that says nothing
+
+    monkeypatch.setattr(services, "run_match", fails)
+    services.agent_evaluate(agent_id=str(agent.pk), games=1)
+    agent.refresh_from_db()
+    assert agent.state == agent.FAILED
+    assert agent.failure_reason == "evaluation stopped: an unexplained error"
+    client.force_login(users["owner"])
+    page = client.get(f"/arena/agents/{agent.pk}/").content.decode()
+    assert "evaluation stopped: an unexplained error" in page
+
+
 def zipped(files: dict[str, bytes]) -> io.BytesIO:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
