@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def imports_of(folder: Path, roots: tuple[str, ...]) -> list[str]:
-    """``"<file>: <module>"`` for each absolute import under ``folder`` of a package in ``roots``."""
+    """``"<file>: <module>"`` for each absolute import in ``folder`` of a package in ``roots``."""
     found = []
     for path in sorted(folder.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
